@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 type Register = (program: Command) => void;
 
 const COMMANDS: Array<() => Promise<{ register: Register }>> = [
+  () => import('./commands/bench.js'),
 ];
 
 export class UsageError extends Error {}

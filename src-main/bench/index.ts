@@ -1,0 +1,37 @@
+// `npm run bench`: runs every benchmark of the project on the active backend and prints one JSON
+// object. Figures go into docs/benchmarks.md beside the PyTorch reference measured in the same sitting.
+import os from 'node:os';
+import { initEngine, tf } from '../engine/backend.js';
+
+type Bench = () => Promise<{ run: () => Promise<Record<string, number | string>> }>;
+
+/** Each benchmark is one file exporting `run()`; the name is the key in the output. */
+export const BENCHMARKS: Record<string, Bench> = {
+};
+
+export async function runBenchmarks(only?: string[]): Promise<Record<string, unknown>> {
+  const engine = await initEngine();
+  const names = only?.length ? only : Object.keys(BENCHMARKS);
+  for (const name of names) {
+    if (!BENCHMARKS[name]) throw new Error(`unknown benchmark "${name}": expected one of ${Object.keys(BENCHMARKS).join(', ')}`);
+  }
+  const results: Record<string, unknown> = {};
+  for (const name of names) {
+    process.stderr.write(`bench: ${name}…\n`);
+    const started = performance.now();
+    results[name] = { ...(await (await BENCHMARKS[name]()).run()), wall_s: round((performance.now() - started) / 1000) };
+  }
+  return {
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memory_gib: round(os.totalmem() / 2 ** 30) },
+    node: process.version,
+    tfjs: tf.version.tfjs,
+    backend: engine.backend,
+    backend_package: engine.package,
+    results,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
