@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { LatentStats } from '../../../src-main/features/latent-stats.js';
+import { QuantileSampler } from '../../../src-main/features/quantile-samples.js';
+import { randomBatches } from './fixtures.js';
+
+describe('QuantileSampler', () => {
+  const batches = randomBatches({ batches: 6, windows: 4, ctx: 16, dSae: 5, p: 0.4, seed: 7 });
+  const stats = new LatentStats(5);
+  for (const batch of batches) stats.observe(batch);
+
+  function sample(seed: number): QuantileSampler {
+    const sampler = new QuantileSampler(stats.max, { intervals: 4, perInterval: 3, seed }, { before: 3, after: 3 });
+    for (const batch of batches) sampler.observe(batch);
+    return sampler;
+  }
+
+  it('puts every sample inside its equal-width interval and counts every firing token once', () => {
+    const sampler = sample(3);
+    for (let latent = 0; latent < 5; latent++) {
+      const groups = sampler.samples(latent);
+      expect(groups).toHaveLength(4);
+      expect(groups[3].hi).toBeCloseTo(stats.max[latent], 6);
+      expect(groups.reduce((s, g) => s + g.seen, 0)).toBe(stats.fires[latent]);
+      for (const group of groups) {
+        expect(group.contexts.length).toBe(Math.min(3, group.seen));
+        for (const c of group.contexts) {
+          expect(c.value).toBeGreaterThan(group.lo - 1e-6);
+          expect(c.value).toBeLessThanOrEqual(group.hi + 1e-6);
+          expect(c.acts[c.maxIndex]).toBe(c.value);
+        }
+      }
+    }
+  });
+
+  it('draws the same samples for the same seed and different ones for another seed', () => {
+    const key = (s: QuantileSampler) => s.samples(0).flatMap((g) => g.contexts.map((c) => `${c.window}:${c.position}`)).join(',');
+    expect(key(sample(3))).toBe(key(sample(3)));
+    expect(key(sample(3))).not.toBe(key(sample(4)));
+  });
+});
