@@ -1,0 +1,214 @@
+// The activation stream: windows of tokens → GPT-2 forward up to the hook → activations with the BOS
+// position dropped (as SAELens does with prepend_bos) → a shuffling buffer that mixes the tokens of
+// many windows → training batches of B tokens. Every size of a family draws from the same stream,
+// so GPT-2 runs once per window however many SAEs train.
+//
+// Resume is exact without saving the buffer: the buffer is filled, shuffled and drained as a block,
+// and the stream state is the position and RNG states at the start of the current fill plus the
+// number of batches served from it. Restoring refills the same block (the forward pass is
+// deterministic) and skips the served batches.
+import { tf } from '../engine/backend.js';
+import type { HookName } from '../../src-shared/hooks.js';
+import { Rng, type RngState } from './rng.js';
+import { windowAt, type WindowSet } from './windows.js';
+
+/** What the stream needs from a GPT-2 (the model module's Gpt2 satisfies it). */
+export interface HookedModel {
+  config: { nEmbd: number; nInner?: number };
+  run(tokens: tf.Tensor2D, options: { cache?: HookName[]; stopAt?: HookName }): { cache: Map<HookName, tf.Tensor> };
+}
+
+/** Produces activations for windows; the model or an on-disk cache. */
+export interface ActivationSource {
+  /** Width of one activation vector. */
+  readonly dIn: number;
+  /** Activations of `windows` (indices into the WindowSet), BOS dropped: [windows · (contextSize − 1), dIn]. */
+  activations(windows: ArrayLike<number>): Promise<Float32Array>;
+}
+
+/** Width of the activation at a hook: the MLP's hidden width for mlp.hook_post, d_model elsewhere. */
+export function hookWidth(hook: HookName, config: HookedModel['config']): number {
+  if (hook.endsWith('attn.hook_pattern')) throw new Error(`hook "${hook}" holds attention patterns [head, query, key], not per-token vectors; pick a residual, attn_out, mlp_out or mlp.hook_post hook`);
+  if (hook.endsWith('mlp.hook_post')) return config.nInner ?? 4 * config.nEmbd;
+  return config.nEmbd;
+}
+
+/** Runs the model on groups of `modelBatch` windows, stopping at the hook's layer. */
+export class ModelActivationSource implements ActivationSource {
+  readonly dIn: number;
+  /** Forward passes run so far (tests count them to prove a family shares one pass). */
+  forwardCalls = 0;
+
+  constructor(
+    private readonly model: HookedModel,
+    private readonly windows: WindowSet,
+    private readonly hook: HookName,
+    /** Windows per forward pass; bounds the memory of one pass. */
+    private readonly modelBatch = 32,
+  ) {
+    this.dIn = hookWidth(hook, model.config);
+  }
+
+  async activations(indices: ArrayLike<number>): Promise<Float32Array> {
+    const ctx = this.windows.contextSize;
+    const perWindow = (ctx - 1) * this.dIn;
+    const out = new Float32Array(indices.length * perWindow);
+    for (let start = 0; start < indices.length; start += this.modelBatch) {
+      const n = Math.min(this.modelBatch, indices.length - start);
+      const ids = new Int32Array(n * ctx);
+      for (let i = 0; i < n; i++) ids.set(windowAt(this.windows, indices[start + i]), i * ctx);
+      const acts = tf.tidy(() => {
+        const tokens = tf.tensor2d(ids, [n, ctx], 'int32'); // [batch, pos]
+        const { cache } = this.model.run(tokens, { cache: [this.hook], stopAt: this.hook });
+        const act = cache.get(this.hook);
+        if (!act) throw new Error(`the model returned no activation for hook "${this.hook}"`);
+        for (const [name, t] of cache) if (name !== this.hook) t.dispose();
+        return act.slice([0, 1, 0], [n, ctx - 1, this.dIn]); // [batch, pos − 1, d]
+      });
+      this.forwardCalls++;
+      try {
+        out.set((await acts.data()) as Float32Array, start * perWindow);
+      } finally {
+        acts.dispose();
+      }
+    }
+    return out;
+  }
+}
+
+/** Where the stream is; JSON-serialisable, stored in checkpoints. */
+export interface StreamState {
+  /** Epoch (pass over the training windows) at the start of the current fill. */
+  epoch: number;
+  /** Position in that epoch's window order where the current fill starts. */
+  cursor: number;
+  /** Window-order RNG state just before that epoch's order was drawn. */
+  epochRng: RngState;
+  /** Token-shuffle RNG state just before the current fill was shuffled. */
+  fillRng: RngState;
+  /** Batches already served from the current fill (0: no fill loaded). */
+  served: number;
+  /** Batches served since the start of training. */
+  batches: number;
+}
+
+export interface StreamOptions {
+  /** Tokens per training batch (B). */
+  batchTokens: number;
+  /** Batches mixed together in the shuffling buffer. Default 8. */
+  bufferBatches?: number;
+  /** Batches the run will draw in total; the last fill computes only what is still needed. */
+  totalBatches: number;
+  seed: number;
+}
+
+const TOKEN_RNG_SALT = 0x5bd1e995;
+
+export class ActivationStream {
+  private readonly batchTokens: number;
+  private readonly bufferBatches: number;
+  private readonly totalBatches: number;
+  private readonly tokensPerWindow: number;
+  private orderRng: Rng;
+  private tokenRng: Rng;
+  private epoch = 0;
+  private epochRng: RngState;
+  private order: Uint32Array;
+  private cursor = 0;
+  private fillStart: Omit<StreamState, 'served' | 'batches'> | undefined;
+  private buffer: Float32Array | undefined;
+  private tokenOrder: Uint32Array | undefined;
+  private served = 0;
+  private batchesInFill = 0;
+  private batches = 0;
+
+  constructor(
+    private readonly source: ActivationSource,
+    private readonly trainWindows: Uint32Array,
+    contextSize: number,
+    options: StreamOptions,
+  ) {
+    if (trainWindows.length === 0) throw new Error('the activation stream has no training windows: the corpus is shorter than one window');
+    if (!Number.isInteger(options.batchTokens) || options.batchTokens < 1) throw new Error(`batchTokens must be a positive integer, got ${options.batchTokens}`);
+    this.batchTokens = options.batchTokens;
+    this.bufferBatches = options.bufferBatches ?? 8;
+    this.totalBatches = options.totalBatches;
+    this.tokensPerWindow = contextSize - 1;
+    this.orderRng = Rng.fromSeed(options.seed);
+    this.tokenRng = Rng.fromSeed(options.seed ^ TOKEN_RNG_SALT);
+    this.epochRng = this.orderRng.state();
+    this.order = this.drawOrder();
+  }
+
+  get dIn(): number {
+    return this.source.dIn;
+  }
+
+  private drawOrder(): Uint32Array {
+    return this.orderRng.shuffle(Uint32Array.from(this.trainWindows));
+  }
+
+  private startEpoch(epoch: number, rng: RngState): void {
+    this.epoch = epoch;
+    this.orderRng = Rng.fromState(rng);
+    this.epochRng = rng;
+    this.order = this.drawOrder();
+    this.cursor = 0;
+  }
+
+  state(): StreamState {
+    if (this.fillStart && this.served < this.batchesInFill) return { ...this.fillStart, served: this.served, batches: this.batches };
+    return { epoch: this.epoch, cursor: this.cursor, epochRng: this.epochRng, fillRng: this.tokenRng.state(), served: 0, batches: this.batches };
+  }
+
+  /** Puts the stream where `state()` was taken; refills the interrupted buffer if one was loaded. */
+  async restore(state: StreamState): Promise<void> {
+    this.startEpoch(state.epoch, state.epochRng);
+    this.cursor = state.cursor;
+    this.tokenRng = Rng.fromState(state.fillRng);
+    this.buffer = undefined;
+    this.fillStart = undefined;
+    this.batches = state.batches - state.served;
+    if (state.served > 0) {
+      await this.fill();
+      this.served = state.served;
+      this.batches = state.batches;
+    }
+  }
+
+  private async fill(): Promise<void> {
+    const remaining = this.totalBatches - this.batches;
+    if (remaining <= 0) throw new Error(`the activation stream is exhausted: all ${this.totalBatches} batches were served`);
+    this.fillStart = { epoch: this.epoch, cursor: this.cursor, epochRng: this.epochRng, fillRng: this.tokenRng.state() };
+    const batches = Math.min(this.bufferBatches, remaining);
+    const nWindows = Math.ceil((batches * this.batchTokens) / this.tokensPerWindow);
+    const picked = new Uint32Array(nWindows);
+    for (let i = 0; i < nWindows; i++) {
+      if (this.cursor === this.order.length) this.startEpoch(this.epoch + 1, this.orderRng.state());
+      picked[i] = this.order[this.cursor++];
+    }
+    this.buffer = undefined;
+    this.buffer = await this.source.activations(picked);
+    const tokens = nWindows * this.tokensPerWindow;
+    this.tokenOrder = new Uint32Array(tokens);
+    for (let i = 0; i < tokens; i++) this.tokenOrder[i] = i;
+    this.tokenRng.shuffle(this.tokenOrder);
+    this.served = 0;
+    this.batchesInFill = batches;
+  }
+
+  /** The next training batch, row-major [batchTokens, dIn]. */
+  async next(): Promise<Float32Array> {
+    if (!this.buffer || this.served >= this.batchesInFill) await this.fill();
+    const d = this.source.dIn;
+    const out = new Float32Array(this.batchTokens * d);
+    const base = this.served * this.batchTokens;
+    for (let j = 0; j < this.batchTokens; j++) {
+      const row = this.tokenOrder![base + j];
+      out.set(this.buffer!.subarray(row * d, (row + 1) * d), j * d);
+    }
+    this.served++;
+    this.batches++;
+    return out;
+  }
+}
