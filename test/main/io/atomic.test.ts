@@ -1,0 +1,76 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { makeTempSiblingDir, replaceDirAtomic, withAtomicFile, writeAll, writeFileAtomic, writeJsonAtomic } from '../../../src-main/io/atomic.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'atomic-test-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('atomic files', () => {
+  it('writes text and bytes, replacing an existing file, with no temp file left', () => {
+    const file = path.join(dir, 'a.txt');
+    writeFileAtomic(file, 'first');
+    writeFileAtomic(file, Uint8Array.from([0x68, 0x69]));
+    expect(readFileSync(file, 'utf8')).toBe('hi');
+    expect(readdirSync(dir)).toEqual(['a.txt']);
+  });
+
+  it('writes pretty JSON with a trailing newline and refuses values JSON cannot hold', () => {
+    const file = path.join(dir, 'cfg.json');
+    writeJsonAtomic(file, { k: 32, name: 'x' });
+    expect(readFileSync(file, 'utf8')).toBe('{\n  "k": 32,\n  "name": "x"\n}\n');
+    expect(() => writeJsonAtomic(path.join(dir, 'u.json'), undefined)).toThrow(/u\.json: the value is not JSON-serialisable/);
+    expect(readdirSync(dir)).toEqual(['cfg.json']);
+  });
+
+  it('keeps the old file and removes the temp file when the writer throws midway', () => {
+    const file = path.join(dir, 'keep.bin');
+    writeFileAtomic(file, 'old');
+    expect(() => withAtomicFile(file, (fd) => {
+      writeAll(fd, Buffer.from('partial new content'));
+      throw new Error('disk full');
+    })).toThrow('disk full');
+    expect(readFileSync(file, 'utf8')).toBe('old');
+    expect(readdirSync(dir)).toEqual(['keep.bin']);
+  });
+
+  it('fails with the OS error, and leaves nothing, when the folder does not exist', () => {
+    expect(() => writeFileAtomic(path.join(dir, 'nope', 'x.txt'), 'x')).toThrow(/ENOENT/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('replaceDirAtomic', () => {
+  it('moves a built folder into place, replacing the old one whole', () => {
+    const final = path.join(dir, 'run');
+    mkdirSync(final);
+    writeFileSync(path.join(final, 'old.txt'), 'old');
+    const tmp = makeTempSiblingDir(final);
+    expect(path.dirname(tmp)).toBe(dir);
+    writeFileSync(path.join(tmp, 'new.txt'), 'new');
+    replaceDirAtomic(tmp, final);
+    expect(readdirSync(final)).toEqual(['new.txt']);
+    expect(readdirSync(dir)).toEqual(['run']);
+  });
+
+  it('creates the folder when it did not exist', () => {
+    const final = path.join(dir, 'fresh');
+    const tmp = makeTempSiblingDir(final);
+    writeFileSync(path.join(tmp, 'f.txt'), '1');
+    replaceDirAtomic(tmp, final);
+    expect(readFileSync(path.join(final, 'f.txt'), 'utf8')).toBe('1');
+  });
+
+  it('refuses a temp folder that is not a sibling', () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'atomic-elsewhere-'));
+    try {
+      expect(() => replaceDirAtomic(other, path.join(dir, 'x'))).toThrow(/must be a sibling of .*makeTempSiblingDir/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
