@@ -1,0 +1,72 @@
+// The compute side of the contract: one handler per request, looked up by name. Transports (the
+// compute process's IPC channel, in-process tests) call `dispatch`; events go to `subscribe`rs.
+import { ApiError, isApiMethod, toErrorInfo } from '../../src-shared/api.js';
+import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener } from '../../src-shared/api.js';
+import { lazyEngine } from './engine.js';
+import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
+import { featureHandlers } from './handlers/features.js';
+import { harvestHandlers } from './handlers/harvest.js';
+import { inspectHandlers } from './handlers/inspect.js';
+import { jobHandlers } from './handlers/jobs.js';
+import { trainingHandlers } from './handlers/training.js';
+import { workspaceHandlers } from './handlers/workspace.js';
+import { JobManager } from './manager.js';
+import { WorkspaceLayout } from './workspace/layout.js';
+
+export const HANDLERS: HandlerTable = {
+  ...workspaceHandlers,
+  ...jobHandlers,
+  ...trainingHandlers,
+  ...harvestHandlers,
+  ...featureHandlers,
+  ...inspectHandlers,
+};
+
+export interface DispatcherOptions {
+  workspace: string;
+  engine?: EngineAccess;
+  warn?: (message: string) => void;
+}
+
+/** The whole compute side in one object; it is an ApiTransport, so it can stand in for the process. */
+export class Dispatcher implements ApiTransport {
+  private readonly listeners = new Set<EventListener>();
+  readonly context: HandlerContext;
+
+  constructor(options: DispatcherOptions) {
+    const workspace = new WorkspaceLayout(options.workspace);
+    workspace.ensure();
+    this.context = {
+      workspace,
+      jobs: new JobManager((event) => this.emit(event)),
+      engine: options.engine ?? lazyEngine(),
+      warn: options.warn ?? ((message) => process.stderr.write(`compute: ${message}\n`)),
+    };
+  }
+
+  async call(method: ApiMethod, params: unknown): Promise<ApiResponse<unknown>> {
+    try {
+      if (!isApiMethod(method)) {
+        throw new ApiError('bad_request', `unknown request "${String(method)}"; the contract has ${Object.keys(HANDLERS).join(', ')}`);
+      }
+      const handler = HANDLERS[method] as Handler<ApiMethod>;
+      return { ok: true, result: await handler(params ?? {}, this.context) };
+    } catch (err) {
+      return { ok: false, error: toErrorInfo(err) };
+    }
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.context.jobs.shutdown();
+    this.listeners.clear();
+  }
+
+  private emit(event: ApiEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

@@ -1,0 +1,47 @@
+// Workspace requests: what the folder holds, and adding models to it.
+import { existsSync, readFileSync } from 'node:fs';
+import { ApiError } from '../../../src-shared/api.js';
+import type { CreateTinyModelParams, PullModelParams } from '../../../src-shared/api.js';
+import type { DomainHandlers } from '../handler.js';
+import { ENTRY_NAME, readParams } from '../params.js';
+import { notAvailable } from '../unavailable.js';
+import { scanWorkspace } from '../workspace/scan.js';
+
+const PACKAGE_JSON = new URL('../../../package.json', import.meta.url);
+
+function appVersion(): string {
+  const pkg = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+export const workspaceHandlers: DomainHandlers<'workspace'> = {
+  'workspace.info': (params, { workspace, engine }) => {
+    readParams<Record<string, never>>('workspace.info', params, {});
+    return { root: workspace.root, backend: engine.backend(), version: appVersion() };
+  },
+
+  'workspace.list': (params, { workspace, warn }) => {
+    readParams<Record<string, never>>('workspace.list', params, {});
+    return scanWorkspace(workspace, warn);
+  },
+
+  'workspace.createTinyModel': (params, { workspace }) => {
+    const p = readParams<CreateTinyModelParams>('workspace.createTinyModel', params, {
+      name: { type: 'string', ...ENTRY_NAME },
+      layers: { type: 'integer', optional: true, min: 1, max: 12 },
+      dModel: { type: 'integer', optional: true, min: 4, max: 1024 },
+      heads: { type: 'integer', optional: true, min: 1, max: 16 },
+      ctx: { type: 'integer', optional: true, min: 8, max: 1024 },
+      seed: { type: 'integer', optional: true, min: 0 },
+    });
+    if (existsSync(workspace.model(p.name))) {
+      throw new ApiError('conflict', `workspace.createTinyModel: a model named "${p.name}" already exists in ${workspace.dir('models')}; pick another name`);
+    }
+    throw notAvailable('creating a tiny model', 'src-main/model has no tiny-model generator on main yet');
+  },
+
+  'workspace.pullModel': (params) => {
+    readParams<PullModelParams>('workspace.pullModel', params, { name: { type: 'string', pattern: /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/, patternHint: 'a Hub model name like "gpt2"' } });
+    throw notAvailable('pulling a model from the Hub', 'src-main/model has no Hub download on main yet');
+  },
+};

@@ -1,0 +1,165 @@
+// Lists what a workspace folder holds by reading the files themselves (config.json, cfg.json), so
+// anything copied into the folder by hand shows up too. Unreadable entries are skipped with a
+// warning rather than hiding the rest of the workspace.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { DatabaseEntry, DatasetEntry, DatasetKind, FamilyEntry, ModelEntry, SaeEntry, WorkspaceListing } from '../../../src-shared/api.js';
+import { EMBEDDED_DATASET, type WorkspaceLayout } from './layout.js';
+
+export type ScanWarning = (message: string) => void;
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => !name.startsWith('.')).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Bytes of a file or of every file below a folder (symlinks are not followed). */
+export function sizeOnDisk(target: string): number {
+  const stat = statSync(target, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.size;
+  return listDir(target).reduce((sum, name) => sum + sizeOnDisk(path.join(target, name)), 0);
+}
+
+function readJson(file: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${file}: expected a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+function positiveInt(json: Record<string, unknown>, keys: string[], file: string): number {
+  for (const key of keys) {
+    const value = json[key];
+    if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  }
+  throw new Error(`${file}: "${keys[0]}" must be a positive integer`);
+}
+
+function readProvenance(folder: string): string | null {
+  try {
+    const json = readJson(path.join(folder, 'provenance.json'));
+    return typeof json.source === 'string' ? json.source : null;
+  } catch {
+    return null;
+  }
+}
+
+export function scanModel(layout: WorkspaceLayout, id: string): ModelEntry {
+  const folder = layout.model(id);
+  const file = path.join(folder, 'config.json');
+  const config = readJson(file);
+  return {
+    id,
+    path: folder,
+    nLayers: positiveInt(config, ['n_layer'], file),
+    dModel: positiveInt(config, ['n_embd'], file),
+    nHeads: positiveInt(config, ['n_head'], file),
+    nCtx: positiveInt(config, ['n_positions', 'n_ctx'], file),
+    vocabSize: positiveInt(config, ['vocab_size'], file),
+    sizeBytes: sizeOnDisk(folder),
+    provenance: readProvenance(folder),
+  };
+}
+
+function datasetKind(file: string, isDir: boolean): DatasetKind | null {
+  if (isDir) return 'folder';
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.txt') return 'txt';
+  if (ext === '.jsonl') return 'jsonl';
+  if (ext === '.parquet') return 'parquet';
+  return null;
+}
+
+/** Reads a SAELens cfg.json, v6 keys first and the legacy (< 6.0) keys as fallback. */
+export function scanSae(layout: WorkspaceLayout, id: string, family: string | null): SaeEntry {
+  const folder = layout.sae(id);
+  const file = path.join(folder, 'cfg.json');
+  const cfg = readJson(file);
+  const metadata = (typeof cfg.metadata === 'object' && cfg.metadata !== null ? cfg.metadata : {}) as Record<string, unknown>;
+  const kwargs = (typeof cfg.activation_fn_kwargs === 'object' && cfg.activation_fn_kwargs !== null ? cfg.activation_fn_kwargs : {}) as Record<string, unknown>;
+  const k = cfg.k ?? kwargs.k;
+  const architecture = cfg.architecture ?? (cfg.activation_fn_str === 'topk' ? 'topk' : 'standard');
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+  return {
+    id,
+    family,
+    path: folder,
+    architecture: text(architecture),
+    dIn: positiveInt(cfg, ['d_in'], file),
+    dSae: positiveInt(cfg, ['d_sae'], file),
+    k: typeof k === 'number' ? k : null,
+    modelName: text(metadata.model_name ?? cfg.model_name),
+    hookName: text(metadata.hook_name ?? cfg.hook_name ?? cfg.hook_point),
+    sizeBytes: sizeOnDisk(folder),
+  };
+}
+
+function isDir(target: string): boolean {
+  return statSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+function hasFile(folder: string, name: string): boolean {
+  return statSync(path.join(folder, name), { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/**
+ * Lists the workspace. An SAE folder directly under saes/ is a lone SAE; a folder whose subfolders
+ * are SAE folders is a family.
+ */
+export function scanWorkspace(layout: WorkspaceLayout, warn: ScanWarning = () => {}): WorkspaceListing {
+  const attempt = <T>(what: string, read: () => T): T | null => {
+    try {
+      return read();
+    } catch (err) {
+      warn(`skipped ${what}: ${(err as Error).message}`);
+      return null;
+    }
+  };
+  const models = listDir(layout.dir('models'))
+    .filter((id) => isDir(layout.model(id)))
+    .map((id) => attempt(`model ${id}`, () => scanModel(layout, id)))
+    .filter((entry): entry is ModelEntry => entry !== null);
+
+  const datasets: DatasetEntry[] = [{ id: EMBEDDED_DATASET, path: null, kind: 'embedded', sizeBytes: 0 }];
+  for (const id of listDir(layout.dir('datasets'))) {
+    const target = layout.dataset(id);
+    const kind = datasetKind(target, isDir(target));
+    if (kind) datasets.push({ id, path: target, kind, sizeBytes: sizeOnDisk(target) });
+  }
+
+  const saes: SaeEntry[] = [];
+  const families: FamilyEntry[] = [];
+  for (const name of listDir(layout.dir('saes'))) {
+    const folder = layout.family(name);
+    if (!isDir(folder)) continue;
+    if (hasFile(folder, 'cfg.json')) {
+      const sae = attempt(`SAE ${name}`, () => scanSae(layout, name, null));
+      if (sae) saes.push(sae);
+      continue;
+    }
+    const members = listDir(folder)
+      .filter((sub) => isDir(path.join(folder, sub)) && hasFile(path.join(folder, sub), 'cfg.json'))
+      .map((sub) => attempt(`SAE ${name}/${sub}`, () => scanSae(layout, `${name}/${sub}`, name)))
+      .filter((entry): entry is SaeEntry => entry !== null)
+      .sort((a, b) => a.dSae - b.dSae);
+    if (members.length === 0) continue;
+    saes.push(...members);
+    families.push({
+      id: name,
+      path: folder,
+      modelName: members[0]!.modelName,
+      hookName: members[0]!.hookName,
+      sizes: members.map((m) => m.dSae),
+      saes: members.map((m) => m.id),
+    });
+  }
+
+  const databases: DatabaseEntry[] = listDir(layout.dir('db'))
+    .filter((id) => /\.(sqlite|db)$/.test(id))
+    .map((id) => ({ id, path: layout.database(id), sizeBytes: sizeOnDisk(layout.database(id)) }));
+
+  return { root: layout.root, models, datasets, families, saes, databases };
+}

@@ -1,0 +1,128 @@
+// The one typed API contract between the renderer and the compute side. Every request is a name
+// ("domain.verb") with typed params and result; every answer is an ApiResponse envelope; long jobs
+// stream JobEvents. The preload (IPC) and the browser-mode server (HTTP + WebSocket) carry exactly
+// these requests, and the renderer only sees the SaeExplorerApi built by createApi.
+import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
+import { ApiError } from './api/errors.js';
+import type {
+  FeatureId,
+  FeatureListPage,
+  FeatureListParams,
+  FeatureMap,
+  FeatureMapParams,
+  FeaturePage,
+  FeatureSearchHit,
+  FeatureSearchParams,
+} from './api/features.js';
+import type { InspectParams, InspectResult } from './api/inspect.js';
+import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
+import type { HarvestParams, TrainParams } from './api/training.js';
+import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
+
+export * from './api/errors.js';
+export type * from './api/features.js';
+export type * from './api/inspect.js';
+export * from './api/jobs.js';
+export type * from './api/training.js';
+export type * from './api/workspace.js';
+
+type NoParams = Record<string, never>;
+
+/** Request name → params and result. Adding a request here is the whole contract change. */
+export interface ApiRequests {
+  'workspace.info': { params: NoParams; result: WorkspaceInfo };
+  'workspace.list': { params: NoParams; result: WorkspaceListing };
+  'workspace.createTinyModel': { params: CreateTinyModelParams; result: ModelEntry };
+  'workspace.pullModel': { params: PullModelParams; result: JobRef };
+  'jobs.list': { params: NoParams; result: JobInfo[] };
+  'jobs.pause': { params: JobIdParams; result: JobInfo };
+  'jobs.resume': { params: JobIdParams; result: JobInfo };
+  'jobs.cancel': { params: JobIdParams; result: JobInfo };
+  'training.start': { params: TrainParams; result: JobRef };
+  'harvest.start': { params: HarvestParams; result: JobRef };
+  'features.list': { params: FeatureListParams; result: FeatureListPage };
+  'features.page': { params: FeatureId; result: FeaturePage };
+  'features.map': { params: FeatureMapParams; result: FeatureMap };
+  'features.search': { params: FeatureSearchParams; result: FeatureSearchHit[] };
+  'inspect.prompt': { params: InspectParams; result: InspectResult };
+}
+
+export type ApiMethod = keyof ApiRequests;
+export type ParamsOf<M extends ApiMethod> = ApiRequests[M]['params'];
+export type ResultOf<M extends ApiMethod> = ApiRequests[M]['result'];
+
+/** Events pushed from the compute side to every connected renderer. */
+export type ApiEvent = JobEvent;
+
+// A Record over ApiMethod makes the compiler reject a request added to ApiRequests but not listed here.
+const METHOD_SET: Record<ApiMethod, true> = {
+  'workspace.info': true,
+  'workspace.list': true,
+  'workspace.createTinyModel': true,
+  'workspace.pullModel': true,
+  'jobs.list': true,
+  'jobs.pause': true,
+  'jobs.resume': true,
+  'jobs.cancel': true,
+  'training.start': true,
+  'harvest.start': true,
+  'features.list': true,
+  'features.page': true,
+  'features.map': true,
+  'features.search': true,
+  'inspect.prompt': true,
+};
+
+/** Every request name, for transports that must refuse names outside the contract. */
+export const API_METHODS = Object.keys(METHOD_SET) as ApiMethod[];
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(METHOD_SET, name);
+}
+
+type DomainOf<M> = M extends `${infer D}.${string}` ? D : never;
+export type ApiDomain = DomainOf<ApiMethod>;
+
+/** Requests whose params are all optional can be called with no argument. */
+type Call<M extends ApiMethod> = NoParams extends ParamsOf<M>
+  ? (params?: ParamsOf<M>) => Promise<ResultOf<M>>
+  : (params: ParamsOf<M>) => Promise<ResultOf<M>>;
+
+export type EventListener = (event: ApiEvent) => void;
+
+/** What the renderer uses: `api.workspace.list()`, `api.features.page({ model, sae, latent })`. */
+export type SaeExplorerApi = {
+  [D in ApiDomain]: { [M in ApiMethod as M extends `${D}.${infer Verb}` ? Verb : never]: Call<M> };
+} & {
+  /** Subscribe to job events; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void;
+};
+
+/** The two operations a transport provides; createApi turns them into the named functions. */
+export interface ApiTransport {
+  call(method: ApiMethod, params: unknown): Promise<ApiResponse<unknown>>;
+  subscribe(listener: EventListener): () => void;
+}
+
+/** Rejects with an ApiError carrying the remote code when the envelope is an error. */
+export function unwrap<R>(response: ApiResponse<R>): R {
+  if (response.ok) return response.result;
+  throw new ApiError(response.error.code, response.error.message);
+}
+
+export function createApi(transport: ApiTransport): SaeExplorerApi {
+  const api: Record<string, unknown> = {
+    onEvent: (listener: EventListener) => transport.subscribe(listener),
+  };
+  for (const method of API_METHODS) {
+    const [domain, verb] = method.split('.') as [string, string];
+    const functions = (api[domain] ??= {}) as Record<string, unknown>;
+    functions[verb] = async (params?: unknown) => unwrap(await transport.call(method, params ?? {}));
+  }
+  return api as SaeExplorerApi;
+}
+
+/** A response envelope for a thrown error, for transports. */
+export function errorResponse(info: ApiErrorInfo): ApiResponse<never> {
+  return { ok: false, error: info };
+}

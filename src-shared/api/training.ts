@@ -1,0 +1,44 @@
+// Training and harvest domains of the API contract: the parameters of the two long jobs. Their
+// progress arrives as JobEvents; pause, resume and cancel go through the jobs domain.
+
+export type TrainArchitecture = 'topk' | 'relu' | 'batchtopk';
+
+export interface TrainParams {
+  /** ModelEntry id. */
+  model: string;
+  /** DatasetEntry id ("embedded:sotu" for the built-in corpus). */
+  dataset: string;
+  /** TransformerLens hook name, e.g. "blocks.1.hook_resid_post". */
+  hook: string;
+  /** Dictionary sizes trained together on the same batches, e.g. [1024, 4096]. */
+  latents: number[];
+  /** Active latents per token. */
+  k: number;
+  /** Training tokens. */
+  tokens: number;
+  /** Family folder name under saes/ the sizes are written to. */
+  family: string;
+  /** Default 'topk'. */
+  arch?: TrainArchitecture;
+  /** Tokens per step; trainer's default when omitted. */
+  batch?: number;
+  /** Learning rate; trainer's default (∝ 1/√(n/2^14)) when omitted. */
+  lr?: number;
+  /** Continue from the family's checkpoint. */
+  resume?: boolean;
+}
+
+export interface HarvestParams {
+  model: string;
+  /** Family folder name; every size is harvested in one pass of the model. */
+  family: string;
+  dataset: string;
+  /** Tokens to run through the model. */
+  tokens: number;
+  /** Top contexts kept per latent; harvester's default (40) when omitted. */
+  top?: number;
+  /** Database file under db/; default "features.sqlite". */
+  db?: string;
+  /** Compute the family's UMAP after the harvest; default true. */
+  umap?: boolean;
+}

@@ -1,0 +1,106 @@
+// Workspace domain of the API contract: what the workspace folder holds (models, datasets, SAE
+// families, SAEs, feature databases) and the requests that add to it.
+
+/** A GPT-2-style model folder (Hugging Face layout: config.json + model.safetensors). */
+export interface ModelEntry {
+  /** Folder name under the workspace's models/ — the `model` part of a feature id. */
+  id: string;
+  /** Absolute path of the folder. */
+  path: string;
+  nLayers: number;
+  dModel: number;
+  nHeads: number;
+  nCtx: number;
+  vocabSize: number;
+  /** Bytes on disk, all files of the folder. */
+  sizeBytes: number;
+  /** Where it came from, from the folder's provenance file when present ("tiny seed 0", "hub gpt2"). */
+  provenance: string | null;
+}
+
+export type DatasetKind = 'txt' | 'jsonl' | 'parquet' | 'folder' | 'embedded';
+
+export interface DatasetEntry {
+  /** File or folder name under the workspace's datasets/, or "embedded:sotu" for the built-in corpus. */
+  id: string;
+  path: string | null;
+  kind: DatasetKind;
+  sizeBytes: number;
+}
+
+/** One trained or imported SAE (a SAELens folder: cfg.json + sae_weights.safetensors). */
+export interface SaeEntry {
+  /** Path under the workspace's saes/ with forward slashes, e.g. "layer8-topk/4096" — the `sae` part of a feature id. */
+  id: string;
+  /** The family id when the SAE sits in a family folder, else null. */
+  family: string | null;
+  path: string;
+  architecture: string;
+  dIn: number;
+  dSae: number;
+  /** Active latents per token, for top-k architectures. */
+  k: number | null;
+  modelName: string;
+  hookName: string;
+  sizeBytes: number;
+}
+
+/** SAEs of several sizes trained together on one site (the feature-splitting comparison unit). */
+export interface FamilyEntry {
+  /** Folder name under the workspace's saes/. */
+  id: string;
+  path: string;
+  modelName: string;
+  hookName: string;
+  /** d_sae of each member, ascending. */
+  sizes: number[];
+  /** SaeEntry ids of the members, in the order of `sizes`. */
+  saes: string[];
+}
+
+/** A feature database (SQLite file) of the workspace. */
+export interface DatabaseEntry {
+  /** File name under the workspace's db/. */
+  id: string;
+  path: string;
+  sizeBytes: number;
+}
+
+export interface WorkspaceListing {
+  root: string;
+  models: ModelEntry[];
+  datasets: DatasetEntry[];
+  families: FamilyEntry[];
+  saes: SaeEntry[];
+  databases: DatabaseEntry[];
+}
+
+export interface WorkspaceInfo {
+  /** Absolute path of the workspace folder. */
+  root: string;
+  /** tfjs backend of the compute process, null until the engine has started. */
+  backend: string | null;
+  /** Version of the app (package.json). */
+  version: string;
+}
+
+/** Parameters of a tiny random GPT-2 for tests and demos; omitted fields take the generator's defaults. */
+export interface CreateTinyModelParams {
+  /** Folder name under models/: letters, digits, '.', '_' and '-'. */
+  name: string;
+  /** Transformer blocks; default 2. */
+  layers?: number;
+  /** Residual width; default 64. */
+  dModel?: number;
+  /** Attention heads; default 4. */
+  heads?: number;
+  /** Context length in tokens; default 128. */
+  ctx?: number;
+  /** Seed of the random weights; default 0. */
+  seed?: number;
+}
+
+export interface PullModelParams {
+  /** Hugging Face model name, e.g. "gpt2". */
+  name: string;
+}
