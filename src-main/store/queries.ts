@@ -1,0 +1,266 @@
+// Read queries for the app and the CLI: one feature page, the latent list, the family map, search.
+// Each is a handful of indexed lookups, so a page stays well under the 50 ms budget on 65k latents.
+import path from 'node:path';
+import { float32FromBlob, int32FromBlob, uint32FromBlob } from './blobs.js';
+import type { Db } from './open.js';
+import type { LogitToken } from './records.js';
+
+export interface SaeInfo {
+  id: number;
+  path: string;
+  familyId: number | null;
+  hookName: string;
+  architecture: string;
+  dIn: number;
+  dSae: number;
+  k: number | null;
+  harvest: 'running' | 'complete' | null;
+}
+
+export interface ContextView {
+  tokens: number[];
+  acts: number[];
+  maxIndex: number;
+  value: number;
+}
+
+export interface NeighbourView {
+  saeId: number;
+  dSae: number;
+  latent: number;
+  cosine: number;
+}
+
+export interface FeaturePage {
+  sae: SaeInfo;
+  latent: number;
+  density: number;
+  meanAct: number;
+  maxAct: number;
+  top: ContextView[];
+  quantiles: Array<{ interval: number; lo: number; hi: number; contexts: ContextView[] }>;
+  actHistogram: { logLo: number; logHi: number; counts: number[] } | null;
+  logitHistogram: { lo: number; hi: number; counts: number[] } | null;
+  logitsPos: LogitToken[];
+  logitsNeg: LogitToken[];
+  /** Decoder-cosine neighbours in the same SAE. */
+  neighbours: NeighbourView[];
+  /** Closest latents in each other SAE of the family (feature splitting: parents and children). */
+  relatives: NeighbourView[];
+  umap: { x: number; y: number } | null;
+  umap3: { x: number; y: number; z: number } | null;
+}
+
+const SAE_COLUMNS = `s.id, s.path, s.family_id AS familyId, s.hook_name AS hookName, s.architecture, s.d_in AS dIn, s.d_sae AS dSae, s.k,
+  h.status AS harvest`;
+
+export function saeInfo(db: Db, saeId: number): SaeInfo {
+  const row = db.prepare(`SELECT ${SAE_COLUMNS} FROM saes s LEFT JOIN harvests h ON h.sae_id = s.id WHERE s.id = ?`).get(saeId) as SaeInfo | undefined;
+  if (!row) throw new Error(`no SAE with id ${saeId} in the database`);
+  return row;
+}
+
+/** An SAE by numeric id or by folder path (as given to harvest). */
+export function resolveSae(db: Db, dirOrId: string): SaeInfo {
+  if (/^\d+$/.test(dirOrId)) return saeInfo(db, Number(dirOrId));
+  const row = db.prepare(`SELECT id FROM saes WHERE path = ?`).get(path.resolve(dirOrId)) as { id: number } | undefined;
+  if (!row) {
+    const known = (db.prepare(`SELECT id, path FROM saes ORDER BY id`).all() as Array<{ id: number; path: string }>).map((s) => `${s.id} (${s.path})`);
+    throw new Error(`SAE "${dirOrId}" is not in the database; harvested SAEs: ${known.join(', ') || 'none — run sae-explorer harvest first'}`);
+  }
+  return saeInfo(db, row.id);
+}
+
+export function listSaes(db: Db, familyId?: number): SaeInfo[] {
+  const where = familyId === undefined ? '' : 'WHERE s.family_id = ?';
+  const args = familyId === undefined ? [] : [familyId];
+  return db.prepare(`SELECT ${SAE_COLUMNS} FROM saes s LEFT JOIN harvests h ON h.sae_id = s.id ${where} ORDER BY s.d_sae, s.id`).all(...args) as SaeInfo[];
+}
+
+function contextView(row: { tokens: Buffer; acts: Buffer; max_index: number; value: number }): ContextView {
+  return {
+    tokens: Array.from(int32FromBlob(row.tokens, 'contexts.tokens')),
+    acts: Array.from(float32FromBlob(row.acts, 'contexts.acts')),
+    maxIndex: row.max_index,
+    value: row.value,
+  };
+}
+
+export function featurePage(db: Db, saeId: number, latent: number): FeaturePage {
+  const sae = saeInfo(db, saeId);
+  if (!Number.isInteger(latent) || latent < 0 || latent >= sae.dSae) throw new Error(`latent ${latent} is out of range: SAE ${saeId} has latents 0..${sae.dSae - 1}`);
+  const row = db
+    .prepare(`SELECT density, mean_act, max_act, umap_x, umap_y, umap3_x, umap3_y, umap3_z FROM latents WHERE sae_id = ? AND latent = ?`)
+    .get(saeId, latent) as
+    | { density: number; mean_act: number; max_act: number; umap_x: number | null; umap_y: number | null; umap3_x: number | null; umap3_y: number | null; umap3_z: number | null }
+    | undefined;
+  if (!row) throw new Error(`latent ${latent} of SAE ${saeId} has no statistics yet: harvest ${sae.path} first`);
+
+  type ContextRow = { kind: string; interval: number | null; tokens: Buffer; acts: Buffer; max_index: number; value: number };
+  const contexts = db
+    .prepare(`SELECT kind, interval, tokens, acts, max_index, value FROM contexts WHERE sae_id = ? AND latent = ? ORDER BY kind DESC, rank`)
+    .all(saeId, latent) as ContextRow[];
+  const params = db.prepare(`SELECT params FROM harvests WHERE sae_id = ?`).get(saeId) as { params: string } | undefined;
+  const intervals = Number((JSON.parse(params?.params ?? '{}') as { intervals?: number }).intervals ?? 0);
+  const quantiles = Array.from({ length: intervals }, (_, i) => ({
+    interval: i,
+    lo: (row.max_act * i) / intervals,
+    hi: (row.max_act * (i + 1)) / intervals,
+    contexts: [] as ContextView[],
+  }));
+  const top: ContextView[] = [];
+  for (const c of contexts) {
+    if (c.kind === 'top') top.push(contextView(c));
+    else if (c.interval !== null && quantiles[c.interval]) quantiles[c.interval].contexts.push(contextView(c));
+  }
+
+  const act = db.prepare(`SELECT log_lo, log_hi, counts FROM act_histograms WHERE sae_id = ? AND latent = ?`).get(saeId, latent) as
+    | { log_lo: number; log_hi: number; counts: Buffer }
+    | undefined;
+  const logitHist = db.prepare(`SELECT lo, hi, counts FROM logit_histograms WHERE sae_id = ? AND latent = ?`).get(saeId, latent) as
+    | { lo: number; hi: number; counts: Buffer }
+    | undefined;
+  const logits = db
+    .prepare(`SELECT sign, token_id AS id, token, value FROM logit_effects WHERE sae_id = ? AND latent = ? ORDER BY sign DESC, rank`)
+    .all(saeId, latent) as Array<LogitToken & { sign: number }>;
+  const links = db
+    .prepare(
+      `SELECT n.other_sae_id AS saeId, s.d_sae AS dSae, n.other_latent AS latent, n.cosine FROM neighbours n JOIN saes s ON s.id = n.other_sae_id
+       WHERE n.sae_id = ? AND n.latent = ? ORDER BY s.d_sae, n.rank`,
+    )
+    .all(saeId, latent) as NeighbourView[];
+
+  return {
+    sae,
+    latent,
+    density: row.density,
+    meanAct: row.mean_act,
+    maxAct: row.max_act,
+    top,
+    quantiles,
+    actHistogram: act ? { logLo: act.log_lo, logHi: act.log_hi, counts: Array.from(uint32FromBlob(act.counts, 'act_histograms.counts')) } : null,
+    logitHistogram: logitHist ? { lo: logitHist.lo, hi: logitHist.hi, counts: Array.from(uint32FromBlob(logitHist.counts, 'logit_histograms.counts')) } : null,
+    logitsPos: logits.filter((l) => l.sign > 0).map(({ id, token, value }) => ({ id, token, value })),
+    logitsNeg: logits.filter((l) => l.sign < 0).map(({ id, token, value }) => ({ id, token, value })),
+    neighbours: links.filter((n) => n.saeId === saeId),
+    relatives: links.filter((n) => n.saeId !== saeId),
+    umap: row.umap_x === null || row.umap_y === null ? null : { x: row.umap_x, y: row.umap_y },
+    umap3: row.umap3_x === null || row.umap3_y === null || row.umap3_z === null ? null : { x: row.umap3_x, y: row.umap3_y, z: row.umap3_z },
+  };
+}
+
+export interface LatentListQuery {
+  saeId: number;
+  sort?: 'latent' | 'density' | 'max_act';
+  descending?: boolean;
+  minDensity?: number;
+  maxDensity?: number;
+  /** Substring of the top tokens' text (case-insensitive). */
+  tokenText?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface LatentRow {
+  latent: number;
+  density: number;
+  maxAct: number;
+  meanAct: number;
+  topTokens: string;
+}
+
+const SORTS = { latent: 'latent', density: 'density', max_act: 'max_act' } as const;
+
+export function listLatents(db: Db, query: LatentListQuery): { total: number; rows: LatentRow[] } {
+  const sort = SORTS[query.sort ?? 'latent'];
+  if (!sort) throw new Error(`unknown sort "${query.sort}": expected one of ${Object.keys(SORTS).join(', ')}`);
+  const where = ['sae_id = ?'];
+  const args: Array<number | string> = [query.saeId];
+  if (query.minDensity !== undefined) (where.push('density >= ?'), args.push(query.minDensity));
+  if (query.maxDensity !== undefined) (where.push('density <= ?'), args.push(query.maxDensity));
+  if (query.tokenText) (where.push(`top_tokens LIKE ? ESCAPE '\\'`), args.push(`%${escapeLike(query.tokenText)}%`));
+  const clause = where.join(' AND ');
+  const total = (db.prepare(`SELECT count(*) AS n FROM latents WHERE ${clause}`).get(...args) as { n: number }).n;
+  const rows = db
+    .prepare(
+      `SELECT latent, density, max_act AS maxAct, mean_act AS meanAct, top_tokens AS topTokens FROM latents WHERE ${clause}
+       ORDER BY ${sort} ${query.descending ? 'DESC' : 'ASC'}, latent LIMIT ? OFFSET ?`,
+    )
+    .all(...args, query.limit ?? 100, query.offset ?? 0) as LatentRow[];
+  return { total, rows };
+}
+
+export interface FamilyMap {
+  saes: Array<{ id: number; dSae: number }>;
+  /** One entry per latent with coordinates, in SAE then latent order. */
+  saeIndex: Int32Array;
+  latent: Int32Array;
+  density: Float32Array;
+  xy: Float32Array;
+  xyz: Float32Array;
+}
+
+/** Map data for all latents with UMAP coordinates of one family (or one SAE that has no family). */
+export function mapData(db: Db, target: { familyId: number } | { saeId: number }): FamilyMap {
+  const saes =
+    'familyId' in target
+      ? (db.prepare(`SELECT id, d_sae AS dSae FROM saes WHERE family_id = ? ORDER BY d_sae, id`).all(target.familyId) as Array<{ id: number; dSae: number }>)
+      : [{ id: target.saeId, dSae: saeInfo(db, target.saeId).dSae }];
+  const rows: Array<{ sae: number; latent: number; density: number; x: number; y: number; x3: number; y3: number; z3: number }> = [];
+  const select = db.prepare(
+    `SELECT latent, density, umap_x AS x, umap_y AS y, umap3_x AS x3, umap3_y AS y3, umap3_z AS z3 FROM latents
+     WHERE sae_id = ? AND umap_x IS NOT NULL ORDER BY latent`,
+  );
+  saes.forEach((s, index) => {
+    for (const r of select.iterate(s.id) as Iterable<Omit<(typeof rows)[number], 'sae'>>) rows.push({ sae: index, ...r });
+  });
+  const n = rows.length;
+  const map: FamilyMap = {
+    saes,
+    saeIndex: new Int32Array(n),
+    latent: new Int32Array(n),
+    density: new Float32Array(n),
+    xy: new Float32Array(2 * n),
+    xyz: new Float32Array(3 * n),
+  };
+  rows.forEach((r, i) => {
+    map.saeIndex[i] = r.sae;
+    map.latent[i] = r.latent;
+    map.density[i] = r.density;
+    map.xy.set([r.x, r.y], 2 * i);
+    map.xyz.set([r.x3 ?? 0, r.y3 ?? 0, r.z3 ?? 0], 3 * i);
+  });
+  return map;
+}
+
+export interface SearchHit {
+  saeId: number;
+  latent: number;
+  /** Where the text matched: the top-context tokens or the promoted/suppressed logit tokens. */
+  matched: 'top_tokens' | 'logits';
+  density: number;
+  maxAct: number;
+}
+
+/** Latents whose top tokens or top logit tokens contain `text` (case-insensitive), strongest first. */
+export function searchLatents(db: Db, text: string, scope: { saeIds?: number[]; limit?: number } = {}): SearchHit[] {
+  if (!text) return [];
+  const like = `%${escapeLike(text)}%`;
+  const saeFilter = scope.saeIds?.length ? `AND l.sae_id IN (${scope.saeIds.map(() => '?').join(',')})` : '';
+  const ids = scope.saeIds ?? [];
+  const rows = db
+    .prepare(
+      `SELECT l.sae_id AS saeId, l.latent, 'top_tokens' AS matched, l.density, l.max_act AS maxAct FROM latents l
+         WHERE l.top_tokens LIKE ? ESCAPE '\\' ${saeFilter}
+       UNION
+       SELECT l.sae_id, l.latent, 'logits', l.density, l.max_act FROM latents l
+         WHERE EXISTS (SELECT 1 FROM logit_effects e WHERE e.sae_id = l.sae_id AND e.latent = l.latent AND e.sign = 1 AND e.token LIKE ? ESCAPE '\\') ${saeFilter}
+       ORDER BY maxAct DESC LIMIT ?`,
+    )
+    .all(like, ...ids, like, ...ids, scope.limit ?? 100) as SearchHit[];
+  return rows;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

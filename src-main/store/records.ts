@@ -1,0 +1,72 @@
+// The rows a harvest hands to the store, in the app's terms (camelCase, typed arrays).
+import type { CapturedContext } from '../features/context-slots.js';
+import type { IntervalSample } from '../features/quantile-samples.js';
+
+export interface SaeRecord {
+  /** Absolute path of the SAELens folder; identifies the SAE. */
+  path: string;
+  modelId: number;
+  familyId?: number;
+  hookName: string;
+  architecture: string;
+  dIn: number;
+  dSae: number;
+  k?: number;
+}
+
+export interface FamilyRecord {
+  /** Absolute path of the family folder (the one holding family.json). */
+  path: string;
+  name: string;
+  modelId: number;
+  hookName: string;
+}
+
+export interface HarvestRecord {
+  datasetId: number;
+  tokens: number;
+  topN: number;
+  /** Everything else that changes the result (context width, intervals, seed, …), compared on rerun. */
+  params: Record<string, unknown>;
+}
+
+export interface LatentRecord {
+  latent: number;
+  density: number;
+  meanAct: number;
+  maxAct: number;
+  /** Display strings of the max tokens of the top contexts, for text filters and search. */
+  topTokens: string;
+  actHistogram: { logLo: number; logHi: number; counts: Uint32Array };
+  top: CapturedContext[];
+  quantiles: IntervalSample[];
+}
+
+export interface LogitToken {
+  id: number;
+  token: string;
+  value: number;
+}
+
+export interface LogitRecord {
+  latent: number;
+  positive: LogitToken[];
+  negative: LogitToken[];
+  histogram: { lo: number; hi: number; counts: Uint32Array };
+}
+
+export interface NeighbourRecord {
+  latent: number;
+  others: Int32Array;
+  cosines: Float32Array;
+}
+
+export interface UmapRecord {
+  saeId: number;
+  latent: number;
+  x: number;
+  y: number;
+  x3: number;
+  y3: number;
+  z3: number;
+}

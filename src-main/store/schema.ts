@@ -1,0 +1,130 @@
+// The feature database's schema as an ordered list of migrations. `PRAGMA user_version` records how
+// many have run; opening a database applies the missing ones in one transaction each. Never edit a
+// released migration — append a new one. docs/schema.md documents the resulting tables.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'models, datasets, SAE families, SAEs, harvests, latents, contexts, histograms, logit effects, neighbours',
+    sql: `
+      CREATE TABLE models (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        n_layer INTEGER, d_model INTEGER, vocab_size INTEGER,
+        created_at TEXT NOT NULL DEFAULT (datetime('now'))
+      );
+      CREATE TABLE datasets (
+        id INTEGER PRIMARY KEY,
+        spec TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL DEFAULT (datetime('now'))
+      );
+      CREATE TABLE sae_families (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        model_id INTEGER REFERENCES models(id),
+        hook_name TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (datetime('now'))
+      );
+      CREATE TABLE saes (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        family_id INTEGER REFERENCES sae_families(id) ON DELETE SET NULL,
+        model_id INTEGER REFERENCES models(id),
+        hook_name TEXT NOT NULL,
+        architecture TEXT NOT NULL,
+        d_in INTEGER NOT NULL,
+        d_sae INTEGER NOT NULL,
+        k INTEGER,
+        created_at TEXT NOT NULL DEFAULT (datetime('now'))
+      );
+      CREATE INDEX saes_family ON saes(family_id);
+      CREATE TABLE harvests (
+        sae_id INTEGER PRIMARY KEY REFERENCES saes(id) ON DELETE CASCADE,
+        dataset_id INTEGER REFERENCES datasets(id),
+        tokens INTEGER NOT NULL,
+        top_n INTEGER NOT NULL,
+        params TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'complete')),
+        started_at TEXT NOT NULL DEFAULT (datetime('now')),
+        finished_at TEXT
+      );
+      CREATE TABLE latents (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        latent INTEGER NOT NULL,
+        density REAL NOT NULL,
+        mean_act REAL NOT NULL,
+        max_act REAL NOT NULL,
+        top_tokens TEXT NOT NULL DEFAULT '',
+        umap_x REAL, umap_y REAL,
+        PRIMARY KEY (sae_id, latent)
+      ) WITHOUT ROWID;
+      CREATE INDEX latents_density ON latents(sae_id, density);
+      CREATE INDEX latents_max_act ON latents(sae_id, max_act);
+      CREATE TABLE contexts (
+        id INTEGER PRIMARY KEY,
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        latent INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('top', 'quantile')),
+        rank INTEGER NOT NULL,
+        interval INTEGER,
+        value REAL NOT NULL,
+        max_index INTEGER NOT NULL,
+        tokens BLOB NOT NULL,
+        acts BLOB NOT NULL,
+        UNIQUE (sae_id, latent, kind, rank)
+      );
+      CREATE TABLE act_histograms (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        latent INTEGER NOT NULL,
+        log_lo REAL NOT NULL, log_hi REAL NOT NULL,
+        counts BLOB NOT NULL,
+        PRIMARY KEY (sae_id, latent)
+      ) WITHOUT ROWID;
+      CREATE TABLE logit_effects (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        latent INTEGER NOT NULL,
+        sign INTEGER NOT NULL CHECK (sign IN (1, -1)),
+        rank INTEGER NOT NULL,
+        token_id INTEGER NOT NULL,
+        token TEXT NOT NULL,
+        value REAL NOT NULL,
+        PRIMARY KEY (sae_id, latent, sign, rank)
+      ) WITHOUT ROWID;
+      CREATE TABLE neighbours (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        latent INTEGER NOT NULL,
+        other_sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        rank INTEGER NOT NULL,
+        other_latent INTEGER NOT NULL,
+        cosine REAL NOT NULL,
+        PRIMARY KEY (sae_id, latent, other_sae_id, rank)
+      ) WITHOUT ROWID;
+      CREATE INDEX neighbours_other ON neighbours(other_sae_id);
+    `,
+  },
+  {
+    version: 2,
+    description: '3-D UMAP coordinates on latents; histograms of logit effects',
+    sql: `
+      ALTER TABLE latents ADD COLUMN umap3_x REAL;
+      ALTER TABLE latents ADD COLUMN umap3_y REAL;
+      ALTER TABLE latents ADD COLUMN umap3_z REAL;
+      CREATE TABLE logit_histograms (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        latent INTEGER NOT NULL,
+        lo REAL NOT NULL, hi REAL NOT NULL,
+        counts BLOB NOT NULL,
+        PRIMARY KEY (sae_id, latent)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

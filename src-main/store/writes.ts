@@ -1,0 +1,146 @@
+// Everything that writes the feature database. Each function is one transaction, so a process killed
+// at any instant leaves the database at the end of some earlier call: a harvest's rows appear chunk
+// by chunk under a 'running' harvest row that turns 'complete' only with its last chunk.
+import { toBlob } from './blobs.js';
+import type { Db } from './open.js';
+import type { FamilyRecord, HarvestRecord, LatentRecord, LogitRecord, NeighbourRecord, SaeRecord, UmapRecord } from './records.js';
+
+export function registerModel(db: Db, model: { name: string; nLayer?: number; dModel?: number; vocabSize?: number }): number {
+  const row = db
+    .prepare(
+      `INSERT INTO models (name, n_layer, d_model, vocab_size) VALUES (?, ?, ?, ?)
+       ON CONFLICT(name) DO UPDATE SET n_layer = excluded.n_layer, d_model = excluded.d_model, vocab_size = excluded.vocab_size
+       RETURNING id`,
+    )
+    .get(model.name, model.nLayer ?? null, model.dModel ?? null, model.vocabSize ?? null) as { id: number };
+  return row.id;
+}
+
+export function registerDataset(db: Db, spec: string): number {
+  const row = db.prepare(`INSERT INTO datasets (spec) VALUES (?) ON CONFLICT(spec) DO UPDATE SET spec = excluded.spec RETURNING id`).get(spec) as { id: number };
+  return row.id;
+}
+
+export function registerFamily(db: Db, family: FamilyRecord): number {
+  const row = db
+    .prepare(
+      `INSERT INTO sae_families (path, name, model_id, hook_name) VALUES (?, ?, ?, ?)
+       ON CONFLICT(path) DO UPDATE SET name = excluded.name, model_id = excluded.model_id, hook_name = excluded.hook_name
+       RETURNING id`,
+    )
+    .get(family.path, family.name, family.modelId, family.hookName) as { id: number };
+  return row.id;
+}
+
+export function registerSae(db: Db, sae: SaeRecord): number {
+  const row = db
+    .prepare(
+      `INSERT INTO saes (path, family_id, model_id, hook_name, architecture, d_in, d_sae, k) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(path) DO UPDATE SET family_id = excluded.family_id, model_id = excluded.model_id, hook_name = excluded.hook_name,
+         architecture = excluded.architecture, d_in = excluded.d_in, d_sae = excluded.d_sae, k = excluded.k
+       RETURNING id`,
+    )
+    .get(sae.path, sae.familyId ?? null, sae.modelId, sae.hookName, sae.architecture, sae.dIn, sae.dSae, sae.k ?? null) as { id: number };
+  return row.id;
+}
+
+export interface HarvestState {
+  status: 'running' | 'complete';
+  datasetId: number;
+  tokens: number;
+  topN: number;
+  params: Record<string, unknown>;
+}
+
+export function harvestState(db: Db, saeId: number): HarvestState | undefined {
+  const row = db.prepare(`SELECT status, dataset_id, tokens, top_n, params FROM harvests WHERE sae_id = ?`).get(saeId) as
+    | { status: 'running' | 'complete'; dataset_id: number; tokens: number; top_n: number; params: string }
+    | undefined;
+  if (!row) return undefined;
+  return { status: row.status, datasetId: row.dataset_id, tokens: row.tokens, topN: row.top_n, params: JSON.parse(row.params) as Record<string, unknown> };
+}
+
+/** True when the SAE already has a complete harvest with exactly these settings (a rerun can skip it). */
+export function harvestMatches(db: Db, saeId: number, harvest: HarvestRecord): boolean {
+  const state = harvestState(db, saeId);
+  return (
+    state?.status === 'complete' &&
+    state.datasetId === harvest.datasetId &&
+    state.tokens === harvest.tokens &&
+    state.topN === harvest.topN &&
+    JSON.stringify(state.params) === JSON.stringify(harvest.params)
+  );
+}
+
+/** Drops every derived row of the SAE (including neighbour links pointing at it) and marks a new harvest running. */
+export function beginHarvest(db: Db, saeId: number, harvest: HarvestRecord): void {
+  db.transaction(() => {
+    for (const table of ['contexts', 'act_histograms', 'logit_effects', 'logit_histograms', 'latents', 'harvests']) {
+      db.prepare(`DELETE FROM ${table} WHERE sae_id = ?`).run(saeId);
+    }
+    db.prepare(`DELETE FROM neighbours WHERE sae_id = ? OR other_sae_id = ?`).run(saeId, saeId);
+    db.prepare(`INSERT INTO harvests (sae_id, dataset_id, tokens, top_n, params, status) VALUES (?, ?, ?, ?, ?, 'running')`).run(
+      saeId,
+      harvest.datasetId,
+      harvest.tokens,
+      harvest.topN,
+      JSON.stringify(harvest.params),
+    );
+  })();
+}
+
+export function writeLatents(db: Db, saeId: number, records: LatentRecord[]): void {
+  const latent = db.prepare(`INSERT INTO latents (sae_id, latent, density, mean_act, max_act, top_tokens) VALUES (?, ?, ?, ?, ?, ?)`);
+  const histogram = db.prepare(`INSERT INTO act_histograms (sae_id, latent, log_lo, log_hi, counts) VALUES (?, ?, ?, ?, ?)`);
+  const context = db.prepare(
+    `INSERT INTO contexts (sae_id, latent, kind, rank, interval, value, max_index, tokens, acts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    for (const r of records) {
+      latent.run(saeId, r.latent, r.density, r.meanAct, r.maxAct, r.topTokens);
+      histogram.run(saeId, r.latent, r.actHistogram.logLo, r.actHistogram.logHi, toBlob(r.actHistogram.counts));
+      r.top.forEach((c, rank) => context.run(saeId, r.latent, 'top', rank, null, c.value, c.maxIndex, toBlob(c.tokens), toBlob(c.acts)));
+      let rank = 0;
+      for (const group of r.quantiles) {
+        for (const c of group.contexts) {
+          context.run(saeId, r.latent, 'quantile', rank++, group.interval, c.value, c.maxIndex, toBlob(c.tokens), toBlob(c.acts));
+        }
+      }
+    }
+  })();
+}
+
+export function writeLogitEffects(db: Db, saeId: number, records: LogitRecord[]): void {
+  const effect = db.prepare(`INSERT OR REPLACE INTO logit_effects (sae_id, latent, sign, rank, token_id, token, value) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const histogram = db.prepare(`INSERT OR REPLACE INTO logit_histograms (sae_id, latent, lo, hi, counts) VALUES (?, ?, ?, ?, ?)`);
+  db.transaction(() => {
+    for (const r of records) {
+      r.positive.forEach((t, rank) => effect.run(saeId, r.latent, 1, rank, t.id, t.token, t.value));
+      r.negative.forEach((t, rank) => effect.run(saeId, r.latent, -1, rank, t.id, t.token, t.value));
+      histogram.run(saeId, r.latent, r.histogram.lo, r.histogram.hi, toBlob(r.histogram.counts));
+    }
+  })();
+}
+
+/** Replaces the neighbours of every latent of `saeId` among the latents of `otherSaeId`. */
+export function writeNeighbours(db: Db, saeId: number, otherSaeId: number, records: NeighbourRecord[]): void {
+  const insert = db.prepare(`INSERT INTO neighbours (sae_id, latent, other_sae_id, rank, other_latent, cosine) VALUES (?, ?, ?, ?, ?, ?)`);
+  db.transaction(() => {
+    db.prepare(`DELETE FROM neighbours WHERE sae_id = ? AND other_sae_id = ?`).run(saeId, otherSaeId);
+    for (const r of records) {
+      for (let rank = 0; rank < r.others.length; rank++) insert.run(saeId, r.latent, otherSaeId, rank, r.others[rank], r.cosines[rank]);
+    }
+  })();
+}
+
+export function finishHarvest(db: Db, saeId: number): void {
+  db.prepare(`UPDATE harvests SET status = 'complete', finished_at = datetime('now') WHERE sae_id = ?`).run(saeId);
+}
+
+/** Writes UMAP coordinates; latents must already exist (a harvest ran). */
+export function writeUmap(db: Db, records: UmapRecord[]): void {
+  const update = db.prepare(`UPDATE latents SET umap_x = ?, umap_y = ?, umap3_x = ?, umap3_y = ?, umap3_z = ? WHERE sae_id = ? AND latent = ?`);
+  db.transaction(() => {
+    for (const r of records) update.run(r.x, r.y, r.x3, r.y3, r.z3, r.saeId, r.latent);
+  })();
+}

@@ -1,0 +1,68 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, schemaVersion } from '../../../src-main/store/open.js';
+import { SCHEMA_VERSION } from '../../../src-main/store/schema.js';
+import { featurePage } from '../../../src-main/store/queries.js';
+import { writeUmap } from '../../../src-main/store/writes.js';
+import { buildSmallDb } from './fixtures.js';
+
+const dirs: string[] = [];
+function tempFile(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-store-'));
+  dirs.push(dir);
+  return path.join(dir, 'features.db');
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('openStore', () => {
+  it('creates a WAL database at the current schema version', () => {
+    const db = openStore(tempFile());
+    expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('migrates a version-1 database to the current version and keeps its rows', () => {
+    const file = tempFile();
+    const old = openStore(file, { upTo: 1 });
+    expect(schemaVersion(old)).toBe(1);
+    expect(() => old.prepare('SELECT umap3_x FROM latents').all()).toThrow(/no such column/);
+    old.close();
+    // Version 1 has no logit_histograms table, so fill it the way version-1 code did: by hand.
+    const raw = new Database(file);
+    raw.exec(`INSERT INTO models (name) VALUES ('tiny');
+      INSERT INTO saes (path, model_id, hook_name, architecture, d_in, d_sae) VALUES ('/s', 1, 'blocks.0.hook_resid_post', 'topk', 4, 2);
+      INSERT INTO latents (sae_id, latent, density, mean_act, max_act) VALUES (1, 1, 0.25, 1.5, 3.0);`);
+    raw.close();
+
+    const db = openStore(file);
+    expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+    writeUmap(db, [{ saeId: 1, latent: 1, x: 1, y: 2, x3: 3, y3: 4, z3: 5 }]);
+    const page = featurePage(db, 1, 1);
+    expect([page.density, page.maxAct, page.umap3?.z]).toEqual([0.25, 3, 5]);
+    expect(page.logitHistogram).toBeNull();
+    db.close();
+  });
+
+  it('refuses a database from a newer app and a read-only open of a missing file', () => {
+    const file = tempFile();
+    const raw = new Database(file);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => openStore(file)).toThrow(/schema version 99, newer than this app's/);
+    expect(() => openStore(path.join(path.dirname(file), 'missing.db'), { readonly: true })).toThrow(/does not exist/);
+  });
+
+  it('reopens read-only with every committed row', () => {
+    const file = tempFile();
+    buildSmallDb(file).db.close();
+    const db = openStore(file, { readonly: true });
+    expect((db.prepare('SELECT count(*) AS n FROM latents').get() as { n: number }).n).toBe(12);
+    db.close();
+  });
+});
