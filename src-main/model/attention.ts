@@ -1,0 +1,53 @@
+// Causal multi-head self-attention with GPT-2's fused q|k|v projection and an optional KV cache.
+import { tf } from '../engine/backend.js';
+import { blockHook } from '../../src-shared/hooks.js';
+import type { HookContext } from './hooks.js';
+import { linear } from './linear.js';
+import type { AttentionWeights } from './weights.js';
+
+/** Keys and values of every position seen so far in one layer. */
+export interface LayerKv {
+  k: tf.Tensor4D; // [batch, head, past, d_head]
+  v: tf.Tensor4D; // [batch, head, past, d_head]
+}
+
+/** Large enough that exp() underflows to exactly 0 after softmax, finite so no row becomes NaN. */
+const MASKED = -1e10;
+
+/** Additive mask [pos, past+pos]: query i (at absolute position past+i) sees keys 0..past+i. */
+function causalMask(pos: number, keys: number): tf.Tensor2D {
+  const past = keys - pos;
+  const mask = new Float32Array(pos * keys);
+  for (let i = 0; i < pos; i++) mask.fill(MASKED, i * keys + past + i + 1, (i + 1) * keys);
+  return tf.tensor2d(mask, [pos, keys]); // [pos, keys]
+}
+
+function splitHeads(x: tf.Tensor3D, nHead: number): tf.Tensor4D {
+  const [batch, pos, d] = x.shape;
+  return x.reshape([batch, pos, nHead, d / nHead]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [batch, head, pos, d_head]
+}
+
+export function attention(
+  x: tf.Tensor3D,
+  w: AttentionWeights,
+  nHead: number,
+  layer: number,
+  hooks: HookContext,
+  past?: LayerKv,
+): { out: tf.Tensor3D; kv: LayerKv } {
+  const [batch, pos, dModel] = x.shape;
+  const dHead = dModel / nHead;
+  const qkv = linear(x, w.qkvWeight, w.qkvBias); // [batch, pos, 3·d_model]
+  const [q, kNew, vNew] = tf.split(qkv, 3, 2).map((t) => splitHeads(t as tf.Tensor3D, nHead)); // [batch, head, pos, d_head] each
+  const k = past ? (tf.concat([past.k, kNew], 2) as tf.Tensor4D) : kNew; // [batch, head, keys, d_head]
+  const v = past ? (tf.concat([past.v, vNew], 2) as tf.Tensor4D) : vNew; // [batch, head, keys, d_head]
+  const keys = k.shape[2];
+  // An explicit transpose, because matMul's transposeB flag is ~10x slower on the wasm backend.
+  const kT = k.transpose([0, 1, 3, 2]); // [batch, head, d_head, keys]
+  const scores = tf.matMul(q, kT).mul(1 / Math.sqrt(dHead)); // [batch, head, pos, keys]
+  const masked = scores.add(causalMask(pos, keys)); // [batch, head, pos, keys]
+  const pattern = hooks.point(blockHook(layer, 'attn.hook_pattern'), tf.softmax(masked, -1)); // [batch, head, pos, keys]
+  const z = tf.matMul(pattern, v); // [batch, head, pos, d_head]
+  const merged = z.transpose([0, 2, 1, 3]).reshape([batch, pos, dModel]) as tf.Tensor3D; // [batch, pos, d_model]
+  return { out: linear(merged, w.projWeight, w.projBias), kv: { k, v } }; // out: [batch, pos, d_model]
+}

@@ -1,0 +1,165 @@
+// GPT-2 forward pass with TransformerLens hook points: run with cache/hooks/stopAt, next-token
+// loss, and generation with a KV cache. The parts live in embedding, block, attention and mlp.
+import { tf } from '../engine/backend.js';
+import type { LayerKv } from './attention.js';
+import { block } from './block.js';
+import type { Gpt2Config } from './config.js';
+import { embed } from './embedding.js';
+import { HookContext, StopForward, type Hook, type RunOptions, type RunResult } from './hooks.js';
+import { layerNorm } from './layernorm.js';
+import { checkSamplingOptions, tokenSampler, type SamplingOptions } from './sample.js';
+import { disposeGpt2Weights, type Gpt2Weights } from './weights.js';
+
+export interface GenerateOptions extends SamplingOptions {
+  maxNewTokens: number;
+  /** Applied at every step, to the new positions only. */
+  hooks?: Hook[];
+  /** Stop after generating <|endoftext|> (config eos_token_id). */
+  stopAtEot?: boolean;
+}
+
+export class Gpt2 {
+  /** wte transposed, made on first use: harvesting with stopAt never pays for it. */
+  private unembedWeight?: tf.Tensor2D; // [d_model, vocab]
+
+  constructor(
+    readonly config: Gpt2Config,
+    private readonly weights: Gpt2Weights,
+  ) {}
+
+  /** Forward pass over int32 tokens [batch, pos]. The caller disposes the logits and the cache. */
+  run(tokens: tf.Tensor2D, opts: RunOptions = {}): RunResult {
+    const hooks = new HookContext(this.config.nLayer, opts);
+    this.checkTokens(tokens);
+    try {
+      const logits = tf.tidy(() => {
+        try {
+          return this.unembed(this.forward(tokens, hooks).final);
+        } catch (err) {
+          if (err instanceof StopForward) return undefined;
+          throw err;
+        }
+      });
+      return { logits, cache: hooks.cache };
+    } catch (err) {
+      hooks.disposeCache();
+      throw err;
+    }
+  }
+
+  /** Next-token cross-entropy in nats per position, [batch, pos-1]; hooks may splice in reconstructions. */
+  lossPerToken(tokens: tf.Tensor2D, hooks?: Hook[]): tf.Tensor2D {
+    const context = new HookContext(this.config.nLayer, { hooks });
+    this.checkTokens(tokens);
+    const [batch, pos] = tokens.shape;
+    if (pos < 2) throw new Error(`next-token loss needs at least 2 tokens per row, got ${pos}`);
+    const rows = batch * (pos - 1);
+    return tf.tidy(() => {
+      const { final } = this.forward(tokens, context); // [batch, pos, d_model]
+      const inputs = final.slice([0, 0, 0], [batch, pos - 1, this.config.nEmbd]); // [batch, pos-1, d_model]
+      const logProbs = tf.logSoftmax(this.unembed(inputs)).reshape([rows, this.config.vocabSize]); // [batch·(pos-1), vocab]
+      const targets = tokens.slice([0, 1], [batch, pos - 1]).reshape([rows, 1]); // [batch·(pos-1), 1]
+      return tf.gather(logProbs, targets, 1, 1).neg().reshape([batch, pos - 1]); // [batch, pos-1]
+    });
+  }
+
+  meanLoss(tokens: tf.Tensor2D, hooks?: Hook[]): number {
+    const mean = tf.tidy(() => this.lossPerToken(tokens, hooks).mean()); // []
+    const value = mean.dataSync()[0];
+    mean.dispose();
+    return value;
+  }
+
+  /** Continues `prompt` (batch of one) and returns prompt + new tokens. Uses a KV cache. */
+  generate(prompt: number[], opts: GenerateOptions): number[] {
+    const { maxNewTokens } = opts;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new Error(`maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
+    if (prompt.length === 0) throw new Error('generate needs a non-empty prompt (start with <|endoftext|> for unconditional text)');
+    if (prompt.length + maxNewTokens > this.config.nPositions) {
+      throw new Error(`prompt (${prompt.length} tokens) + maxNewTokens (${maxNewTokens}) exceeds the model's context of ${this.config.nPositions} positions`);
+    }
+    this.checkIds(prompt, 'prompt');
+    checkSamplingOptions(opts, this.config.vocabSize);
+    const pick = tokenSampler(opts);
+    const hooks = new HookContext(this.config.nLayer, { hooks: opts.hooks });
+    const tokens = [...prompt];
+    let input = prompt;
+    let past: LayerKv[] | undefined;
+    try {
+      for (let step = 0; step < maxNewTokens; step++) {
+        const ids = input;
+        const previous = past;
+        const out = tf.tidy(() => {
+          const { final, kv } = this.forward(tf.tensor2d(ids, [1, ids.length], 'int32'), hooks, previous); // final: [1, pos, d_model]
+          const last = final.slice([0, ids.length - 1, 0], [1, 1, this.config.nEmbd]); // [1, 1, d_model]
+          return { logits: this.unembed(last), kv: kv as unknown as tf.TensorContainer }; // logits: [1, 1, vocab]
+        }) as unknown as { logits: tf.Tensor3D; kv: LayerKv[] };
+        disposeKv(previous);
+        past = out.kv;
+        const next = pick(out.logits.dataSync() as Float32Array);
+        out.logits.dispose();
+        tokens.push(next);
+        if (opts.stopAtEot && next === this.config.eosTokenId) break;
+        input = [next];
+      }
+    } finally {
+      disposeKv(past);
+    }
+    return tokens;
+  }
+
+  dispose(): void {
+    disposeGpt2Weights(this.weights);
+    this.unembedWeight?.dispose();
+    this.unembedWeight = undefined;
+  }
+
+  private forward(tokens: tf.Tensor2D, hooks: HookContext, past?: LayerKv[]): { final: tf.Tensor3D; kv: LayerKv[] } {
+    const c = this.config;
+    let resid = embed(tokens, this.weights, past ? past[0].k.shape[2] : 0, hooks); // [batch, pos, d_model]
+    const kv: LayerKv[] = [];
+    this.weights.blocks.forEach((w, layer) => {
+      const out = block(resid, w, c, layer, hooks, past?.[layer]);
+      resid = out.resid; // [batch, pos, d_model]
+      kv.push(out.kv);
+    });
+    const final = hooks.point('ln_final.hook_normalized', layerNorm(resid, this.weights.lnF, c.layerNormEpsilon)); // [batch, pos, d_model]
+    return { final, kv };
+  }
+
+  /** Logits through the tied unembedding: x @ wteᵀ. */
+  private unembed(x: tf.Tensor3D): tf.Tensor3D {
+    const [batch, pos, dModel] = x.shape;
+    this.unembedWeight ??= tf.keep(this.weights.wte.transpose()); // [d_model, vocab]
+    const logits = tf.matMul(x.reshape([batch * pos, dModel]) as tf.Tensor2D, this.unembedWeight); // [batch·pos, vocab]
+    return logits.reshape([batch, pos, this.config.vocabSize]); // [batch, pos, vocab]
+  }
+
+  private checkTokens(tokens: tf.Tensor2D): void {
+    if (!(tokens instanceof tf.Tensor) || tokens.rank !== 2 || tokens.dtype !== 'int32') {
+      const got = tokens instanceof tf.Tensor ? `${tokens.dtype} [${tokens.shape.join(', ')}]` : typeof tokens;
+      throw new Error(`tokens must be an int32 tensor [batch, pos], got ${got}`);
+    }
+    const [batch, pos] = tokens.shape;
+    if (batch === 0 || pos === 0) throw new Error(`tokens must hold at least one token, got shape [${batch}, ${pos}]`);
+    if (pos > this.config.nPositions) {
+      throw new Error(`${pos} tokens per row exceed the model's context of ${this.config.nPositions} positions (n_positions); split the text into windows`);
+    }
+    this.checkIds(tokens.dataSync(), 'tokens', pos);
+  }
+
+  /** Out-of-range ids would silently read garbage rows of wte on some backends. */
+  private checkIds(ids: ArrayLike<number>, what: string, rowLength = ids.length): void {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) {
+        const where = rowLength === ids.length ? `[${i}]` : `[${Math.floor(i / rowLength)}, ${i % rowLength}]`;
+        throw new Error(`${what}${where} is ${id}, outside the vocabulary 0..${this.config.vocabSize - 1}`);
+      }
+    }
+  }
+}
+
+function disposeKv(kv: LayerKv[] | undefined): void {
+  for (const layer of kv ?? []) tf.dispose([layer.k, layer.v]);
+}
