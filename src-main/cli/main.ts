@@ -6,6 +6,7 @@ type Register = (program: Command) => void;
 
 const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/bench.js'),
+  () => import('./commands/serve.js'),
 ];
 
 export class UsageError extends Error {}
