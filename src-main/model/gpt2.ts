@@ -59,7 +59,10 @@ export class Gpt2 {
       const inputs = final.slice([0, 0, 0], [batch, pos - 1, this.config.nEmbd]); // [batch, pos-1, d_model]
       const logProbs = tf.logSoftmax(this.unembed(inputs)).reshape([rows, this.config.vocabSize]); // [batch·(pos-1), vocab]
       const targets = tokens.slice([0, 1], [batch, pos - 1]).reshape([rows, 1]); // [batch·(pos-1), 1]
-      return tf.gather(logProbs, targets, 1, 1).neg().reshape([batch, pos - 1]); // [batch, pos-1]
+      // (row, target) pairs for gatherND: gather with batchDims is broken on wasm, and flat indices
+      // row·vocab + target overflow int32 beyond ~42k rows.
+      const pairs = tf.concat([tf.range(0, rows, 1, 'int32').reshape([rows, 1]), targets], 1); // [batch·(pos-1), 2]
+      return tf.gatherND(logProbs, pairs).neg().reshape([batch, pos - 1]) as tf.Tensor2D; // [batch, pos-1]
     });
   }
 
