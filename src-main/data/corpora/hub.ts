@@ -1,22 +1,18 @@
-// Named Hugging Face datasets ("owner/name"): parquet files in the standard HF cache layout
-// (~/.cache/huggingface/hub/datasets--owner--name/snapshots/<revision>/…). A snapshot already in the
-// cache is used offline; otherwise the files are downloaded where the network allows.
+// Named Hugging Face datasets, in huggingface_hub's cache layout (hub/cache.ts):
+// - "owner/name": every .parquet file of the newest cached snapshot (offline; the Hub's file listing
+//   API is not used, so an uncached repo needs its files named);
+// - "owner/name/path/to/file.parquet[,other.parquet]": those files, from the cache or downloaded.
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { hubCacheDir, repoCacheDir } from '../../hub/cache.js';
+import { resolveDatasetFiles } from '../../hub/resolve.js';
 
-export const HUB_DATASET_PATTERN = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
-
-/** The HF hub cache folder, honouring HF_HUB_CACHE and HF_HOME as huggingface_hub does. */
-export function hubCacheDir(): string {
-  if (process.env.HF_HUB_CACHE) return process.env.HF_HUB_CACHE;
-  if (process.env.HF_HOME) return join(process.env.HF_HOME, 'hub');
-  return join(homedir(), '.cache', 'huggingface', 'hub');
-}
+/** "owner/name" optionally followed by "/file-path[,file-path…]". */
+export const HUB_DATASET_PATTERN = /^([\w.-]+\/[\w.-]+)(?:\/(.+))?$/;
 
 /** All .parquet files under a folder, sorted so the document order is stable. */
-export async function parquetFilesUnder(dir: string): Promise<string[]> {
+async function parquetFilesUnder(dir: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -26,25 +22,34 @@ export async function parquetFilesUnder(dir: string): Promise<string[]> {
   return found.sort();
 }
 
-/** Parquet files of a cached snapshot of `repoId`, or undefined when none is cached. */
-export async function cachedDatasetFiles(repoId: string): Promise<string[] | undefined> {
-  const snapshots = join(hubCacheDir(), `datasets--${repoId.replace('/', '--')}`, 'snapshots');
+/** Parquet files of the newest cached snapshot of `repoId` holding any, or undefined. */
+async function cachedDatasetFiles(repoId: string): Promise<string[] | undefined> {
+  const snapshots = join(repoCacheDir(repoId, 'dataset'), 'snapshots');
   if (!existsSync(snapshots)) return undefined;
-  const revisions = await readdir(snapshots);
-  const withTimes = await Promise.all(revisions.map(async (r) => ({ r, t: (await stat(join(snapshots, r))).mtimeMs })));
-  for (const { r } of withTimes.sort((a, b) => b.t - a.t)) {
+  const revisions = await Promise.all((await readdir(snapshots)).map(async (r) => ({ r, t: (await stat(join(snapshots, r))).mtimeMs })));
+  for (const { r } of revisions.sort((a, b) => b.t - a.t)) {
     const files = await parquetFilesUnder(join(snapshots, r));
     if (files.length > 0) return files;
   }
   return undefined;
 }
 
-/** Parquet files of a Hub dataset, from the cache when present. */
-export async function hubDatasetFiles(repoId: string): Promise<string[]> {
+/** Local parquet files of a Hub dataset spec (see the file comment). */
+export async function hubDatasetFiles(spec: string, signal?: AbortSignal): Promise<string[]> {
+  const match = HUB_DATASET_PATTERN.exec(spec);
+  if (!match) throw new Error(`"${spec}" is not a Hugging Face dataset id ("owner/name" or "owner/name/file.parquet")`);
+  const [, repoId, files] = match;
+  if (files) {
+    try {
+      return await resolveDatasetFiles(repoId, files.split(','), { signal });
+    } catch (err) {
+      throw new Error(`dataset ${repoId}: cannot get ${files} (${(err as Error).message}); pass a local .parquet/.jsonl/.txt path, or --dataset sotu`);
+    }
+  }
   const cached = await cachedDatasetFiles(repoId);
   if (cached) return cached;
   throw new Error(
-    `dataset "${repoId}" is not in the Hugging Face cache (${hubCacheDir()}) and cannot be downloaded from here; ` +
-      'download its parquet files on a machine with network access, or pass a local .parquet/.jsonl/.txt path, or --dataset sotu',
+    `dataset "${repoId}" has no parquet files in the Hugging Face cache (${hubCacheDir()}); name the files to download ` +
+      `("${repoId}/data/train-00000-of-00001.parquet"), or pass a local .parquet/.jsonl/.txt path, or --dataset sotu`,
   );
 }

@@ -49,8 +49,9 @@ async function resolveSpec(spec: string): Promise<'sotu' | string[]> {
     if (files.length === 0) throw new Error(`corpus folder ${spec} holds no ${READABLE.join(', ')} files`);
     return files;
   }
-  if (HUB_DATASET_PATTERN.test(spec) && !READABLE.includes(extname(spec).toLowerCase())) return hubDatasetFiles(spec);
-  throw new Error(`corpus "${spec}" not found: expected an existing .txt/.jsonl/.parquet file or folder, a Hugging Face dataset id "owner/name", or "sotu"`);
+  const looksLocal = spec.startsWith('.') || spec.startsWith('/') || (READABLE.includes(extname(spec).toLowerCase()) && !spec.endsWith('.parquet'));
+  if (!looksLocal && HUB_DATASET_PATTERN.test(spec)) return hubDatasetFiles(spec);
+  throw new Error(`corpus "${spec}" not found: expected an existing .txt/.jsonl/.parquet file or folder, a Hugging Face dataset "owner/name[/file.parquet]", or "sotu"`);
 }
 
 /** The documents of a corpus, in a fixed order, read lazily. */

@@ -61,7 +61,7 @@ describe('openCorpus', () => {
     await expect(collect(join(dir, 'nope.txt'))).rejects.toThrow(/corpus ".*nope\.txt" not found/);
     process.env.HF_HUB_CACHE = join(dir, 'empty-hub');
     try {
-      await expect(collect('someone/some-dataset')).rejects.toThrow(/dataset "someone\/some-dataset" is not in the Hugging Face cache/);
+      await expect(collect('someone/some-dataset')).rejects.toThrow(/dataset "someone\/some-dataset" has no parquet files in the Hugging Face cache/);
     } finally {
       delete process.env.HF_HUB_CACHE;
     }

@@ -1,0 +1,69 @@
+// Training checkpoints: every SAE's parameters, Adam moments and firing counters as tensors of one
+// safetensors file, and everything else (run config, step, data position, RNG states, normalisation)
+// as JSON in its metadata. The file is written to a temporary sibling, fsynced and renamed, so a
+// crash or kill -9 at any instant leaves either the previous checkpoint or the new one, whole.
+import { existsSync } from 'node:fs';
+import { openSafetensors, writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
+import type { SaeParamArrays, SaeTrainState } from '../sae/api.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+const META_KEY = 'sae_explorer_checkpoint';
+const FORMAT_VERSION = 1;
+const PARAM_NAMES: Array<keyof SaeParamArrays> = ['W_enc', 'b_enc', 'W_dec', 'b_dec'];
+
+/** SaeTrainState without its arrays, stored as JSON. */
+type SaeScalars = Omit<SaeTrainState, 'params' | 'adamM' | 'adamV' | 'tokensSinceFired' | 'firingCounts'>;
+
+interface StoredMeta<M> {
+  version: number;
+  run: M;
+  saes: SaeScalars[];
+}
+
+function f32(data: Float32Array): TensorToWrite {
+  return { dtype: 'F32', shape: [data.length], data };
+}
+
+/** Writes `run` (any JSON) and the SAEs' states to `file`, atomically. */
+export function writeCheckpoint<M>(file: string, run: M, states: SaeTrainState[]): void {
+  const tensors: Record<string, TensorToWrite> = {};
+  const saes: SaeScalars[] = [];
+  states.forEach((s, i) => {
+    for (const name of PARAM_NAMES) {
+      tensors[`sae${i}.params.${name}`] = f32(s.params[name]);
+      tensors[`sae${i}.adamM.${name}`] = f32(s.adamM[name]);
+      tensors[`sae${i}.adamV.${name}`] = f32(s.adamV[name]);
+    }
+    tensors[`sae${i}.tokensSinceFired`] = f32(s.tokensSinceFired);
+    tensors[`sae${i}.firingCounts`] = f32(s.firingCounts);
+    saes.push({ config: s.config, step: s.step, tokensSeen: s.tokensSeen, threshold: s.threshold });
+  });
+  const meta: StoredMeta<M> = { version: FORMAT_VERSION, run, saes };
+  writeSafetensors(file, tensors, { [META_KEY]: JSON.stringify(meta) });
+}
+
+export interface Checkpoint<M> {
+  run: M;
+  states: SaeTrainState[];
+}
+
+/** Reads a checkpoint written by writeCheckpoint; errors name the file and what is wrong with it. */
+export function readCheckpoint<M>(file: string): Checkpoint<M> {
+  if (!existsSync(file)) throw new Error(`no checkpoint at ${file}: nothing to resume (run without --resume to start fresh)`);
+  const st = openSafetensors(file);
+  const text = st.metadata[META_KEY];
+  if (!text) throw new Error(`${file} is a safetensors file but not a training checkpoint (no "${META_KEY}" metadata)`);
+  const meta = JSON.parse(text) as StoredMeta<M>;
+  if (meta.version !== FORMAT_VERSION) throw new Error(`${file}: checkpoint format version ${meta.version}, this build reads version ${FORMAT_VERSION}`);
+  const arrays = (prefix: string): SaeParamArrays =>
+    Object.fromEntries(PARAM_NAMES.map((name) => [name, st.getFloat32(`${prefix}.${name}`)])) as unknown as SaeParamArrays;
+  const states = meta.saes.map((scalars, i) => ({
+    ...scalars,
+    params: arrays(`sae${i}.params`),
+    adamM: arrays(`sae${i}.adamM`),
+    adamV: arrays(`sae${i}.adamV`),
+    tokensSinceFired: st.getFloat32(`sae${i}.tokensSinceFired`),
+    firingCounts: st.getFloat32(`sae${i}.firingCounts`),
+  }));
+  return { run: meta.run, states };
+}
