@@ -7,6 +7,7 @@ type Register = (program: Command) => void;
 const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/bench.js'),
   () => import('./commands/serve.js'),
+  () => import('./commands/model.js'),
 ];
 
 export class UsageError extends Error {}
