@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { logitEffects } from '../../../src-main/features/logit-effects.js';
+import { seededRandom } from '../../../src-main/features/rng.js';
+
+describe('logitEffects', () => {
+  it('equals W_dec · diag(γ) · W_Uᵀ, with the top tokens on each side and a histogram of all of them', async () => {
+    const random = seededRandom(5);
+    const dSae = 5, dModel = 6, vocab = 30;
+    const wDec = Float32Array.from({ length: dSae * dModel }, () => random() - 0.5);
+    const gamma = Float32Array.from({ length: dModel }, () => 0.5 + random());
+    const wte = Float32Array.from({ length: vocab * dModel }, () => random() - 0.5);
+    const records = [];
+    for await (const block of logitEffects(wDec, dSae, { gamma, wte, vocab, dModel }, (id) => `t${id}`, { top: 3, histogramBins: 4, block: 2 })) records.push(...block);
+    expect(records.map((r) => r.latent)).toEqual([0, 1, 2, 3, 4]);
+    for (const r of records) {
+      const effects = Array.from({ length: vocab }, (_, v) => {
+        let s = 0;
+        for (let j = 0; j < dModel; j++) s += wDec[r.latent * dModel + j] * gamma[j] * wte[v * dModel + j];
+        return { id: v, value: s };
+      });
+      const sorted = [...effects].sort((a, b) => b.value - a.value);
+      expect(r.positive.map((t) => t.id)).toEqual(sorted.slice(0, 3).map((t) => t.id));
+      expect(r.negative.map((t) => t.id)).toEqual(sorted.slice(-3).reverse().map((t) => t.id));
+      expect(r.positive[0].token).toBe(`t${sorted[0].id}`);
+      expect(r.positive[0].value).toBeCloseTo(sorted[0].value, 5);
+      expect(r.negative[0].value).toBeCloseTo(sorted[vocab - 1].value, 5);
+      expect(r.histogram.lo).toBeCloseTo(sorted[vocab - 1].value, 5);
+      expect(r.histogram.hi).toBeCloseTo(sorted[0].value, 5);
+      expect(r.histogram.counts.reduce((a, b) => a + b, 0)).toBe(vocab);
+    }
+  });
+
+  it('rejects a decoder whose width is not d_model', async () => {
+    const run = logitEffects(new Float32Array(10), 2, { gamma: new Float32Array(4), wte: new Float32Array(8), vocab: 2, dModel: 4 }, String);
+    await expect(run.next()).rejects.toThrow(/expected d_sae × d_model = 2 × 4/);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { knnGraph } from '../../../src-main/features/knn.js';
+import { seededRandom } from '../../../src-main/features/rng.js';
+import { umapLayout } from '../../../src-main/features/umap.js';
+
+/** Two tight bundles of directions around two orthogonal axes. */
+function twoClusters(perCluster: number, d: number): Float32Array {
+  const random = seededRandom(11);
+  const x = new Float32Array(2 * perCluster * d);
+  for (let i = 0; i < 2 * perCluster; i++) {
+    for (let j = 0; j < d; j++) x[i * d + j] = 0.1 * (random() - 0.5);
+    x[i * d + (i < perCluster ? 0 : 1)] += 1;
+  }
+  return x;
+}
+
+describe('knnGraph', () => {
+  it('lists each point first, then its nearest by cosine; the reduced search keeps the clusters', async () => {
+    const d = 16;
+    const x = twoClusters(20, d);
+    const exact = await knnGraph(x, 40, d, { k: 5, block: 9 });
+    const reduced = await knnGraph(x, 40, d, { k: 5, block: 9, dims: 4, reduceAbove: 10 });
+    for (let i = 0; i < 40; i++) {
+      expect(exact.indices[i][0]).toBe(i);
+      expect(exact.distances[i][0]).toBeCloseTo(0, 5);
+      expect(exact.distances[i]).toEqual([...exact.distances[i]].sort((a, b) => a - b));
+      for (const graph of [exact, reduced]) for (const j of graph.indices[i]) expect(j < 20).toBe(i < 20);
+    }
+  });
+});
+
+describe('umapLayout', () => {
+  it('gives finite 2-D and 3-D coordinates that separate two clusters, the same for the same seed', async () => {
+    const d = 16;
+    const x = twoClusters(20, d);
+    const layout = await umapLayout(x, 40, d, { nNeighbors: 6, nEpochs: 60 });
+    expect(layout.xy).toHaveLength(80);
+    expect(layout.xyz).toHaveLength(120);
+    expect([...layout.xy, ...layout.xyz].every(Number.isFinite)).toBe(true);
+    const centroid = (from: number) => [0, 1].map((c) => Array.from({ length: 20 }, (_, i) => layout.xy[(from + i) * 2 + c]).reduce((a, b) => a + b) / 20);
+    const [a, b] = [centroid(0), centroid(20)];
+    const spread = Math.max(...Array.from({ length: 20 }, (_, i) => Math.hypot(layout.xy[i * 2] - a[0], layout.xy[i * 2 + 1] - a[1])));
+    expect(Math.hypot(a[0] - b[0], a[1] - b[1])).toBeGreaterThan(spread);
+    const again = await umapLayout(x, 40, d, { nNeighbors: 6, nEpochs: 60 });
+    expect(Array.from(again.xy)).toEqual(Array.from(layout.xy));
+  });
+});
