@@ -1,0 +1,92 @@
+// The contract between the SAE core and its users (the trainer, evals, export). Every SAE this app
+// trains, whatever its architecture and however many worker threads it runs on, is a TrainableSae.
+import type { tf } from '../engine/backend.js';
+import type { SaeBundle, SaeSpec } from './types.js';
+import type { SaeTrainConfig } from './config.js';
+
+/** A sparse code: per token the active latents' values and ids, padded with value 0 (id 0). */
+export interface SparseCode {
+  /** [batch, width] float32; 0 where a slot is padding or the latent is inactive. */
+  values: tf.Tensor2D;
+  /** [batch, width] int32 latent ids in [0, dSae). */
+  indices: tf.Tensor2D;
+}
+
+export interface StepMetrics {
+  /** Mean number of non-zero latents per token. */
+  l0: number;
+  /** Fraction of variance unexplained: Σ‖x − x̂‖² ÷ Σ‖x − mean(x)‖² over the batch (OpenAI train.py). */
+  nmse: number;
+  /** Fraction of latents that have not fired for config.deadTokensWindow tokens (after this step). */
+  deadFraction: number;
+  /** Dead latents each token used in the AuxK loss this step (0 when none are dead or AuxK is off). */
+  auxLatents: number;
+  /** Tokens in this step's batch. */
+  tokens: number;
+}
+
+export interface StepResult {
+  /** Total loss that was minimised: the sum of `losses`. */
+  loss: number;
+  /** Terms by name: mse (‖x − x̂‖² summed over d, mean over tokens), auxk, multi_topk, l1. */
+  losses: Record<string, number>;
+  metrics: StepMetrics;
+}
+
+/** Parameters in host memory, SAELens layout: W_enc [dIn, dSae], b_enc [dSae], W_dec [dSae, dIn], b_dec [dIn] (= b_pre). */
+export interface SaeParamArrays {
+  W_enc: Float32Array;
+  b_enc: Float32Array;
+  W_dec: Float32Array;
+  b_dec: Float32Array;
+}
+
+/** Everything a checkpoint needs to continue training exactly. */
+export interface SaeTrainState {
+  config: SaeTrainConfig;
+  params: SaeParamArrays;
+  /** Adam first and second moments, same layout as params. */
+  adamM: SaeParamArrays;
+  adamV: SaeParamArrays;
+  /** Optimizer steps taken (Adam's bias correction uses it). */
+  step: number;
+  /** [dSae] training tokens since each latent last fired. */
+  tokensSinceFired: Float32Array;
+  /** [dSae] training tokens on which each latent fired, since the start. */
+  firingCounts: Float32Array;
+  /** Training tokens seen since the start. */
+  tokensSeen: number;
+  /** BatchTopK: running activation threshold used at inference (0 for other architectures). */
+  threshold: number;
+}
+
+/** SaeSpec fields the SAE itself cannot know: provenance of the activations. */
+export type SaeExportMeta = Pick<SaeSpec, 'modelName' | 'hookName' | 'contextSize' | 'prependBos' | 'datasetPath' | 'normScalingFactor'>;
+
+export interface TrainableSae {
+  readonly config: SaeTrainConfig;
+  /** One optimizer step on a batch of normalised activations [batch, dIn]; updates the SAE in place. */
+  step(x: tf.Tensor2D): Promise<StepResult>;
+  /** Sparse code of normalised activations [batch, dIn] (top-k for topk; threshold for batchtopk; ReLU for standard). */
+  encode(x: tf.Tensor2D): Promise<SparseCode>;
+  /** The same code as a dense [batch, dSae] tensor. */
+  encodeDense(x: tf.Tensor2D): Promise<tf.Tensor2D>;
+  /** Reconstruction x̂ = W_dec z + b_dec [batch, dIn], in normalised units. */
+  decode(code: SparseCode): Promise<tf.Tensor2D>;
+  /** Weights and spec in SAELens layout, with log10 firing frequencies from training. */
+  toBundle(meta: SaeExportMeta): Promise<SaeBundle>;
+  getState(): Promise<SaeTrainState>;
+  /** Restores a state from getState(); its config must equal this SAE's config. */
+  setState(state: SaeTrainState): Promise<void>;
+  /** Frees tensors and stops worker threads. */
+  dispose(): Promise<void>;
+}
+
+export interface CreateSaeOptions {
+  /** Start from these weights (e.g. a checkpoint's or an imported SAE's) instead of the tied random init. */
+  weights?: SaeParamArrays;
+  /** Normalised activations [samples, dIn] to initialise b_dec (geometric median or mean, config.bPreInit). */
+  sample?: tf.Tensor2D;
+  /** Worker threads the latents are split across (OpenAI's n_op_shards); 1 runs in this thread. Default 1. */
+  shards?: number;
+}

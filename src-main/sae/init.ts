@@ -1,0 +1,48 @@
+// Initial parameters (Gao et al. 2024): unit-norm random decoder rows, the encoder as the decoder's
+// transpose ("tied init"), b_enc = 0, and b_pre (b_dec) at the geometric median or mean of a sample.
+import { tf } from '../engine/backend.js';
+import type { SaeParamArrays } from './api.js';
+import type { BPreInit, SaeTrainConfig } from './config.js';
+
+/** Weiszfeld iterations; OpenAI's code uses 100, but the estimate settles to 1e-3 long before. */
+const WEISZFELD_ITERATIONS = 30;
+
+export function initialParams(config: SaeTrainConfig, sample?: tf.Tensor2D): SaeParamArrays {
+  const { dIn, dSae } = config;
+  if (sample && sample.shape[1] !== dIn) {
+    throw new Error(`SAE init: the b_dec sample has width ${sample.shape[1]}, expected dIn = ${dIn}`);
+  }
+  return tf.tidy(() => {
+    const raw = tf.randomNormal([dSae, dIn], 0, 1, 'float32', config.seed); // [dSae, dIn]
+    const W_dec = raw.div(raw.norm('euclidean', 1, true)); // [dSae, dIn]
+    const W_enc = W_dec.transpose(); // [dIn, dSae]
+    const b_dec = sample ? centre(sample, config.bPreInit) : tf.zeros([dIn]); // [dIn]
+    return {
+      W_enc: W_enc.dataSync() as Float32Array,
+      b_enc: new Float32Array(dSae),
+      W_dec: W_dec.dataSync() as Float32Array,
+      b_dec: b_dec.dataSync() as Float32Array,
+    };
+  });
+}
+
+function centre(sample: tf.Tensor2D, how: BPreInit): tf.Tensor1D {
+  return how === 'mean' ? sample.mean(0) : geometricMedian(sample);
+}
+
+/** The point minimising the summed Euclidean distance to the rows of `points` (Weiszfeld's algorithm). */
+export function geometricMedian(points: tf.Tensor2D, iterations = WEISZFELD_ITERATIONS): tf.Tensor1D {
+  return tf.tidy(() => {
+    let median = points.mean(0) as tf.Tensor1D; // [d]
+    for (let i = 0; i < iterations; i++) {
+      const next = tf.tidy(() => {
+        // Clamping the distance keeps a point that coincides with the estimate from dividing by zero.
+        const weights = points.sub(median).norm('euclidean', 1).maximum(1e-8).reciprocal(); // [n]
+        return weights.expandDims(1).mul(points).sum(0).div(weights.sum()) as tf.Tensor1D; // [d]
+      });
+      median.dispose();
+      median = next;
+    }
+    return median;
+  });
+}

@@ -1,0 +1,145 @@
+// One contiguous range of latents of a top-k-family SAE, and the three phases of a training step it
+// runs on them. The coordinator (trainer.ts) talks to it in-process or, in a worker thread, through
+// worker.ts; either way the arithmetic is the same.
+//   forward:  dense encoder on this range, pre = (x − b_dec) W_enc + b_enc   (B·n·d, the only dense part)
+//             → per-token top candidates (and top dead latents for AuxK), ids global
+//   decode:   partial reconstructions Σ_s z_s W_dec[i_s] of the code sets    (B·k·d)
+//   backward: given ∂L/∂x̂ per code set, the sparse gradients (Gao et al.'s "B·k·d" backward):
+//             ∂W_dec[i] += z ∂x̂ ; ∂z = W_dec[i]·∂x̂ ; ∂pre = ∂z·[z > 0] ;
+//             ∂W_enc[:, i] += ∂pre (x − b_dec) ; ∂b_enc[i] += ∂pre ; ∂b_dec −= W_enc ∂b_enc
+//             then Adam on this range, the decoder gradient projection and row renormalisation.
+import { tf } from '../../engine/backend.js';
+import type { AdamHyper } from '../adam.js';
+import { LatentParams, type LatentSliceState } from '../params.js';
+import { gatherCombine, gatherDot, scatterOuter } from '../sparse-ops.js';
+import type { HostCode } from './codes.js';
+
+/** Bound on the dense pre-activations [tokens, latents] held at once, in elements (64 MB). */
+const MAX_PREACTIVATION_ELEMENTS = 2 ** 24;
+
+export interface ForwardRequest {
+  /** Current b_dec [dIn]. */
+  bDec: Float32Array;
+  /** Candidates per token to return (≤ this shard's latent count). */
+  width: number;
+  /** Dead latents of this range (1 = dead), for AuxK; omitted when none are dead. */
+  deadMask?: Uint8Array;
+  /** Dead-latent candidates per token to return for AuxK (≤ dead latents in this range). */
+  auxWidth: number;
+}
+
+export interface ForwardResult {
+  /** Top `width` pre-activations per token, descending, global latent ids. */
+  main: HostCode;
+  aux?: HostCode;
+}
+
+export class LatentShard {
+  readonly params: LatentParams;
+  private x?: tf.Tensor2D; // [batch, dIn]
+  private bDec?: tf.Tensor1D; // [dIn]
+  private codes: Array<{ indices: tf.Tensor2D; values: tf.Tensor2D }> = [];
+
+  constructor(readonly dIn: number, readonly offset: number, readonly count: number, state: LatentSliceState, private readonly hyper: AdamHyper) {
+    this.params = new LatentParams(dIn, count, state);
+  }
+
+  /** Takes ownership of `x`; keeps it and b_dec for decode/backward until the next forward or release. */
+  forward(x: tf.Tensor2D, request: ForwardRequest): ForwardResult {
+    this.release();
+    this.x = x;
+    this.bDec = tf.tensor1d(request.bDec);
+    const batch = x.shape[0];
+    const main = { values: new Float32Array(batch * request.width), indices: new Int32Array(batch * request.width), batch, width: request.width };
+    const aux = request.auxWidth > 0 ? { values: new Float32Array(batch * request.auxWidth), indices: new Int32Array(batch * request.auxWidth), batch, width: request.auxWidth } : undefined;
+    // Alive latents get a large negative offset so the dead ones win AuxK's top-k.
+    const deadOffset = aux && request.deadMask ? tf.tensor1d(Float32Array.from(request.deadMask, (dead) => (dead ? 0 : -1e30))) : undefined; // [count]
+    const chunk = Math.max(1, Math.floor(MAX_PREACTIVATION_ELEMENTS / this.count));
+    for (let start = 0; start < batch; start += chunk) {
+      const rows = Math.min(chunk, batch - start);
+      tf.tidy(() => {
+        const xc = x.slice([start, 0], [rows, this.dIn]).sub(this.bDec!); // [rows, dIn]
+        const pre = tf.matMul(xc, this.params.W_enc).add(this.params.b_enc) as tf.Tensor2D; // [rows, count]
+        copyTopK(pre, request.width, this.offset, main, start);
+        if (aux && deadOffset) copyTopK(pre.add(deadOffset), request.auxWidth, this.offset, aux, start);
+      });
+    }
+    deadOffset?.dispose();
+    return { main, aux };
+  }
+
+  /** Partial reconstructions [batch · dIn] of each code set (ids local to this range), without b_dec. */
+  decode(codeSets: HostCode[]): Float32Array[] {
+    for (const c of this.codes) tf.dispose([c.indices, c.values]);
+    this.codes = codeSets.map((c) => ({ indices: tf.tensor2d(c.indices, [c.batch, c.width], 'int32'), values: tf.tensor2d(c.values, [c.batch, c.width]) }));
+    return this.codes.map((c) => tf.tidy(() => gatherCombine(this.params.W_dec, c.indices, c.values).dataSync() as Float32Array));
+  }
+
+  /**
+   * Gradients of this range from ∂L/∂x̂ of each decoded code set ([batch · dIn] each), then the Adam
+   * step (`t` 1-based). Returns this range's contribution to ∂L/∂b_dec through the encoder, [dIn].
+   */
+  backward(dOutputs: Float32Array[], t: number): Float32Array {
+    if (!this.x || !this.bDec || this.codes.length !== dOutputs.length) {
+      throw new Error(`LatentShard.backward: expected forward and decode of ${dOutputs.length} code sets first`);
+    }
+    const x = this.x;
+    const bDec = this.bDec;
+    const batch = x.shape[0];
+    const grads = tf.tidy(() => {
+      const xc = x.sub(bDec) as tf.Tensor2D; // [batch, dIn]
+      let gDec: tf.Tensor2D | undefined;
+      let gEncT: tf.Tensor2D | undefined;
+      let gBias: tf.Tensor1D | undefined;
+      const add = <T extends tf.Tensor>(sum: T | undefined, term: T): T => (sum ? (sum.add(term) as T) : term);
+      this.codes.forEach(({ indices, values }, c) => {
+        const dOut = tf.tensor2d(dOutputs[c], [batch, this.dIn]); // [batch, dIn]
+        gDec = add(gDec, scatterOuter(indices, values, dOut, this.count)); // [count, dIn]
+        const dPre = gatherDot(this.params.W_dec, indices, dOut).mul(values.greater(0)) as tf.Tensor2D; // [batch, width]
+        gEncT = add(gEncT, scatterOuter(indices, dPre, xc, this.count)); // [count, dIn]
+        gBias = add(gBias, tf.unsortedSegmentSum(dPre.reshape([-1]), indices.reshape([-1]) as tf.Tensor1D, this.count) as tf.Tensor1D); // [count]
+      });
+      // pre = (x − b_dec) W_enc + b_enc, so b_dec's gradient through the encoder is −W_enc ∂b_enc.
+      const bDecPart = tf.matMul(this.params.W_enc, gBias!.expandDims(1)).reshape([this.dIn]).neg(); // [dIn]
+      return { W_enc: gEncT!.transpose() as tf.Tensor2D, b_enc: gBias!, W_dec: gDec!, bDecPart };
+    });
+    const bDecPart = grads.bDecPart.dataSync() as Float32Array;
+    this.params.apply(grads, this.hyper, t);
+    tf.dispose([grads.W_enc, grads.b_enc, grads.W_dec, grads.bDecPart]);
+    this.release();
+    return bDecPart;
+  }
+
+  /** Frees the batch kept between phases. */
+  release(): void {
+    this.x?.dispose();
+    this.bDec?.dispose();
+    for (const c of this.codes) tf.dispose([c.indices, c.values]);
+    this.x = undefined;
+    this.bDec = undefined;
+    this.codes = [];
+  }
+
+  getState(): LatentSliceState {
+    return this.params.getState();
+  }
+
+  setState(state: LatentSliceState): void {
+    this.params.setState(state);
+  }
+
+  dispose(): void {
+    this.release();
+    this.params.dispose();
+  }
+}
+
+/** Writes the top `width` entries of each row of `pre` into `out` from token `start`, ids shifted to global. */
+function copyTopK(pre: tf.Tensor2D, width: number, offset: number, out: HostCode, start: number): void {
+  if (width === 0) return;
+  const { values, indices } = tf.topk(pre, width, true); // [rows, width] each
+  out.values.set(values.dataSync() as Float32Array, start * width);
+  const ids = indices.dataSync() as Int32Array;
+  const base = start * width;
+  for (let i = 0; i < ids.length; i++) out.indices[base + i] = ids[i] + offset;
+}

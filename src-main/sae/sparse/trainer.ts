@@ -1,0 +1,264 @@
+// The training step of the top-k-family SAEs (topk, batchtopk), coordinating latent shards.
+// One step, after Gao et al. 2024 and OpenAI's sparse_autoencoder:
+//   1. every shard encodes its latent range densely and returns its top candidates per token;
+//   2. here: merge to the global top-k (n_op_shards), apply the architecture's rule (rule.ts),
+//      pick AuxK's top-k_aux dead latents, split the codes back per shard;
+//   3. shards decode their part; here: x̂ = Σ parts + b_dec, the losses and ∂L/∂x̂;
+//   4. shards run the sparse backward and their Adam step; here: b_dec's gradient and Adam step.
+// With one in-thread shard this is the single-threaded trainer; the arithmetic is identical.
+import { tf } from '../../engine/backend.js';
+import type { AdamHyper } from '../adam.js';
+import type { CreateSaeOptions, SaeExportMeta, SaeParamArrays, SaeTrainState, SparseCode, StepResult, TrainableSae } from '../api.js';
+import { toSaeBundle } from '../bundle.js';
+import type { SaeTrainConfig } from '../config.js';
+import { FiringStats } from '../firing.js';
+import { initialParams } from '../init.js';
+import { BiasParam, joinLatents, shardRanges, sliceLatents } from '../params.js';
+import type { SaeBundle } from '../types.js';
+import { leadingRelu, mergeTopK, splitByRange, type HostCode } from './codes.js';
+import { BatchInput, LocalShardHandle, type ShardHandle } from './handle.js';
+import type { RuleState, SparseRule } from './rule.js';
+import { LatentShard } from './shard.js';
+
+export function adamHyper(config: SaeTrainConfig): AdamHyper {
+  return { lr: config.lr, beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps };
+}
+
+export function checkParamShapes(config: SaeTrainConfig, params: SaeParamArrays, what: string): void {
+  const { dIn, dSae } = config;
+  const expected: Record<keyof SaeParamArrays, number> = { W_enc: dIn * dSae, b_enc: dSae, W_dec: dSae * dIn, b_dec: dIn };
+  for (const key of Object.keys(expected) as Array<keyof SaeParamArrays>) {
+    if (params[key]?.length !== expected[key]) {
+      throw new Error(`${what}: ${key} has ${params[key]?.length} values, expected ${expected[key]} for dIn ${dIn}, dSae ${dSae}`);
+    }
+  }
+}
+
+export class SparseSae implements TrainableSae {
+  private t = 0;
+  private readonly rule: RuleState = { threshold: 0 };
+
+  private constructor(
+    readonly config: SaeTrainConfig,
+    private readonly sparseRule: SparseRule,
+    private readonly shards: ShardHandle[],
+    private readonly bDec: BiasParam,
+    private firing: FiringStats,
+  ) {}
+
+  static async create(config: SaeTrainConfig, rule: SparseRule, options: CreateSaeOptions = {}): Promise<SparseSae> {
+    const params = options.weights ?? initialParams(config, options.sample);
+    checkParamShapes(config, params, 'SAE initial weights');
+    const shardCount = options.shards ?? 1;
+    if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > config.dSae) {
+      throw new Error(`SAE shards = ${shardCount} is invalid; expected an integer in [1, dSae = ${config.dSae}]`);
+    }
+    const zeros = (n: number) => new Float32Array(n);
+    const slices = shardRanges(config.dSae, shardCount).map(({ offset, count }) => ({
+      offset,
+      count,
+      state: {
+        params: sliceLatents(params, config.dIn, config.dSae, offset, count),
+        adamM: { W_enc: zeros(config.dIn * count), b_enc: zeros(count), W_dec: zeros(count * config.dIn) },
+        adamV: { W_enc: zeros(config.dIn * count), b_enc: zeros(count), W_dec: zeros(count * config.dIn) },
+      },
+    }));
+    let shards: ShardHandle[];
+    if (shardCount === 1) {
+      shards = slices.map((s) => new LocalShardHandle(new LatentShard(config.dIn, s.offset, s.count, s.state, adamHyper(config))));
+    } else {
+      const { startWorkerShard } = await import('./remote.js');
+      shards = await Promise.all(slices.map((s) => startWorkerShard(config, s.offset, s.count, s.state)));
+    }
+    return new SparseSae(config, rule, shards, new BiasParam(params.b_dec), FiringStats.empty(config.dSae));
+  }
+
+  async step(x: tf.Tensor2D): Promise<StepResult> {
+    const { config } = this;
+    const batch = this.checkBatch(x, 'step');
+    const input = new BatchInput(x);
+    const t = ++this.t;
+
+    const dead = this.firing.deadMask(config.deadTokensWindow);
+    const deadCount = dead.reduce((a, b) => a + b, 0);
+    const auxWidth = config.auxK > 0 && config.auxKCoefficient > 0 ? Math.min(config.auxK, deadCount) : 0;
+    const width = this.sparseRule.trainingCandidates(config);
+    const found = await this.forward(input, width, auxWidth > 0 ? dead : undefined, auxWidth);
+
+    const { main, multi } = this.sparseRule.train(mergeTopK(found.map((f) => f.main), width), config, this.rule);
+    const aux = auxWidth > 0 ? leadingRelu(mergeTopK(found.map((f) => f.aux!), auxWidth), auxWidth) : undefined;
+    const codeSets = [main, ...(multi ? [multi] : []), ...(aux ? [aux] : [])];
+    const partials = await this.decodeSets(codeSets);
+
+    const terms = tf.tidy(() => {
+      const bDec = this.bDec.value;
+      const xhat = partials[0].add(bDec); // [batch, dIn]
+      const residual = xhat.sub(x); // [batch, dIn]
+      const sse = residual.square().sum();
+      const variance = x.sub(x.mean(0)).square().sum();
+      // L(k) = ‖x − x̂‖² summed over d, mean over tokens (Gao et al. §2.1).
+      const losses: Record<string, tf.Scalar> = { mse: sse.div(batch) };
+      const dOutputs: tf.Tensor[] = [residual.mul(2 / batch)];
+      let next = 1;
+      if (multi) {
+        // Multi-TopK: L(k) + L(4k)/8 (Gao et al. §A.3).
+        const residual4k = partials[next++].add(bDec).sub(x); // [batch, dIn]
+        losses.multi_topk = residual4k.square().sum().div(8 * batch);
+        dOutputs.push(residual4k.mul(2 / (8 * batch)));
+      }
+      if (aux) {
+        // AuxK (Gao et al. §A.2): the dead latents' top-k_aux reconstruct the main model's error
+        // e = x − x̂ (no gradient through e); normalised by the error's variance about its mean as in
+        // sparsify (auxk_loss / total_variance) so α = 1/32 means the same at any scale.
+        const error = residual.neg(); // [batch, dIn]
+        const errorVariance = error.sub(error.mean(0)).square().sum().maximum(1e-12);
+        const miss = partials[next++].sub(error); // [batch, dIn]
+        losses.auxk = miss.square().sum().div(errorVariance).mul(config.auxKCoefficient);
+        dOutputs.push(miss.mul(errorVariance.reciprocal().mul(2 * config.auxKCoefficient)));
+      }
+      const bDecGrad = dOutputs.slice(0, multi ? 2 : 1).reduce((sum: tf.Tensor, d: tf.Tensor) => sum.add(d.sum(0)), tf.zeros([config.dIn])) as tf.Tensor1D; // [dIn]
+      return { losses, nmse: sse.div(variance.maximum(1e-12)) as tf.Scalar, dOutputs, bDecGrad };
+    });
+    tf.dispose(partials);
+
+    const dHost = terms.dOutputs.map((d) => d.dataSync() as Float32Array);
+    const parts = await Promise.all(this.shards.map((s) => s.backward(dHost, t)));
+    const bDecGrad = tf.tidy(() => parts.reduce((sum: tf.Tensor1D, p) => sum.add(tf.tensor1d(p)), terms.bDecGrad));
+    this.bDec.apply(bDecGrad, adamHyper(config), t);
+
+    const counts = new Float32Array(config.dSae);
+    for (let i = 0; i < main.values.length; i++) if (main.values[i] > 0) counts[main.indices[i]]++;
+    this.firing.record(counts, batch);
+
+    const losses = Object.fromEntries(Object.entries(terms.losses).map(([name, v]) => [name, v.dataSync()[0]]));
+    const nmse = terms.nmse.dataSync()[0];
+    tf.dispose([bDecGrad, terms.bDecGrad, terms.nmse, ...terms.dOutputs, ...Object.values(terms.losses)]);
+    const active = counts.reduce((a, b) => a + b, 0);
+    return {
+      loss: Object.values(losses).reduce((a, b) => a + b, 0),
+      losses,
+      metrics: { l0: active / batch, nmse, deadFraction: this.firing.deadFraction(config.deadTokensWindow), auxLatents: auxWidth, tokens: batch },
+    };
+  }
+
+  async encode(x: tf.Tensor2D): Promise<SparseCode> {
+    this.checkBatch(x, 'encode');
+    const width = this.sparseRule.inferenceCandidates(this.config);
+    const found = await this.forward(new BatchInput(x), width, undefined, 0);
+    await Promise.all(this.shards.map((s) => s.release()));
+    const code = this.sparseRule.infer(mergeTopK(found.map((f) => f.main), width), this.config, this.rule);
+    return {
+      values: tf.tensor2d(code.values, [code.batch, code.width]),
+      indices: tf.tensor2d(code.indices, [code.batch, code.width], 'int32'),
+    };
+  }
+
+  async encodeDense(x: tf.Tensor2D): Promise<tf.Tensor2D> {
+    const code = await this.encode(x);
+    const dense = sparseToDense(code, this.config.dSae);
+    tf.dispose([code.values, code.indices]);
+    return dense;
+  }
+
+  async decode(code: SparseCode): Promise<tf.Tensor2D> {
+    const [batch, width] = code.values.shape;
+    const host: HostCode = { values: code.values.dataSync() as Float32Array, indices: code.indices.dataSync() as Int32Array, batch, width };
+    const partials = await this.decodeSets([host]);
+    await Promise.all(this.shards.map((s) => s.release()));
+    const xhat = tf.tidy(() => partials[0].add(this.bDec.value) as tf.Tensor2D); // [batch, dIn]
+    tf.dispose(partials);
+    return xhat;
+  }
+
+  async toBundle(meta: SaeExportMeta): Promise<SaeBundle> {
+    const state = await this.getState();
+    const threshold = this.sparseRule.exportAs === 'jumprelu' ? this.rule.threshold : undefined;
+    return toSaeBundle(this.config, state.params, this.firing.logSparsity(), meta, this.sparseRule.exportAs, threshold);
+  }
+
+  async getState(): Promise<SaeTrainState> {
+    const slices = await Promise.all(this.shards.map((s) => s.getState()));
+    const bias = this.bDec.getState();
+    const { dIn } = this.config;
+    return {
+      config: this.config,
+      params: { ...joinLatents(slices.map((s) => s.params), dIn), b_dec: bias.value },
+      adamM: { ...joinLatents(slices.map((s) => s.adamM), dIn), b_dec: bias.m },
+      adamV: { ...joinLatents(slices.map((s) => s.adamV), dIn), b_dec: bias.v },
+      step: this.t,
+      tokensSinceFired: this.firing.tokensSinceFired.slice(),
+      firingCounts: this.firing.firingCounts.slice(),
+      tokensSeen: this.firing.tokensSeen,
+      threshold: this.rule.threshold,
+    };
+  }
+
+  async setState(state: SaeTrainState): Promise<void> {
+    checkStateConfig(this.config, state);
+    for (const part of ['params', 'adamM', 'adamV'] as const) checkParamShapes(this.config, state[part], `SAE state ${part}`);
+    const { dIn, dSae } = this.config;
+    await Promise.all(
+      this.shards.map((s) =>
+        s.setState({
+          params: sliceLatents(state.params, dIn, dSae, s.offset, s.count),
+          adamM: sliceLatents(state.adamM, dIn, dSae, s.offset, s.count),
+          adamV: sliceLatents(state.adamV, dIn, dSae, s.offset, s.count),
+        }),
+      ),
+    );
+    this.bDec.setState({ value: state.params.b_dec, m: state.adamM.b_dec, v: state.adamV.b_dec });
+    this.firing = new FiringStats(state.tokensSinceFired.slice(), state.firingCounts.slice(), state.tokensSeen);
+    this.t = state.step;
+    this.rule.threshold = state.threshold;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.shards.map((s) => s.dispose()));
+    this.bDec.dispose();
+  }
+
+  private checkBatch(x: tf.Tensor2D, what: string): number {
+    if (x.rank !== 2 || x.shape[1] !== this.config.dIn) {
+      throw new Error(`SAE ${what}: input has shape [${x.shape}], expected [batch, ${this.config.dIn}]`);
+    }
+    return x.shape[0];
+  }
+
+  private async forward(input: BatchInput, width: number, dead: Uint8Array | undefined, auxWidth: number) {
+    const bDec = this.bDec.value.dataSync() as Float32Array;
+    return Promise.all(
+      this.shards.map((s) => {
+        const deadMask = dead?.subarray(s.offset, s.offset + s.count);
+        const deadHere = deadMask ? deadMask.reduce((a, b) => a + b, 0) : 0;
+        return s.forward(input, { bDec, width: Math.min(width, s.count), deadMask: deadMask?.slice(), auxWidth: Math.min(auxWidth, deadHere) });
+      }),
+    );
+  }
+
+  /** Σ over shards of each code set's partial reconstruction, [batch, dIn] tensors without b_dec. */
+  private async decodeSets(codeSets: HostCode[]): Promise<tf.Tensor2D[]> {
+    const ranges = this.shards.map((s) => ({ offset: s.offset, count: s.count }));
+    const pieces = codeSets.map((c) => splitByRange(c, ranges)); // [set][shard]
+    const partials = await Promise.all(this.shards.map((s, r) => s.decode(pieces.map((p) => p[r]))));
+    const { dIn } = this.config;
+    return codeSets.map((c, set) =>
+      tf.tidy(() => partials.map((p) => tf.tensor2d(p[set], [c.batch, dIn])).reduce((a, b) => a.add(b) as tf.Tensor2D)),
+    );
+  }
+}
+
+export function checkStateConfig(config: SaeTrainConfig, state: SaeTrainState): void {
+  if (JSON.stringify(state.config) !== JSON.stringify(config)) {
+    throw new Error(`SAE setState: the state was saved with config ${JSON.stringify(state.config)}, but this SAE has ${JSON.stringify(config)}`);
+  }
+}
+
+/** A sparse code as a dense [batch, dSae] tensor (padding slots hold 0 and add nothing). */
+export function sparseToDense(code: SparseCode, dSae: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [batch, width] = code.values.shape;
+    const rowStart = tf.range(0, batch * dSae, dSae, 'int32').expandDims(1); // [batch, 1]
+    const flatIds = code.indices.add(rowStart).reshape([-1]) as tf.Tensor1D; // [batch · width]
+    return tf.unsortedSegmentSum(code.values.reshape([batch * width]), flatIds, batch * dSae).reshape([batch, dSae]) as tf.Tensor2D;
+  });
+}

@@ -1,0 +1,20 @@
+// The top-k SAE of Gao et al. 2024: z = ReLU(TopK_k(W_enc (x − b_pre) + b_enc)), x̂ = W_dec z + b_pre,
+// trained on ‖x − x̂‖² (+ AuxK, + optionally Multi-TopK's L(4k)/8). The step, sparse backward and
+// sharding are shared with BatchTopK in sparse/; this file is what makes it top-k.
+import { registerSae } from './registry.js';
+import { leadingRelu } from './sparse/codes.js';
+import type { SparseRule } from './sparse/rule.js';
+import { SparseSae } from './sparse/trainer.js';
+
+export const topkRule: SparseRule = {
+  trainingCandidates: (config) => (config.multiTopK ? 4 * config.k : config.k),
+  inferenceCandidates: (config) => config.k,
+  train: (merged, config) => ({
+    main: leadingRelu(merged, config.k),
+    multi: config.multiTopK ? leadingRelu(merged, 4 * config.k) : undefined,
+  }),
+  infer: (merged, config) => leadingRelu(merged, config.k),
+  exportAs: 'topk',
+};
+
+registerSae('topk', (config, options) => SparseSae.create(config, topkRule, options));
