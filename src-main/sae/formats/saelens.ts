@@ -3,13 +3,13 @@
 // W_enc [d_in, d_sae], W_dec [d_sae, d_in], b_enc [d_sae], b_dec [d_in]; gated has b_gate, b_mag,
 // r_mag instead of b_enc; jumprelu adds threshold [d_sae]. SAELens's state-dict loading is strict, so
 // the weights file holds exactly those tensors and nothing else.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import { openSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from '../../io/safetensors.js';
 import type { SaeBundle, SaeSpec, SaeWeights } from '../types.js';
 import { buildSaeLensConfig, parseSaeLensConfig, savedArchitecture } from './saelens-config.js';
-import { checkFinite, f32, readTensor, writeFolderAtomic } from './tensor-io.js';
+import { checkFinite, f32, readJsonFile, readTensor, writeFolderAtomic } from './tensor-io.js';
 import { checkBundleFinite, validateBundle } from './validate.js';
 
 export const SAELENS_CFG = 'cfg.json';
@@ -54,15 +54,6 @@ export function saveSaeLens(dir: string, bundle: SaeBundle): void {
     if (bundle.logSparsity) writeSafetensors(path.join(tmp, SAELENS_SPARSITY), { sparsity: f32([spec.dSae], bundle.logSparsity) });
     writeJsonAtomic(path.join(tmp, SAELENS_CFG), cfg);
   });
-}
-
-export function readJsonFile(file: string): unknown {
-  if (!existsSync(file)) throw new Error(`${file} not found`);
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
-  }
 }
 
 /** JumpReLU's threshold; SAELens before 6 trained and saved it as log_threshold. */

@@ -1,7 +1,7 @@
-// Shared by every SAE format: read a named tensor with its shape and values checked, transpose between
+// Shared by every SAE format: read a JSON config, read a named tensor with its shape and values checked, transpose between
 // the row-major layouts the formats disagree on, and build an output folder so it appears whole or
 // not at all.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { makeTempSiblingDir, replaceDirAtomic } from '../../io/atomic.js';
 import type { SafetensorsFile, TensorToWrite } from '../../io/safetensors.js';
@@ -61,5 +61,15 @@ export function writeFolderAtomic(dir: string, build: (tmpDir: string) => void):
     replaceDirAtomic(tmp, dir);
   } finally {
     if (existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** A parsed JSON file; the error names the file and says whether it is missing or malformed. */
+export function readJsonFile(file: string): unknown {
+  if (!existsSync(file)) throw new Error(`${file} not found`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
   }
 }
