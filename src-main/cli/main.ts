@@ -8,6 +8,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/bench.js'),
   () => import('./commands/serve.js'),
   () => import('./commands/model.js'),
+  () => import('./commands/doctor.js'),
 ];
 
 export class UsageError extends Error {}

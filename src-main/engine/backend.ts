@@ -3,6 +3,7 @@
 // which backend runs.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 
 export { tf };
 
@@ -98,6 +99,26 @@ export async function initEngine(requested?: string): Promise<EngineInfo> {
   else resolved = 'wasm';
   current = await activate(resolved);
   return current;
+}
+
+/**
+ * Threads the active backend computes with. wasm in Node runs on one thread (tfjs starts no worker
+ * pool outside browsers); tfjs-node uses TensorFlow's intra-op pool, one thread per core unless
+ * TF_NUM_INTRAOP_THREADS says otherwise; the cpu backend is plain single-threaded JavaScript.
+ */
+export async function backendThreads(): Promise<number> {
+  switch (engineInfo().backend) {
+    case 'wasm': {
+      const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+      return getThreadsCount();
+    }
+    case 'tensorflow': {
+      const configured = Number(process.env.TF_NUM_INTRAOP_THREADS);
+      return Number.isInteger(configured) && configured > 0 ? configured : availableParallelism();
+    }
+    default:
+      return 1;
+  }
 }
 
 export function engineInfo(): EngineInfo {

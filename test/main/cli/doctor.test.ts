@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src-main/cli/main.js';
+import { tf } from '../../../src-main/engine/backend.js';
+
+/** Runs the CLI in-process and returns its exit code and what it wrote to stdout. */
+async function runCli(...args: string[]): Promise<{ code: number; stdout: string }> {
+  const chunks: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  });
+  try {
+    const code = await main(['node', 'sae-explorer', ...args]);
+    return { code, stdout: chunks.join('') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('sae-explorer doctor', () => {
+  it('--json prints one JSON object describing the running engine', async () => {
+    const { code, stdout } = await runCli('doctor', '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(Object.keys(report)).toEqual(['engine', 'packages', 'gpus', 'cuda', 'cpu', 'memory', 'runtime', 'hub']);
+    expect(report.engine.backend).toBe(tf.getBackend());
+    expect(report.runtime.node).toBe(process.versions.node);
+  });
+
+  it('prints a readable report without --json', async () => {
+    const { code, stdout } = await runCli('doctor');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^engine\\n  backend +${tf.getBackend()} \\(`));
+    expect(stdout).toContain('\nhugging face\n  cache ');
+  });
+});
