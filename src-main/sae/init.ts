@@ -13,7 +13,7 @@ export function initialParams(config: SaeTrainConfig, sample?: tf.Tensor2D): Sae
     throw new Error(`SAE init: the b_dec sample has width ${sample.shape[1]}, expected dIn = ${dIn}`);
   }
   return tf.tidy(() => {
-    const raw = tf.randomNormal([dSae, dIn], 0, 1, 'float32', config.seed); // [dSae, dIn]
+    const raw = tf.tensor2d(seededNormal(dSae * dIn, config.seed), [dSae, dIn]); // [dSae, dIn]
     const W_dec = raw.div(raw.norm('euclidean', 1, true)); // [dSae, dIn]
     const W_enc = W_dec.transpose(); // [dIn, dSae]
     const b_dec = sample ? centre(sample, config.bPreInit) : tf.zeros([dIn]); // [dIn]
@@ -24,6 +24,29 @@ export function initialParams(config: SaeTrainConfig, sample?: tf.Tensor2D): Sae
       b_dec: b_dec.dataSync() as Float32Array,
     };
   });
+}
+
+/**
+ * Standard normal samples from a seeded mulberry32 stream (Box–Muller). Not tf.randomNormal: its seed
+ * 0 means "random", and a host-side stream gives the same initial SAE on every backend.
+ */
+export function seededNormal(count: number, seed: number): Float32Array {
+  let state = (seed ^ 0x9e3779b9) >>> 0;
+  const uniform = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296; // in (0, 1)
+  };
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const radius = Math.sqrt(-2 * Math.log(uniform()));
+    const angle = 2 * Math.PI * uniform();
+    out[i] = radius * Math.cos(angle);
+    if (i + 1 < count) out[i + 1] = radius * Math.sin(angle);
+  }
+  return out;
 }
 
 function centre(sample: tf.Tensor2D, how: BPreInit): tf.Tensor1D {

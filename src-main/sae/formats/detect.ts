@@ -80,19 +80,32 @@ function hubRef(src: string, opts: ImportOptions): HubSaeRef | undefined {
   return parseHubSaeRef(src);
 }
 
+export interface ImportedSae {
+  bundle: SaeBundle;
+  format: SaeFormat;
+  /** The local folder or file it was read from (a cache folder for Hub SAEs). */
+  path: string;
+}
+
+/** importSae, also saying which format was found and where. */
+export async function importSaeDetailed(src: string, opts: ImportOptions = {}): Promise<ImportedSae> {
+  const ref = hubRef(src, opts);
+  const local = ref ? await fetchHubSae(ref, opts.onProgress) : src;
+  const found = detectSaeFormat(local);
+  const bundle = loadDetected(found, opts);
+  if (opts.hook) bundle.spec.hookName = opts.hook;
+  try {
+    validateBundle(bundle, opts.model);
+  } catch (err) {
+    throw new Error(`${src || found.path}: ${(err as Error).message}`);
+  }
+  return { bundle, ...found };
+}
+
 /**
  * Reads an SAE from a local path or a Hub repo (`org/repo/subfolder`, or `hfRepo` + `subfolder`),
  * validates it (and against `model` when given) and returns it. Errors say what does not match.
  */
 export async function importSae(src: string, opts: ImportOptions = {}): Promise<SaeBundle> {
-  const ref = hubRef(src, opts);
-  const local = ref ? await fetchHubSae(ref, opts.onProgress) : src;
-  const bundle = loadDetected(detectSaeFormat(local), opts);
-  if (opts.hook) bundle.spec.hookName = opts.hook;
-  try {
-    validateBundle(bundle, opts.model);
-  } catch (err) {
-    throw new Error(`${src}: ${(err as Error).message}`);
-  }
-  return bundle;
+  return (await importSaeDetailed(src, opts)).bundle;
 }

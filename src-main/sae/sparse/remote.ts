@@ -1,5 +1,7 @@
 // A latent shard in a worker thread (one tfjs wasm instance per core), behind the ShardHandle
 // contract. Messages carry typed arrays; the batch travels once, in a SharedArrayBuffer.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { engineInfo } from '../../engine/backend.js';
 import type { SaeTrainConfig } from '../config.js';
@@ -7,6 +9,18 @@ import type { LatentSliceState } from '../params.js';
 import type { HostCode } from './codes.js';
 import type { BatchInput, ShardHandle } from './handle.js';
 import type { ForwardRequest, ForwardResult } from './shard.js';
+
+/**
+ * The worker is TypeScript: the bootstrap registers tsx's ESM loader inside the worker thread (Node 20
+ * ignores `--import tsx` in a worker's execArgv), then imports worker.ts. Works under vitest and under
+ * bin/sae-explorer.mjs alike. tsx/esm/api is resolved from here, as a file URL, so the worker finds it
+ * whatever the current directory.
+ */
+const TSX_ESM_API = new URL('esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx'))).href;
+const WORKER_BOOTSTRAP = `
+  import(${JSON.stringify(TSX_ESM_API)})
+    .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); });
+`;
 
 export interface WorkerInit {
   config: SaeTrainConfig;
@@ -28,8 +42,7 @@ export type WorkerReply = { id: number; ok: true; value: unknown } | { id: numbe
 
 export async function startWorkerShard(config: SaeTrainConfig, offset: number, count: number, state: LatentSliceState): Promise<ShardHandle> {
   const init: WorkerInit = { config, offset, count, state, backend: engineInfo().choice };
-  // The worker is TypeScript: tsx's loader compiles it, under vitest as under bin/sae-explorer.mjs.
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { execArgv: ['--import', 'tsx'], workerData: init });
+  const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: init });
   const handle = new WorkerShard(worker, offset, count);
   await handle.ready;
   return handle;
