@@ -67,7 +67,7 @@ export const EVAL_DEFINITIONS = {
   ce_loss_score: '(ce_zero_ablation - ce_sae) / (ce_zero_ablation - ce_clean)',
 };
 
-async function heldOutWindows(options: EvalOptions, contextSize: number, needed: number): Promise<{ windows: WindowSet; indices: ArrayLike<number> }> {
+async function heldOutWindows(options: Omit<EvalOptions, 'sae'>, contextSize: number, needed: number): Promise<{ windows: WindowSet; indices: ArrayLike<number> }> {
   if (options.windows) return { windows: options.windows, indices: options.indices ?? Array.from({ length: options.windows.count }, (_, i) => i) };
   if (!options.dataset) throw new Error('evaluateSae: pass held-out `windows` or a `dataset` to read them from');
   const every = options.holdoutEvery ?? 20;
@@ -91,9 +91,25 @@ class Totals {
   }
 }
 
+/** Evaluates one SAE on held-out data (see the file comment for every definition). */
 export async function evaluateSae(options: EvalOptions): Promise<EvalResult> {
-  const { model, sae } = options;
-  const spec = sae.spec;
+  const { sae, ...rest } = options;
+  return (await evaluateSaes({ ...rest, saes: [sae] }))[0];
+}
+
+/**
+ * Evaluates SAEs of one hook (a family) on the same held-out tokens; the clean and zero-ablation
+ * passes are shared, so n SAEs cost n + 2 forward passes per batch instead of 3n.
+ */
+export async function evaluateSaes(options: Omit<EvalOptions, 'sae'> & { saes: SaeBundle[] }): Promise<EvalResult[]> {
+  const { model, saes } = options;
+  if (saes.length === 0) throw new Error('evaluateSaes: no SAEs given');
+  const spec = saes[0].spec;
+  for (const other of saes) {
+    if (other.spec.hookName !== spec.hookName || other.spec.dIn !== spec.dIn || other.spec.contextSize !== spec.contextSize) {
+      throw new Error(`evaluateSaes: SAEs evaluated together must share hook, d_in and context; got ${other.spec.hookName}/${other.spec.dIn}/${other.spec.contextSize} beside ${spec.hookName}/${spec.dIn}/${spec.contextSize}`);
+    }
+  }
   const hook = spec.hookName as HookName;
   const contextSize = Math.min(spec.contextSize, model.config.nPositions);
   if (!Number.isInteger(options.tokens) || options.tokens < 1) throw new Error(`evaluateSae: tokens must be a positive integer, got ${options.tokens}`);
@@ -103,75 +119,82 @@ export async function evaluateSae(options: EvalOptions): Promise<EvalResult> {
   const ctx = windows.contextSize;
   const nWindows = Math.min(wanted, indices.length);
   if (nWindows === 0) throw new Error(`evaluateSae: no held-out windows of ${ctx} tokens to evaluate ${spec.hookName} on (corpus too short?)`);
-  const runner = createSaeRunner(sae);
-  const totals = new Totals(spec.dIn, spec.dSae);
+  const runners = saes.map((b) => createSaeRunner(b));
+  const totals = saes.map((b) => new Totals(b.spec.dIn, b.spec.dSae));
   try {
     for (let start = 0; start < nWindows; start += options.batch) {
       options.signal?.throwIfAborted();
       const n = Math.min(options.batch, nWindows - start);
       const ids = new Int32Array(n * ctx);
       for (let i = 0; i < n; i++) ids.set(windowAt(windows, indices[start + i]), i * ctx);
-      await evalBatch(model, runner, hook, tf.tensor2d(ids, [n, ctx], 'int32'), spec.dIn, totals);
+      await evalBatch(model, runners, hook, tf.tensor2d(ids, [n, ctx], 'int32'), spec.dIn, totals);
     }
   } finally {
-    runner.dispose();
+    for (const r of runners) r.dispose();
   }
-  return summarise(totals, spec.dSae, spec.k ?? null);
+  return totals.map((t, i) => summarise(t, saes[i].spec.dSae, saes[i].spec.k ?? null));
+}
+
+/** Sum of a [batch, pos − 1] loss tensor, disposing it. */
+async function sumLoss(loss: tf.Tensor): Promise<number> {
+  const total = tf.sum(loss); // []
+  try {
+    return (await total.data())[0];
+  } finally {
+    tf.dispose([loss, total]);
+  }
 }
 
 async function evalBatch(
   model: EvalOptions['model'],
-  runner: ReturnType<typeof createSaeRunner>,
+  runners: Array<ReturnType<typeof createSaeRunner>>,
   hook: HookName,
   tokens: tf.Tensor2D, // [batch, pos]
   dIn: number,
-  totals: Totals,
+  totals: Totals[],
 ): Promise<void> {
   const [n, ctx] = tokens.shape;
   let captured: tf.Tensor | undefined;
   const kept: tf.Tensor[] = [tokens];
   try {
-    const clean = model.lossPerToken(tokens, [{ name: hook, fn: (act) => void (captured = tf.keep(act.clone())) }]); // [batch, pos − 1]
-    kept.push(clean);
+    const ceClean = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: (act) => void (captured = tf.keep(act.clone())) }])); // [batch, pos − 1]
     if (!captured) throw new Error(`the model never reached hook "${hook}"`);
     kept.push(captured);
     const bos = captured.slice([0, 0, 0], [n, 1, dIn]); // [batch, 1, d]
     const x = captured.slice([0, 1, 0], [n, ctx - 1, dIn]).reshape([n * (ctx - 1), dIn]) as tf.Tensor2D; // [tokens, d]
-    const xHat = runner.reconstruct(x); // [tokens, d]
-    const z = runner.encode(x); // [tokens, dSae]
-    kept.push(bos, x, xHat, z);
-    const spliced = tf.concat([bos, xHat.reshape([n, ctx - 1, dIn])], 1); // [batch, pos, d]
     const ablated = tf.concat([bos, tf.zeros([n, ctx - 1, dIn])], 1); // [batch, pos, d]
-    kept.push(spliced, ablated);
-    const withSae = model.lossPerToken(tokens, [{ name: hook, fn: () => spliced }]); // [batch, pos − 1]
-    kept.push(withSae);
-    const withZeros = model.lossPerToken(tokens, [{ name: hook, fn: () => ablated }]); // [batch, pos − 1]
-    kept.push(withZeros);
-
-    const stats = tf.tidy(() => [
-      tf.sum(tf.square(tf.sub(x, xHat))), // []
-      tf.sum(tf.square(x)), // []
-      tf.sum(x, 0), // [d]
-      tf.sum(tf.cast(tf.greater(z, 0), 'float32')), // []
-      tf.cast(tf.greater(tf.max(z, 0), 0), 'int32'), // [dSae]
-      tf.sum(clean), // []
-      tf.sum(withSae), // []
-      tf.sum(withZeros), // []
-    ]);
-    try {
-      const [sqErr, sqNorm, sum, active, fired, ceClean, ceSae, ceAbl] = await Promise.all(stats.map((t) => t.data()));
-      totals.tokens += n * (ctx - 1);
-      totals.sqErr += sqErr[0];
-      totals.sqNorm += sqNorm[0];
-      for (let i = 0; i < sum.length; i++) totals.sum[i] += sum[i];
-      totals.active += active[0];
-      for (let i = 0; i < fired.length; i++) if (fired[i]) totals.fired[i] = 1;
-      totals.ce.clean += ceClean[0];
-      totals.ce.sae += ceSae[0];
-      totals.ce.abl += ceAbl[0];
-      totals.ce.positions += n * (ctx - 1);
-    } finally {
-      tf.dispose(stats);
+    kept.push(bos, x, ablated);
+    const ceAbl = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: () => ablated }])); // [batch, pos − 1]
+    const xStats = tf.tidy(() => [tf.sum(tf.square(x)), tf.sum(x, 0)]); // [], [d]
+    const [sqNorm, sum] = await Promise.all(xStats.map((t) => t.data()));
+    tf.dispose(xStats);
+    for (let s = 0; s < runners.length; s++) {
+      const xHat = runners[s].reconstruct(x); // [tokens, d]
+      const z = runners[s].encode(x); // [tokens, dSae]
+      const spliced = tf.concat([bos, xHat.reshape([n, ctx - 1, dIn])], 1); // [batch, pos, d]
+      try {
+        const ceSae = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: () => spliced }])); // [batch, pos − 1]
+        const stats = tf.tidy(() => [
+          tf.sum(tf.square(tf.sub(x, xHat))), // []
+          tf.sum(tf.cast(tf.greater(z, 0), 'float32')), // []
+          tf.cast(tf.greater(tf.max(z, 0), 0), 'int32'), // [dSae]
+        ]);
+        const [sqErr, active, fired] = await Promise.all(stats.map((t) => t.data()));
+        tf.dispose(stats);
+        const t = totals[s];
+        t.tokens += n * (ctx - 1);
+        t.sqErr += sqErr[0];
+        t.sqNorm += sqNorm[0];
+        for (let i = 0; i < sum.length; i++) t.sum[i] += sum[i];
+        t.active += active[0];
+        for (let i = 0; i < fired.length; i++) if (fired[i]) t.fired[i] = 1;
+        t.ce.clean += ceClean;
+        t.ce.sae += ceSae;
+        t.ce.abl += ceAbl;
+        t.ce.positions += n * (ctx - 1);
+      } finally {
+        tf.dispose([xHat, z, spliced]);
+      }
     }
   } finally {
     tf.dispose(kept);

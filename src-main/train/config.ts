@@ -1,0 +1,199 @@
+// The configuration of one family training run (what `sae-explorer train` and the app's train job
+// pass in): every field with its unit and default, validated in one function, unknown keys rejected.
+import { DEFAULT_CORPUS } from '../data/corpora/index.js';
+import { DEFAULT_CONTEXT } from '../data/windows.js';
+import type { CacheDtype } from '../data/activation-cache.js';
+import type { SaeTrainArchitecture, TrainNormalization } from '../sae/config.js';
+
+/** The CLI's architecture names; `relu` is SAELens's "standard" (ReLU + L1). */
+export type RunArchitecture = 'topk' | 'relu' | 'batchtopk';
+export const RUN_ARCHITECTURES: readonly RunArchitecture[] = ['topk', 'relu', 'batchtopk'];
+
+export interface TrainRunConfig {
+  /** Model folder or Hugging Face name (e.g. "gpt2"). Required. */
+  model: string;
+  /** Corpus: "sotu", a .txt/.jsonl/.parquet file or folder, or a Hub dataset. Default "sotu". */
+  dataset: string;
+  /** Text field (jsonl) or column (parquet). Default "text". */
+  textField: string;
+  /** TransformerLens hook name, e.g. "blocks.8.hook_resid_post". Required. */
+  hook: string;
+  /** Dictionary sizes, in latents, trained together; give this or `expansion`. */
+  latents?: number[];
+  /** Dictionary sizes as multiples of the hook's width; give this or `latents`. */
+  expansion?: number[];
+  /** Active latents per token (topk, batchtopk). Default 32. */
+  k: number;
+  /** Training tokens (activations, BOS excluded); rounded up to whole batches. Required. */
+  tokens: number;
+  /** Output folder: one SAELens folder per size (`out/<d_sae>/`), family.json, checkpoint. Required. */
+  out: string;
+  /** Default "topk". */
+  arch: RunArchitecture;
+  /** Tokens per training step. Default 4096. */
+  batch: number;
+  /** Adam learning rate for every size; default per size 2e-4 / √(d_sae / 2^14). */
+  lr?: number;
+  /** Tokens per window including BOS. Default 64 (Gao et al.). */
+  context: number;
+  /** Seed of data order, shuffling and SAE initialisation. Default 0. */
+  seed: number;
+  /** Steps between checkpoints; 0 only checkpoints on cancel and at the end. Default 100. */
+  checkpointEvery: number;
+  /** Steps between progress events. Default 10. */
+  logEvery: number;
+  /** Folder of an activation cache to reuse or build (see data/activation-cache.ts). Default none. */
+  cacheActivations?: string;
+  /** Precision of cached activations. Default "f16". */
+  cacheDtype: CacheDtype;
+  /** A latent is dead after this many tokens without firing. Default min(10M, max(batch, tokens / 4)). */
+  deadWindow?: number;
+  /** Dead latents per token in the AuxK loss; 0 turns AuxK off. Default d_in / 2 (SAE core's default). */
+  auxK?: number;
+  /** Add Multi-TopK's L(4k)/8 term (topk only). Default false. */
+  multiTopK: boolean;
+  /** L1 coefficient of the relu architecture. Default 1 (SAE core's default). */
+  l1Coefficient?: number;
+  /** Input normalisation (SAELens names). Default "layer_norm" (Gao et al.). */
+  normalize: TrainNormalization;
+  /** Held-out activation tokens for the final evals. Default 16384. */
+  evalTokens: number;
+  /** Every `holdoutEvery`-th window is held out for evals. Default 20. */
+  holdoutEvery: number;
+  /** Training batches mixed in the shuffling buffer. Default 8. */
+  bufferBatches: number;
+  /** Windows per GPT-2 forward pass. Default 32. */
+  modelBatch: number;
+  /** Activations sampled to fit the normalisation and initialise b_dec, in tokens. Default 4096. */
+  initTokens: number;
+  /** Worker threads per SAE (latents sharded). Default 1. */
+  shards: number;
+  /** Continue from the checkpoint in `out`. Default false. */
+  resume: boolean;
+}
+
+const DEFAULTS = {
+  dataset: DEFAULT_CORPUS,
+  textField: 'text',
+  k: 32,
+  arch: 'topk',
+  batch: 4096,
+  context: DEFAULT_CONTEXT,
+  seed: 0,
+  checkpointEvery: 100,
+  logEvery: 10,
+  cacheDtype: 'f16',
+  multiTopK: false,
+  normalize: 'layer_norm',
+  evalTokens: 16384,
+  holdoutEvery: 20,
+  bufferBatches: 8,
+  modelBatch: 32,
+  initTokens: 4096,
+  shards: 1,
+  resume: false,
+} satisfies Partial<TrainRunConfig>;
+
+const OPTIONAL = ['latents', 'expansion', 'lr', 'cacheActivations', 'deadWindow', 'auxK', 'l1Coefficient'] as const;
+const REQUIRED = ['model', 'hook', 'tokens', 'out'] as const;
+const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS)]);
+
+/** Fields that may differ between a run and the run it resumes (they change no trained number). */
+export const RESUMABLE_CHANGES: ReadonlyArray<keyof TrainRunConfig> = ['resume', 'checkpointEvery', 'logEvery', 'cacheActivations', 'evalTokens', 'modelBatch', 'shards', 'out'];
+
+function fail(key: string, value: unknown, expected: string): never {
+  throw new Error(`train config: "${key}" = ${JSON.stringify(value)} is invalid; expected ${expected}`);
+}
+
+function positiveInt(v: unknown, key: string, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(key, v, `an integer ≥ ${min}`);
+  return v;
+}
+
+function sizes(v: unknown, key: string): number[] {
+  if (!Array.isArray(v) || v.length === 0) fail(key, v, 'a non-empty list of positive numbers');
+  for (const x of v) if (typeof x !== 'number' || !(x > 0)) fail(key, v, 'a non-empty list of positive numbers');
+  if (new Set(v).size !== v.length) fail(key, v, 'distinct sizes');
+  return v as number[];
+}
+
+function oneOf<T extends string>(v: unknown, key: string, allowed: readonly T[]): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) fail(key, v, `one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+/** Fills defaults and checks every field; errors name the field, the value and what would be valid. */
+export function validateTrainRunConfig(input: unknown): TrainRunConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('(config)', input, 'an object');
+  const raw = Object.fromEntries(Object.entries(input as Record<string, unknown>).filter(([, v]) => v !== undefined));
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN.has(key)) throw new Error(`train config: unknown key "${key}"; known keys are ${[...KNOWN].join(', ')}`);
+  }
+  for (const key of REQUIRED) if (raw[key] === undefined) throw new Error(`train config: "${key}" is required`);
+  const c = { ...DEFAULTS, ...raw } as Record<string, unknown>;
+  for (const key of ['model', 'dataset', 'textField', 'hook', 'out'] as const) {
+    if (typeof c[key] !== 'string' || c[key] === '') fail(key, c[key], 'a non-empty string');
+  }
+  if ((c.latents === undefined) === (c.expansion === undefined)) {
+    throw new Error('train config: give exactly one of "latents" (e.g. [1024, 4096]) and "expansion" (e.g. [4, 16])');
+  }
+  const config: TrainRunConfig = {
+    model: c.model as string,
+    dataset: c.dataset as string,
+    textField: c.textField as string,
+    hook: c.hook as string,
+    latents: c.latents === undefined ? undefined : sizes(c.latents, 'latents').map((n) => positiveInt(n, 'latents')),
+    expansion: c.expansion === undefined ? undefined : sizes(c.expansion, 'expansion'),
+    k: positiveInt(c.k, 'k'),
+    tokens: positiveInt(c.tokens, 'tokens'),
+    out: c.out as string,
+    arch: oneOf(c.arch, 'arch', RUN_ARCHITECTURES),
+    batch: positiveInt(c.batch, 'batch'),
+    lr: c.lr === undefined ? undefined : typeof c.lr === 'number' && c.lr > 0 && Number.isFinite(c.lr) ? c.lr : fail('lr', c.lr, 'a finite number > 0'),
+    context: positiveInt(c.context, 'context', 2),
+    seed: positiveInt(c.seed, 'seed', 0),
+    checkpointEvery: positiveInt(c.checkpointEvery, 'checkpointEvery', 0),
+    logEvery: positiveInt(c.logEvery, 'logEvery'),
+    cacheActivations: c.cacheActivations === undefined ? undefined : typeof c.cacheActivations === 'string' && c.cacheActivations ? c.cacheActivations : fail('cacheActivations', c.cacheActivations, 'a folder path'),
+    cacheDtype: oneOf(c.cacheDtype, 'cacheDtype', ['f16', 'f32'] as const),
+    deadWindow: c.deadWindow === undefined ? undefined : positiveInt(c.deadWindow, 'deadWindow'),
+    auxK: c.auxK === undefined ? undefined : positiveInt(c.auxK, 'auxK', 0),
+    multiTopK: typeof c.multiTopK === 'boolean' ? c.multiTopK : fail('multiTopK', c.multiTopK, 'true or false'),
+    l1Coefficient: c.l1Coefficient === undefined ? undefined : typeof c.l1Coefficient === 'number' && c.l1Coefficient >= 0 ? c.l1Coefficient : fail('l1Coefficient', c.l1Coefficient, 'a number ≥ 0'),
+    normalize: oneOf(c.normalize, 'normalize', ['none', 'layer_norm', 'expected_average_only_in', 'constant_norm_rescale'] as const),
+    evalTokens: positiveInt(c.evalTokens, 'evalTokens', 0),
+    holdoutEvery: positiveInt(c.holdoutEvery, 'holdoutEvery', 2),
+    bufferBatches: positiveInt(c.bufferBatches, 'bufferBatches'),
+    modelBatch: positiveInt(c.modelBatch, 'modelBatch'),
+    initTokens: positiveInt(c.initTokens, 'initTokens'),
+    shards: positiveInt(c.shards, 'shards'),
+    resume: typeof c.resume === 'boolean' ? c.resume : fail('resume', c.resume, 'true or false'),
+  };
+  if (config.multiTopK && config.arch !== 'topk') fail('multiTopK', true, `false: Multi-TopK applies to arch "topk", not "${config.arch}"`);
+  return config;
+}
+
+/** SAE core architecture of a CLI architecture name. */
+export function saeArchitecture(arch: RunArchitecture): SaeTrainArchitecture {
+  return arch === 'relu' ? 'standard' : arch;
+}
+
+/** Dictionary sizes in latents, ascending, given the hook's width. */
+export function resolveSizes(config: TrainRunConfig, dIn: number): number[] {
+  const sizes = config.latents ?? config.expansion!.map((e) => {
+    const n = e * dIn;
+    if (!Number.isInteger(n)) throw new Error(`train config: expansion ${e} × d_in ${dIn} = ${n} is not a whole number of latents`);
+    return n;
+  });
+  return [...sizes].sort((a, b) => a - b);
+}
+
+/** Steps of the run: tokens rounded up to whole batches. */
+export function totalSteps(config: TrainRunConfig): number {
+  return Math.ceil(config.tokens / config.batch);
+}
+
+/** The dead window the run uses: the paper's 10M tokens, scaled down for short runs. */
+export function deadWindowTokens(config: TrainRunConfig): number {
+  return config.deadWindow ?? Math.min(10_000_000, Math.max(config.batch, Math.floor(config.tokens / 4)));
+}
