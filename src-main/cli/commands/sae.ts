@@ -1,0 +1,201 @@
+// `sae-explorer sae …`: bring SAEs in from other tools (SAELens, sparsify, OpenAI, the Hub), send ours
+// out to them, describe one, and evaluate one on a model. Heavy modules load inside the actions.
+import type { Command } from 'commander';
+import type { ModelShape } from '../../sae/formats/validate.js';
+import type { SaeBundle } from '../../sae/types.js';
+
+function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
+  return Number(value);
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** What one line or one JSON object says about an SAE. */
+function describe(bundle: SaeBundle): Record<string, unknown> {
+  const { spec } = bundle;
+  return {
+    architecture: spec.architecture,
+    d_in: spec.dIn,
+    d_sae: spec.dSae,
+    k: spec.k ?? null,
+    hook_name: spec.hookName,
+    model_name: spec.modelName,
+    normalize_activations: spec.normalizeActivations,
+    apply_b_dec_to_input: spec.applyBDecToInput,
+    context_size: spec.contextSize,
+    has_sparsity: bundle.logSparsity !== undefined,
+  };
+}
+
+function summaryLine(bundle: SaeBundle): string {
+  const { spec } = bundle;
+  const k = spec.k !== undefined ? `, k ${spec.k}` : '';
+  const norm = spec.normalizeActivations !== 'none' ? `, ${spec.normalizeActivations} input` : '';
+  return `${spec.architecture} SAE, d_in ${spec.dIn}, d_sae ${spec.dSae}${k}${norm}, ${spec.modelName} ${spec.hookName}`;
+}
+
+/** The model's shape for validation: a local folder's config.json, or a Hub model resolved into the cache. */
+async function modelShape(model: string | undefined): Promise<ModelShape | undefined> {
+  if (!model) return undefined;
+  const { resolveModelDir } = await import('../../hub/resolve.js');
+  const { cliProgress } = await import('../../hub/progress.js');
+  const { readGpt2Config } = await import('../../model/load.js');
+  return readGpt2Config(await resolveModelDir(model, { onProgress: cliProgress(`model ${model}`) }));
+}
+
+interface ImportFlags {
+  out: string;
+  model?: string;
+  hook?: string;
+  k?: string;
+  hfRepo?: string;
+  subfolder?: string;
+  json?: boolean;
+}
+
+interface ExportFlags {
+  sae: string;
+  format: string;
+  out: string;
+  json?: boolean;
+}
+
+interface EvalFlags {
+  sae: string;
+  model: string;
+  dataset: string;
+  tokens?: string;
+  batch?: string;
+  textField?: string;
+  save?: boolean;
+  json?: boolean;
+}
+
+const EXPORT_FORMATS = ['saelens', 'sparsify'];
+
+export function register(program: Command): void {
+  const sae = program.command('sae').description('import, export, inspect and evaluate sparse autoencoders');
+
+  sae
+    .command('import')
+    .description('read an SAE (SAELens folder, sparsify folder, OpenAI .safetensors, or Hub org/repo/subfolder), check it, and write it as a SAELens folder')
+    .argument('[src]', 'local folder or file, or a Hugging Face repo id with subfolder (org/repo/subfolder)')
+    .requiredOption('--out <dir>', 'SAELens folder to write (replaced atomically)')
+    .option('--model <dir-or-name>', 'check d_in and the hook name against this GPT-2 (folder or Hub name)')
+    .option('--hook <name>', 'TransformerLens hook name to use instead of the file\'s (unmapped sparsify hookpoints, raw OpenAI files)')
+    .option('--k <k>', 'latents per token for a raw OpenAI file (default 32)')
+    .option('--hf-repo <repo>', 'Hugging Face repo id (instead of SRC)')
+    .option('--subfolder <path>', 'folder inside --hf-repo holding the SAE')
+    .option('--json', 'print one JSON object instead of a summary line')
+    .action(async (src: string | undefined, flags: ImportFlags) => {
+      if (!src && !flags.hfRepo) throw new Error('sae import needs SRC (a folder, file or org/repo/subfolder) or --hf-repo');
+      const { importSaeDetailed } = await import('../../sae/formats/detect.js');
+      const { saveSaeLens } = await import('../../sae/formats/saelens.js');
+      const { cliProgress } = await import('../../hub/progress.js');
+      const imported = await importSaeDetailed(src ?? '', {
+        model: await modelShape(flags.model),
+        hook: flags.hook,
+        k: positiveInt('--k', flags.k),
+        hfRepo: flags.hfRepo,
+        subfolder: flags.subfolder,
+        onProgress: cliProgress('sae'),
+        onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+      });
+      saveSaeLens(flags.out, imported.bundle);
+      if (flags.json) printJson({ format: imported.format, source: imported.path, out: flags.out, ...describe(imported.bundle) });
+      else process.stdout.write(`imported ${imported.format} ${summaryLine(imported.bundle)} -> ${flags.out}\n`);
+    });
+
+  sae
+    .command('export')
+    .description('write an SAE in another tool\'s layout: saelens (a folder) or sparsify (OUT/<hookpoint>/, loadable with SparseCoder.load_many)')
+    .requiredOption('--sae <dir>', 'SAE folder to read (any importable format)')
+    .requiredOption('--format <name>', `target layout: ${EXPORT_FORMATS.join(' or ')}`)
+    .requiredOption('--out <dir>', 'where to write')
+    .option('--json', 'print one JSON object instead of a summary line')
+    .action(async (flags: ExportFlags) => {
+      if (!EXPORT_FORMATS.includes(flags.format)) throw new Error(`--format must be ${EXPORT_FORMATS.join(' or ')}, got "${flags.format}"`);
+      const path = await import('node:path');
+      const { importSae } = await import('../../sae/formats/detect.js');
+      const bundle = await importSae(flags.sae);
+      let written = flags.out;
+      if (flags.format === 'saelens') {
+        const { saveSaeLens } = await import('../../sae/formats/saelens.js');
+        saveSaeLens(flags.out, bundle);
+      } else {
+        const { hookpointOfHookName, saveSparsify } = await import('../../sae/formats/sparsify.js');
+        written = path.join(flags.out, hookpointOfHookName(bundle.spec.hookName));
+        saveSparsify(written, bundle);
+      }
+      if (flags.json) printJson({ format: flags.format, out: written, ...describe(bundle) });
+      else process.stdout.write(`exported ${summaryLine(bundle)} as ${flags.format} -> ${written}\n`);
+    });
+
+  sae
+    .command('info')
+    .description('describe an SAE folder: format, architecture, sizes, hook, normalisation, and its eval.json if present')
+    .requiredOption('--sae <dir>', 'SAE folder or file')
+    .option('--json', 'print one JSON object')
+    .action(async (flags: { sae: string; json?: boolean }) => {
+      const { existsSync, readFileSync } = await import('node:fs');
+      const path = await import('node:path');
+      const { importSaeDetailed } = await import('../../sae/formats/detect.js');
+      const { bundle, format, path: where } = await importSaeDetailed(flags.sae);
+      const evalFile = path.join(where, 'eval.json');
+      const evaluation = existsSync(evalFile) ? (JSON.parse(readFileSync(evalFile, 'utf8')) as Record<string, unknown>) : null;
+      if (flags.json) {
+        printJson({ format, path: where, ...describe(bundle), eval: evaluation });
+        return;
+      }
+      process.stdout.write(`${format} ${summaryLine(bundle)}\n`);
+      if (evaluation) process.stdout.write(`eval: nmse ${evaluation.nmse}, l0 ${evaluation.l0}, dead_frac ${evaluation.dead_frac}, delta_lm_loss ${evaluation.delta_lm_loss}\n`);
+    });
+
+  sae
+    .command('eval')
+    .description('evaluate an SAE on held-out text: nMSE, L0, dead fraction and the LM loss with the reconstruction spliced in')
+    .requiredOption('--sae <dir>', 'SAE folder or file (any importable format)')
+    .requiredOption('--model <dir-or-name>', 'GPT-2 folder or Hub name')
+    .requiredOption('--dataset <path-or-name>', 'corpus: a file, folder, Hub dataset or "sotu" (its held-out split is used)')
+    .option('--tokens <n>', 'activation tokens to evaluate (default 8192)')
+    .option('--batch <n>', 'windows per forward pass (default 8)')
+    .option('--text-field <name>', 'text field of a jsonl/parquet dataset (default text)')
+    .option('--save', 'also write eval.json into the SAE folder')
+    .option('--json', 'print {"d_sae","k","nmse","l0","dead_frac","delta_lm_loss","tokens","tokens_per_s"}')
+    .action(async (flags: EvalFlags) => {
+      const tokens = positiveInt('--tokens', flags.tokens) ?? 8192;
+      const batch = positiveInt('--batch', flags.batch) ?? 8;
+      const { initEngine } = await import('../../engine/backend.js');
+      await initEngine();
+      const { resolveModelDir } = await import('../../hub/resolve.js');
+      const { cliProgress } = await import('../../hub/progress.js');
+      const { loadGpt2 } = await import('../../model/load.js');
+      const { importSaeDetailed } = await import('../../sae/formats/detect.js');
+      const { evaluateSae, writeEvalJson } = await import('../../train/eval.js');
+      const model = await loadGpt2(await resolveModelDir(flags.model, { onProgress: cliProgress(`model ${flags.model}`) }));
+      try {
+        const { bundle, path: where } = await importSaeDetailed(flags.sae, { model: model.config });
+        const started = performance.now();
+        const result = await evaluateSae({ model, sae: bundle, dataset: flags.dataset, textField: flags.textField, tokens, batch });
+        const seconds = (performance.now() - started) / 1000;
+        if (flags.save) writeEvalJson(where, result);
+        const tokensPerS = result.tokens / seconds;
+        if (flags.json) {
+          printJson({ d_sae: result.dSae, k: result.k, nmse: result.nmse, l0: result.l0, dead_frac: result.deadFrac, delta_lm_loss: result.deltaLmLoss, tokens: result.tokens, tokens_per_s: tokensPerS });
+        } else {
+          process.stdout.write(
+            `${summaryLine(bundle)}\n` +
+              `nmse ${result.nmse.toFixed(4)} (explained variance ${result.explainedVariance.toFixed(4)}), l0 ${result.l0.toFixed(2)}, dead ${(100 * result.deadFrac).toFixed(1)}%\n` +
+              `CE clean ${result.ceClean.toFixed(4)}, with SAE ${result.ceSae.toFixed(4)} (delta ${result.deltaLmLoss.toFixed(4)}), zero-ablated ${result.ceZeroAblation.toFixed(4)}, CE-loss score ${result.ceLossScore.toFixed(4)}\n` +
+              `${result.tokens} tokens in ${seconds.toFixed(1)} s (${tokensPerS.toFixed(0)} tokens/s)\n`,
+          );
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+}
