@@ -9,6 +9,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/serve.js'),
   () => import('./commands/model.js'),
   () => import('./commands/doctor.js'),
+  () => import('./commands/sae.js'),
 ];
 
 export class UsageError extends Error {}
