@@ -1,6 +1,6 @@
 // Finds the CUDA 11.2 / cuDNN 8.1 shared libraries tfjs-node-gpu links against, so a missing
 // library is reported with its name instead of TensorFlow silently running on the CPU.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
