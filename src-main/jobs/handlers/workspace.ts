@@ -1,11 +1,12 @@
 // Workspace requests: what the folder holds, and adding models to it.
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import type { CreateTinyModelParams, PullModelParams } from '../../../src-shared/api.js';
 import type { DomainHandlers } from '../handler.js';
 import { ENTRY_NAME, readParams } from '../params.js';
 import { notAvailable } from '../unavailable.js';
-import { scanWorkspace } from '../workspace/scan.js';
+import { scanModel, scanWorkspace } from '../workspace/scan.js';
 
 const PACKAGE_JSON = new URL('../../../package.json', import.meta.url);
 
@@ -25,7 +26,7 @@ export const workspaceHandlers: DomainHandlers<'workspace'> = {
     return scanWorkspace(workspace, warn);
   },
 
-  'workspace.createTinyModel': (params, { workspace }) => {
+  'workspace.createTinyModel': async (params, { workspace }) => {
     const p = readParams<CreateTinyModelParams>('workspace.createTinyModel', params, {
       name: { type: 'string', ...ENTRY_NAME },
       layers: { type: 'integer', optional: true, min: 1, max: 12 },
@@ -37,7 +38,21 @@ export const workspaceHandlers: DomainHandlers<'workspace'> = {
     if (existsSync(workspace.model(p.name))) {
       throw new ApiError('conflict', `workspace.createTinyModel: a model named "${p.name}" already exists in ${workspace.dir('models')}; pick another name`);
     }
-    throw notAvailable('creating a tiny model', 'src-main/model has no tiny-model generator on main yet');
+    const { createTinyModel, parseTinyModelOptions } = await import('../../model/tiny.js');
+    const { writeJsonAtomic } = await import('../../io/atomic.js');
+    const { name, ...options } = p;
+    let o: ReturnType<typeof parseTinyModelOptions>;
+    try {
+      o = parseTinyModelOptions(options);
+    } catch (err) {
+      throw new ApiError('bad_request', (err as Error).message);
+    }
+    const folder = createTinyModel(workspace.model(name), o);
+    writeJsonAtomic(path.join(folder, 'provenance.json'), {
+      source: `tiny random GPT-2 (${o.layers} layers, d_model ${o.dModel}, ${o.heads} heads, ctx ${o.ctx}, seed ${o.seed})`,
+      createdAt: new Date().toISOString(),
+    });
+    return scanModel(workspace, name);
   },
 
   'workspace.pullModel': (params) => {

@@ -1,0 +1,47 @@
+// `npm start`: builds the app, then opens it in Electron — or, where the Electron binary is not
+// installed (its download is blocked on some machines), says so in one line and serves the same UI
+// in browser mode, printing the URL.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { findAppRoot } from '../jobs/host.js';
+
+/** The Electron binary's path, or the reason there is none. */
+export function findElectronBinary(appRoot: string): { binary: string } | { missing: string } {
+  try {
+    const binary = createRequire(path.join(appRoot, 'package.json'))('electron') as unknown;
+    if (typeof binary === 'string') return { binary };
+    return { missing: 'the electron package did not return a binary path' };
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0]!;
+    return { missing: (err as { code?: string }).code === 'MODULE_NOT_FOUND' ? 'the electron package is not installed' : message };
+  }
+}
+
+function run(command: string, args: string[], cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main(): Promise<number> {
+  const appRoot = findAppRoot();
+  const built = await run(process.execPath, [path.join(appRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], appRoot);
+  if (built !== 0) return built;
+  const electron = findElectronBinary(appRoot);
+  if ('binary' in electron) return run(electron.binary, [appRoot], appRoot);
+  process.stdout.write(`sae-explorer: the Electron binary is not available here (${electron.missing}); serving the same UI in browser mode instead.\n`);
+  const { serveUntilSignal } = await import('../server/serve.js');
+  await serveUntilSignal({ workspace: process.env.SAE_EXPLORER_WORKSPACE ?? path.join(appRoot, 'workspace') });
+  return 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    process.stderr.write(`sae-explorer: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,33 @@
+// The application menu: workspace actions plus the standard edit/view/window roles.
+import type { MenuItemOptions } from './electron-api.js';
+
+export interface MenuActions {
+  openWorkspace(): void;
+  revealWorkspace(): void;
+}
+
+export function menuTemplate(actions: MenuActions, isDev: boolean): MenuItemOptions[] {
+  const view: MenuItemOptions[] = [
+    { role: 'reload' },
+    { role: 'resetZoom' },
+    { role: 'zoomIn' },
+    { role: 'zoomOut' },
+    { type: 'separator' },
+    { role: 'togglefullscreen' },
+  ];
+  if (isDev) view.push({ role: 'toggleDevTools' });
+  return [
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Open Workspace…', accelerator: 'CmdOrCtrl+O', click: actions.openWorkspace },
+        { label: 'Show Workspace Folder', click: actions.revealWorkspace },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
+    },
+    { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
+    { label: 'View', submenu: view },
+    { label: 'Window', submenu: [{ role: 'minimize' }, { role: 'close' }] },
+  ];
+}
