@@ -1,0 +1,100 @@
+// `sae-explorer harvest`: one pass of the model over a corpus for one SAE or a whole family, into the
+// feature database (statistics, contexts, logit effects, neighbours). Ctrl-C stops cleanly; a rerun
+// skips SAEs already harvested with the same settings and redoes the rest.
+import type { Command } from 'commander';
+
+interface HarvestFlags {
+  model: string;
+  sae: string;
+  dataset: string;
+  tokens: string;
+  db: string;
+  top?: string;
+  json?: boolean;
+}
+
+function positiveInt(flag: string, value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
+  return Number(value);
+}
+
+export function register(program: Command): void {
+  program
+    .command('harvest')
+    .description('harvest max-activating contexts, statistics, logit effects and neighbours of SAE latents into a SQLite database')
+    .requiredOption('--model <dir-or-name>', 'GPT-2 model folder or Hub name')
+    .requiredOption('--sae <dirs>', 'SAELens folder(s), comma-separated; a family folder (with family.json) means all its sizes')
+    .option('--dataset <spec>', 'corpus: sotu (embedded), a .txt/.jsonl/.parquet file or folder, or a Hub dataset', 'sotu')
+    .requiredOption('--tokens <n>', 'tokens to harvest')
+    .requiredOption('--db <file>', 'feature database (created if missing)')
+    .option('--top <n>', 'top activating contexts kept per latent', '40')
+    .option('--json', 'print a JSON summary on stdout')
+    .action(async (flags: HarvestFlags) => {
+      const tokens = positiveInt('--tokens', flags.tokens);
+      const topN = positiveInt('--top', flags.top ?? '40');
+      const dirs = flags.sae.split(',').map((s) => s.trim()).filter(Boolean);
+      if (dirs.length === 0) throw new Error('--sae needs at least one SAE folder');
+      const path = await import('node:path');
+      const fs = await import('node:fs');
+      const { initEngine } = await import('../../engine/backend.js');
+      await initEngine();
+      const { resolveModelDir } = await import('../../hub/resolve.js');
+      const { cliProgress } = await import('../../hub/progress.js');
+      const { loadGpt2 } = await import('../../model/load.js');
+      const { loadTokenizer } = await import('../../tokenizer/load.js');
+      const { openStore } = await import('../../store/open.js');
+      const { parseHarvestConfig } = await import('../../features/harvest-config.js');
+      const { loadHarvestSaes, harvestWindowsFor } = await import('../../features/harvest-inputs.js');
+      const { runHarvest } = await import('../../features/harvest-job.js');
+      const { readUnembedding } = await import('../../features/unembedding.js');
+      const { throttledLines } = await import('../../features/progress-text.js');
+
+      const saes = loadHarvestSaes(dirs);
+      const modelDir = await resolveModelDir(flags.model, { download: true, onProgress: cliProgress(`model ${flags.model}`) });
+      const model = await loadGpt2(modelDir);
+      const tokenizer = await loadTokenizer(modelDir);
+      const controller = new AbortController();
+      const stop = () => controller.abort(new Error('harvest cancelled (Ctrl-C); rerun the same command to redo the unfinished SAEs'));
+      process.once('SIGINT', stop);
+      const db = openStore(flags.db);
+      try {
+        const started = performance.now();
+        const windows = await harvestWindowsFor(flags.dataset, tokenizer, tokens, controller.signal);
+        const summaries = await runHarvest({
+          db,
+          modelName: fs.existsSync(flags.model) ? path.resolve(flags.model) : flags.model,
+          model,
+          unembedding: readUnembedding(modelDir),
+          tokenText: (id) => tokenizer.displayToken(id),
+          dataset: flags.dataset,
+          windows,
+          saes,
+          config: parseHarvestConfig({ topN }),
+          onProgress: throttledLines((line) => process.stderr.write(`${line}\n`)),
+          signal: controller.signal,
+        });
+        const seconds = (performance.now() - started) / 1000;
+        const harvested = windows.count * (windows.contextSize - 1);
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify({
+              db: path.resolve(flags.db),
+              tokens: harvested,
+              seconds,
+              tokens_per_s: summaries.every((s) => s.skipped) ? null : harvested / seconds,
+              saes: summaries.map((s) => ({ id: s.saeId, path: s.path, d_sae: s.dSae, skipped: s.skipped, dead_frac: s.deadFraction })),
+            })}\n`,
+          );
+        } else {
+          for (const s of summaries) {
+            process.stdout.write(`SAE ${s.saeId} (d_sae ${s.dSae}) ${s.skipped ? 'already harvested, skipped' : 'harvested'}: ${(s.deadFraction * 100).toFixed(1)}% dead  ${s.path}\n`);
+          }
+          process.stdout.write(`${harvested} tokens in ${seconds.toFixed(1)} s → ${path.resolve(flags.db)}\n`);
+        }
+      } finally {
+        process.off('SIGINT', stop);
+        db.close();
+        model.dispose();
+      }
+    });
+}

@@ -1,0 +1,56 @@
+// Turns what the user names on the command line into harvest inputs: SAE folders (a family folder
+// expands to its sizes, as listed in its family.json), and the corpus windows.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { openCorpus } from '../data/corpora/index.js';
+import { buildWindows, type WindowSet, type WindowTokenizer } from '../data/windows.js';
+import { loadSaeLens } from '../sae/formats/saelens.js';
+import type { HarvestSaeInput } from './harvest-job.js';
+
+export const FAMILY_FILE = 'family.json';
+/** The paper's context: windows of 64 tokens including BOS, as the trainer uses. */
+export const HARVEST_CONTEXT = 64;
+
+interface FamilyFile {
+  saes?: Array<{ d_sae?: number; path?: string }>;
+}
+
+function readFamily(dir: string): string[] {
+  const file = path.join(dir, FAMILY_FILE);
+  let json: FamilyFile;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8')) as FamilyFile;
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!Array.isArray(json.saes) || json.saes.length === 0) throw new Error(`${file}: "saes" must list the family's SAEs as [{"d_sae", "path"}…]`);
+  return json.saes.map((s, i) => {
+    if (typeof s.path !== 'string') throw new Error(`${file}: saes[${i}].path must be the SAE's folder relative to the family`);
+    return path.resolve(dir, s.path);
+  });
+}
+
+/** SAE folders named by `dirs` (each a SAELens folder or a family folder), each loaded once, with its family. */
+export function loadHarvestSaes(dirs: string[]): HarvestSaeInput[] {
+  const folders: string[] = [];
+  for (const dir of dirs) {
+    const abs = path.resolve(dir);
+    if (!existsSync(abs)) throw new Error(`--sae ${dir}: no such folder`);
+    if (existsSync(path.join(abs, FAMILY_FILE)) && !existsSync(path.join(abs, 'cfg.json'))) folders.push(...readFamily(abs));
+    else folders.push(abs);
+  }
+  return [...new Set(folders)].map((folder) => {
+    const parent = path.dirname(folder);
+    const family = existsSync(path.join(parent, FAMILY_FILE)) ? { path: parent, name: path.basename(parent) } : undefined;
+    return { path: folder, bundle: loadSaeLens(folder), family };
+  });
+}
+
+/** Enough windows of the corpus for `tokens` harvested tokens (BOS positions are not harvested). */
+export async function harvestWindowsFor(dataset: string, tokenizer: WindowTokenizer, tokens: number, signal?: AbortSignal): Promise<WindowSet> {
+  if (!Number.isInteger(tokens) || tokens < 1) throw new Error(`--tokens must be a positive integer, got ${tokens}`);
+  const maxWindows = Math.ceil(tokens / (HARVEST_CONTEXT - 1));
+  const windows = await buildWindows(openCorpus(dataset), tokenizer, { contextSize: HARVEST_CONTEXT, maxWindows, signal });
+  if (windows.count === 0) throw new Error(`corpus "${dataset}" is shorter than one window of ${HARVEST_CONTEXT} tokens`);
+  return windows;
+}

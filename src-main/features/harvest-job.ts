@@ -1,0 +1,160 @@
+// A whole harvest into the feature database: register the model, data and SAEs, skip SAEs already
+// harvested with the same settings, run the passes once per hook site for the rest, then write
+// statistics and contexts, logit effects and neighbours. The SAE's harvest row says 'running' until
+// its last write, so a killed harvest is redone (replaced) by the next run and never half-read.
+import { createSaeRunner } from '../sae/inference.js';
+import type { SaeBundle } from '../sae/types.js';
+import { ModelActivationSource, type HookedModel } from '../data/activations.js';
+import type { WindowSet } from '../data/windows.js';
+import type { HookName } from '../../src-shared/hooks.js';
+import type { Db } from '../store/open.js';
+import {
+  beginHarvest,
+  finishHarvest,
+  harvestMatches,
+  registerDataset,
+  registerFamily,
+  registerModel,
+  registerSae,
+  writeLatents,
+  writeLogitEffects,
+  writeNeighbours,
+} from '../store/writes.js';
+import type { HarvestConfig } from './harvest-config.js';
+import { harvestWindows, type HarvestProgress, type LatentHarvest } from './harvest.js';
+import { latentRecords } from './latent-records.js';
+import { logitEffects } from './logit-effects.js';
+import { decoderNeighbours } from './neighbours.js';
+import type { Unembedding } from './unembedding.js';
+
+export interface HarvestSaeInput {
+  /** Absolute SAELens folder path (the SAE's identity in the database). */
+  path: string;
+  bundle: SaeBundle;
+  family?: { path: string; name: string };
+}
+
+export interface HarvestJob {
+  db: Db;
+  modelName: string;
+  model: HookedModel & { config: { nLayer?: number; vocabSize?: number } };
+  /** ln_f gain and wte; without it (or for SAEs narrower/wider than d_model) logit effects are skipped. */
+  unembedding?: Unembedding;
+  tokenText: (id: number) => string;
+  /** Corpus spec as given by the user, recorded with the harvest. */
+  dataset: string;
+  windows: WindowSet;
+  saes: HarvestSaeInput[];
+  config: HarvestConfig;
+  onProgress?: (event: HarvestEvent) => void;
+  signal?: AbortSignal;
+}
+
+export type HarvestEvent = HarvestProgress | { stage: 'writing' | 'logits' | 'neighbours'; saeId: number; done: number; total: number };
+
+export interface HarvestSummary {
+  saeId: number;
+  path: string;
+  dSae: number;
+  /** Already harvested with identical settings; nothing was recomputed. */
+  skipped: boolean;
+  deadFraction: number;
+}
+
+export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
+  const { db, config } = job;
+  const tokens = job.windows.count * (job.windows.contextSize - 1);
+  const modelId = registerModel(db, { name: job.modelName, nLayer: job.model.config.nLayer, dModel: job.model.config.nEmbd, vocabSize: job.model.config.vocabSize });
+  const datasetId = registerDataset(db, job.dataset);
+  const harvest = {
+    datasetId,
+    tokens,
+    topN: config.topN,
+    params: { contextSize: job.windows.contextSize, context: config.context, intervals: config.quantiles.intervals, perInterval: config.quantiles.perInterval, seed: config.quantiles.seed },
+  };
+  const entries = job.saes.map((s) => {
+    const spec = s.bundle.spec;
+    const familyId = s.family ? registerFamily(db, { path: s.family.path, name: s.family.name, modelId, hookName: spec.hookName }) : undefined;
+    const saeId = registerSae(db, { path: s.path, modelId, familyId, hookName: spec.hookName, architecture: spec.architecture, dIn: spec.dIn, dSae: spec.dSae, k: spec.k });
+    return { ...s, saeId, pending: !harvestMatches(db, saeId, harvest) };
+  });
+  const pending = entries.filter((e) => e.pending);
+  for (const e of pending) beginHarvest(db, e.saeId, harvest);
+
+  const dead = new Map<number, number>();
+  for (const hook of new Set(pending.map((e) => e.bundle.spec.hookName))) {
+    const site = pending.filter((e) => e.bundle.spec.hookName === hook);
+    const runners = site.map((e) => createSaeRunner(e.bundle));
+    let results: LatentHarvest[];
+    try {
+      const source = new ModelActivationSource(job.model, job.windows, hook as HookName, config.batchWindows);
+      results = await harvestWindows(source, job.windows, runners, config, { onProgress: job.onProgress, signal: job.signal });
+    } finally {
+      for (const r of runners) r.dispose();
+    }
+    for (const { saeId, bundle } of site) {
+      // shift() so each SAE's heaps can be freed before the next one's logit effects.
+      const result = results.shift()!;
+      const dSae = bundle.spec.dSae;
+      for (let from = 0; from < dSae; from += config.writeChunk) {
+        job.signal?.throwIfAborted();
+        const to = Math.min(dSae, from + config.writeChunk);
+        writeLatents(db, saeId, latentRecords(result, from, to, job.tokenText));
+        job.onProgress?.({ stage: 'writing', saeId, done: to, total: dSae });
+      }
+      dead.set(saeId, result.stats.fires.filter((f) => f === 0).length / dSae);
+      await writeLogits(job, saeId, bundle);
+    }
+  }
+  if (pending.length > 0) await writeAllNeighbours(job, entries);
+  for (const e of pending) finishHarvest(db, e.saeId);
+
+  return entries.map((e) => ({
+    saeId: e.saeId,
+    path: e.path,
+    dSae: e.bundle.spec.dSae,
+    skipped: !e.pending,
+    deadFraction: dead.get(e.saeId) ?? storedDeadFraction(db, e.saeId, e.bundle.spec.dSae),
+  }));
+}
+
+async function writeLogits(job: HarvestJob, saeId: number, bundle: SaeBundle): Promise<void> {
+  const u = job.unembedding;
+  if (!u || bundle.spec.dIn !== u.dModel || bundle.spec.hookName.endsWith('mlp.hook_post')) return;
+  for await (const records of logitEffects(bundle.weights.W_dec, bundle.spec.dSae, u, job.tokenText)) {
+    job.signal?.throwIfAborted();
+    writeLogitEffects(job.db, saeId, records);
+    job.onProgress?.({ stage: 'logits', saeId, done: records[records.length - 1].latent + 1, total: bundle.spec.dSae });
+  }
+}
+
+/** Within-SAE neighbours of the pending SAEs, and cross-size links between every pair with a pending one. */
+async function writeAllNeighbours(job: HarvestJob, entries: Array<HarvestSaeInput & { saeId: number; pending: boolean }>): Promise<void> {
+  const { config } = job;
+  for (const a of entries) {
+    for (const b of entries) {
+      const same = a === b;
+      if (!(a.pending || b.pending) || (same && config.neighbours === 0) || (!same && config.relatives === 0)) continue;
+      if (!same && (!a.family || a.family.path !== b.family?.path || a.bundle.spec.dIn !== b.bundle.spec.dIn)) continue;
+      job.signal?.throwIfAborted();
+      const sa = a.bundle.spec;
+      const sb = b.bundle.spec;
+      const table = await decoderNeighbours(a.bundle.weights.W_dec, sa.dSae, b.bundle.weights.W_dec, sb.dSae, sa.dIn, {
+        k: same ? config.neighbours : config.relatives,
+        excludeSelf: same,
+      });
+      const records = Array.from({ length: sa.dSae }, (_, latent) => ({
+        latent,
+        others: table.indices.subarray(latent * table.k, (latent + 1) * table.k),
+        cosines: table.cosines.subarray(latent * table.k, (latent + 1) * table.k),
+      }));
+      writeNeighbours(job.db, a.saeId, b.saeId, records);
+      job.onProgress?.({ stage: 'neighbours', saeId: a.saeId, done: 1, total: 1 });
+    }
+  }
+}
+
+function storedDeadFraction(db: Db, saeId: number, dSae: number): number {
+  const row = db.prepare(`SELECT count(*) AS n FROM latents WHERE sae_id = ? AND density = 0`).get(saeId) as { n: number };
+  return row.n / dSae;
+}

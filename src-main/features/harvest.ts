@@ -1,0 +1,106 @@
+// The harvest's passes over the corpus windows. GPT-2 runs once per batch of windows for every SAE
+// of the site. Pass 1 gathers each latent's density, mean, max and histogram; pass 2, knowing the
+// max, keeps the top-N contexts and the quantile-interval samples. Memory is fixed up front by the
+// latent counts and the config (heaps and reservoirs), never by the corpus length.
+import { tf } from '../engine/backend.js';
+import type { ActivationSource } from '../data/activations.js';
+import { windowAt, type WindowSet } from '../data/windows.js';
+import type { ActivationBatch } from './batch.js';
+import type { HarvestConfig } from './harvest-config.js';
+import { LatentStats } from './latent-stats.js';
+import { QuantileSampler } from './quantile-samples.js';
+import { TopNTracker } from './top-n.js';
+
+/** What the harvest needs from an SAE (sae/inference.ts's SaeRunner fits). */
+export interface LatentEncoder {
+  /** Dense latent activations: [tokens, dIn] → [tokens, dSae]. */
+  encode(x: tf.Tensor2D): tf.Tensor2D;
+  readonly spec: { dSae: number };
+}
+
+export interface HarvestProgress {
+  stage: 'statistics' | 'contexts';
+  windowsDone: number;
+  windowsTotal: number;
+  /** Over both passes, 0..1. */
+  fraction: number;
+  tokensPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface LatentHarvest {
+  stats: LatentStats;
+  top: TopNTracker;
+  quantiles: QuantileSampler;
+}
+
+export interface PassOptions {
+  onProgress?: (p: HarvestProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Harvests windows [0, windows.count) for every encoder; all encoders read the same activations. */
+export async function harvestWindows(
+  source: ActivationSource,
+  windows: WindowSet,
+  encoders: LatentEncoder[],
+  config: HarvestConfig,
+  options: PassOptions = {},
+): Promise<LatentHarvest[]> {
+  const stats = encoders.map((e) => new LatentStats(e.spec.dSae));
+  const started = performance.now();
+  let tokensDone = 0;
+  const tokensPerPass = windows.count * (windows.contextSize - 1);
+
+  const pass = async (stage: HarvestProgress['stage'], observe: (encoder: number, batch: ActivationBatch) => void) => {
+    for (let first = 0; first < windows.count; first += config.batchWindows) {
+      options.signal?.throwIfAborted();
+      const count = Math.min(config.batchWindows, windows.count - first);
+      const indices = Array.from({ length: count }, (_, i) => first + i);
+      const acts = await source.activations(indices);
+      const tokens = windowTokensWithoutBos(windows, first, count);
+      const x = tf.tensor2d(acts, [tokens.length, source.dIn]); // [tokens, dIn]
+      try {
+        for (let e = 0; e < encoders.length; e++) {
+          const z = encoders[e].encode(x); // [tokens, dSae]
+          const data = (await z.data()) as Float32Array;
+          z.dispose();
+          observe(e, { tokens, acts: data, ctx: windows.contextSize - 1, dSae: encoders[e].spec.dSae, firstWindow: first });
+        }
+      } finally {
+        x.dispose();
+      }
+      tokensDone += tokens.length;
+      const seconds = (performance.now() - started) / 1000;
+      const rate = tokensDone / Math.max(seconds, 1e-9);
+      options.onProgress?.({
+        stage,
+        windowsDone: first + count,
+        windowsTotal: windows.count,
+        fraction: tokensDone / (2 * tokensPerPass),
+        tokensPerSecond: rate,
+        etaSeconds: (2 * tokensPerPass - tokensDone) / rate,
+      });
+    }
+  };
+
+  await pass('statistics', (e, batch) => stats[e].observe(batch));
+  const results = encoders.map((e, i) => ({
+    stats: stats[i],
+    top: new TopNTracker(e.spec.dSae, config.topN, config.context),
+    quantiles: new QuantileSampler(stats[i].max, config.quantiles, config.context),
+  }));
+  await pass('contexts', (e, batch) => {
+    results[e].top.observe(batch);
+    results[e].quantiles.observe(batch);
+  });
+  return results;
+}
+
+/** Tokens of windows [first, first + count) with each window's BOS dropped, as the activations are. */
+function windowTokensWithoutBos(windows: WindowSet, first: number, count: number): Int32Array {
+  const ctx = windows.contextSize;
+  const out = new Int32Array(count * (ctx - 1));
+  for (let i = 0; i < count; i++) out.set(windowAt(windows, first + i).subarray(1), i * (ctx - 1));
+  return out;
+}
