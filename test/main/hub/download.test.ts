@@ -86,6 +86,29 @@ describe('downloadSnapshot', () => {
     expect(existsSync(partial)).toBe(false);
   });
 
+  it('honours an aborted signal and keeps the partial file for a later resume', async () => {
+    const controller = new AbortController();
+    server.dropNextGetMidway('model.safetensors');
+    await expect(downloadSnapshot('org/tiny', { files, signal: controller.signal })).rejects.toThrow(/stopped after 5000/);
+    controller.abort(new Error('user cancelled'));
+    await expect(downloadSnapshot('org/tiny', { files, signal: controller.signal })).rejects.toThrow('user cancelled');
+    expect(statSync(path.join(repoDir(), 'blobs', `${sha256(WEIGHTS)}.incomplete`)).size).toBe(5000);
+  });
+
+  it('deletes a blob whose bytes do not match its sha256 and says to run again', async () => {
+    await server.close();
+    server = await startHubServer({
+      models: { 'org/tiny': { commit: COMMIT, files: { 'model.safetensors': WEIGHTS }, lfs: ['model.safetensors'] } },
+      corrupt: ['model.safetensors'],
+    });
+    process.env.HF_ENDPOINT = server.url;
+    await expect(downloadSnapshot('org/tiny', { files: ['model.safetensors'] })).rejects.toThrow(
+      new RegExp(`model\\.safetensors: downloaded bytes have sha256 [0-9a-f]{64}, expected ${sha256(WEIGHTS)}; the partial file was deleted, run again`),
+    );
+    expect(existsSync(path.join(repoDir(), 'blobs', sha256(WEIGHTS)))).toBe(false);
+    expect(existsSync(path.join(repoDir(), 'blobs', `${sha256(WEIGHTS)}.incomplete`))).toBe(false);
+  });
+
   it('names the URL and the reason on a 404', async () => {
     await expect(downloadSnapshot('org/tiny', { files: ['nope.bin'] })).rejects.toThrow(
       /http:\/\/127\.0\.0\.1:\d+\/org\/tiny\/resolve\/main\/nope\.bin: 404 Not Found — the file does not exist in this repo/,
