@@ -10,6 +10,8 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/model.js'),
   () => import('./commands/doctor.js'),
   () => import('./commands/sae.js'),
+  () => import('./commands/harvest.js'),
+  () => import('./commands/train.js'),
 ];
 
 export class UsageError extends Error {}

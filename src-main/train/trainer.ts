@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tf } from '../engine/backend.js';
 import { writeJsonAtomic } from '../io/atomic.js';
+import type { ProgressCallback } from '../hub/download.js';
 import { resolveModelDir } from '../hub/resolve.js';
 import { loadGpt2 } from '../model/load.js';
 import type { Gpt2 } from '../model/gpt2.js';
@@ -35,6 +36,8 @@ export interface TrainContext {
   tokenizer?: WindowTokenizer;
   /** SAE factory; the SAE core's createSae by default. */
   createSae?: CreateSae;
+  /** Download progress when config.model is a Hub name not yet cached. */
+  onModelDownload?: ProgressCallback;
 }
 
 export interface FamilyRunResult {
@@ -88,7 +91,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
   else if (existsSync(checkpointPath)) throw new Error(`${checkpointPath} exists from an earlier run: pass --resume to continue it, or choose another --out`);
 
   const ownModel = !context.model;
-  const modelDir = context.model ? undefined : await resolveModelDir(config.model, { download: true, signal });
+  const modelDir = context.model ? undefined : await resolveModelDir(config.model, { download: true, signal, onProgress: context.onModelDownload });
   const model = context.model ?? (await loadGpt2(modelDir!));
   let family: SaeFamily | undefined;
   let cache: CachedActivationSource | undefined;

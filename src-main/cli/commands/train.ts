@@ -1,0 +1,213 @@
+// `sae-explorer train`: trains a family of SAEs (one per --latents size) on one GPT-2 hook and writes
+// a SAELens folder per size under --out. The flags are an external contract; keep them stable.
+// Progress goes to stderr (a bar on a terminal, a line per update otherwise) so --json stdout stays
+// clean. Ctrl-C saves a checkpoint after the current step; a second Ctrl-C exits at once.
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import type { TrainEvent } from '../../train/events.js';
+
+interface TrainFlags {
+  model: string;
+  dataset: string;
+  hook: string;
+  latents?: string;
+  expansion?: string;
+  k: string;
+  tokens: string;
+  out: string;
+  arch: string;
+  batch?: string;
+  lr?: string;
+  resume?: boolean;
+  json?: boolean;
+  context?: string;
+  seed?: string;
+  checkpointEvery?: string;
+  cacheActivations?: string;
+  cacheDtype?: string;
+  deadWindow?: string;
+  auxK?: string;
+  multiTopk?: boolean;
+  evalTokens?: string;
+  textField?: string;
+  normalize?: string;
+  logEvery?: string;
+  shards?: string;
+}
+
+const SUFFIXES: Record<string, number> = { k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9, b: 1e9, B: 1e9 };
+
+/** "4096", "1e6", "10M", "2.5k" → an integer; throws naming the flag otherwise. */
+export function parseCount(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?(?:e\d+)?)([kKmMgGbB]?)$/.exec(value.trim());
+  const n = match ? Number(match[1]) * (match[2] ? SUFFIXES[match[2]] : 1) : NaN;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number such as 4096, 1e6 or 10M, got "${value}"`);
+  return n;
+}
+
+function parseNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} must be a number, got "${value}"`);
+  return n;
+}
+
+function parseList(flag: string, value: string, parse: (flag: string, v: string) => number): number[] {
+  return value.split(',').map((v) => parse(flag, v));
+}
+
+/** Flags → the trainer's run config (validated there; unknown values are its errors). */
+export function runConfigFromFlags(flags: TrainFlags): Record<string, unknown> {
+  const opt = <T>(value: string | undefined, parse: (v: string) => T): T | undefined => (value === undefined ? undefined : parse(value));
+  return {
+    model: flags.model,
+    dataset: flags.dataset,
+    hook: flags.hook,
+    latents: opt(flags.latents, (v) => parseList('--latents', v, parseCount)),
+    expansion: opt(flags.expansion, (v) => parseList('--expansion', v, parseNumber)),
+    k: parseCount('--k', flags.k),
+    tokens: parseCount('--tokens', flags.tokens),
+    out: flags.out,
+    arch: flags.arch,
+    batch: opt(flags.batch, (v) => parseCount('--batch', v)),
+    lr: opt(flags.lr, (v) => parseNumber('--lr', v)),
+    resume: flags.resume ?? false,
+    context: opt(flags.context, (v) => parseCount('--context', v)),
+    seed: opt(flags.seed, (v) => parseCount('--seed', v)),
+    checkpointEvery: opt(flags.checkpointEvery, (v) => parseCount('--checkpoint-every', v)),
+    cacheActivations: flags.cacheActivations,
+    cacheDtype: flags.cacheDtype,
+    deadWindow: opt(flags.deadWindow, (v) => parseCount('--dead-window', v)),
+    auxK: opt(flags.auxK, (v) => parseCount('--aux-k', v)),
+    multiTopK: flags.multiTopk ?? false,
+    evalTokens: opt(flags.evalTokens, (v) => parseCount('--eval-tokens', v)),
+    textField: flags.textField,
+    normalize: flags.normalize,
+    logEvery: opt(flags.logEvery, (v) => parseCount('--log-every', v)),
+    shards: opt(flags.shards, (v) => parseCount('--shards', v)),
+  };
+}
+
+function compact(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toFixed(0);
+}
+
+function seconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+}
+
+/** Training events on stderr: a bar on a terminal, one line per progress event otherwise. */
+class TrainProgressView {
+  private bar: cliProgress.SingleBar | undefined;
+  private readonly tty: boolean;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {
+    this.tty = Boolean(stream.isTTY);
+  }
+
+  handle(event: TrainEvent): void {
+    if (event.type === 'log') this.line(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}`);
+    if (event.type !== 'progress') return;
+    const metrics = event.perSae.map((s) => `${s.dSae}: nmse ${s.nmse.toFixed(3)} l0 ${s.l0.toFixed(1)} dead ${(100 * s.deadFraction).toFixed(1)}%`).join(' | ');
+    const payload = { tok: compact(event.tokens), totalTok: compact(event.totalTokens), rate: compact(event.tokensPerSecond), eta: seconds(event.etaSeconds), metrics };
+    if (!this.tty) {
+      this.stream.write(`step ${event.step}/${event.totalSteps} ${payload.tok}/${payload.totalTok} tokens, ${payload.rate} tokens/s, ETA ${payload.eta} | ${metrics}\n`);
+      return;
+    }
+    if (!this.bar) {
+      this.bar = new cliProgress.SingleBar(
+        { format: 'train [{bar}] {tok}/{totalTok} tok | {rate} tok/s | ETA {eta} | {metrics}', stream: this.stream, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(event.totalSteps, event.step, payload);
+    }
+    this.bar.update(event.step, payload);
+  }
+
+  private line(text: string): void {
+    if (this.bar) this.bar.stop();
+    this.bar = undefined;
+    this.stream.write(`${text}\n`);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train top-k (or relu, batchtopk) SAEs of one or more sizes on a GPT-2 hook, all sizes from one pass of the model')
+    .requiredOption('--model <dir-or-name>', 'GPT-2 folder or Hugging Face name (e.g. gpt2)')
+    .option('--dataset <path-or-name>', 'corpus: .txt/.jsonl/.parquet file or folder, Hub dataset, or "sotu"', 'sotu')
+    .requiredOption('--hook <name>', 'TransformerLens hook, e.g. blocks.8.hook_resid_post')
+    .option('--latents <n1,n2,...>', 'dictionary sizes, e.g. 1024,4096,16384')
+    .option('--expansion <e1,e2,...>', 'dictionary sizes as multiples of the hook width, e.g. 4,16,64')
+    .option('--k <k>', 'active latents per token', '32')
+    .requiredOption('--tokens <n>', 'training tokens (e.g. 10M)')
+    .requiredOption('--out <dir>', 'output folder: <dir>/<d_sae>/ per size, family.json, checkpoint')
+    .option('--arch <arch>', 'topk, relu (SAELens "standard") or batchtopk', 'topk')
+    .option('--batch <n>', 'tokens per step (default 4096)')
+    .option('--lr <lr>', 'learning rate (default 2e-4 / sqrt(d_sae / 2^14) per size)')
+    .option('--resume', 'continue from the checkpoint in --out')
+    .option('--json', 'print one JSON line per size at the end: {"d_sae","k","nmse","l0","dead_frac","delta_lm_loss","tokens","tokens_per_s"}')
+    .option('--context <n>', 'tokens per window including BOS (default 64)')
+    .option('--seed <n>', 'seed of data order and initialisation (default 0)')
+    .option('--checkpoint-every <steps>', 'steps between checkpoints, 0 = only at the end and on Ctrl-C (default 100)')
+    .option('--cache-activations <dir>', 'reuse or build an on-disk activation cache in this folder')
+    .option('--cache-dtype <f16|f32>', 'precision of cached activations (default f16)')
+    .option('--dead-window <tokens>', 'tokens without firing after which a latent is dead (default min(10M, tokens/4))')
+    .option('--aux-k <n>', 'dead latents per token in the AuxK loss, 0 = off (default d_in/2)')
+    .option('--multi-topk', 'add the Multi-TopK loss L(4k)/8')
+    .option('--eval-tokens <n>', 'held-out tokens for the final evals, 0 = none (default 16384)')
+    .option('--text-field <name>', 'text field of a jsonl/parquet dataset (default text)')
+    .option('--normalize <kind>', 'input normalisation: layer_norm, expected_average_only_in, constant_norm_rescale, none (default layer_norm)')
+    .option('--log-every <steps>', 'steps between progress updates (default 10)')
+    .option('--shards <n>', 'worker threads per SAE, latents split across them (default 1)')
+    .action(async (flags: TrainFlags) => {
+      const config = runConfigFromFlags(flags);
+      const { initEngine } = await import('../../engine/backend.js');
+      await initEngine();
+      const { trainFamily } = await import('../../train/trainer.js');
+      const { cliProgress: downloadProgress } = await import('../../hub/progress.js');
+      const view = new TrainProgressView(process.stderr);
+      const controller = new AbortController();
+      const onSigint = () => {
+        if (controller.signal.aborted) process.exit(130);
+        process.stderr.write('\ninterrupted: saving a checkpoint after this step (Ctrl-C again to quit now)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const result = await trainFamily(config, {
+          signal: controller.signal,
+          onEvent: (e: TrainEvent) => view.handle(e),
+          onModelDownload: downloadProgress(`model ${flags.model}`),
+        });
+        view.stop();
+        if (result.status === 'cancelled') throw new Error(`cancelled at step ${result.step}; the checkpoint in ${flags.out} continues with --resume`);
+        for (const r of result.results) {
+          if (flags.json) {
+            const line = { d_sae: r.dSae, k: r.k, nmse: r.nmse, l0: r.l0, dead_frac: r.deadFrac, delta_lm_loss: r.deltaLmLoss, tokens: r.tokens, tokens_per_s: r.tokensPerS };
+            process.stdout.write(`${JSON.stringify(line)}\n`);
+          } else {
+            const delta = r.deltaLmLoss === null ? 'n/a' : r.deltaLmLoss.toFixed(4);
+            process.stdout.write(
+              `d_sae ${r.dSae}: nmse ${r.nmse.toFixed(4)}, l0 ${r.l0.toFixed(1)}, dead ${(100 * r.deadFrac).toFixed(1)}%, ` +
+                `delta LM loss ${delta}, ${r.tokens} tokens at ${r.tokensPerS.toFixed(0)} tokens/s → ${r.dir}\n`,
+            );
+          }
+        }
+      } finally {
+        view.stop();
+        process.off('SIGINT', onSigint);
+      }
+    });
+}
