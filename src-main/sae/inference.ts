@@ -148,8 +148,25 @@ export function createSaeRunner(bundle: SaeBundle): SaeRunner {
     return scale !== 1 ? tf.div(y, scale) : y; // [tokens, dIn]
   }
 
-  function latentsOf(x: tf.Tensor2D): tf.Tensor2D {
-    const norm = perTokenNorm(spec, x);
+  function preActivations(sae_in: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(sae_in, p.W_enc), p.b_enc!) as tf.Tensor2D; // [tokens, dSae]
+  }
+
+  /** TopK of the pre-activations, ReLU'd (SAELens TopK: topk, then relu of the kept values). */
+  function topKCode(x: tf.Tensor2D, norm: InputNorm | undefined): TopKCode {
+    const { values, indices } = tf.topk(preActivations(saeInput(x, norm)), spec.k!, true); // [tokens, k] each
+    return { values: tf.relu(values) as tf.Tensor2D, indices: indices as tf.Tensor2D };
+  }
+
+  function denseFromTopK(code: TopKCode): tf.Tensor2D {
+    const [tokens, k] = code.indices.shape;
+    const rows = tf.tile(tf.reshape(tf.range(0, tokens, 1, 'int32'), [tokens, 1]), [1, k]); // [tokens, k]
+    const coordinates = tf.stack([tf.reshape(rows, [-1]), tf.reshape(code.indices, [-1])], 1); // [tokens·k, 2]
+    return tf.scatterND(coordinates, tf.reshape(code.values, [-1]), [tokens, spec.dSae]) as tf.Tensor2D; // [tokens, dSae]
+  }
+
+  function latentsOf(x: tf.Tensor2D, norm: InputNorm | undefined): tf.Tensor2D {
+    if (perTokenTopK) return denseFromTopK(topKCode(x, norm));
     const sae_in = saeInput(x, norm); // [tokens, dIn]
     if (spec.architecture === 'gated') {
       // Gated SAE (Rajamanoharan et al. 2024): the gate and the magnitude share W_enc; r_mag rescales columns.
@@ -158,8 +175,7 @@ export function createSaeRunner(bundle: SaeBundle): SaeRunner {
       const magnitude = tf.relu(tf.add(tf.mul(shared, p.magScale!), p.b_mag!)); // [tokens, dSae]
       return tf.mul(gate, magnitude);
     }
-    const pre = tf.add(tf.matMul(sae_in, p.W_enc), p.b_enc!) as tf.Tensor2D; // [tokens, dSae]
-    if (perTokenTopK) return denseFromTopK(topKOfPre(pre), pre.shape[0]);
+    const pre = preActivations(sae_in); // [tokens, dSae]
     if (p.threshold) {
       // JumpReLU (and BatchTopK saved as one): relu(pre) kept where pre > relu(threshold).
       return tf.mul(tf.relu(pre), tf.cast(tf.greater(pre, p.threshold), 'float32'));
@@ -167,27 +183,27 @@ export function createSaeRunner(bundle: SaeBundle): SaeRunner {
     return tf.relu(pre); // standard: ReLU
   }
 
-  function topKOfPre(pre: tf.Tensor2D): TopKCode {
-    const { values, indices } = tf.topk(pre, spec.k!, true); // [tokens, k] each
-    return { values: tf.relu(values) as tf.Tensor2D, indices: indices as tf.Tensor2D };
+  function decodeDense(z: tf.Tensor2D, norm: InputNorm | undefined): tf.Tensor2D {
+    return undoNorm(tf.add(tf.matMul(z, p.W_dec), p.b_dec) as tf.Tensor2D, norm); // [tokens, dIn]
   }
 
-  function denseFromTopK(code: TopKCode, tokens: number): tf.Tensor2D {
-    const k = spec.k!;
-    const rows = tf.tile(tf.reshape(tf.range(0, tokens, 1, 'int32'), [tokens, 1]), [1, k]); // [tokens, k]
-    const coordinates = tf.stack([tf.reshape(rows, [-1]), tf.reshape(code.indices, [-1])], 1); // [tokens·k, 2]
-    return tf.scatterND(coordinates, tf.reshape(code.values, [-1]), [tokens, spec.dSae]) as tf.Tensor2D; // [tokens, dSae]
+  /** k decoder rows per token instead of a [tokens, dSae] × [dSae, dIn] matmul. */
+  function decodeSparse(code: TopKCode, norm: InputNorm | undefined): tf.Tensor2D {
+    const [tokens, k] = code.indices.shape;
+    const rows = tf.reshape(tf.gather(p.W_dec, tf.reshape(code.indices, [-1])), [tokens, k, spec.dIn]); // [tokens, k, dIn]
+    const weighted = tf.sum(tf.mul(rows, tf.expandDims(code.values, -1)), 1); // [tokens, dIn]
+    return undoNorm(tf.add(weighted, p.b_dec) as tf.Tensor2D, norm);
   }
 
   const runner: SaeRunner = {
     spec,
     encode: (x) => {
       checkInput(x);
-      return tf.tidy(() => latentsOf(x));
+      return tf.tidy(() => latentsOf(x, perTokenNorm(spec, x)));
     },
     decode: (z, norm) => {
       if (z.rank !== 2 || z.shape[1] !== spec.dSae) throw new Error(`SAE latents must be [tokens, ${spec.dSae}], got [${z.shape}]`);
-      return tf.tidy(() => undoNorm(tf.add(tf.matMul(z, p.W_dec), p.b_dec) as tf.Tensor2D, norm)); // [tokens, dIn]
+      return tf.tidy(() => decodeDense(z, norm));
     },
     inputNorm: (x) => {
       checkInput(x);
@@ -197,8 +213,7 @@ export function createSaeRunner(bundle: SaeBundle): SaeRunner {
       checkInput(x);
       return tf.tidy(() => {
         const norm = perTokenNorm(spec, x);
-        if (perTokenTopK) return runner.decodeTopK!(runner.encodeTopK!(x), norm);
-        return runner.decode(latentsOf(x), norm);
+        return perTokenTopK ? decodeSparse(topKCode(x, norm), norm) : decodeDense(latentsOf(x, norm), norm);
       });
     },
     dispose: () => {
@@ -210,18 +225,9 @@ export function createSaeRunner(bundle: SaeBundle): SaeRunner {
   if (perTokenTopK) {
     runner.encodeTopK = (x) => {
       checkInput(x);
-      return tf.tidy(() => {
-        const pre = tf.add(tf.matMul(saeInput(x, perTokenNorm(spec, x)), p.W_enc), p.b_enc!) as tf.Tensor2D; // [tokens, dSae]
-        return topKOfPre(pre);
-      });
+      return tf.tidy(() => topKCode(x, perTokenNorm(spec, x)));
     };
-    runner.decodeTopK = (code, norm) =>
-      tf.tidy(() => {
-        const [tokens, k] = code.indices.shape;
-        const rows = tf.reshape(tf.gather(p.W_dec, tf.reshape(code.indices, [-1])), [tokens, k, spec.dIn]); // [tokens, k, dIn]
-        const weighted = tf.sum(tf.mul(rows, tf.expandDims(code.values, -1)), 1); // [tokens, dIn]
-        return undoNorm(tf.add(weighted, p.b_dec) as tf.Tensor2D, norm);
-      });
+    runner.decodeTopK = (code, norm) => tf.tidy(() => decodeSparse(code, norm));
   }
   return runner;
 }

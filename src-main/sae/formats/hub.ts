@@ -43,6 +43,9 @@ export async function fetchHubSae(ref: HubSaeRef, onProgress?: ProgressCallback)
     });
     return path.join(snapshot, ref.subfolder);
   } catch (err) {
-    throw new Error(`cannot fetch SAE ${where} from the Hugging Face Hub: ${(err as Error).message}. Without network, download the folder elsewhere and import its local path`);
+    throw new Error(
+      `"${where}" is not a local path, and fetching it from the Hugging Face Hub failed: ${(err as Error).message}. ` +
+        'Without network, download the SAE folder elsewhere and import its local path',
+    );
   }
 }

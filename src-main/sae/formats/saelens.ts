@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../../io/atomic.js';
 import { openSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from '../../io/safetensors.js';
 import type { SaeBundle, SaeSpec, SaeWeights } from '../types.js';
 import { buildSaeLensConfig, parseSaeLensConfig, savedArchitecture } from './saelens-config.js';
-import { checkFinite, f32, readJsonFile, readTensor, writeFolderAtomic } from './tensor-io.js';
+import { f32, readJsonFile, readTensor, writeFolderAtomic } from './tensor-io.js';
 import { checkBundleFinite, validateBundle } from './validate.js';
 
 export const SAELENS_CFG = 'cfg.json';
@@ -131,7 +131,8 @@ export function loadSaeLens(dir: string): SaeBundle {
     // log10 of 0 frequency is -Infinity in some releases; keep it, it means "never fired".
     const sparsity = st.getFloat32('sparsity');
     if (sparsity.length !== spec.dSae) throw new Error(`${sparsityFile}: "sparsity" has ${sparsity.length} values, expected d_sae = ${spec.dSae}`);
-    if (sparsity.some(Number.isNaN)) checkFinite(sparsity, `${sparsityFile}: "sparsity"`);
+    const nan = sparsity.findIndex(Number.isNaN);
+    if (nan >= 0) throw new Error(`${sparsityFile}: "sparsity" holds NaN at index ${nan}; expected log10 firing frequencies`);
     bundle.logSparsity = sparsity;
   }
   validateBundle(bundle);

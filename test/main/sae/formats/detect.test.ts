@@ -106,6 +106,6 @@ describe('importSae from the Hugging Face Hub', () => {
   it('says clearly when the SAE is neither local nor reachable', async () => {
     process.env.HF_HUB_CACHE = tempDir();
     process.env.HF_HUB_OFFLINE = '1';
-    await expect(importSae('someone/missing/h.8')).rejects.toThrow(/cannot fetch SAE someone\/missing\/h\.8 from the Hugging Face Hub: HF_HUB_OFFLINE is set.*import its local path/);
+    await expect(importSae('someone/missing/h.8')).rejects.toThrow(/"someone\/missing\/h\.8" is not a local path, and fetching it from the Hugging Face Hub failed: HF_HUB_OFFLINE is set.*import its local path/);
   });
 });
