@@ -46,10 +46,16 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Bytes of a partial download that a resume will keep (0 when it is larger than the file, hence restarted). */
+function partialSize(partial: string, size: number | null): number {
+  if (!existsSync(partial)) return 0;
+  const have = statSync(partial).size;
+  return size !== null && have > size ? 0 : have;
+}
+
 /** Appends the remaining bytes of one file to `partial`; returns when the server has sent them all. */
 async function fetchInto(file: string, meta: FileMetadata, partial: string, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<void> {
-  let have = existsSync(partial) ? statSync(partial).size : 0;
-  if (meta.size !== null && have > meta.size) have = 0;
+  let have = partialSize(partial, meta.size);
   if (meta.size !== null && have === meta.size) return;
   let res: Response;
   try {
@@ -58,8 +64,11 @@ async function fetchInto(file: string, meta: FileMetadata, partial: string, sign
     if (signal?.aborted) throw signal.reason;
     throw unreachable(err);
   }
-  if (res.status === 200 && have > 0) have = 0; // the server ignored the Range: start over
-  else if (res.status === 206) {
+  if (res.status === 200 && have > 0) {
+    // The server ignored the Range: start over, and take back the bytes already counted.
+    onBytes(-have);
+    have = 0;
+  } else if (res.status === 206) {
     const range = res.headers.get('content-range') ?? '';
     if (!range.startsWith(`bytes ${have}-`)) throw new HubError(`${meta.downloadUrl}: asked for bytes from ${have}, got Content-Range "${range}"; delete ${partial} and retry`);
   } else if (!res.ok || !res.body) {
@@ -173,7 +182,8 @@ export async function downloadSnapshot(repoId: string, opts: DownloadOptions): P
   const blobsDir = path.join(repoDir, 'blobs');
   const toFetch = [...metas].filter(([, m]) => !existsSync(path.join(blobsDir, m.etag)));
   const total = toFetch.reduce((sum, [, m]) => sum + (m.size ?? 0), 0);
-  let done = 0;
+  // Bytes kept from an interrupted run count as done, so a resumed bar still ends at 100 %.
+  let done = toFetch.reduce((sum, [, m]) => sum + partialSize(path.join(blobsDir, `${m.etag}.incomplete`), m.size), 0);
   const snapshot = path.join(repoDir, 'snapshots', commit);
   mkdirSync(snapshot, { recursive: true });
   for (const [file, meta] of metas) {

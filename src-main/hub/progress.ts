@@ -13,7 +13,7 @@ export function cliProgress(label: string): ProgressCallback {
   return (done, total, file) => {
     if (!bar) {
       bar = new cliProgressLib.SingleBar(
-        { format: `${label} [{bar}] {doneMB}/{totalMB} MB {file}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+        { format: `${label} [{bar}] {doneMB}/{totalMB} MB {file}`, stream: process.stderr, etaBuffer: 50 },
         cliProgressLib.Presets.shades_classic,
       );
       bar.start(total, 0, { doneMB: megabytes(0), totalMB: megabytes(total), file });

@@ -119,7 +119,9 @@ function checkCoverage(file: string, entries: Map<string, Entry>, dataStart: num
 }
 
 function readHeader(file: string, fd: number): { metadata: Record<string, string>; entries: Map<string, Entry>; order: string[] } {
-  const fileSize = fstatSync(fd).size;
+  const stats = fstatSync(fd);
+  if (!stats.isFile()) throw new SafetensorsError(file, 'is not a file (pass the .safetensors file, not its folder)');
+  const fileSize = stats.size;
   if (fileSize < 8) throw new SafetensorsError(file, `file is ${fileSize} bytes, shorter than the 8-byte header length (not a safetensors file, or truncated)`);
   const lengthBytes = Buffer.alloc(8);
   readExactly(file, fd, lengthBytes, 0);

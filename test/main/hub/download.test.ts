@@ -80,9 +80,12 @@ describe('downloadSnapshot', () => {
     );
     const partial = path.join(repoDir(), 'blobs', `${sha256(WEIGHTS)}.incomplete`);
     expect(statSync(partial).size).toBe(5000);
-    const snapshot = await downloadSnapshot('org/tiny', { files });
+    const progress: Array<[number, number]> = [];
+    const snapshot = await downloadSnapshot('org/tiny', { files, onProgress: (done, total) => progress.push([done, total]) });
     expect(readFileSync(path.join(snapshot, 'model.safetensors')).equals(WEIGHTS)).toBe(true);
     expect(server.requests.filter((r) => r.method === 'GET').map((r) => r.range)).toEqual([undefined, undefined, 'bytes=5000-']);
+    expect(progress[0]).toEqual([5000, 10000]);
+    expect(progress.at(-1)).toEqual([10000, 10000]);
     expect(existsSync(partial)).toBe(false);
   });
 

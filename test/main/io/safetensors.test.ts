@@ -133,6 +133,10 @@ describe('openSafetensors on malformed files', () => {
     expect(openError(path.join(dir, 'missing.safetensors'))).toMatch(/missing\.safetensors: cannot open: ENOENT/);
   });
 
+  it('names a folder passed for a file', () => {
+    expect(openError(dir)).toMatch(/is not a file \(pass the \.safetensors file, not its folder\)/);
+  });
+
   it('rejects a file shorter than 8 bytes', () => {
     const file = path.join(dir, 'short.safetensors');
     writeFileSync(file, Buffer.from([1, 2, 3]));
