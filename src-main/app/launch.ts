@@ -2,21 +2,9 @@
 // installed (its download is blocked on some machines), says so in one line and serves the same UI
 // in browser mode, printing the URL.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { findAppRoot } from '../jobs/host.js';
-
-/** The Electron binary's path, or the reason there is none. */
-export function findElectronBinary(appRoot: string): { binary: string } | { missing: string } {
-  try {
-    const binary = createRequire(path.join(appRoot, 'package.json'))('electron') as unknown;
-    if (typeof binary === 'string') return { binary };
-    return { missing: 'the electron package did not return a binary path' };
-  } catch (err) {
-    const message = (err as Error).message.split('\n')[0]!;
-    return { missing: (err as { code?: string }).code === 'MODULE_NOT_FOUND' ? 'the electron package is not installed' : message };
-  }
-}
+import { findElectronBinary } from './electron-binary.js';
 
 function run(command: string, args: string[], cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {

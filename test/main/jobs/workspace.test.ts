@@ -1,0 +1,71 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkspaceLayout } from '../../../src-main/jobs/workspace/layout.js';
+import { scanWorkspace } from '../../../src-main/jobs/workspace/scan.js';
+
+const roots: string[] = [];
+afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
+
+function write(root: string, file: string, content: string | object): void {
+  const target = path.join(root, file);
+  mkdirSync(path.dirname(target), { recursive: true });
+  writeFileSync(target, typeof content === 'string' ? content : JSON.stringify(content));
+}
+
+function fixture(): WorkspaceLayout {
+  const root = mkdtempSync(path.join(tmpdir(), 'sae-ws-'));
+  roots.push(root);
+  const layout = new WorkspaceLayout(root);
+  layout.ensure();
+  write(root, 'models/tiny/config.json', { n_layer: 2, n_embd: 64, n_head: 4, n_positions: 128, vocab_size: 50257 });
+  write(root, 'models/tiny/provenance.json', { source: 'tiny random GPT-2 (seed 0)' });
+  write(root, 'models/old/config.json', { n_layer: 1, n_embd: 8, n_head: 2, n_ctx: 16, vocab_size: 100 });
+  write(root, 'models/broken/config.json', '{ not json');
+  // SAELens v6 keys for one size, legacy (< 6.0) keys for the other.
+  write(root, 'saes/fam/128/cfg.json', { d_in: 64, d_sae: 128, architecture: 'topk', k: 8, metadata: { model_name: 'tiny', hook_name: 'blocks.1.hook_resid_post' } });
+  write(root, 'saes/fam/64/cfg.json', { d_in: 64, d_sae: 64, activation_fn_str: 'topk', activation_fn_kwargs: { k: 8 }, model_name: 'tiny', hook_point: 'blocks.1.hook_resid_post' });
+  write(root, 'saes/fam/64/sae_weights.safetensors', 'x'.repeat(1000));
+  write(root, 'saes/lone/cfg.json', { d_in: 64, d_sae: 256, architecture: 'standard', metadata: { model_name: 'tiny', hook_name: 'blocks.0.hook_resid_pre' } });
+  write(root, 'datasets/corpus.txt', 'hello world');
+  write(root, 'datasets/notes.md', 'ignored: not a corpus format');
+  write(root, 'db/features.sqlite', 'x'.repeat(4096));
+  return layout;
+}
+
+describe('scanWorkspace', () => {
+  it('lists models, datasets, families, SAEs and databases from their own files', () => {
+    const layout = fixture();
+    const warnings: string[] = [];
+    const listing = scanWorkspace(layout, (message) => warnings.push(message));
+
+    expect(listing.models.map((m) => [m.id, m.nLayers, m.dModel, m.nHeads, m.nCtx, m.vocabSize, m.provenance])).toEqual([
+      ['old', 1, 8, 2, 16, 100, null],
+      ['tiny', 2, 64, 4, 128, 50257, 'tiny random GPT-2 (seed 0)'],
+    ]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^skipped model broken: /);
+
+    expect(listing.datasets.map((d) => [d.id, d.kind, d.sizeBytes])).toEqual([
+      ['embedded:sotu', 'embedded', 0],
+      ['corpus.txt', 'txt', 11],
+    ]);
+    expect(listing.families).toEqual([
+      { id: 'fam', path: layout.family('fam'), modelName: 'tiny', hookName: 'blocks.1.hook_resid_post', sizes: [64, 128], saes: ['fam/64', 'fam/128'] },
+    ]);
+    const byId = Object.fromEntries(listing.saes.map((s) => [s.id, s]));
+    expect(Object.keys(byId).sort()).toEqual(['fam/128', 'fam/64', 'lone']);
+    expect(byId['fam/64']).toMatchObject({ family: 'fam', architecture: 'topk', dIn: 64, dSae: 64, k: 8, hookName: 'blocks.1.hook_resid_post' });
+    expect(byId['fam/64']!.sizeBytes).toBeGreaterThan(1000);
+    expect(byId.lone).toMatchObject({ family: null, architecture: 'standard', dSae: 256, k: null });
+    expect(listing.databases).toEqual([{ id: 'features.sqlite', path: layout.database(), sizeBytes: 4096 }]);
+  });
+
+  it('lists an empty workspace as just the embedded corpus', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'sae-ws-'));
+    roots.push(root);
+    const listing = scanWorkspace(new WorkspaceLayout(root));
+    expect(listing).toEqual({ root, models: [], datasets: [{ id: 'embedded:sotu', path: null, kind: 'embedded', sizeBytes: 0 }], families: [], saes: [], databases: [] });
+  });
+});
