@@ -1,0 +1,94 @@
+// GPT-2-small-shaped forward (random weights, 12 layers, d 768, vocab 50257) on the active backend:
+// harvesting activations at blocks.8.hook_resid_post with stopAt, and the full forward with logits.
+import { tf } from '../engine/backend.js';
+import type { Gpt2Config } from '../model/config.js';
+import { Gpt2 } from '../model/gpt2.js';
+import { mulberry32 } from '../model/random.js';
+import { randomGpt2Tensors } from '../model/tiny.js';
+import { hostTensorSource, weightsFromSource } from '../model/weights.js';
+
+const GPT2_SMALL: Gpt2Config = {
+  nLayer: 12,
+  nEmbd: 768,
+  nHead: 12,
+  nInner: 3072,
+  nPositions: 1024,
+  vocabSize: 50257,
+  layerNormEpsilon: 1e-5,
+  activationFunction: 'gelu_new',
+  eosTokenId: 50256,
+  bosTokenId: 50256,
+};
+const BATCH = 4;
+const POS = 128;
+const REPS = 3;
+const HOOK = 'blocks.8.hook_resid_post';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * Median wall and CPU milliseconds per call over REPS, after one warm-up call; `once` must finish
+ * its work. CPU time is what a shared machine cannot distort (wasm runs on one thread); on a GPU
+ * backend only wall time means anything.
+ */
+function timeMs(once: () => void): { wall: number; cpu: number } {
+  once();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    once();
+    const used = process.cpuUsage(cpuStarted);
+    wall.push(performance.now() - started);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+export async function run(): Promise<Record<string, number | string>> {
+  const built = performance.now();
+  const model = new Gpt2(GPT2_SMALL, weightsFromSource(GPT2_SMALL, hostTensorSource(randomGpt2Tensors(GPT2_SMALL, 0)), 'random GPT-2 small'));
+  const buildS = (performance.now() - built) / 1000;
+  const uniform = mulberry32(1);
+  const ids = Int32Array.from({ length: BATCH * POS }, () => Math.floor(uniform() * GPT2_SMALL.vocabSize));
+  const tokens = tf.tensor2d(ids, [BATCH, POS], 'int32'); // [batch, pos]
+  try {
+    // Reading the values back makes sure asynchronous backends (CUDA) have finished the work.
+    const harvest = timeMs(() => {
+      const { cache } = model.run(tokens, { stopAt: HOOK, cache: [HOOK] });
+      cache.get(HOOK)!.dataSync();
+      tf.dispose([...cache.values()]);
+    });
+    const full = timeMs(() => {
+      const { logits } = model.run(tokens);
+      logits!.dataSync();
+      logits!.dispose();
+    });
+    const tokensPerRun = BATCH * POS;
+    const perSecond = (ms: number) => round(tokensPerRun / (ms / 1000));
+    return {
+      model: 'gpt2-small shape, random weights (12 layers, d 768, 12 heads, vocab 50257)',
+      batch: `${BATCH}x${POS}`,
+      reps: REPS,
+      build_s: round(buildS),
+      harvest_hook: HOOK,
+      harvest_ms: round(harvest.wall),
+      harvest_tokens_per_s: perSecond(harvest.wall),
+      harvest_tokens_per_cpu_s: perSecond(harvest.cpu),
+      full_forward_ms: round(full.wall),
+      full_forward_tokens_per_s: perSecond(full.wall),
+      full_forward_tokens_per_cpu_s: perSecond(full.cpu),
+    };
+  } finally {
+    tokens.dispose();
+    model.dispose();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
