@@ -11,6 +11,9 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/doctor.js'),
   () => import('./commands/sae.js'),
   () => import('./commands/harvest.js'),
+  () => import('./commands/umap.js'),
+  () => import('./commands/feature.js'),
+  () => import('./commands/inspect.js'),
   () => import('./commands/train.js'),
 ];
 
