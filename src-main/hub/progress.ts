@@ -8,12 +8,12 @@ function megabytes(bytes: number): string {
 }
 
 /** A callback for `downloadSnapshot`'s onProgress that draws `label [bar] 12.3/548.1 MB file`; it stops itself at 100 %. */
-export function cliProgress(label: string): ProgressCallback {
+export function cliProgress(label: string, stream: NodeJS.WritableStream = process.stderr): ProgressCallback {
   let bar: cliProgressLib.SingleBar | undefined;
   return (done, total, file) => {
     if (!bar) {
       bar = new cliProgressLib.SingleBar(
-        { format: `${label} [{bar}] {doneMB}/{totalMB} MB {file}`, stream: process.stderr, etaBuffer: 50 },
+        { format: `${label} [{bar}] {doneMB}/{totalMB} MB {file}`, stream, etaBuffer: 50 },
         cliProgressLib.Presets.shades_classic,
       );
       bar.start(total, 0, { doneMB: megabytes(0), totalMB: megabytes(total), file });
