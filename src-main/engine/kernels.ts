@@ -130,17 +130,95 @@ function saeScatterOuter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo 
   return out;
 }
 
-/** Names of the sparse SAE kernels, shared with sae/sparse-ops.ts. */
-export const SAE_KERNELS = { gatherCombine: 'SaeGatherCombine', gatherDot: 'SaeGatherDot', scatterOuter: 'SaeScatterOuter' } as const;
+/** Attributes of SaeAdam; see sae/optimizer.ts. */
+export interface SaeAdamAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** 1-based step number, for bias correction. */
+  step: number;
+  /** The gradient is the transpose of the parameter's layout ([cols, rows] for a [rows, cols] parameter). */
+  gradTransposed: boolean;
+  /** The parameter's rows are unit vectors: project the gradient onto each row's tangent space first, renormalise after. */
+  unitRows: boolean;
+}
+
+/**
+ * One Adam step in a single pass, returning [param, m, v]. The tfjs version is a dozen elementwise
+ * ops, each writing a full-size tensor; for a [16384, 768] matrix that costs more than the sparse
+ * backward. Options fold in the encoder gradient's transpose and the decoder's row constraint.
+ */
+function saeAdam({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const wasm = backend as WasmBackendLike;
+  const { param, grad, m, v } = inputs as Record<string, tf.TensorInfo>;
+  const a = attrs as unknown as SaeAdamAttrs;
+  const rows = param.shape.length === 2 ? param.shape[0] : 1;
+  const cols = param.shape.length === 2 ? param.shape[1] : param.shape[0];
+  const gradShape = a.gradTransposed ? [cols, rows] : param.shape;
+  if (grad.shape.join() !== gradShape.join()) throw new Error(`SaeAdam: gradient has shape [${grad.shape}], expected [${gradShape}]`);
+  if (a.gradTransposed && a.unitRows) throw new Error('SaeAdam: gradTransposed and unitRows cannot be combined');
+  const outP = wasm.makeOutput(param.shape, 'float32');
+  const outM = wasm.makeOutput(param.shape, 'float32');
+  const outV = wasm.makeOutput(param.shape, 'float32');
+  const p0 = wasm.typedArrayFromHeap(param) as Float32Array;
+  const g = wasm.typedArrayFromHeap(grad) as Float32Array;
+  const m0 = wasm.typedArrayFromHeap(m) as Float32Array;
+  const v0 = wasm.typedArrayFromHeap(v) as Float32Array;
+  const p1 = wasm.typedArrayFromHeap(outP) as Float32Array;
+  const m1 = wasm.typedArrayFromHeap(outM) as Float32Array;
+  const v1 = wasm.typedArrayFromHeap(outV) as Float32Array;
+  const { lr, beta1, beta2, eps } = a;
+  const c1 = 1 - beta1 ** a.step;
+  const c2 = 1 - beta2 ** a.step;
+  const update = (i: number, gi: number): void => {
+    const mi = beta1 * m0[i] + (1 - beta1) * gi;
+    const vi = beta2 * v0[i] + (1 - beta2) * gi * gi;
+    m1[i] = mi;
+    v1[i] = vi;
+    p1[i] = p0[i] - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+  };
+  if (a.gradTransposed) {
+    // Tiles keep both the row-major parameter and the column-major gradient in cache.
+    const tile = 64;
+    for (let r0 = 0; r0 < rows; r0 += tile) {
+      for (let c0 = 0; c0 < cols; c0 += tile) {
+        for (let r = r0; r < Math.min(r0 + tile, rows); r++) {
+          for (let c = c0; c < Math.min(c0 + tile, cols); c++) update(r * cols + c, g[c * rows + r]);
+        }
+      }
+    }
+  } else if (a.unitRows) {
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let along = 0;
+      for (let c = 0; c < cols; c++) along += g[base + c] * p0[base + c];
+      let norm2 = 0;
+      for (let c = 0; c < cols; c++) {
+        update(base + c, g[base + c] - along * p0[base + c]);
+        norm2 += p1[base + c] * p1[base + c];
+      }
+      const scale = 1 / Math.max(Math.sqrt(norm2), 1e-12);
+      for (let c = 0; c < cols; c++) p1[base + c] *= scale;
+    }
+  } else {
+    for (let i = 0; i < p0.length; i++) update(i, g[i]);
+  }
+  return [outP, outM, outV];
+}
+
+/** Names of the SAE kernels, shared with sae/sparse-ops.ts and sae/optimizer.ts. */
+export const SAE_KERNELS = { gatherCombine: 'SaeGatherCombine', gatherDot: 'SaeGatherDot', scatterOuter: 'SaeScatterOuter', adam: 'SaeAdam' } as const;
 
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  const kernels: Array<[string, (args: KernelArgs) => tf.TensorInfo]> = [
+  const kernels: Array<[string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]]> = [
     ['UnsortedSegmentSum', unsortedSegmentSum],
     [SAE_KERNELS.gatherCombine, saeGatherCombine],
     [SAE_KERNELS.gatherDot, saeGatherDot],
     [SAE_KERNELS.scatterOuter, saeScatterOuter],
+    [SAE_KERNELS.adam, saeAdam],
   ];
   for (const [kernelName, kernelFunc] of kernels) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });

@@ -2,7 +2,8 @@
 // their Adam moments, and the decoder constraint of Gao et al.: unit-norm decoder rows, and the
 // gradient component parallel to each row removed before the step.
 import { tf } from '../engine/backend.js';
-import { adamUpdate, createAdamSlot, disposeAdamSlot, type AdamHyper, type AdamSlot } from './adam.js';
+import { createAdamSlot, disposeAdamSlot, type AdamHyper, type AdamSlot } from './adam.js';
+import { applyAdam } from './optimizer.js';
 import type { SaeParamArrays } from './api.js';
 import { replaceValue, variableOf } from './variables.js';
 
@@ -19,11 +20,11 @@ export interface LatentSliceState {
   adamV: LatentSlice;
 }
 
-export interface LatentGrads {
-  W_enc: tf.Tensor2D; // [dIn, count]
+/** W_enc's gradient comes as W_enc [dIn, count] (dense backward) or transposed as W_encT [count, dIn] (sparse backward). */
+export type LatentGrads = ({ W_enc: tf.Tensor2D; W_encT?: never } | { W_encT: tf.Tensor2D; W_enc?: never }) & {
   b_enc: tf.Tensor1D; // [count]
   W_dec: tf.Tensor2D; // [count, dIn]
-}
+};
 
 type LatentKey = keyof LatentSlice;
 const LATENT_KEYS: readonly LatentKey[] = ['W_enc', 'b_enc', 'W_dec'];
@@ -52,12 +53,10 @@ export class LatentParams {
 
   /** Adam step with the decoder constraint; `t` is the 1-based step number. Disposes nothing it was given. */
   apply(grads: LatentGrads, hyper: AdamHyper, t: number): void {
-    const decoderGrad = tf.tidy(() => removeParallelComponent(grads.W_dec, this.W_dec)); // [count, dIn]
-    adamUpdate(this.W_enc, grads.W_enc, this.slots.W_enc, hyper, t);
-    adamUpdate(this.b_enc, grads.b_enc, this.slots.b_enc, hyper, t);
-    adamUpdate(this.W_dec, decoderGrad, this.slots.W_dec, hyper, t);
-    decoderGrad.dispose();
-    replaceValue(this.W_dec, tf.tidy(() => unitRows(this.W_dec)));
+    if (grads.W_encT) applyAdam(this.W_enc, grads.W_encT, this.slots.W_enc, hyper, t, { gradTransposed: true });
+    else applyAdam(this.W_enc, grads.W_enc!, this.slots.W_enc, hyper, t);
+    applyAdam(this.b_enc, grads.b_enc, this.slots.b_enc, hyper, t);
+    applyAdam(this.W_dec, grads.W_dec, this.slots.W_dec, hyper, t, { unitRows: true });
   }
 
   getState(): LatentSliceState {
@@ -94,7 +93,7 @@ export class BiasParam {
   }
 
   apply(grad: tf.Tensor1D, hyper: AdamHyper, t: number): void {
-    adamUpdate(this.value, grad, this.slot, hyper, t);
+    applyAdam(this.value, grad, this.slot, hyper, t);
   }
 
   getState(): { value: Float32Array; m: Float32Array; v: Float32Array } {
@@ -111,16 +110,6 @@ export class BiasParam {
     this.value.dispose();
     disposeAdamSlot(this.slot);
   }
-}
-
-/** g − (g·w) w per row: keeps a step from changing a unit row's norm to first order (Gao et al. 2024; OpenAI's unit_norm_decoder_grad_adjustment_). */
-export function removeParallelComponent(grad: tf.Tensor2D, rows: tf.Tensor2D): tf.Tensor2D {
-  const along = grad.mul(rows).sum(1, true); // [count, 1]
-  return grad.sub(along.mul(rows)); // [count, dIn]
-}
-
-export function unitRows(rows: tf.Tensor2D): tf.Tensor2D {
-  return rows.div(rows.norm('euclidean', 1, true).maximum(1e-12)); // [count, dIn]
 }
 
 /** Copies latents [offset, offset + count) out of full parameters (W_enc's columns, W_dec's rows). */

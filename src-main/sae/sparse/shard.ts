@@ -59,8 +59,8 @@ export class LatentShard {
       const rows = Math.min(chunk, batch - start);
       tf.tidy(() => {
         const xc = x.slice([start, 0], [rows, this.dIn]).sub(this.bDec!); // [rows, dIn]
-        const pre = tf.matMul(xc, this.params.W_enc).add(this.params.b_enc) as tf.Tensor2D; // [rows, count]
-        copyTopK(pre, request.width, this.offset, main, start);
+        const pre = tf.fused.matMul({ a: xc, b: this.params.W_enc, bias: this.params.b_enc }); // [rows, count]
+        copyTopK(pre as tf.Tensor2D, request.width, this.offset, main, start);
         if (aux && deadOffset) copyTopK(pre.add(deadOffset), request.auxWidth, this.offset, aux, start);
       });
     }
@@ -101,11 +101,11 @@ export class LatentShard {
       });
       // pre = (x − b_dec) W_enc + b_enc, so b_dec's gradient through the encoder is −W_enc ∂b_enc.
       const bDecPart = tf.matMul(this.params.W_enc, gBias!.expandDims(1)).reshape([this.dIn]).neg(); // [dIn]
-      return { W_enc: gEncT!.transpose() as tf.Tensor2D, b_enc: gBias!, W_dec: gDec!, bDecPart };
+      return { W_encT: gEncT!, b_enc: gBias!, W_dec: gDec!, bDecPart };
     });
     const bDecPart = grads.bDecPart.dataSync() as Float32Array;
     this.params.apply(grads, this.hyper, t);
-    tf.dispose([grads.W_enc, grads.b_enc, grads.W_dec, grads.bDecPart]);
+    tf.dispose([grads.W_encT, grads.b_enc, grads.W_dec, grads.bDecPart]);
     this.release();
     return bDecPart;
   }

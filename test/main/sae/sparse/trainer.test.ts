@@ -1,0 +1,161 @@
+// The hand-written sparse backward against tfjs autodiff of a plain dense formulation, and the
+// sharded trainer against the single-threaded one.
+//
+// Gradients are read through a full step: Adam with β1 = β2 = 0 and ε ≫ |g| moves each parameter by
+// exactly lr·g/(|g| + ε) ≈ (lr/ε)·g, i.e. plain SGD, so θ_before − θ_after = g when lr = ε.
+import { describe, expect, it } from 'vitest';
+import { tf } from '../../../../src-main/engine/backend.js';
+import { createSae, validateSaeConfig, type SaeParamArrays, type SaeTrainConfig } from '../../../../src-main/sae/index.js';
+
+const SGD = { adamBeta1: 0, adamBeta2: 0, adamEps: 1e6, lr: 1e6 };
+
+function randomBatch(batch: number, d: number, seed: number): tf.Tensor2D {
+  return tf.tidy(() => tf.randomNormal([batch, d], 0, 1, 'float32', seed).add(0.3) as tf.Tensor2D);
+}
+
+function maxAbs(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function maxAbsValue(a: Float32Array): number {
+  return a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+}
+
+/** [rows, n] 0/1 mask of each row's `k` largest entries of `scores`. */
+function topMask(scores: tf.Tensor2D, k: number): tf.Tensor2D {
+  return tf.tidy(() => tf.oneHot(tf.topk(scores, k).indices, scores.shape[1]).sum(1).cast('float32') as tf.Tensor2D);
+}
+
+/**
+ * The step's gradient by autodiff of the dense formulation, with the top-k selections held fixed
+ * (top-k's gradient passes through the selected entries): mse + Multi-TopK + AuxK, or mse + L1.
+ */
+function referenceGradients(config: SaeTrainConfig, p: SaeParamArrays, x: tf.Tensor2D, dead: Uint8Array): Record<keyof SaeParamArrays, Float32Array> {
+  const { dIn, dSae, k } = config;
+  const batch = x.shape[0];
+  return tf.tidy(() => {
+    const W_enc = tf.tensor2d(p.W_enc, [dIn, dSae]);
+    const b_enc = tf.tensor1d(p.b_enc);
+    const W_dec = tf.tensor2d(p.W_dec, [dSae, dIn]);
+    const b_dec = tf.tensor1d(p.b_dec);
+    const preOf = (We: tf.Tensor, be: tf.Tensor, bd: tf.Tensor) => tf.matMul(x.sub(bd), We).add(be) as tf.Tensor2D; // [batch, dSae]
+    const pre0 = preOf(W_enc, b_enc, b_dec);
+    const standard = config.architecture === 'standard';
+    const mainMask = standard ? tf.onesLike(pre0) : topMask(pre0, k);
+    const multiMask = config.multiTopK ? topMask(pre0, 4 * k) : undefined;
+    const deadCount = dead.reduce((a, b) => a + b, 0);
+    const auxWidth = Math.min(config.auxK, deadCount);
+    const deadRow = tf.tensor1d(Float32Array.from(dead));
+    const auxMask = auxWidth > 0 ? topMask(pre0.add(deadRow.sub(1).mul(1e30)) as tf.Tensor2D, auxWidth) : undefined;
+    // AuxK's target e = x − x̂ carries no gradient: a constant here.
+    const error = x.sub(tf.matMul(pre0.relu().mul(mainMask), W_dec).add(b_dec)); // [batch, dIn]
+    const errorVariance = error.sub(error.mean(0)).square().sum();
+    const loss = (We: tf.Tensor, be: tf.Tensor, Wd: tf.Tensor, bd: tf.Tensor): tf.Scalar => {
+      const pre = preOf(We, be, bd);
+      const act = pre.relu();
+      const z = act.mul(mainMask);
+      let total = tf.matMul(z, Wd).add(bd).sub(x).square().sum().div(batch) as tf.Scalar;
+      if (standard) total = total.add(z.sum().mul(config.l1Coefficient / batch));
+      if (multiMask) total = total.add(tf.matMul(act.mul(multiMask), Wd).add(bd).sub(x).square().sum().div(8 * batch));
+      if (auxMask) total = total.add(tf.matMul(act.mul(auxMask), Wd).sub(error).square().sum().div(errorVariance).mul(config.auxKCoefficient));
+      return total;
+    };
+    const [gWe, gbe, gWd, gbd] = tf.grads((We, be, Wd, bd) => loss(We, be, Wd, bd))([W_enc, b_enc, W_dec, b_dec]);
+    // The step projects out each decoder row's parallel component; so does the reference.
+    const along = gWd.mul(W_dec).sum(1, true);
+    const gWdProjected = gWd.sub(along.mul(W_dec));
+    return {
+      W_enc: gWe.dataSync() as Float32Array,
+      b_enc: gbe.dataSync() as Float32Array,
+      W_dec: gWdProjected.dataSync() as Float32Array,
+      b_dec: gbd.dataSync() as Float32Array,
+    };
+  });
+}
+
+/** θ − θ' of a step for W_enc, b_enc, b_dec; for W_dec the projected gradient g⊥ with θ' = unit(θ − g⊥). */
+function stepGradients(before: SaeParamArrays, after: SaeParamArrays, dIn: number): Record<keyof SaeParamArrays, Float32Array> {
+  const diff = (a: Float32Array, b: Float32Array) => a.map((v, i) => v - b[i]);
+  // unit(w − g⊥) has the direction of w − g⊥; since g⊥ ⟂ w and |w| = 1, w − g⊥ = after · √(1 + |g⊥|²),
+  // and the scale follows from the component along w: (w − g⊥)·w = 1 ⇒ scale = 1 / (after·w).
+  const W_dec = new Float32Array(before.W_dec.length);
+  for (let r = 0; r < before.W_dec.length / dIn; r++) {
+    let along = 0;
+    for (let c = 0; c < dIn; c++) along += after.W_dec[r * dIn + c] * before.W_dec[r * dIn + c];
+    for (let c = 0; c < dIn; c++) W_dec[r * dIn + c] = before.W_dec[r * dIn + c] - after.W_dec[r * dIn + c] / along;
+  }
+  return { W_enc: diff(before.W_enc, after.W_enc), b_enc: diff(before.b_enc, after.b_enc), W_dec, b_dec: diff(before.b_dec, after.b_dec) };
+}
+
+async function checkGradients(overrides: Partial<SaeTrainConfig>, deadLatents: number): Promise<void> {
+  const config = validateSaeConfig({ dIn: 12, dSae: 40, k: 3, deadTokensWindow: 100, auxK: 6, ...SGD, ...overrides });
+  const x = randomBatch(24, config.dIn, 7);
+  const sae = await createSae(config, { sample: x });
+  const state = await sae.getState();
+  // Mark the first latents dead, so AuxK takes part.
+  const dead = new Uint8Array(config.dSae).map((_, i) => (i < deadLatents ? 1 : 0));
+  state.tokensSinceFired = Float32Array.from(dead, (d) => (d ? config.deadTokensWindow : 0));
+  await sae.setState(state);
+  const result = await sae.step(x);
+  const after = await sae.getState();
+  const expected = referenceGradients(config, state.params, x, dead);
+  const actual = stepGradients(state.params, after.params, config.dIn);
+  for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
+    const scale = Math.max(maxAbsValue(expected[key]), 1e-3);
+    const error = maxAbs(actual[key], expected[key]) / scale;
+    console.log(`${config.architecture} ${key}: largest gradient difference ${error.toExponential(2)} (relative to max |g| ${scale.toExponential(2)})`);
+    expect(error).toBeLessThan(2e-3);
+  }
+  if (deadLatents > 0) expect(result.metrics.auxLatents).toBe(Math.min(config.auxK, deadLatents));
+  x.dispose();
+  await sae.dispose();
+}
+
+describe('hand-written backward vs autodiff', () => {
+  it('topk: mse + Multi-TopK + AuxK gradients match tf.grads of the dense formulation', async () => {
+    await checkGradients({ architecture: 'topk', multiTopK: true }, 15);
+  });
+
+  it('topk without dead latents: mse gradients match', async () => {
+    await checkGradients({ architecture: 'topk' }, 0);
+  });
+
+  it('standard: mse + L1 gradients match', async () => {
+    await checkGradients({ architecture: 'standard', l1Coefficient: 0.3 }, 0);
+  });
+});
+
+describe('sharded trainer', () => {
+  it('two worker shards give the same parameters, losses and state as one thread', async () => {
+    const config = validateSaeConfig({ dIn: 16, dSae: 48, k: 4, deadTokensWindow: 64, auxK: 8, multiTopK: true });
+    const batches = [0, 1, 2, 3, 4].map((s) => randomBatch(32, 16, 100 + s));
+    const single = await createSae(config, { sample: batches[0] });
+    const sharded = await createSae(config, { sample: batches[0], shards: 2 });
+    // Some latents dead from the start, so AuxK's merge across shards is exercised.
+    const start = await single.getState();
+    start.tokensSinceFired = Float32Array.from({ length: 48 }, (_, i) => (i % 3 === 0 ? 64 : 0));
+    await single.setState(start);
+    await sharded.setState(start);
+    for (const x of batches) {
+      const a = await single.step(x);
+      const b = await sharded.step(x);
+      expect(b.loss).toBeCloseTo(a.loss, 4);
+      expect(b.metrics).toEqual({ ...a.metrics, nmse: expect.closeTo(a.metrics.nmse, 5) });
+    }
+    const sa = await single.getState();
+    const sb = await sharded.getState();
+    for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
+      expect(maxAbs(sa.params[key], sb.params[key])).toBeLessThan(1e-5);
+      expect(maxAbs(sa.adamV[key], sb.adamV[key])).toBeLessThan(1e-6);
+    }
+    expect(Array.from(sb.firingCounts)).toEqual(Array.from(sa.firingCounts));
+    const code = await sharded.encode(batches[0]);
+    const ref = await single.encode(batches[0]);
+    expect(Array.from(code.indices.dataSync())).toEqual(Array.from(ref.indices.dataSync()));
+    tf.dispose([code.values, code.indices, ref.values, ref.indices, ...batches]);
+    await single.dispose();
+    await sharded.dispose();
+  });
+});
