@@ -10,6 +10,9 @@ import { layerNorm } from './layernorm.js';
 import { checkSamplingOptions, tokenSampler, type SamplingOptions } from './sample.js';
 import { disposeGpt2Weights, type Gpt2Weights } from './weights.js';
 
+/** Rows of the [rows, vocab] log-softmax computed at once by lossPerToken. */
+const LOSS_CHUNK_ROWS = 1024;
+
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   /** Applied at every step, to the new positions only. */
@@ -54,15 +57,24 @@ export class Gpt2 {
     const [batch, pos] = tokens.shape;
     if (pos < 2) throw new Error(`next-token loss needs at least 2 tokens per row, got ${pos}`);
     const rows = batch * (pos - 1);
+    const d = this.config.nEmbd;
     return tf.tidy(() => {
       const { final } = this.forward(tokens, context); // [batch, pos, d_model]
-      const inputs = final.slice([0, 0, 0], [batch, pos - 1, this.config.nEmbd]); // [batch, pos-1, d_model]
-      const logProbs = tf.logSoftmax(this.unembed(inputs)).reshape([rows, this.config.vocabSize]); // [batch·(pos-1), vocab]
-      const targets = tokens.slice([0, 1], [batch, pos - 1]).reshape([rows, 1]); // [batch·(pos-1), 1]
-      // (row, target) pairs for gatherND: gather with batchDims is broken on wasm, and flat indices
-      // row·vocab + target overflow int32 beyond ~42k rows.
-      const pairs = tf.concat([tf.range(0, rows, 1, 'int32').reshape([rows, 1]), targets], 1); // [batch·(pos-1), 2]
-      return tf.gatherND(logProbs, pairs).neg().reshape([batch, pos - 1]) as tf.Tensor2D; // [batch, pos-1]
+      const inputs = final.slice([0, 0, 0], [batch, pos - 1, d]).reshape([rows, d]) as tf.Tensor2D; // [batch·(pos-1), d_model]
+      const targets = tokens.slice([0, 1], [batch, pos - 1]).reshape([rows]); // [batch·(pos-1)]
+      const losses: tf.Tensor1D[] = [];
+      // Chunks bound the [rows, vocab] temporaries (200 MB per 1024 rows at GPT-2's vocabulary).
+      for (let start = 0; start < rows; start += LOSS_CHUNK_ROWS) {
+        const n = Math.min(LOSS_CHUNK_ROWS, rows - start);
+        losses.push(tf.tidy(() => {
+          const logProbs = tf.logSoftmax(tf.matMul(inputs.slice([start, 0], [n, d]), this.unembedMatrix())); // [n, vocab]
+          // (row, target) pairs: gather with batchDims crashes on wasm, and flat indices
+          // row·vocab + target would overflow int32 beyond ~42k rows.
+          const pairs = tf.stack([tf.range(0, n, 1, 'int32'), targets.slice(start, n)], 1); // [n, 2]
+          return tf.gatherND(logProbs, pairs).neg() as tf.Tensor1D; // [n]
+        }));
+      }
+      return tf.concat(losses).reshape([batch, pos - 1]); // [batch, pos-1]
     });
   }
 
@@ -133,9 +145,13 @@ export class Gpt2 {
   /** Logits through the tied unembedding: x @ wteᵀ. */
   private unembed(x: tf.Tensor3D): tf.Tensor3D {
     const [batch, pos, dModel] = x.shape;
-    this.unembedWeight ??= tf.keep(this.weights.wte.transpose()); // [d_model, vocab]
-    const logits = tf.matMul(x.reshape([batch * pos, dModel]) as tf.Tensor2D, this.unembedWeight); // [batch·pos, vocab]
+    const logits = tf.matMul(x.reshape([batch * pos, dModel]) as tf.Tensor2D, this.unembedMatrix()); // [batch·pos, vocab]
     return logits.reshape([batch, pos, this.config.vocabSize]); // [batch, pos, vocab]
+  }
+
+  private unembedMatrix(): tf.Tensor2D {
+    this.unembedWeight ??= tf.keep(this.weights.wte.transpose()); // [d_model, vocab]
+    return this.unembedWeight;
   }
 
   private checkTokens(tokens: tf.Tensor2D): void {

@@ -46,4 +46,22 @@ describe('GPT-2 forward parity with the plain-loop reference', () => {
       }
     });
   }
+
+  it('computes the loss over more rows than one log-softmax chunk (1024) exactly like the reference', () => {
+    const config = testConfig();
+    const weights = randomWeights(config, seed + 2);
+    const rows = randomTokens(70, 16, config.vocabSize, seed + 3); // 70 · 15 = 1050 target rows
+    const model = buildModel(config, weights);
+    const tokens = tokensTensor(rows);
+    const loss = model.lossPerToken(tokens);
+    try {
+      expect(loss.shape).toEqual([70, 15]);
+      const { diff, relative } = relativeMaxDiff(loss.dataSync(), referenceForward(config, weights, rows).loss);
+      console.log(`chunked loss (seed ${seed}): max |diff| ${diff.toExponential(2)}, relative ${relative.toExponential(2)}`);
+      expect(relative).toBeLessThan(TOLERANCE);
+    } finally {
+      tf.dispose([tokens, loss]);
+      model.dispose();
+    }
+  });
 });
