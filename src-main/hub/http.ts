@@ -92,7 +92,8 @@ function metadataFrom(res: Response, url: string, downloadUrl: string): FileMeta
   if (!commit || !etag) {
     throw new HubError(`${url}: the answer lacks ${!commit ? 'X-Repo-Commit' : 'ETag'}; is ${hubEndpoint()} (HF_ENDPOINT) a Hugging Face hub?`);
   }
-  const size = res.headers.get('x-linked-size') ?? res.headers.get('content-length');
+  // A redirect's Content-Length is that of its own (empty) body, never the file's.
+  const size = res.headers.get('x-linked-size') ?? (res.status >= 300 ? null : res.headers.get('content-length'));
   return { commit, etag: normalizeEtag(etag), size: size === null ? null : Number(size), downloadUrl };
 }
 
