@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { deadWindowTokens, resolveSizes, saeArchitecture, totalSteps, validateTrainRunConfig } from '../../../src-main/train/config.js';
+
+const base = { model: 'gpt2', hook: 'blocks.8.hook_resid_post', tokens: 10_000, out: '/tmp/x' };
+
+describe('validateTrainRunConfig', () => {
+  it('fills the defaults of the paper and the CLI contract', () => {
+    const c = validateTrainRunConfig({ ...base, latents: [1024, 4096] });
+    expect(c).toMatchObject({ dataset: 'sotu', k: 32, arch: 'topk', batch: 4096, context: 64, seed: 0, checkpointEvery: 100, resume: false });
+    expect(totalSteps(c)).toBe(3);
+    expect(deadWindowTokens(c)).toBe(4096);
+    expect(deadWindowTokens(validateTrainRunConfig({ ...base, latents: [8], tokens: 1e9 }))).toBe(10_000_000);
+  });
+
+  it('rejects unknown keys, both or neither size forms, and bad values, naming the field', () => {
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], lattents: [8] })).toThrow(/unknown key "lattents"/);
+    expect(() => validateTrainRunConfig(base)).toThrow(/exactly one of "latents".*"expansion"/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], expansion: [2] })).toThrow(/exactly one of/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8, 8] })).toThrow(/"latents" = \[8,8\] is invalid; expected distinct sizes/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], arch: 'jumprelu' })).toThrow(/"arch" = "jumprelu" is invalid; expected one of topk, relu, batchtopk/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], context: 1 })).toThrow(/"context" = 1 is invalid; expected an integer ≥ 2/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], arch: 'relu', multiTopK: true })).toThrow(/Multi-TopK applies to arch "topk"/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], model: undefined })).toThrow(/"model" is required/);
+  });
+
+  it('maps relu to SAELens "standard" and expansion factors to sizes, ascending', () => {
+    expect(saeArchitecture('relu')).toBe('standard');
+    expect(saeArchitecture('batchtopk')).toBe('batchtopk');
+    expect(resolveSizes(validateTrainRunConfig({ ...base, expansion: [16, 4] }), 768)).toEqual([3072, 12288]);
+    expect(resolveSizes(validateTrainRunConfig({ ...base, latents: [4096, 1024] }), 768)).toEqual([1024, 4096]);
+    expect(() => resolveSizes(validateTrainRunConfig({ ...base, expansion: [1.5] }), 5)).toThrow(/1.5 × d_in 5 = 7.5 is not a whole number/);
+  });
+});

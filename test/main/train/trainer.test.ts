@@ -1,0 +1,128 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Gpt2 } from '../../../src-main/model/gpt2.js';
+import { createSae } from '../../../src-main/sae/index.js';
+import { loadSaeLens } from '../../../src-main/sae/formats/saelens.js';
+import { readCheckpoint } from '../../../src-main/train/checkpoint.js';
+import type { TrainEvent } from '../../../src-main/train/events.js';
+import { FAMILY_FILE, trainFamily } from '../../../src-main/train/trainer.js';
+import { maxAbsDiff, runConfig, saeWeights, tempOut, tinyModel } from './fixture.js';
+
+/** The model with model.run counted: every GPT-2 forward pass of the activation stream goes through it. */
+async function countedModel(): Promise<{ model: Gpt2; calls: () => number }> {
+  const model = await tinyModel();
+  let calls = 0;
+  const run = model.run.bind(model);
+  model.run = (tokens, opts) => {
+    calls++;
+    return run(tokens, opts);
+  };
+  return { model, calls: () => calls };
+}
+
+describe('trainFamily', () => {
+  it('trains three sizes on one GPT-2 pass per batch and writes SAELens folders, evals and family.json', async () => {
+    const single = await countedModel();
+    await trainFamily(runConfig(tempOut(), { latents: [64], evalTokens: 0 }), { model: single.model });
+    const family = await countedModel();
+    const out = tempOut();
+    const events: TrainEvent[] = [];
+    const result = await trainFamily(runConfig(out, { latents: [256, 64, 128] }), { model: family.model, onEvent: (e) => events.push(e) });
+    expect(family.calls()).toBe(single.calls());
+    expect(family.calls()).toBeGreaterThan(0);
+
+    expect(result.status).toBe('finished');
+    expect(result.results.map((r) => r.dSae)).toEqual([64, 128, 256]);
+    for (const r of result.results) {
+      expect(r).toMatchObject({ k: 4, l0: 4, tokens: 512 });
+      expect(r.nmse).toBeGreaterThan(0);
+      expect(r.nmse).toBeLessThan(1);
+      expect(Number.isFinite(r.deltaLmLoss)).toBe(true);
+      const bundle = loadSaeLens(join(out, String(r.dSae)));
+      expect(bundle.spec).toMatchObject({ architecture: 'topk', dIn: 32, dSae: r.dSae, k: 4, hookName: 'blocks.0.hook_resid_post', contextSize: 16, prependBos: true });
+      const evalJson = JSON.parse(readFileSync(join(out, String(r.dSae), 'eval.json'), 'utf8'));
+      expect(evalJson.nmse).toBe(r.nmse);
+      expect(evalJson.definitions.nmse).toMatch(/sum \|\|x - x_hat\|\|\^2/);
+    }
+    const familyJson = JSON.parse(readFileSync(join(out, FAMILY_FILE), 'utf8'));
+    expect(familyJson).toMatchObject({ hook: 'blocks.0.hook_resid_post', sizes: [64, 128, 256], k: 4, tokens: 512, dataset: 'sotu', architecture: 'topk' });
+
+    const progress = events.filter((e) => e.type === 'progress');
+    expect(progress.map((e) => e.step)).toEqual([2, 4, 6, 8]);
+    const last = progress[3];
+    expect(last).toMatchObject({ totalSteps: 8, tokens: 512, totalTokens: 512, etaSeconds: 0 });
+    expect(last.perSae.map((s) => s.dSae)).toEqual([64, 128, 256]);
+    expect(last.perSae[0].l0).toBe(4);
+    expect(Object.keys(last.perSae[0].losses)).toContain('mse');
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'finished', step: 8 });
+    single.model.dispose();
+    family.model.dispose();
+  });
+
+  it('resumes a cancelled run to the same weights as an uninterrupted one', async () => {
+    const model = await tinyModel();
+    const straight = tempOut();
+    await trainFamily(runConfig(straight, { latents: [64, 128], evalTokens: 0 }), { model });
+
+    const interrupted = tempOut();
+    const controller = new AbortController();
+    // Step 3 is the first batch of the second buffer fill (bufferBatches 2): resume must refill and skip.
+    const first = await trainFamily(runConfig(interrupted, { latents: [64, 128], evalTokens: 0, checkpointEvery: 0, logEvery: 1 }), {
+      model,
+      signal: controller.signal,
+      onEvent: (e) => (e.type === 'progress' && e.step === 3 ? controller.abort() : undefined),
+    });
+    expect(first).toEqual({ status: 'cancelled', step: 3, results: [] });
+    expect(readCheckpoint<{ step: number }>(join(interrupted, 'checkpoint.safetensors')).run.step).toBe(3);
+    await expect(trainFamily(runConfig(interrupted, { latents: [64, 128], evalTokens: 0 }), { model })).rejects.toThrow(/exists from an earlier run: pass --resume/);
+    await expect(trainFamily(runConfig(interrupted, { latents: [64, 128], evalTokens: 0, k: 5, resume: true }), { model })).rejects.toThrow(/trained with k = 4, but this run has 5/);
+
+    const resumed = await trainFamily(runConfig(interrupted, { latents: [64, 128], evalTokens: 0, checkpointEvery: 0, resume: true }), { model });
+    expect(resumed.status).toBe('finished');
+    for (const n of [64, 128]) {
+      const a = saeWeights(join(straight, String(n)));
+      const b = saeWeights(join(interrupted, String(n)));
+      for (const name of ['W_enc', 'W_dec', 'b_enc', 'b_dec']) expect(maxAbsDiff(a[name], b[name])).toBeLessThan(1e-5);
+    }
+    model.dispose();
+  });
+
+  it('stops on a NaN loss naming the size and step, and keeps the last good checkpoint', async () => {
+    const model = await tinyModel();
+    const out = tempOut();
+    const poisoned: typeof createSae = async (config, options) => {
+      const sae = await createSae(config, options);
+      if (config.dSae === 128) {
+        const step = sae.step.bind(sae);
+        let n = 0;
+        sae.step = async (x) => {
+          const r = await step(x);
+          return ++n === 5 ? { ...r, loss: NaN } : r;
+        };
+      }
+      return sae;
+    };
+    await expect(trainFamily(runConfig(out, { latents: [64, 128] }), { model, createSae: poisoned })).rejects.toThrow(
+      /d_sae=128: loss is NaN at step 5; training stopped\. The last good checkpoint \(step 4\)/,
+    );
+    expect(readCheckpoint<{ step: number }>(join(out, 'checkpoint.safetensors')).run.step).toBe(4);
+    expect(existsSync(join(out, '64'))).toBe(false);
+    model.dispose();
+  });
+
+  it('reuses an activation cache: a second run never calls GPT-2 for training data', async () => {
+    const cacheDir = join(tempOut(), 'cache');
+    const first = await countedModel();
+    const a = tempOut();
+    await trainFamily(runConfig(a, { evalTokens: 0, cacheActivations: cacheDir, cacheDtype: 'f32' }), { model: first.model });
+    expect(first.calls()).toBeGreaterThan(0);
+    const second = await countedModel();
+    const b = tempOut();
+    await trainFamily(runConfig(b, { evalTokens: 0, cacheActivations: cacheDir, cacheDtype: 'f32' }), { model: second.model });
+    expect(second.calls()).toBe(0);
+    expect(maxAbsDiff(saeWeights(join(a, '64')).W_dec, saeWeights(join(b, '64')).W_dec)).toBe(0);
+    first.model.dispose();
+    second.model.dispose();
+  });
+});
