@@ -15,7 +15,8 @@ interface FamilyFile {
   saes?: Array<{ d_sae?: number; path?: string }>;
 }
 
-function readFamily(dir: string): string[] {
+/** Absolute SAE folders a family folder's family.json lists. */
+export function familyMembers(dir: string): string[] {
   const file = path.join(dir, FAMILY_FILE);
   let json: FamilyFile;
   try {
@@ -36,7 +37,7 @@ export function loadHarvestSaes(dirs: string[]): HarvestSaeInput[] {
   for (const dir of dirs) {
     const abs = path.resolve(dir);
     if (!existsSync(abs)) throw new Error(`--sae ${dir}: no such folder`);
-    if (existsSync(path.join(abs, FAMILY_FILE)) && !existsSync(path.join(abs, 'cfg.json'))) folders.push(...readFamily(abs));
+    if (existsSync(path.join(abs, FAMILY_FILE)) && !existsSync(path.join(abs, 'cfg.json'))) folders.push(...familyMembers(abs));
     else folders.push(abs);
   }
   return [...new Set(folders)].map((folder) => {

@@ -1,9 +1,12 @@
 // UMAP of a family (or one SAE) from the database: decoder rows are read from each SAE's folder,
 // laid out jointly so the sizes share one map, and the coordinates written in one transaction.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { loadSaeLens } from '../sae/formats/saelens.js';
 import type { Db } from '../store/open.js';
 import { listSaes, resolveSae, type SaeInfo } from '../store/queries.js';
 import { writeUmap } from '../store/writes.js';
+import { FAMILY_FILE, familyMembers } from './harvest-inputs.js';
 import { umapLayout, type UmapOptions, type UmapProgress } from './umap.js';
 
 /** The SAEs a `--family ID|PATH` or `--sae DIR|ID` names, all harvested. */
@@ -12,13 +15,19 @@ export function umapTargets(db: Db, target: { family?: string; sae?: string }): 
   let saes: SaeInfo[];
   if (target.family) {
     const row = (/^\d+$/.test(target.family)
-      ? db.prepare(`SELECT id FROM sae_families WHERE id = ?`).get(Number(target.family))
-      : db.prepare(`SELECT id FROM sae_families WHERE path = ? OR name = ?`).get(target.family, target.family)) as { id: number } | undefined;
+      ? db.prepare(`SELECT id, path FROM sae_families WHERE id = ?`).get(Number(target.family))
+      : db.prepare(`SELECT id, path FROM sae_families WHERE path = ? OR name = ?`).get(path.resolve(target.family), target.family)) as { id: number; path: string } | undefined;
     if (!row) {
       const known = (db.prepare(`SELECT id, name FROM sae_families ORDER BY id`).all() as Array<{ id: number; name: string }>).map((f) => `${f.id} (${f.name})`);
       throw new Error(`family "${target.family}" is not in the database; families: ${known.join(', ') || 'none — harvest a family folder first'}`);
     }
     saes = listSaes(db, row.id);
+    // A size never harvested is not in the database at all; the family's own list says it exists.
+    if (existsSync(path.join(row.path, FAMILY_FILE))) {
+      const known = new Set(saes.map((s) => s.path));
+      const missing = familyMembers(row.path).filter((dir) => !known.has(dir));
+      if (missing.length > 0) throw new Error(`SAE ${missing.join(', ')} has no complete harvest; run sae-explorer harvest first`);
+    }
   } else {
     saes = [resolveSae(db, target.sae!)];
   }

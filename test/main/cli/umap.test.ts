@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src-main/store/open.js';
+import { mapData } from '../../../src-main/store/queries.js';
+import { writeFixtures } from '../features/harvest-fixtures.js';
+import { runCli } from '../features/run-cli.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-umap-'));
+const { modelDir, familyDir, saeDirs } = writeFixtures(root);
+const db = path.join(root, 'features.db');
+beforeAll(async () => {
+  expect((await runCli('harvest', '--model', modelDir, '--sae', saeDirs[0], '--tokens', '100', '--db', db, '--top', '2')).code).toBe(0);
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('sae-explorer umap', () => {
+  it('refuses a family member that is not harvested yet, then lays out the whole family jointly', async () => {
+    const partial = await runCli('umap', '--db', db, '--family', 'fam');
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toMatch(/fam\/16 has no complete harvest; run sae-explorer harvest first/);
+
+    expect((await runCli('harvest', '--model', modelDir, '--sae', familyDir, '--tokens', '100', '--db', db, '--top', '2')).code).toBe(0);
+    const { code, stdout } = await runCli('umap', '--db', db, '--family', 'fam', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ points: 24, saes: [{ id: 1, d_sae: 8 }, { id: 2, d_sae: 16 }] });
+    const store = openStore(db, { readonly: true });
+    const map = mapData(store, { familyId: 1 });
+    store.close();
+    expect(Array.from(map.saeIndex)).toEqual([...Array(8).fill(0), ...Array(16).fill(1)]);
+    expect([...map.xy, ...map.xyz].every(Number.isFinite)).toBe(true);
+    expect(new Set(map.xy).size).toBeGreaterThan(40);
+  });
+
+  it('needs exactly one of --family and --sae', async () => {
+    const both = await runCli('umap', '--db', db, '--family', '1', '--sae', '1');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toBe('sae-explorer: umap needs exactly one of --family ID and --sae DIR\n');
+  });
+});
