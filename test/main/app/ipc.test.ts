@@ -1,0 +1,155 @@
+// The IPC handler table and the HTTP/WebSocket server carry the same contract: every request gets
+// the same envelope on both, errors keep their codes, and both deliver the same job events.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { API_METHODS, createApi, createBridge, transportFromBridge } from '../../../src-shared/api.js';
+import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, SaeExplorerApi } from '../../../src-shared/api.js';
+import { API_CALL_CHANNEL, API_EVENT_CHANNEL } from '../../../src-main/app/channels.js';
+import type { IpcMainInvokeEventLike, IpcMainLike, WebContentsLike } from '../../../src-main/app/electron-api.js';
+import { registerApiIpc, type IpcBinding } from '../../../src-main/app/ipc.js';
+import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+import { startApiServer, type ApiServer } from '../../../src-main/server/server.js';
+import { browserTransport } from '../../../src-renderer/src/lib/transport/browser.js';
+
+const APP_URL = 'file:///app/out/renderer/index.html';
+
+/** ipcMain and one window's webContents, as far as the shell uses them. */
+function fakeElectron() {
+  const handlers = new Map<string, (event: IpcMainInvokeEventLike, ...args: unknown[]) => unknown>();
+  const ipcMain: IpcMainLike = {
+    handle: (channel, listener) => void handlers.set(channel, listener),
+    removeHandler: (channel) => void handlers.delete(channel),
+  };
+  const sent: ApiEvent[] = [];
+  const webContents = {
+    id: 1,
+    send: (channel: string, payload: unknown) => channel === API_EVENT_CHANNEL && sent.push(payload as ApiEvent),
+    on: () => {},
+    setWindowOpenHandler: () => {},
+    isDestroyed: () => false,
+  } as unknown as WebContentsLike;
+  /** What ipcRenderer.invoke does: the registered handler, with the sending frame's URL. */
+  const invoke = async (frameUrl: string, method: unknown, params: unknown) =>
+    (await handlers.get(API_CALL_CHANNEL)!({ senderFrame: { url: frameUrl } }, method, params)) as ApiResponse<unknown>;
+  return { ipcMain, webContents, sent, invoke, handlers };
+}
+
+const root = mkdtempSync(path.join(tmpdir(), 'sae-contract-'));
+let dispatcher: Dispatcher;
+let server: ApiServer;
+let electron: ReturnType<typeof fakeElectron>;
+let binding: IpcBinding;
+let ipcTransport: ApiTransport;
+let httpTransport: ApiTransport;
+
+beforeAll(async () => {
+  dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
+  server = await startApiServer({ backend: dispatcher, rendererDir: root, workspaceDir: root });
+  electron = fakeElectron();
+  binding = registerApiIpc(electron.ipcMain, dispatcher, (url) => url === APP_URL);
+  binding.attach(electron.webContents);
+  // The preload's bridge over the fake ipcRenderer, then unwrapped as the renderer does.
+  ipcTransport = transportFromBridge(
+    createBridge({ call: (method, params) => electron.invoke(APP_URL, method, params), subscribe: () => () => {} }),
+  );
+  httpTransport = browserTransport({
+    baseUrl: `http://127.0.0.1:${server.port}/`,
+    token: server.token,
+    WebSocket: WebSocket as unknown as new (url: string) => globalThis.WebSocket,
+  });
+});
+
+afterAll(async () => {
+  binding.dispose();
+  await server.close();
+  await dispatcher.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
+  'workspace.info': {},
+  'workspace.list': {},
+  'workspace.createTinyModel': { name: '../escape' },
+  'workspace.pullModel': { name: 'gpt2' },
+  'jobs.list': {},
+  'jobs.pause': { jobId: 'job-404' },
+  'jobs.resume': { jobId: 'nope' },
+  'jobs.cancel': { jobId: 'job-404' },
+  'training.start': { model: 'none', dataset: 'embedded:sotu', hook: 'blocks.0.hook_resid_post', latents: [64], k: 4, tokens: 100, family: 'f' },
+  'harvest.start': { model: 'none', family: 'f', dataset: 'embedded:sotu', tokens: 100 },
+  'features.list': { model: 'none', sae: 'f/64' },
+  'features.page': { model: 'none', sae: 'f/64', latent: 1 },
+  'features.map': { model: 'none', family: 'f' },
+  'features.search': { query: 'the' },
+  'inspect.prompt': { model: 'none', sae: 'f/64', text: 'hi' },
+};
+
+describe('the contract on both transports', () => {
+  it('every request gets the same envelope over IPC, over HTTP and in-process', async () => {
+    for (const method of API_METHODS) {
+      const direct = await dispatcher.call(method, SAMPLE_PARAMS[method]);
+      expect(await ipcTransport.call(method, SAMPLE_PARAMS[method]), method).toEqual(direct);
+      expect(await httpTransport.call(method, SAMPLE_PARAMS[method]), method).toEqual(direct);
+    }
+    const codes = await Promise.all(API_METHODS.map(async (m) => {
+      const r = await dispatcher.call(m, SAMPLE_PARAMS[m]);
+      return r.ok ? 'ok' : r.error.code;
+    }));
+    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'not_available', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found']);
+  });
+
+  it('the renderer API behaves identically on both: results, and errors with their codes', async () => {
+    const apis: SaeExplorerApi[] = [createApi(ipcTransport), createApi(httpTransport)];
+    for (const api of apis) {
+      expect((await api.workspace.list()).root).toBe(root);
+      await expect(api.jobs.cancel({ jobId: 'job-404' })).rejects.toMatchObject({ name: 'ApiError', code: 'not_found' });
+    }
+  });
+
+  it('refuses IPC calls from frames that are not the app, and names outside the contract', async () => {
+    expect(await electron.invoke('https://evil.example/', 'workspace.list', {})).toEqual({
+      ok: false,
+      error: { code: 'bad_request', message: 'API call refused from untrusted frame https://evil.example/' },
+    });
+    expect(await electron.invoke(APP_URL, 'constructor', {})).toEqual({ ok: false, error: { code: 'bad_request', message: 'unknown request "constructor"' } });
+  });
+
+  it('delivers the same job events to the window and to the WebSocket', async () => {
+    const overSocket: ApiEvent[] = [];
+    const unsubscribe = httpTransport.subscribe((event) => overSocket.push(event));
+    // Events sent before the socket is open are not replayed: ping with no-op jobs until one arrives.
+    const noop = { kind: 'harvest' as const, title: 'ping', pausable: false, run: async () => ({ wrote: [], summary: {} }) };
+    for (let i = 0; overSocket.length === 0; i++) {
+      if (i === 500) throw new Error('the events WebSocket did not open within 5 s');
+      if (i % 50 === 0) dispatcher.context.jobs.start(noop);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const job = dispatcher.context.jobs.start({
+      kind: 'harvest',
+      title: 'events test',
+      pausable: false,
+      run: async (ctx) => {
+        ctx.progress({ done: 5, total: 10, unit: 'tokens', phase: 'harvesting' });
+        ctx.log('info', 'half way');
+        return { wrote: ['db:features.sqlite'], summary: { latents: 64 } };
+      },
+    });
+    const ofJob = (events: ApiEvent[]) => events.filter((e) => (e.type === 'job.state' ? e.job.id : e.jobId) === job.id);
+    for (let i = 0; i < 500 && ofJob(overSocket).length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    unsubscribe();
+    const shape = (events: ApiEvent[]) => events.map((e) => (e.type === 'job.state' ? `state:${e.job.state}` : e.type));
+    expect(shape(ofJob(electron.sent))).toEqual(['state:queued', 'state:running', 'job.progress', 'job.log', 'state:done']);
+    expect(ofJob(overSocket)).toEqual(ofJob(electron.sent));
+  });
+
+  it('dispose removes the IPC handler', () => {
+    const local = fakeElectron();
+    const b = registerApiIpc(local.ipcMain, dispatcher, () => true);
+    expect(local.handlers.has(API_CALL_CHANNEL)).toBe(true);
+    b.dispose();
+    expect(local.handlers.has(API_CALL_CHANNEL)).toBe(false);
+  });
+});

@@ -1,0 +1,127 @@
+// The desktop shell's settings, checked without the Electron binary: the pure parts (webPreferences,
+// CSP, URL policy, menu, workspace choice) and the preload run against a stand-in for 'electron'.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { API_METHODS, type SaeExplorerBridge } from '../../../src-shared/api.js';
+import { exposeBridge } from '../../../src-main/app/bridge.js';
+import { API_CALL_CHANNEL, API_EVENT_CHANNEL } from '../../../src-main/app/channels.js';
+import { findElectronBinary } from '../../../src-main/app/electron-binary.js';
+import { menuTemplate } from '../../../src-main/app/menu.js';
+import { DESKTOP_CSP, isAllowedRequest, isAppUrl, secureWebPreferences } from '../../../src-main/app/security.js';
+import { rememberWorkspace, resolveWorkspace } from '../../../src-main/app/workspace.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'sae-shell-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const RENDERER = '/opt/sae-explorer/out/renderer';
+
+describe('window security', () => {
+  it('isolates and sandboxes the renderer, with no Node in it', () => {
+    expect(secureWebPreferences('/x/preload.cjs')).toMatchObject({
+      preload: '/x/preload.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    });
+  });
+
+  it('has a CSP that allows only the app itself', () => {
+    const directives = Object.fromEntries(DESKTOP_CSP.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
+    expect(directives['default-src']).toBe("'self'");
+    expect(directives['script-src']).toBe("'self'");
+    expect(directives['connect-src']).toBe("'self'");
+    expect(directives['object-src']).toBe("'none'");
+    expect(DESKTOP_CSP).not.toContain('unsafe-eval');
+    expect(DESKTOP_CSP).not.toMatch(/https?:/);
+  });
+
+  it('treats only the renderer build (or the dev server) as the app', () => {
+    expect(isAppUrl(`file://${RENDERER}/index.html`, RENDERER)).toBe(true);
+    expect(isAppUrl(`file://${RENDERER}/assets/index.js`, RENDERER)).toBe(true);
+    expect(isAppUrl('file:///etc/passwd', RENDERER)).toBe(false);
+    expect(isAppUrl(`file://${RENDERER}-evil/index.html`, RENDERER)).toBe(false);
+    expect(isAppUrl('https://example.com/', RENDERER)).toBe(false);
+    expect(isAppUrl('not a url', RENDERER)).toBe(false);
+    expect(isAppUrl('http://localhost:5173/', RENDERER, 'http://localhost:5173')).toBe(true);
+    expect(isAppUrl('http://localhost:5174/', RENDERER, 'http://localhost:5173')).toBe(false);
+  });
+
+  it('blocks remote requests but not the app, devtools or data it made', () => {
+    expect(isAllowedRequest('https://cdn.example.com/lib.js', RENDERER)).toBe(false);
+    expect(isAllowedRequest('http://127.0.0.1:8080/', RENDERER)).toBe(false);
+    expect(isAllowedRequest(`file://${RENDERER}/assets/index.js`, RENDERER)).toBe(true);
+    expect(isAllowedRequest('devtools://devtools/bundled/x.js', RENDERER)).toBe(true);
+    expect(isAllowedRequest('blob:file:///abc', RENDERER)).toBe(true);
+  });
+});
+
+describe('menu and workspace', () => {
+  it('offers opening and revealing the workspace, and devtools only in development', () => {
+    const calls: string[] = [];
+    const actions = { openWorkspace: () => calls.push('open'), revealWorkspace: () => calls.push('reveal') };
+    const file = menuTemplate(actions, false)[0]!.submenu!;
+    file.find((item) => item.label === 'Open Workspace…')!.click!();
+    file.find((item) => item.label === 'Show Workspace Folder')!.click!();
+    expect(calls).toEqual(['open', 'reveal']);
+    const roles = (dev: boolean) => menuTemplate(actions, dev).flatMap((m) => m.submenu ?? []).map((i) => i.role);
+    expect(roles(false)).not.toContain('toggleDevTools');
+    expect(roles(true)).toContain('toggleDevTools');
+  });
+
+  it('opens the remembered workspace, else one in the app data folder; the env overrides both', () => {
+    const userData = path.join(tmp, 'userData');
+    expect(resolveWorkspace(userData, {})).toBe(path.join(userData, 'workspace'));
+    const chosen = mkdtempSync(path.join(tmp, 'chosen-'));
+    rememberWorkspace(userData, chosen);
+    expect(resolveWorkspace(userData, {})).toBe(chosen);
+    expect(resolveWorkspace(userData, { SAE_EXPLORER_WORKSPACE: '/somewhere/else' })).toBe('/somewhere/else');
+    rmSync(chosen, { recursive: true });
+    expect(resolveWorkspace(userData, {})).toBe(path.join(userData, 'workspace'));
+    writeFileSync(path.join(userData, 'settings.json'), '{ broken');
+    expect(resolveWorkspace(userData, {})).toBe(path.join(userData, 'workspace'));
+  });
+
+  it('reports why the Electron binary is missing, or where it is', () => {
+    const found = findElectronBinary(path.resolve('.'));
+    if ('binary' in found) expect(path.isAbsolute(found.binary)).toBe(true);
+    else expect(found.missing).toMatch(/electron/i);
+    expect(findElectronBinary(tmp)).toEqual({ missing: 'the electron package is not installed' });
+  });
+});
+
+describe('preload', () => {
+  it('exposes exactly one object, the contract as named functions, over one IPC channel', async () => {
+    const exposed = new Map<string, unknown>();
+    const invoked: unknown[][] = [];
+    const listeners: Array<[string, unknown]> = [];
+    exposeBridge({
+      contextBridge: { exposeInMainWorld: (key, value) => void exposed.set(key, value) },
+      ipcRenderer: {
+        invoke: async (...args) => (invoked.push(args), { ok: true, result: 'answer' }),
+        on: (channel, listener) => void listeners.push([channel, listener]),
+        removeListener: (channel, listener) => listeners.splice(listeners.findIndex(([c, l]) => c === channel && l === listener), 1),
+      },
+    });
+    expect([...exposed.keys()]).toEqual(['saeExplorer']);
+    const bridge = exposed.get('saeExplorer') as SaeExplorerBridge;
+    const domains = [...new Set(API_METHODS.map((m) => m.split('.')[0]))];
+    expect(Object.keys(bridge).sort()).toEqual([...domains, 'onEvent'].sort());
+    expect(await bridge.features.page({ model: 'm', sae: 's', latent: 2 })).toEqual({ ok: true, result: 'answer' });
+    expect(invoked).toEqual([[API_CALL_CHANNEL, 'features.page', { model: 'm', sae: 's', latent: 2 }]]);
+
+    const seen: unknown[] = [];
+    const stop = bridge.onEvent((event) => seen.push(event));
+    expect(listeners.map(([channel]) => channel)).toEqual([API_EVENT_CHANNEL]);
+    (listeners[0]![1] as (e: unknown, p: unknown) => void)({}, { type: 'job.log', jobId: 'job-1', level: 'info', message: 'x' });
+    stop();
+    expect(listeners).toEqual([]);
+    expect(seen).toEqual([{ type: 'job.log', jobId: 'job-1', level: 'info', message: 'x' }]);
+  });
+});
