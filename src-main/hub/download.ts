@@ -7,6 +7,7 @@ import { closeSync, copyFileSync, createReadStream, existsSync, fsyncSync, lstat
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { writeAll, writeFileAtomic } from '../io/atomic.js';
+import { withFileLock } from './lock.js';
 import { checkRepoFileName, checkRepoId, findCachedSnapshot, knownMissing, repoCacheDir, snapshotHasFile, type RepoOptions } from './cache.js';
 import { headFile, HubError, HubUnreachableError, isOffline, requestHeaders, resolveUrl, unreachable, type FileMetadata } from './http.js';
 
@@ -95,11 +96,22 @@ async function fetchInto(file: string, meta: FileMetadata, partial: string, sign
   }
 }
 
-/** Fetches one blob into blobs/{etag}, verifying it, unless it is already there. */
-async function downloadBlob(blobsDir: string, file: string, meta: FileMetadata, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<string> {
-  const blob = path.join(blobsDir, meta.etag);
+/**
+ * Fetches one blob into blobs/{etag}, verifying it, unless it is already there. The lock lives where
+ * huggingface_hub keeps its own, {cache}/.locks/{repo folder}/{etag}.lock.
+ */
+async function downloadBlob(repoDir: string, file: string, meta: FileMetadata, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<string> {
+  const blob = path.join(repoDir, 'blobs', meta.etag);
   if (existsSync(blob)) return blob;
-  mkdirSync(blobsDir, { recursive: true });
+  const lock = path.join(path.dirname(repoDir), '.locks', path.basename(repoDir), `${meta.etag}.lock`);
+  return withFileLock(lock, async () => {
+    if (!existsSync(blob)) await fetchBlob(blob, file, meta, signal, onBytes);
+    return blob;
+  }, signal);
+}
+
+async function fetchBlob(blob: string, file: string, meta: FileMetadata, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<void> {
+  mkdirSync(path.dirname(blob), { recursive: true });
   const partial = `${blob}.incomplete`;
   await fetchInto(file, meta, partial, signal, onBytes);
   if (SHA256.test(meta.etag)) {
@@ -110,7 +122,6 @@ async function downloadBlob(blobsDir: string, file: string, meta: FileMetadata, 
     }
   }
   renameSync(partial, blob);
-  return blob;
 }
 
 /** snapshots/{commit}/{file} → relative symlink to the blob; a copy where symlinks are not allowed (Windows without developer mode). */
@@ -187,7 +198,7 @@ export async function downloadSnapshot(repoId: string, opts: DownloadOptions): P
   const snapshot = path.join(repoDir, 'snapshots', commit);
   mkdirSync(snapshot, { recursive: true });
   for (const [file, meta] of metas) {
-    const blob = await downloadBlob(blobsDir, file, meta, opts.signal, (n) => {
+    const blob = await downloadBlob(repoDir, file, meta, opts.signal, (n) => {
       done += n;
       opts.onProgress?.(done, total, file);
     });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { downloadSnapshot } from '../../../src-main/hub/download.js';
@@ -110,6 +110,22 @@ describe('downloadSnapshot', () => {
     );
     expect(existsSync(path.join(repoDir(), 'blobs', sha256(WEIGHTS)))).toBe(false);
     expect(existsSync(path.join(repoDir(), 'blobs', `${sha256(WEIGHTS)}.incomplete`))).toBe(false);
+  });
+
+  it('lets only one of two concurrent downloads fetch a blob; the other waits and shares it', async () => {
+    const [a, b] = await Promise.all([downloadSnapshot('org/tiny', { files }), downloadSnapshot('org/tiny', { files })]);
+    expect(a).toBe(b);
+    expect(readFileSync(path.join(a, 'model.safetensors')).equals(WEIGHTS)).toBe(true);
+    expect(server.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/cdn/'))).toHaveLength(1);
+    expect(readdirSync(path.join(cache, '.locks', 'models--org--tiny'))).toEqual([]);
+  });
+
+  it('takes over a lock left by a process that no longer exists', async () => {
+    const locks = path.join(cache, '.locks', 'models--org--tiny');
+    mkdirSync(locks, { recursive: true });
+    writeFileSync(path.join(locks, `${sha256(WEIGHTS)}.lock`), '2147483646\n');
+    const snapshot = await downloadSnapshot('org/tiny', { files });
+    expect(readFileSync(path.join(snapshot, 'model.safetensors')).equals(WEIGHTS)).toBe(true);
   });
 
   it('names the URL and the reason on a 404', async () => {
