@@ -3,8 +3,8 @@
 // are checked (size; sha256 for LFS blobs), renamed to blobs/{etag}, and linked from
 // snapshots/{commit}/{file}. refs/{revision} records the commit. Python's huggingface_hub and
 // this code share one cache.
-import { closeSync, copyFileSync, createReadStream, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { closeSync, copyFileSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { writeAll, writeFileAtomic } from '../io/atomic.js';
 import { withFileLock } from './lock.js';
@@ -124,21 +124,21 @@ async function fetchBlob(blob: string, file: string, meta: FileMetadata, signal:
   renameSync(partial, blob);
 }
 
-/** snapshots/{commit}/{file} → relative symlink to the blob; a copy where symlinks are not allowed (Windows without developer mode). */
+/**
+ * snapshots/{commit}/{file} → relative symlink to the blob; a copy where symlinks are not allowed
+ * (Windows without developer mode). Made under a temporary name and renamed over the target, so a
+ * concurrent downloader never sees the file missing and a copy never writes through an old link.
+ */
 function linkIntoSnapshot(snapshot: string, file: string, blob: string): void {
   const target = path.join(snapshot, file);
   mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    lstatSync(target);
-    unlinkSync(target);
+    symlinkSync(path.relative(path.dirname(target), blob), tmp);
   } catch {
-    // nothing there yet
+    copyFileSync(blob, tmp);
   }
-  try {
-    symlinkSync(path.relative(path.dirname(target), blob), target);
-  } catch {
-    copyFileSync(blob, target);
-  }
+  renameSync(tmp, target);
 }
 
 function markMissing(repoDir: string, commit: string, file: string): void {
