@@ -14,9 +14,10 @@ export function activate(x: tf.Tensor3D, fn: Activation): tf.Tensor3D {
     case 'gelu_new':
     case 'gelu_pytorch_tanh':
     case 'gelu_fast': {
-      // Hendrycks & Gimpel's tanh approximation, which OpenAI trained GPT-2 with.
-      const inner = x.add(x.square().mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI); // [batch, pos, d_mlp]
-      return x.mul(inner.tanh().add(1)).mul(0.5); // [batch, pos, d_mlp]
+      // Hendrycks & Gimpel's tanh approximation, which OpenAI trained GPT-2 with:
+      // 0.5·x·(1 + tanh(z)) written as x·sigmoid(2z), the same function, as sigmoid runs ~2x faster on wasm.
+      const twoZ = x.add(x.square().mul(x).mul(0.044715)).mul(2 * SQRT_2_OVER_PI); // [batch, pos, d_mlp]
+      return x.mul(twoZ.sigmoid()); // [batch, pos, d_mlp]
     }
     case 'gelu':
       return x.mul(x.mul(Math.SQRT1_2).erf().add(1)).mul(0.5); // [batch, pos, d_mlp]
