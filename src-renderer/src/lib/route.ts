@@ -1,0 +1,74 @@
+// The app's address, kept in the URL hash so back/forward and reloads work: which screen, and for
+// the feature page which (model, sae, latent). SAE ids contain "/", so parts are URI-encoded.
+import type { FeatureId } from '../../../src-shared/api.js';
+
+export type Route =
+  | { screen: 'home' }
+  | { screen: 'train' }
+  | { screen: 'features'; model?: string; sae?: string }
+  | { screen: 'feature'; id: FeatureId }
+  | { screen: 'map'; model?: string; family?: string }
+  | { screen: 'inspect'; model?: string; sae?: string; latent?: number };
+
+export type ScreenName = Route['screen'];
+
+const enc = encodeURIComponent;
+
+function optional(parts: Array<string | number | undefined>): string {
+  const kept: string[] = [];
+  for (const part of parts) {
+    if (part === undefined) break;
+    kept.push(enc(String(part)));
+  }
+  return kept.length ? `/${kept.join('/')}` : '';
+}
+
+export function formatRoute(route: Route): string {
+  switch (route.screen) {
+    case 'home':
+    case 'train':
+      return `#/${route.screen}`;
+    case 'features':
+      return `#/features${optional([route.model, route.sae])}`;
+    case 'feature':
+      return `#/feature/${enc(route.id.model)}/${enc(route.id.sae)}/${route.id.latent}`;
+    case 'map':
+      return `#/map${optional([route.model, route.family])}`;
+    case 'inspect':
+      return `#/inspect${optional([route.model, route.sae, route.latent])}`;
+  }
+}
+
+function latentOf(part: string | undefined): number | undefined {
+  if (part === undefined || !/^\d+$/.test(part)) return undefined;
+  return Number(part);
+}
+
+/** Any hash, including garbage typed by hand, becomes a route; unknown ones go home. */
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter((p) => p !== '');
+  let decoded: string[];
+  try {
+    decoded = parts.map((p) => decodeURIComponent(p));
+  } catch {
+    return { screen: 'home' };
+  }
+  const [screen, a, b, c] = decoded;
+  switch (screen) {
+    case 'train':
+      return { screen: 'train' };
+    case 'features':
+      return { screen: 'features', model: a, sae: b };
+    case 'feature': {
+      const latent = latentOf(c);
+      if (a === undefined || b === undefined || latent === undefined) return { screen: 'features', model: a, sae: b };
+      return { screen: 'feature', id: { model: a, sae: b, latent } };
+    }
+    case 'map':
+      return { screen: 'map', model: a, family: b };
+    case 'inspect':
+      return { screen: 'inspect', model: a, sae: b, latent: latentOf(c) };
+    default:
+      return { screen: 'home' };
+  }
+}

@@ -1,0 +1,129 @@
+// The train form's fields as typed text, their defaults (Gao et al. 2024's recipe: residual stream
+// two thirds of the way up, k = 32, a few dictionary sizes trained together, lr scaled with size)
+// and the one function that turns them into TrainParams or per-field messages.
+import type { ModelEntry, TrainArchitecture, TrainParams } from '../../../src-shared/api.js';
+import { blockHook, parseHookName } from '../../../src-shared/hooks.js';
+
+export interface TrainFormValues {
+  model: string;
+  dataset: string;
+  hook: string;
+  /** Dictionary sizes, comma or space separated. */
+  sizes: string;
+  k: string;
+  tokens: string;
+  /** Empty = the trainer's default (4096 tokens per step). */
+  batch: string;
+  /** Empty = auto: 2e-4 / √(d_sae / 2^14) per size. */
+  lr: string;
+  family: string;
+  arch: TrainArchitecture;
+}
+
+export type TrainFormErrors = Partial<Record<keyof TrainFormValues, string>>;
+
+export type TrainFormResult = { ok: true; params: TrainParams } | { ok: false; errors: TrainFormErrors };
+
+export const EMBEDDED_DATASET = 'embedded:sotu';
+const ENTRY_NAME = /^[A-Za-z0-9][\w.-]*$/;
+
+/** Gao et al. train on GPT-2 small's layer 8 of 12; the same relative depth on any model. */
+export function defaultLayer(nLayers: number): number {
+  return Math.max(0, Math.min(nLayers - 1, Math.round((2 * nLayers) / 3)));
+}
+
+export function defaultTrainForm(model: ModelEntry | undefined, existingFamilies: readonly string[]): TrainFormValues {
+  const layer = model ? defaultLayer(model.nLayers) : 0;
+  const width = model?.dModel ?? 768;
+  let family = `layer${layer}-topk`;
+  for (let n = 2; existingFamilies.includes(family); n++) family = `layer${layer}-topk-${n}`;
+  return {
+    model: model?.id ?? '',
+    dataset: EMBEDDED_DATASET,
+    hook: blockHook(layer, 'hook_resid_post'),
+    sizes: `${16 * width}, ${64 * width}`,
+    k: '32',
+    tokens: '1000000',
+    batch: '4096',
+    lr: '',
+    family,
+    arch: 'topk',
+  };
+}
+
+function positiveInt(text: string, field: string): number | string {
+  const t = text.trim().replace(/[_,]/g, '');
+  if (!/^\d+$/.test(t) || Number(t) < 1) return `${field} must be a whole number ≥ 1, got "${text}"`;
+  return Number(t);
+}
+
+/** Validates every field against the contract and the chosen model; all messages at once. */
+export function validateTrainForm(values: TrainFormValues, models: readonly ModelEntry[], existingFamilies: readonly string[]): TrainFormResult {
+  const errors: TrainFormErrors = {};
+  const model = models.find((m) => m.id === values.model);
+  if (!model) errors.model = models.length ? `choose one of: ${models.map((m) => m.id).join(', ')}` : 'the workspace has no model yet; create one on the home screen';
+  if (values.dataset.trim() === '') errors.dataset = `choose a dataset (${EMBEDDED_DATASET} is built in)`;
+
+  if (model) {
+    try {
+      parseHookName(values.hook.trim(), model.nLayers);
+    } catch (err) {
+      errors.hook = (err as Error).message;
+    }
+  }
+
+  const k = positiveInt(values.k, 'k');
+  if (typeof k === 'string') errors.k = k;
+
+  const sizeParts = values.sizes.split(/[\s,]+/).filter((s) => s !== '');
+  const sizes: number[] = [];
+  for (const part of sizeParts) {
+    const n = positiveInt(part, 'each size');
+    if (typeof n === 'string') {
+      errors.sizes = n;
+      break;
+    }
+    sizes.push(n);
+  }
+  if (!errors.sizes) {
+    if (sizes.length === 0) errors.sizes = 'give at least one dictionary size, e.g. "1024, 4096"';
+    else if (new Set(sizes).size !== sizes.length) errors.sizes = `sizes must differ, got ${sizes.join(', ')}`;
+    else if (typeof k === 'number' && sizes.some((n) => n < k)) errors.sizes = `every size must be ≥ k (${k}), got ${sizes.filter((n) => n < k).join(', ')}`;
+  }
+
+  const tokens = positiveInt(values.tokens, 'tokens');
+  if (typeof tokens === 'string') errors.tokens = tokens;
+
+  let batch: number | undefined;
+  if (values.batch.trim() !== '') {
+    const b = positiveInt(values.batch, 'batch');
+    if (typeof b === 'string') errors.batch = b;
+    else batch = b;
+  }
+
+  let lr: number | undefined;
+  if (values.lr.trim() !== '') {
+    const x = Number(values.lr.trim());
+    if (!Number.isFinite(x) || x <= 0) errors.lr = `learning rate must be a number > 0 (e.g. 2e-4), or empty for auto; got "${values.lr}"`;
+    else lr = x;
+  }
+
+  const family = values.family.trim();
+  if (!ENTRY_NAME.test(family)) errors.family = 'family name: letters, digits, ".", "_" and "-", starting with a letter or digit';
+  else if (existingFamilies.includes(family)) errors.family = `family "${family}" already exists; pick another name`;
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const params: TrainParams = {
+    model: values.model,
+    dataset: values.dataset.trim(),
+    hook: values.hook.trim(),
+    latents: [...sizes].sort((a, b) => a - b),
+    k: k as number,
+    tokens: tokens as number,
+    family,
+    arch: values.arch,
+  };
+  if (batch !== undefined) params.batch = batch;
+  if (lr !== undefined) params.lr = lr;
+  return { ok: true, params };
+}

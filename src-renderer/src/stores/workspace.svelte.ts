@@ -1,0 +1,78 @@
+// Workspace store: what the open workspace holds and the requests that add to it. Components read
+// its fields and call its methods; they never call the transport themselves.
+import type { ApiErrorInfo, FamilyEntry, SaeEntry, WorkspaceInfo, WorkspaceListing } from '../../../src-shared/api.js';
+import { api } from '../lib/transport/index.js';
+import { errorInfo } from './errors.js';
+
+class WorkspaceStore {
+  info = $state<WorkspaceInfo | null>(null);
+  listing = $state<WorkspaceListing | null>(null);
+  /** The last failure; cleared by the next success. */
+  error = $state<ApiErrorInfo | null>(null);
+  busy = $state(false);
+
+  get models() {
+    return this.listing?.models ?? [];
+  }
+
+  get families(): FamilyEntry[] {
+    return this.listing?.families ?? [];
+  }
+
+  get saes(): SaeEntry[] {
+    return this.listing?.saes ?? [];
+  }
+
+  sae(id: string): SaeEntry | undefined {
+    return this.saes.find((s) => s.id === id);
+  }
+
+  family(id: string): FamilyEntry | undefined {
+    return this.families.find((f) => f.id === id);
+  }
+
+  /** The model an SAE was trained on: its cfg's model_name is the model folder's name. */
+  modelOf(sae: SaeEntry | undefined): string | undefined {
+    if (!sae) return this.models[0]?.id;
+    const base = sae.modelName.split(/[\\/]/).pop();
+    return this.models.find((m) => m.id === sae.modelName || m.id === base)?.id ?? this.models[0]?.id;
+  }
+
+  async refresh(): Promise<void> {
+    await this.run(async () => {
+      [this.info, this.listing] = await Promise.all([api.workspace.info(), api.workspace.list()]);
+    });
+  }
+
+  async createTinyModel(name: string): Promise<boolean> {
+    return this.run(async () => {
+      await api.workspace.createTinyModel({ name });
+      this.listing = await api.workspace.list();
+    });
+  }
+
+  /** Starts a Hub download job; returns its id, or null with `error` set. */
+  async pullModel(name: string): Promise<string | null> {
+    let jobId: string | null = null;
+    await this.run(async () => {
+      jobId = (await api.workspace.pullModel({ name })).jobId;
+    });
+    return jobId;
+  }
+
+  private async run(action: () => Promise<void>): Promise<boolean> {
+    this.busy = true;
+    try {
+      await action();
+      this.error = null;
+      return true;
+    } catch (err) {
+      this.error = errorInfo(err);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+export const workspace = new WorkspaceStore();

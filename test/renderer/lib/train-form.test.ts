@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelEntry } from '../../../src-shared/api.js';
+import { defaultLayer, defaultTrainForm, validateTrainForm } from '../../../src-renderer/src/lib/train-form.js';
+
+const model = (id: string, nLayers: number, dModel: number): ModelEntry => ({ id, path: `/ws/models/${id}`, nLayers, dModel, nHeads: 4, nCtx: 128, vocabSize: 50257, sizeBytes: 1, provenance: null });
+const tiny = model('tiny', 2, 64);
+const gpt2 = model('gpt2', 12, 768);
+
+describe('train form', () => {
+  it('defaults to the paper: layer 8 of 12, k 32, sizes from the width, auto lr, a free family name', () => {
+    expect(defaultLayer(12)).toBe(8);
+    expect(defaultLayer(2)).toBe(1);
+    expect(defaultTrainForm(gpt2, ['layer8-topk'])).toEqual({
+      model: 'gpt2',
+      dataset: 'embedded:sotu',
+      hook: 'blocks.8.hook_resid_post',
+      sizes: '12288, 49152',
+      k: '32',
+      tokens: '1000000',
+      batch: '4096',
+      lr: '',
+      family: 'layer8-topk-2',
+      arch: 'topk',
+    });
+  });
+
+  it('turns valid fields into TrainParams, sizes ascending, lr only when given', () => {
+    const values = { ...defaultTrainForm(tiny, []), sizes: '256 128', k: '8', tokens: '20_000' };
+    expect(validateTrainForm(values, [tiny], [])).toEqual({
+      ok: true,
+      params: { model: 'tiny', dataset: 'embedded:sotu', hook: 'blocks.1.hook_resid_post', latents: [128, 256], k: 8, tokens: 20000, family: 'layer1-topk', arch: 'topk', batch: 4096 },
+    });
+    const withLr = validateTrainForm({ ...values, lr: '3e-4', batch: '' }, [tiny], []);
+    expect(withLr.ok && withLr.params.lr).toBe(3e-4);
+    expect(withLr.ok && 'batch' in withLr.params).toBe(false);
+  });
+
+  it('names every wrong field with what would be right', () => {
+    const result = validateTrainForm(
+      { ...defaultTrainForm(tiny, []), hook: 'blocks.5.hook_resid_post', sizes: '16, 64', k: '32', tokens: 'many', lr: '-1', family: 'layer1-topk' },
+      [tiny],
+      ['layer1-topk'],
+    );
+    expect(result).toEqual({
+      ok: false,
+      errors: {
+        hook: 'hook "blocks.5.hook_resid_post" names layer 5, but the model has layers 0..1',
+        sizes: 'every size must be ≥ k (32), got 16',
+        tokens: 'tokens must be a whole number ≥ 1, got "many"',
+        lr: 'learning rate must be a number > 0 (e.g. 2e-4), or empty for auto; got "-1"',
+        family: 'family "layer1-topk" already exists; pick another name',
+      },
+    });
+    const noModel = validateTrainForm({ ...defaultTrainForm(undefined, []), sizes: '64, 64' }, [], []);
+    expect(noModel.ok ? null : noModel.errors).toEqual({ model: 'the workspace has no model yet; create one on the home screen', sizes: 'sizes must differ, got 64, 64' });
+  });
+});
