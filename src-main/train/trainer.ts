@@ -2,30 +2,27 @@
 // to the hook (once per batch, shared by every size) → shuffling buffer → every SAE steps on the
 // same batch. Checkpoints are periodic and atomic; `resume` continues exactly (SAE and Adam state,
 // data position, RNG states); cancelling saves a checkpoint first; a non-finite loss stops the run
-// and keeps the last good checkpoint. At the end each size is saved as a SAELens folder
-// `out/<d_sae>/` with eval.json, and the family as `out/family.json`.
+// and keeps the last good checkpoint. The end (SAELens folders, evals, family.json) is finish.ts.
 import { existsSync, mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { tf } from '../engine/backend.js';
-import { writeJsonAtomic } from '../io/atomic.js';
 import type { ProgressCallback } from '../hub/download.js';
 import { resolveModelDir } from '../hub/resolve.js';
 import { loadGpt2 } from '../model/load.js';
 import type { Gpt2 } from '../model/gpt2.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import { applyNormalization, disposeNormalized, fitNormalization, type NormalizationFit } from '../sae/normalize.js';
-import type { SaeExportMeta } from '../sae/api.js';
-import { saveSaeLens } from '../sae/formats/saelens.js';
 import { parseHookName } from '../../src-shared/hooks.js';
-import { openCorpus } from '../data/corpora/index.js';
-import { buildWindows, splitWindows, type WindowTokenizer } from '../data/windows.js';
-import { ActivationStream, ModelActivationSource, hookWidth, type ActivationSource, type StreamState } from '../data/activations.js';
-import { openActivationCache, type CachedActivationSource } from '../data/activation-cache.js';
+import type { WindowTokenizer } from '../data/windows.js';
+import { ActivationStream, hookWidth, type ActivationSource, type StreamState } from '../data/activations.js';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { RESUMABLE_CHANGES, resolveSizes, totalSteps, validateTrainRunConfig, type TrainRunConfig } from './config.js';
-import { evaluateSaes, writeEvalJson, type EvalResult } from './eval.js';
 import { NMSE_DEFINITION, type SaeRunResult, type TrainEventHandler } from './events.js';
 import { SaeFamily, type CreateSae } from './family.js';
+import { finishFamily } from './finish.js';
+import { prepareRunData, type RunData } from './run-data.js';
+
+export { FAMILY_FILE } from './finish.js';
 
 export interface TrainContext {
   onEvent?: TrainEventHandler;
@@ -59,8 +56,6 @@ interface RunCheckpoint {
   elapsedSeconds: number;
 }
 
-export const FAMILY_FILE = 'family.json';
-
 function checkResumable(saved: TrainRunConfig, now: TrainRunConfig, file: string): void {
   for (const key of Object.keys({ ...saved, ...now }) as Array<keyof TrainRunConfig>) {
     if (RESUMABLE_CHANGES.includes(key)) continue;
@@ -70,13 +65,22 @@ function checkResumable(saved: TrainRunConfig, now: TrainRunConfig, file: string
   }
 }
 
-/** Windows per evaluation pass: keeps the [windows · context, vocab] logits near 64 MB. */
-function evalBatchWindows(contextSize: number, vocabSize: number): number {
-  return Math.max(1, Math.floor(16_000_000 / (contextSize * vocabSize)));
-}
-
-function modelLabel(spec: string): string {
-  return existsSync(spec) ? basename(spec.replace(/[/\\]+$/, '')) : spec;
+/** Fresh SAEs: fit the normalisation and initialise b_dec on the first training windows' activations. */
+async function freshFamily(config: TrainRunConfig, data: RunData, sizes: number[], dIn: number, make?: CreateSae): Promise<{ family: SaeFamily; normalization: NormalizationFit }> {
+  const windows = data.split.train.subarray(0, Math.min(data.split.train.length, Math.ceil(config.initTokens / (config.context - 1))));
+  const values = await data.source.activations(windows);
+  const sample = tf.tensor2d(values, [values.length / dIn, dIn]); // [samples, d]
+  try {
+    const normalization = fitNormalization(config.normalize, sample);
+    const normalized = applyNormalization(normalization, sample);
+    try {
+      return { family: await SaeFamily.create(config, dIn, sizes, normalized.x, make), normalization };
+    } finally {
+      disposeNormalized(normalized);
+    }
+  } finally {
+    sample.dispose();
+  }
 }
 
 export async function trainFamily(input: unknown, context: TrainContext = {}): Promise<FamilyRunResult> {
@@ -90,50 +94,19 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
   if (resumed) checkResumable(resumed.run.config, config, checkpointPath);
   else if (existsSync(checkpointPath)) throw new Error(`${checkpointPath} exists from an earlier run: pass --resume to continue it, or choose another --out`);
 
-  const ownModel = !context.model;
   const modelDir = context.model ? undefined : await resolveModelDir(config.model, { download: true, signal, onProgress: context.onModelDownload });
   const model = context.model ?? (await loadGpt2(modelDir!));
   let family: SaeFamily | undefined;
-  let cache: CachedActivationSource | undefined;
+  let data: RunData | undefined;
   try {
     const tokenizer = context.tokenizer ?? (await loadTokenizer(modelDir));
     const site = parseHookName(config.hook, model.config.nLayer);
-    if (config.context > model.config.nPositions) {
-      throw new Error(`train config: context ${config.context} exceeds the model's ${model.config.nPositions} positions`);
-    }
+    if (config.context > model.config.nPositions) throw new Error(`train config: context ${config.context} exceeds the model's ${model.config.nPositions} positions`);
     const dIn = hookWidth(site.name, model.config);
     const sizes = resumed ? resumed.run.sizes : resolveSizes(config, dIn);
     const steps = totalSteps(config);
-    const perWindow = config.context - 1;
-
-    // Tokenize only as much of the corpus as training and evals need.
-    const trainWindows = Math.ceil((steps * config.batch) / perWindow) + Math.ceil(steps / config.bufferBatches);
-    const evalWindows = Math.ceil(config.evalTokens / perWindow);
-    const every = config.holdoutEvery;
-    const maxWindows = Math.max(Math.ceil((trainWindows * every) / (every - 1)), evalWindows * every) + every;
-    log(`reading ${config.dataset} into windows of ${config.context} tokens (BOS + ${perWindow})`);
-    const windows = await buildWindows(openCorpus(config.dataset, { textField: config.textField }), tokenizer, { contextSize: config.context, maxWindows, signal });
-    const split = splitWindows(windows.count, every);
-    if (split.train.length === 0) throw new Error(`corpus ${config.dataset} gives ${windows.count} windows of ${config.context} tokens: too short to train on`);
-    const available = split.train.length * perWindow;
-    if (available < steps * config.batch) {
-      log(`corpus ${config.dataset} has ${available} training tokens; the run needs ${steps * config.batch}, so it repeats the data (${((steps * config.batch) / available).toFixed(1)} epochs)`, 'warn');
-    }
-
-    const modelSource = new ModelActivationSource(model, windows, site.name, config.modelBatch);
-    let source: ActivationSource = modelSource;
-    if (config.cacheActivations) {
-      log(`activation cache ${config.cacheActivations}: checking ${windows.count} windows`);
-      cache = await openActivationCache(
-        config.cacheActivations,
-        { model: config.model, hook: site.name, contextSize: config.context, dIn, dtype: config.cacheDtype },
-        windows,
-        windows.count,
-        modelSource,
-        { signal, onShard: (done, total) => (done === total || done % 16 === 0 ? log(`activation cache: ${done}/${total} shards ready`) : undefined) },
-      );
-      source = cache;
-    }
+    data = await prepareRunData(config, model, tokenizer, site.name, dIn, log, signal);
+    const source: ActivationSource = data.source;
 
     let normalization: NormalizationFit;
     if (resumed) {
@@ -141,24 +114,12 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
       family = await SaeFamily.restore(config, resumed.states, context.createSae);
       log(`resumed ${checkpointPath} at step ${resumed.run.step} of ${steps}`);
     } else {
-      const sampleWindows = split.train.subarray(0, Math.min(split.train.length, Math.ceil(config.initTokens / perWindow)));
-      const sampleValues = await source.activations(sampleWindows);
-      const sample = tf.tensor2d(sampleValues, [sampleValues.length / dIn, dIn]); // [samples, d]
-      try {
-        normalization = fitNormalization(config.normalize, sample);
-        const normalized = applyNormalization(normalization, sample);
-        try {
-          family = await SaeFamily.create(config, dIn, sizes, normalized.x, context.createSae);
-        } finally {
-          disposeNormalized(normalized);
-        }
-      } finally {
-        sample.dispose();
-      }
+      ({ family, normalization } = await freshFamily(config, data, sizes, dIn, context.createSae));
     }
+    const fam = family;
     log(`training ${config.arch} SAEs of ${sizes.join(', ')} latents on ${site.name}: ${steps} steps of ${config.batch} tokens; ${NMSE_DEFINITION}`);
 
-    const stream = new ActivationStream(source, split.train, config.context, {
+    const stream = new ActivationStream(source, data.split.train, config.context, {
       batchTokens: config.batch,
       bufferBatches: config.bufferBatches,
       totalBatches: steps,
@@ -172,7 +133,6 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     const sessionStart = performance.now();
     const sessionStartStep = step;
     const sessionSeconds = () => (performance.now() - sessionStart) / 1000;
-    const fam = family;
     const saveCheckpoint = async (): Promise<void> => {
       const run: RunCheckpoint = { config, sizes, step, stream: stream.state(), normalization, elapsedSeconds: elapsedBefore + sessionSeconds() };
       writeCheckpoint(checkpointPath, run, await fam.states());
@@ -189,8 +149,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
         emit({ type: 'done', status: 'cancelled', step, results: [] });
         return { status: 'cancelled', step, results: [] };
       }
-      const values = await stream.next();
-      const x = tf.tensor2d(values, [config.batch, dIn]); // [batch, d]
+      const x = tf.tensor2d(await stream.next(), [config.batch, dIn]); // [batch, d]
       const normalized = applyNormalization(normalization, x);
       try {
         await fam.step(normalized.x, step + 1, checkpointNote());
@@ -200,8 +159,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
       }
       step++;
       if (step % config.logEvery === 0 || step === steps) {
-        const seconds = sessionSeconds();
-        const rate = ((step - sessionStartStep) * config.batch) / Math.max(seconds, 1e-9);
+        const rate = ((step - sessionStartStep) * config.batch) / Math.max(sessionSeconds(), 1e-9);
         emit({
           type: 'progress',
           step,
@@ -216,77 +174,13 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
       if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < steps) await saveCheckpoint();
     }
     await saveCheckpoint();
-    const trainSeconds = elapsedBefore + sessionSeconds();
-    const tokensPerS = (steps * config.batch) / Math.max(trainSeconds, 1e-9);
-
-    const meta: SaeExportMeta = {
-      modelName: modelLabel(config.model),
-      hookName: site.name,
-      contextSize: config.context,
-      prependBos: true,
-      datasetPath: config.dataset,
-      ...(normalization.scalingFactor !== undefined ? { normScalingFactor: normalization.scalingFactor } : {}),
-    };
-    const bundles = await fam.bundles(meta);
-    const states = await fam.states();
-    const dirs = sizes.map((n) => join(config.out, String(n)));
-    bundles.forEach((bundle, i) => saveSaeLens(dirs[i], bundle));
-    log(`saved ${dirs.join(', ')}`);
-
-    let evals: EvalResult[] | undefined;
-    if (config.evalTokens > 0 && split.validation.length > 0) {
-      log(`evaluating on ${config.evalTokens} held-out tokens`);
-      evals = await evaluateSaes({
-        model,
-        saes: bundles,
-        windows,
-        indices: split.validation,
-        tokens: config.evalTokens,
-        batch: evalBatchWindows(config.context, model.config.vocabSize),
-        signal,
-      });
-      evals.forEach((e, i) => writeEvalJson(dirs[i], e));
-    } else {
-      log('no evals: evalTokens is 0 or the corpus left no held-out windows', 'warn');
-    }
-
-    const results: SaeRunResult[] = sizes.map((dSae, i) => {
-      const state = states[i];
-      let dead = 0;
-      for (const t of state.tokensSinceFired) if (t >= state.config.deadTokensWindow) dead++;
-      const last = fam.last[i];
-      return {
-        dSae,
-        k: config.arch === 'relu' ? null : config.k,
-        nmse: evals ? evals[i].nmse : (last?.metrics.nmse ?? NaN),
-        l0: evals ? evals[i].l0 : (last?.metrics.l0 ?? NaN),
-        deadFrac: dead / dSae,
-        deltaLmLoss: evals ? evals[i].deltaLmLoss : null,
-        tokens: steps * config.batch,
-        tokensPerS,
-        dir: dirs[i],
-      };
-    });
-    writeJsonAtomic(join(config.out, FAMILY_FILE), {
-      version: 1,
-      model: meta.modelName,
-      hook: site.name,
-      dataset: config.dataset,
-      architecture: config.arch,
-      sizes,
-      k: config.arch === 'relu' ? null : config.k,
-      tokens: steps * config.batch,
-      context: config.context,
-      saes: sizes.map((n, i) => ({ d_sae: n, path: String(n), eval: evals ? { nmse: evals[i].nmse, l0: evals[i].l0, delta_lm_loss: evals[i].deltaLmLoss } : null })),
-      nmse_definition: NMSE_DEFINITION,
-      config,
-      created: new Date().toISOString(),
-    });
+    const tokensPerS = (steps * config.batch) / Math.max(elapsedBefore + sessionSeconds(), 1e-9);
+    const results = await finishFamily({ config, model, family: fam, hook: site.name, normalization, windows: data.windows, validation: data.split.validation, tokensPerS, log, signal });
     emit({ type: 'done', status: 'finished', step, results });
     return { status: 'finished', step, results };
   } finally {
     await family?.dispose();
-    cache?.close();
-    if (ownModel) model.dispose();
+    data?.cache?.close();
+    if (!context.model) model.dispose();
   }
 }
