@@ -15,6 +15,8 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/feature.js'),
   () => import('./commands/inspect.js'),
   () => import('./commands/train.js'),
+  () => import('./commands/tokenize.js'),
+  () => import('./commands/run.js'),
 ];
 
 export class UsageError extends Error {}

@@ -1,7 +1,8 @@
 // Writes GPT-2's tokenizer files into a model folder, in Hugging Face's layout, so a folder made
 // here (a tiny test model, an exported model) loads in transformers and in this app alike.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { MERGES_HEADER, shippedGpt2Files } from './shipped.js';
 
 export interface TokenizerFileOptions {
@@ -25,22 +26,6 @@ export function gpt2TokenizerConfig(modelMaxLength = 1024): Record<string, unkno
   };
 }
 
-/** Writes temp + fsync + rename, so a crash never leaves half a file under the final name. */
-function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(temp, path);
-}
-
 /**
  * Writes vocab.json, merges.txt (byte-identical to Hugging Face's gpt2 files) and
  * tokenizer_config.json into `dir`, which must exist.
@@ -59,5 +44,5 @@ export function writeTokenizerFiles(dir: string, options: TokenizerFileOptions =
   }
   writeFileAtomic(join(dir, 'vocab.json'), vocab);
   writeFileAtomic(join(dir, 'merges.txt'), merges);
-  writeFileAtomic(join(dir, 'tokenizer_config.json'), `${JSON.stringify(gpt2TokenizerConfig(maxLength), null, 2)}\n`);
+  writeJsonAtomic(join(dir, 'tokenizer_config.json'), gpt2TokenizerConfig(maxLength));
 }
