@@ -68,8 +68,7 @@ export class Gpt2 {
         const n = Math.min(LOSS_CHUNK_ROWS, rows - start);
         losses.push(tf.tidy(() => {
           const logProbs = tf.logSoftmax(tf.matMul(inputs.slice([start, 0], [n, d]), this.unembedMatrix())); // [n, vocab]
-          // (row, target) pairs: gather with batchDims crashes on wasm, and flat indices
-          // row·vocab + target would overflow int32 beyond ~42k rows.
+          // gatherND on (row, target) pairs, because gather with batchDims crashes on wasm.
           const pairs = tf.stack([tf.range(0, n, 1, 'int32'), targets.slice(start, n)], 1); // [n, 2]
           return tf.gatherND(logProbs, pairs).neg() as tf.Tensor1D; // [n]
         }));
