@@ -11,6 +11,7 @@ import { jobHandlers } from './handlers/jobs.js';
 import { trainingHandlers } from './handlers/training.js';
 import { workspaceHandlers } from './handlers/workspace.js';
 import { JobManager } from './manager.js';
+import { Resources } from './resources.js';
 import { WorkspaceLayout } from './workspace/layout.js';
 
 export const HANDLERS: HandlerTable = {
@@ -36,10 +37,12 @@ export class Dispatcher implements ApiTransport {
   constructor(options: DispatcherOptions) {
     const workspace = new WorkspaceLayout(options.workspace);
     workspace.ensure();
+    const engine = options.engine ?? lazyEngine();
     this.context = {
       workspace,
       jobs: new JobManager((event) => this.emit(event)),
-      engine: options.engine ?? lazyEngine(),
+      engine,
+      resources: new Resources(workspace, engine),
       warn: options.warn ?? ((message) => process.stderr.write(`compute: ${message}\n`)),
     };
   }
@@ -63,6 +66,7 @@ export class Dispatcher implements ApiTransport {
 
   async close(): Promise<void> {
     await this.context.jobs.shutdown();
+    this.context.resources.dispose();
     this.listeners.clear();
   }
 

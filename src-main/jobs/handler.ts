@@ -2,6 +2,7 @@
 // live with the feature they serve (handlers/<domain>.ts); the dispatcher only looks them up.
 import type { ApiMethod, ResultOf } from '../../src-shared/api.js';
 import type { JobManager } from './manager.js';
+import type { Resources } from './resources.js';
 import type { WorkspaceLayout } from './workspace/layout.js';
 
 /** The tensor engine of the compute process, started on the first request that needs it. */
@@ -15,6 +16,8 @@ export interface HandlerContext {
   workspace: WorkspaceLayout;
   jobs: JobManager;
   engine: EngineAccess;
+  /** Models, tokenizers, SAE runners and databases kept loaded between requests. */
+  resources: Resources;
   /** Writes a diagnostic line to the compute process's log (stderr). */
   warn(message: string): void;
 }

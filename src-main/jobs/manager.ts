@@ -14,6 +14,11 @@ export interface JobContext {
   log(level: 'info' | 'warn' | 'error', message: string): void;
   /** Call between steps: returns at once while running, waits while paused, throws once cancelled. */
   checkpoint(): Promise<void>;
+  /**
+   * Called when the user pauses, for work that cannot stop at `checkpoint()` between its own steps
+   * (the trainer stops by saving a checkpoint and is resumed from it). Returns the unsubscribe.
+   */
+  onPauseRequest(listener: () => void): () => void;
 }
 
 export interface JobSpec {
@@ -29,6 +34,7 @@ interface Job {
   spec: JobSpec;
   abort: AbortController;
   resumeWaiters: Array<() => void>;
+  pauseListeners: Set<() => void>;
   /** First progress report (time, done), the base of the rate. */
   rateBase: { at: number; done: number } | null;
 }
@@ -51,6 +57,7 @@ export class JobManager {
       spec,
       abort: new AbortController(),
       resumeWaiters: [],
+      pauseListeners: new Set(),
       rateBase: null,
     };
     this.jobs.set(id, job);
@@ -75,6 +82,7 @@ export class JobManager {
       throw new ApiError('conflict', `job ${jobId} is ${job.info.state}; only a running or queued job can be paused`);
     }
     this.setState(job, 'paused');
+    for (const listener of job.pauseListeners) listener();
     return this.get(jobId);
   }
 
@@ -157,6 +165,10 @@ export class JobManager {
           await new Promise<void>((resolve) => job.resumeWaiters.push(resolve));
         }
         if (signal.aborted) throw signal.reason;
+      },
+      onPauseRequest: (listener) => {
+        job.pauseListeners.add(listener);
+        return () => job.pauseListeners.delete(listener);
       },
     };
   }

@@ -24,6 +24,8 @@ export interface TrainParams {
   batch?: number;
   /** Learning rate; trainer's default (∝ 1/√(n/2^14)) when omitted. */
   lr?: number;
+  /** Held-out tokens for the final evals (nMSE, ΔLM loss); trainer's default (16384) when omitted, 0 skips them. */
+  evalTokens?: number;
   /** Continue from the family's checkpoint. */
   resume?: boolean;
 }

@@ -1,15 +1,77 @@
 // harvest.start: one pass over a corpus for every size of a family into the workspace's feature
-// database, then the family's UMAP, as one cancellable job.
-import type { HarvestParams } from '../../../src-shared/api.js';
-import type { DomainHandlers } from '../handler.js';
+// database (src-main/features/harvest-job.ts), then the family's joint UMAP, as one cancellable job.
+import path from 'node:path';
+import { ApiError } from '../../../src-shared/api.js';
+import type { HarvestParams, JobResult } from '../../../src-shared/api.js';
+import type { Gpt2 } from '../../model/gpt2.js';
+import type { DomainHandlers, HandlerContext } from '../handler.js';
+import type { JobContext } from '../manager.js';
 import { ENTRY_NAME, readParams } from '../params.js';
-import { notAvailable } from '../unavailable.js';
-import { requireDataset, requireFamily, requireModel } from './lookup.js';
+import { corpusSpec } from './datasets.js';
+import { requireFamily, requireModel } from './lookup.js';
 
 const METHOD = 'harvest.start';
 
+interface HarvestPlan {
+  modelFolder: string;
+  familyFolder: string;
+  dataset: string;
+  dbFile: string;
+  params: HarvestParams;
+}
+
+async function runHarvestJob(plan: HarvestPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+  await ctx.engine.start();
+  job.progress({ done: 0, total: plan.params.tokens, unit: 'tokens', phase: 'loading model' });
+  const { model, release } = await ctx.resources.acquireModel(plan.modelFolder);
+  try {
+    return await harvestWithModel(plan, job, ctx, model);
+  } finally {
+    release();
+  }
+}
+
+async function harvestWithModel(plan: HarvestPlan, job: JobContext, ctx: HandlerContext, model: Gpt2): Promise<JobResult> {
+  const { loadHarvestSaes, harvestWindowsFor } = await import('../../features/harvest-inputs.js');
+  const { runHarvest } = await import('../../features/harvest-job.js');
+  const { parseHarvestConfig } = await import('../../features/harvest-config.js');
+  const { readUnembedding } = await import('../../features/unembedding.js');
+  const { runUmap, umapTargets } = await import('../../features/umap-job.js');
+  const { params } = plan;
+  const saes = loadHarvestSaes([plan.familyFolder]);
+  const tokenizer = await ctx.resources.tokenizer(plan.modelFolder);
+  const db = await ctx.resources.database(plan.dbFile);
+  job.progress({ done: 0, total: params.tokens, unit: 'tokens', phase: 'reading corpus' });
+  const windows = await harvestWindowsFor(plan.dataset, tokenizer, params.tokens, job.signal);
+  const tokens = windows.count * (windows.contextSize - 1);
+  const summaries = await runHarvest({
+    db,
+    modelName: plan.modelFolder,
+    model,
+    unembedding: readUnembedding(plan.modelFolder),
+    tokenText: (id) => tokenizer.displayToken(id),
+    dataset: plan.dataset,
+    windows,
+    saes,
+    config: parseHarvestConfig({ topN: params.top ?? 40 }),
+    onProgress: (event) => {
+      if ('fraction' in event) job.progress({ done: Math.round(event.fraction * tokens), total: tokens, unit: 'tokens', phase: `harvest: ${event.stage}` });
+      else job.progress({ done: event.done, total: event.total, unit: 'latents', phase: `harvest: ${event.stage}` });
+    },
+    signal: job.signal,
+  });
+  const summary: Record<string, number | string> = { tokens };
+  for (const s of summaries) summary[`dead_frac_${s.dSae}`] = s.deadFraction;
+  if (params.umap !== false) {
+    const targets = umapTargets(db, { family: plan.familyFolder });
+    const { points } = await runUmap(db, targets, {}, (stage, done, total) => job.progress({ done, total, unit: 'steps', phase: `umap: ${stage}` }), job.signal);
+    summary.umap_points = points;
+  }
+  return { wrote: [`db:${path.basename(plan.dbFile)}`], summary };
+}
+
 export const harvestHandlers: DomainHandlers<'harvest'> = {
-  'harvest.start': (params, { workspace }) => {
+  'harvest.start': (params, ctx) => {
     const p = readParams<HarvestParams>(METHOD, params, {
       model: { type: 'string', ...ENTRY_NAME },
       family: { type: 'string', ...ENTRY_NAME },
@@ -19,9 +81,23 @@ export const harvestHandlers: DomainHandlers<'harvest'> = {
       db: { type: 'string', optional: true, pattern: /^[A-Za-z0-9][\w.-]*\.(sqlite|db)$/, patternHint: 'a file name ending in .sqlite or .db' },
       umap: { type: 'boolean', optional: true },
     });
-    requireModel(workspace, METHOD, p.model);
-    requireFamily(workspace, METHOD, p.family);
-    requireDataset(workspace, METHOD, p.dataset);
-    throw notAvailable('harvesting', 'src-main/features has no family harvester on main yet');
+    const { workspace } = ctx;
+    const plan: HarvestPlan = {
+      modelFolder: requireModel(workspace, METHOD, p.model),
+      familyFolder: requireFamily(workspace, METHOD, p.family),
+      dataset: corpusSpec(workspace, METHOD, p.dataset),
+      dbFile: workspace.database(p.db),
+      params: p,
+    };
+    if (!ctx.jobs.list().every((job) => job.kind !== 'harvest' || ['done', 'failed', 'cancelled'].includes(job.state))) {
+      throw new ApiError('conflict', `${METHOD}: a harvest is already queued or running; wait for it or cancel it`);
+    }
+    const job = ctx.jobs.start({
+      kind: 'harvest',
+      title: `harvest ${p.family} on ${p.model} (${p.tokens} tokens${p.umap === false ? '' : ' + UMAP'})`,
+      pausable: false,
+      run: (jobContext) => runHarvestJob(plan, jobContext, ctx),
+    });
+    return { jobId: job.id };
   },
 };

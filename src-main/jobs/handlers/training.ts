@@ -1,12 +1,17 @@
-// training.start: validates a family-training request against the workspace, then hands it to the
-// trainer (src-main/train) as a pausable job.
+// training.start: validates a family-training request against the workspace, then runs the family
+// trainer (src-main/train) as a pausable job. The trainer stops only by saving a checkpoint, so
+// pausing stops it that way and resuming continues from that checkpoint (exactly, per the trainer).
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
-import type { TrainParams } from '../../../src-shared/api.js';
-import type { DomainHandlers } from '../handler.js';
+import type { JobResult, TrainParams } from '../../../src-shared/api.js';
+import type { TrainEvent } from '../../train/events.js';
+import type { DomainHandlers, HandlerContext } from '../handler.js';
+import type { JobContext } from '../manager.js';
 import { ENTRY_NAME, readParams } from '../params.js';
-import { notAvailable } from '../unavailable.js';
-import { requireDataset, requireModel } from './lookup.js';
+import { corpusSpec } from './datasets.js';
+import { saeIdOf } from './feature-views.js';
+import { requireModel } from './lookup.js';
 
 const METHOD = 'training.start';
 
@@ -22,20 +27,85 @@ export function readTrainParams(params: unknown): TrainParams {
     arch: { type: 'enum', optional: true, values: ['topk', 'relu', 'batchtopk'] },
     batch: { type: 'integer', optional: true, min: 1 },
     lr: { type: 'number', optional: true, min: 0 },
+    evalTokens: { type: 'integer', optional: true, min: 0 },
     resume: { type: 'boolean', optional: true },
   });
 }
 
+/** Trainer progress as job progress: tokens overall, and the metrics of each size as a series. */
+function report(event: TrainEvent, job: JobContext): void {
+  if (event.type === 'progress') {
+    job.progress({
+      done: event.tokens,
+      total: event.totalTokens,
+      unit: 'tokens',
+      phase: 'training',
+      metrics: { step: event.step, total_steps: event.totalSteps, tokens_per_s: event.tokensPerSecond },
+      series: Object.fromEntries(
+        event.perSae.map((s) => [String(s.dSae), { loss: s.loss, nmse: s.nmse, l0: s.l0, dead_frac: s.deadFraction, ...s.losses }]),
+      ),
+    });
+  } else if (event.type === 'log') job.log(event.level, event.message);
+  else if (event.type === 'checkpoint') job.log('info', `checkpoint at step ${event.step}`);
+}
+
+async function runTraining(config: Record<string, unknown>, out: string, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+  await ctx.engine.start();
+  const { trainFamily } = await import('../../train/trainer.js');
+  const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
+  let resume = config.resume === true;
+  for (;;) {
+    const stop = new AbortController();
+    const cancel = (): void => stop.abort(job.signal.reason);
+    job.signal.addEventListener('abort', cancel);
+    const offPause = job.onPauseRequest(() => stop.abort(new Error('paused')));
+    try {
+      const result = await trainFamily({ ...config, resume }, { signal: stop.signal, onEvent: (event) => report(event, job) });
+      if (result.status === 'finished') {
+        const summary: Record<string, number | string> = { steps: result.step };
+        for (const r of result.results) {
+          Object.assign(summary, { [`nmse_${r.dSae}`]: r.nmse, [`l0_${r.dSae}`]: r.l0, [`dead_frac_${r.dSae}`]: r.deadFrac, [`tokens_per_s_${r.dSae}`]: r.tokensPerS });
+          if (r.deltaLmLoss !== null) summary[`delta_lm_loss_${r.dSae}`] = r.deltaLmLoss;
+          ctx.resources.forgetSae(r.dir);
+        }
+        return { wrote: result.results.map((r) => `sae:${saeIdOf(ctx.workspace, r.dir)}`), summary };
+      }
+    } finally {
+      job.signal.removeEventListener('abort', cancel);
+      offPause();
+    }
+    // The trainer stopped on pause or cancel: wait while paused (throws if cancelled), then resume
+    // from the checkpoint it saved (none yet when it stopped before its first step).
+    await job.checkpoint();
+    resume = existsSync(path.join(out, CHECKPOINT_FILE));
+  }
+}
+
 export const trainingHandlers: DomainHandlers<'training'> = {
-  'training.start': (params, { workspace }) => {
+  'training.start': async (params, ctx) => {
     const p = readTrainParams(params);
-    requireModel(workspace, METHOD, p.model);
-    requireDataset(workspace, METHOD, p.dataset);
+    const { workspace } = ctx;
+    const modelFolder = requireModel(workspace, METHOD, p.model);
+    const dataset = corpusSpec(workspace, METHOD, p.dataset);
     const tooSmall = p.latents.find((n) => n < p.k);
     if (tooSmall !== undefined) throw new ApiError('bad_request', `${METHOD}: every size in "latents" must be ≥ k (${p.k}), got ${tooSmall}`);
-    if (!p.resume && existsSync(workspace.family(p.family))) {
+    const out = workspace.family(p.family);
+    if (!p.resume && existsSync(out)) {
       throw new ApiError('conflict', `${METHOD}: family "${p.family}" already exists in ${workspace.dir('saes')}; pick another name or set resume`);
     }
-    throw notAvailable('training', 'src-main/train has no family trainer on main yet');
+    const config: Record<string, unknown> = { model: modelFolder, dataset, hook: p.hook, latents: p.latents, k: p.k, tokens: p.tokens, out, arch: p.arch, batch: p.batch, lr: p.lr, evalTokens: p.evalTokens, resume: p.resume };
+    const { validateTrainRunConfig } = await import('../../train/config.js');
+    try {
+      validateTrainRunConfig(config);
+    } catch (err) {
+      throw new ApiError('bad_request', `${METHOD}: ${(err as Error).message}`);
+    }
+    const job = ctx.jobs.start({
+      kind: 'train',
+      title: `train ${p.family} (${p.latents.join(', ')} latents, k ${p.k}) on ${p.model} ${p.hook}`,
+      pausable: true,
+      run: (jobContext) => runTraining(config, out, jobContext, ctx),
+    });
+    return { jobId: job.id };
   },
 };
