@@ -3,7 +3,7 @@
 // lowest rank until no pair is in the merge list. Works on integer ids rather than strings, and
 // caches each word's ids, because the trainer tokenizes corpora of many megabytes.
 import { BYTE_TO_CHAR, displayBytes, vocabStringToBytes } from './bytes.js';
-import { preTokenize, specialSplitter, type SpecialSplitter } from './pretokenize.js';
+import { forEachWord, specialSplitter, type SpecialSplitter } from './pretokenize.js';
 
 export const END_OF_TEXT = '<|endoftext|>';
 
@@ -145,9 +145,10 @@ export class Gpt2Tokenizer {
         ids.push(this.specialIds.get(piece.text)!);
         continue;
       }
-      for (const word of preTokenize(piece.text)) {
-        for (const id of this.encodeWord(word)) ids.push(id);
-      }
+      forEachWord(piece.text, (word) => {
+        const wordIds = this.encodeWord(word);
+        for (let i = 0; i < wordIds.length; i++) ids.push(wordIds[i]);
+      });
     }
     return ids;
   }

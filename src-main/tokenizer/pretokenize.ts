@@ -4,9 +4,13 @@
 const WORD_PATTERN =
   /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?![^\p{White_Space}])|\p{White_Space}+/gu;
 
-/** The words of `text`, in order; their concatenation is `text`. */
-export function preTokenize(text: string): string[] {
-  return text.match(WORD_PATTERN) ?? [];
+/**
+ * Calls `visit` on each word of `text` in order (their concatenation is `text`). A callback rather
+ * than text.match's array of words: half the time on a corpus of megabytes.
+ */
+export function forEachWord(text: string, visit: (word: string) => void): void {
+  const pattern = new RegExp(WORD_PATTERN);
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) visit(match[0]);
 }
 
 function escapeRegExp(text: string): string {

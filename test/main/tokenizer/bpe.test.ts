@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Gpt2Tokenizer } from '../../../src-main/tokenizer/bpe.js';
 import { loadTokenizer } from '../../../src-main/tokenizer/load.js';
+import { forEachWord } from '../../../src-main/tokenizer/pretokenize.js';
 import { shippedGpt2Files } from '../../../src-main/tokenizer/shipped.js';
 
 let tok: Gpt2Tokenizer;
@@ -151,5 +152,24 @@ describe('Gpt2Tokenizer construction', () => {
     delete noEot['<|endoftext|>'];
     expect(() => Gpt2Tokenizer.fromVocabAndMerges(noEot, [])).toThrow('"<|endoftext|>" is missing from the vocabulary');
     expect(() => Gpt2Tokenizer.fromTokenizerJson({ model: { type: 'WordPiece', vocab: {} } })).toThrow('tokenizer.json: model.type is "WordPiece", expected "BPE"');
+  });
+});
+
+describe('forEachWord (GPT-2 pre-tokenization)', () => {
+  const words = (text: string): string[] => {
+    const out: string[] = [];
+    forEachWord(text, (word) => out.push(word));
+    return out;
+  };
+
+  it('cuts contractions, letters, numbers, punctuation and whitespace as encoder.py does', () => {
+    expect(words("I'm 42 years-old,   ok?\n\n")).toEqual(['I', "'m", ' 42', ' years', '-', 'old', ',', '  ', ' ok', '?', '\n\n']);
+    expect(words('')).toEqual([]);
+  });
+
+  it('treats U+0085 as whitespace and U+FEFF as not, like tiktoken and Hugging Face tokenizers', () => {
+    expect(words('a\u0085b')).toEqual(['a', '\u0085', 'b']);
+    expect(words('a\uFEFFb')).toEqual(['a', '\uFEFF', 'b']);
+    expect(words('a \uFEFF')).toEqual(['a', ' \uFEFF']);
   });
 });
