@@ -98,6 +98,7 @@ export async function openActivationCache(
   checkKey(dir, index, key, shardWindows);
   const nShards = Math.ceil(neededWindows / shardWindows);
   for (let s = 0; s < nShards; s++) {
+    await new Promise((resolve) => setImmediate(resolve)); // lets a cancel (signal) arrive between shards
     options.signal?.throwIfAborted();
     const start = s * shardWindows;
     const count = Math.min(shardWindows, windows.count - start);

@@ -123,6 +123,7 @@ export async function evaluateSaes(options: Omit<EvalOptions, 'sae'> & { saes: S
   const totals = saes.map((b) => new Totals(b.spec.dIn, b.spec.dSae));
   try {
     for (let start = 0; start < nWindows; start += options.batch) {
+      await new Promise((resolve) => setImmediate(resolve)); // lets a cancel (signal) arrive between batches
       options.signal?.throwIfAborted();
       const n = Math.min(options.batch, nWindows - start);
       const ids = new Int32Array(n * ctx);

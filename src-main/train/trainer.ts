@@ -143,6 +143,9 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
       lastCheckpoint === undefined ? 'No checkpoint had been written yet.' : `The last good checkpoint (step ${lastCheckpoint}) in ${checkpointPath} was kept; resume it with a lower --lr.`;
 
     while (step < steps) {
+      // On wasm and CPU every await below may settle as a microtask, which would starve the event
+      // loop: SIGINT handlers and the app's cancel message only run if we give it a turn.
+      await new Promise((resolve) => setImmediate(resolve));
       if (signal?.aborted) {
         await saveCheckpoint();
         log(`cancelled at step ${step}; checkpoint saved, continue with --resume`, 'warn');

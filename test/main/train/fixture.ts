@@ -36,7 +36,7 @@ export function runConfig(out: string, overrides: Record<string, unknown> = {}):
     batch: 64,
     context: 16,
     out,
-    evalTokens: 150,
+    evalTokens: 15,
     logEvery: 2,
     checkpointEvery: 2,
     bufferBatches: 2,

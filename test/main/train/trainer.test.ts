@@ -68,10 +68,12 @@ describe('trainFamily', () => {
     const interrupted = tempOut();
     const controller = new AbortController();
     // Step 3 is the first batch of the second buffer fill (bufferBatches 2): resume must refill and skip.
+    // The abort comes from a macrotask, as SIGINT and the app's cancel message do: the training loop
+    // must yield to the event loop for it to arrive at all.
     const first = await trainFamily(runConfig(interrupted, { latents: [64, 128], evalTokens: 0, checkpointEvery: 0, logEvery: 1 }), {
       model,
       signal: controller.signal,
-      onEvent: (e) => (e.type === 'progress' && e.step === 3 ? controller.abort() : undefined),
+      onEvent: (e) => (e.type === 'progress' && e.step === 3 ? setImmediate(() => controller.abort()) : undefined),
     });
     expect(first).toEqual({ status: 'cancelled', step: 3, results: [] });
     expect(readCheckpoint<{ step: number }>(join(interrupted, 'checkpoint.safetensors')).run.step).toBe(3);
