@@ -24,6 +24,7 @@ export interface GenerateOptions extends SamplingOptions {
 export class Gpt2 {
   /** wte transposed, made on first use: harvesting with stopAt never pays for it. */
   private unembedWeight?: tf.Tensor2D; // [d_model, vocab]
+  private disposed = false;
 
   constructor(
     readonly config: Gpt2Config,
@@ -123,12 +124,15 @@ export class Gpt2 {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     disposeGpt2Weights(this.weights);
     this.unembedWeight?.dispose();
     this.unembedWeight = undefined;
   }
 
   private forward(tokens: tf.Tensor2D, hooks: HookContext, past?: LayerKv[]): { final: tf.Tensor3D; kv: LayerKv[] } {
+    if (this.disposed) throw new Error('this Gpt2 has been disposed; load the model again to use it');
     const c = this.config;
     let resid = embed(tokens, this.weights, past ? past[0].k.shape[2] : 0, hooks); // [batch, pos, d_model]
     const kv: LayerKv[] = [];

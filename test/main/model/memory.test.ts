@@ -23,7 +23,9 @@ describe('tensor memory', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 2; i++) everything();
     expect(tf.memory().numTensors).toBe(before);
-    tokens.dispose();
     model.dispose();
+    model.dispose();
+    expect(() => model.run(tokens)).toThrow('this Gpt2 has been disposed; load the model again to use it');
+    tokens.dispose();
   });
 });
