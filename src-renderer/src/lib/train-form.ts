@@ -109,7 +109,7 @@ export function validateTrainForm(values: TrainFormValues, models: readonly Mode
   }
 
   const family = values.family.trim();
-  if (!ENTRY_NAME.test(family)) errors.family = 'family name: letters, digits, ".", "_" and "-", starting with a letter or digit';
+  if (!ENTRY_NAME.test(family)) errors.family = `family name: letters, digits, ".", "_" and "-", starting with a letter or digit; got "${values.family}"`;
   else if (existingFamilies.includes(family)) errors.family = `family "${family}" already exists; pick another name`;
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
