@@ -6,6 +6,7 @@ type Register = (program: Command) => void;
 
 const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/bench.js'),
+  () => import('./commands/demo.js'),
   () => import('./commands/serve.js'),
   () => import('./commands/model.js'),
   () => import('./commands/doctor.js'),
@@ -18,8 +19,6 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/tokenize.js'),
   () => import('./commands/run.js'),
 ];
-
-export class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('sae-explorer')
