@@ -21,6 +21,8 @@ export interface GenerateOptions extends SamplingOptions {
   stopAtEot?: boolean;
 }
 
+const GENERATE_OPTION_KEYS = ['maxNewTokens', 'temperature', 'topK', 'seed', 'hooks', 'stopAtEot'];
+
 export class Gpt2 {
   /** wte transposed, made on first use: harvesting with stopAt never pays for it. */
   private unembedWeight?: tf.Tensor2D; // [d_model, vocab]
@@ -87,6 +89,9 @@ export class Gpt2 {
 
   /** Continues `prompt` (batch of one) and returns prompt + new tokens. Uses a KV cache. */
   generate(prompt: number[], opts: GenerateOptions): number[] {
+    for (const key of Object.keys(opts)) {
+      if (!GENERATE_OPTION_KEYS.includes(key)) throw new Error(`unknown generate option "${key}" (expected ${GENERATE_OPTION_KEYS.join(', ')})`);
+    }
     const { maxNewTokens } = opts;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new Error(`maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
     if (prompt.length === 0) throw new Error('generate needs a non-empty prompt (start with <|endoftext|> for unconditional text)');

@@ -33,6 +33,8 @@ export class StopForward extends Error {
   }
 }
 
+const RUN_OPTION_KEYS = ['hooks', 'cache', 'stopAt'];
+
 const before = (a: HookSite, b: HookSite): boolean => a.layer < b.layer || (a.layer === b.layer && a.order < b.order);
 
 export class HookContext {
@@ -43,6 +45,9 @@ export class HookContext {
 
   /** Validates every hook name in `opts` against a model with `nLayers` blocks. */
   constructor(nLayers: number, opts: RunOptions = {}) {
+    for (const key of Object.keys(opts)) {
+      if (!RUN_OPTION_KEYS.includes(key)) throw new Error(`unknown run option "${key}" (expected ${RUN_OPTION_KEYS.join(', ')})`);
+    }
     const parse = (name: string, where: string): HookSite => {
       try {
         return parseHookName(name, nLayers);

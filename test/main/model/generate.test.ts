@@ -69,6 +69,7 @@ describe('generate', () => {
     expect(() => model.generate(prompt, { maxNewTokens: 13 })).toThrow("prompt (4 tokens) + maxNewTokens (13) exceeds the model's context of 16 positions");
     expect(() => model.generate([1, 101], { maxNewTokens: 1 })).toThrow('prompt[1] is 101, outside the vocabulary 0..100');
     expect(() => model.generate(prompt, { maxNewTokens: 1, topK: 0 })).toThrow('topK must be an integer in 1..101, got 0');
+    expect(() => model.generate(prompt, { maxNewTokens: 1, top_k: 5 } as never)).toThrow(/unknown generate option "top_k"/);
   });
 });
 

@@ -129,6 +129,7 @@ describe('hook scoping and names', () => {
     expect(bad({ hooks: [{ name: 'blocks.0.hook_resid' as HookName, fn: () => {} }] })).toThrow(/hooks\[0\]: unknown hook name "blocks\.0\.hook_resid"/);
     expect(bad({ cache: ['hook_embed', 'blocks.2.hook_resid_post'] })).toThrow(/cache\[1\]: hook "blocks\.2\.hook_resid_post" names layer 2, but the model has layers 0\.\.1/);
     expect(bad({ stopAt: 'ln_final' as HookName })).toThrow(/stopAt: unknown hook name "ln_final"/);
+    expect(bad({ stop_at: 'hook_embed' } as never)).toThrow('unknown run option "stop_at" (expected hooks, cache, stopAt)');
     tokens.dispose();
   });
 
