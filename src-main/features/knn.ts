@@ -29,19 +29,32 @@ export const DEFAULT_KNN: KnnOptions = { k: 15, dims: 64, reduceAbove: 8192, blo
 
 export async function knnGraph(x: Float32Array, n: number, d: number, options: Partial<KnnOptions> = {}, signal?: AbortSignal): Promise<KnnGraph> {
   const o = { ...DEFAULT_KNN, ...options };
-  const k = Math.min(o.k, n);
-  const reduce = n > o.reduceAbove && d > o.dims;
   const points = tf.tidy(() => {
     const unit = unitRows(tf.tensor2d(x, [n, d])); // [n, d]
-    return reduce ? unitRows(tf.matMul(unit, principalDirections(unit, o.dims, o.seed))) : unit; // [n, dims or d]
+    return shouldReduce(n, d, o) ? unitRows(tf.matMul(unit, principalDirections(unit, o.dims, o.seed))) : unit; // [n, dims or d]
   });
-  const pointsT = tf.transpose(points); // [dims or d, n]
+  try {
+    return await knnOfUnitRows(points, o.k, o.block, signal);
+  } finally {
+    points.dispose();
+  }
+}
+
+export function shouldReduce(n: number, d: number, o: Pick<KnnOptions, 'dims' | 'reduceAbove'>): boolean {
+  return n > o.reduceAbove && d > o.dims;
+}
+
+/** Exact kNN of unit rows [n, m] by cosine, `block` query rows per matmul. */
+export async function knnOfUnitRows(points: tf.Tensor2D, kWanted: number, block: number, signal?: AbortSignal): Promise<KnnGraph> {
+  const n = points.shape[0];
+  const k = Math.min(kWanted, n);
+  const pointsT = tf.transpose(points); // [m, n]
   const indices: number[][] = new Array(n);
   const distances: number[][] = new Array(n);
   try {
-    for (let start = 0; start < n; start += o.block) {
+    for (let start = 0; start < n; start += block) {
       signal?.throwIfAborted();
-      const rows = Math.min(o.block, n - start);
+      const rows = Math.min(block, n - start);
       const best = tf.tidy(() => tf.topk(tf.matMul(points.slice([start, 0], [rows, -1]), pointsT), k)); // [rows, k]
       const [values, ids] = await Promise.all([best.values.data(), best.indices.data()]);
       tf.dispose([best.values, best.indices]);
@@ -49,7 +62,8 @@ export async function knnGraph(x: Float32Array, n: number, d: number, options: P
         const i = start + r;
         const row = Array.from(ids.subarray(r * k, (r + 1) * k));
         const dist = Array.from(values.subarray(r * k, (r + 1) * k), (c) => Math.max(0, 1 - c));
-        // Ties with duplicates can put another point before i; UMAP expects i first at distance 0.
+        // Ties with duplicates can put another point before i, and rounding gives 1 − cos(x, x) ≈ 6e-8;
+        // UMAP expects i first at distance exactly 0.
         const self = row.indexOf(i);
         if (self !== 0) {
           row.splice(self >= 0 ? self : k - 1, 1);
@@ -57,12 +71,13 @@ export async function knnGraph(x: Float32Array, n: number, d: number, options: P
           row.unshift(i);
           dist.unshift(0);
         }
+        dist[0] = 0;
         indices[i] = row;
         distances[i] = dist;
       }
     }
   } finally {
-    tf.dispose([points, pointsT]);
+    pointsT.dispose();
   }
   return { indices, distances };
 }

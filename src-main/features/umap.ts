@@ -1,16 +1,21 @@
 // UMAP coordinates (2-D and 3-D) of a set of decoder directions with cosine distance. The kNN graph
-// comes from knn.ts (blocked matmuls) and is handed to umap-js as precomputed, because umap-js's own
-// neighbour search in plain JS does not scale past a few thousand points.
-import { UMAP } from 'umap-js';
-import { knnGraph, type KnnOptions } from './knn.js';
+// comes from blocked matmuls (knn.ts), the fuzzy graph and the layout from typed-array ports of
+// umap-learn (fuzzy-graph.ts, umap-layout.ts): umap-js's own graph and optimiser took minutes at 16k
+// points here. Layouts start from the rows' top principal directions (umap-learn's init="pca"),
+// which keeps the global arrangement stable between the 2-D and 3-D maps.
+import { tf } from '../engine/backend.js';
+import { fuzzyGraph } from './fuzzy-graph.js';
+import { DEFAULT_KNN, knnOfUnitRows, principalDirections, shouldReduce, type KnnOptions } from './knn.js';
+import { unitRows } from './neighbours.js';
 import { seededRandom } from './rng.js';
+import { optimizeLayout } from './umap-layout.js';
 
 export interface UmapOptions {
-  /** Neighbours per point (UMAP's n_neighbors); default 15. */
+  /** Neighbours per point, counting itself (UMAP's n_neighbors); default 15. */
   nNeighbors: number;
   /** UMAP min_dist; default 0.1. */
   minDist: number;
-  /** Optimisation epochs; default umap-js's choice (200 above 7,500 points, up to 500 below). */
+  /** Optimisation epochs; default 500 up to 10,000 points, 200 above (umap-learn's choice). */
   nEpochs?: number;
   seed: number;
   knn?: Partial<KnnOptions>;
@@ -36,22 +41,43 @@ export async function umapLayout(
   signal?: AbortSignal,
 ): Promise<UmapLayout> {
   const o = { ...DEFAULT_UMAP, ...options };
+  const knnOptions = { ...DEFAULT_KNN, ...o.knn, seed: o.seed };
   if (n < 3) throw new Error(`UMAP needs at least 3 latents, got ${n}`);
-  const nNeighbors = Math.min(o.nNeighbors, n - 1);
   onProgress?.('knn', 0, 1);
-  const graph = await knnGraph(vectors, n, d, { ...o.knn, k: nNeighbors, seed: o.seed }, signal);
+  const reduce = shouldReduce(n, d, knnOptions);
+  const unit = tf.tidy(() => unitRows(tf.tensor2d(vectors, [n, d]))); // [n, d]
+  const directions = principalDirections(unit, reduce ? knnOptions.dims : Math.min(3, d), o.seed); // [d, m]
+  const projected: tf.Tensor2D = tf.matMul(unit, directions); // [n, m]
+  const points = reduce ? unitRows(projected) : unit; // [n, m or d]
+  const leading = projected.slice([0, 0], [n, Math.min(3, d)]); // [n, ≤3]
+  let graph;
+  let init: Float32Array;
+  try {
+    graph = fuzzyGraph(await knnOfUnitRows(points, Math.min(o.nNeighbors, n), knnOptions.block, signal));
+    init = (await leading.data()) as Float32Array;
+  } finally {
+    tf.dispose([unit, directions, projected, points, leading]);
+  }
   onProgress?.('knn', 1, 1);
-  const placeholders = Array.from({ length: n }, () => [] as number[]);
-  const embed = (dims: 2 | 3): Float32Array => {
-    const umap = new UMAP({ nComponents: dims, nNeighbors, minDist: o.minDist, nEpochs: o.nEpochs, random: seededRandom(o.seed + dims) });
-    umap.setPrecomputedKNN(graph.indices, graph.distances);
-    const epochs = umap.initializeFit(placeholders);
-    for (let e = 0; e < epochs; e++) {
-      signal?.throwIfAborted();
-      umap.step();
-      if (e % 10 === 0) onProgress?.(dims === 2 ? '2d' : '3d', e, epochs);
+  const initDims = init.length / n;
+  const nEpochs = o.nEpochs ?? (n <= 10_000 ? 500 : 200);
+  const embed = (dim: 2 | 3): Float32Array => {
+    const random = seededRandom(o.seed + dim);
+    // umap-learn's PCA init: scaled to ±10, plus a little noise so no two points coincide.
+    let scale = 0;
+    for (const v of init) scale = Math.max(scale, Math.abs(v));
+    const embedding = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < dim; c++) embedding[i * dim + c] = (c < initDims ? (init[i * initDims + c] * 10) / (scale || 1) : 0) + 1e-4 * (random() - 0.5);
     }
-    return Float32Array.from(umap.getEmbedding().flat());
+    optimizeLayout(graph, embedding, dim, {
+      nEpochs,
+      minDist: o.minDist,
+      random,
+      signal,
+      onEpoch: (epoch, total) => onProgress?.(dim === 2 ? '2d' : '3d', epoch, total),
+    });
+    return embedding;
   };
   return { xy: embed(2), xyz: embed(3) };
 }

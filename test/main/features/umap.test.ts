@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fuzzyGraph } from '../../../src-main/features/fuzzy-graph.js';
 import { knnGraph } from '../../../src-main/features/knn.js';
 import { seededRandom } from '../../../src-main/features/rng.js';
 import { umapLayout } from '../../../src-main/features/umap.js';
@@ -43,5 +44,24 @@ describe('umapLayout', () => {
     expect(Math.hypot(a[0] - b[0], a[1] - b[1])).toBeGreaterThan(spread);
     const again = await umapLayout(x, 40, d, { nNeighbors: 6, nEpochs: 60 });
     expect(Array.from(again.xy)).toEqual(Array.from(layout.xy));
+  });
+});
+
+describe('fuzzyGraph', () => {
+  it('gives symmetric memberships in (0, 1], 1 for each point’s nearest neighbour', async () => {
+    const x = twoClusters(10, 8);
+    const graph = fuzzyGraph(await knnGraph(x, 20, 8, { k: 4 }));
+    const weights = new Map<string, number>();
+    for (let e = 0; e < graph.head.length; e++) weights.set(`${graph.head[e]}:${graph.tail[e]}`, graph.weight[e]);
+    for (const [key, w] of weights) {
+      const [i, j] = key.split(':');
+      expect(weights.get(`${j}:${i}`)).toBe(w);
+      expect(w).toBeGreaterThan(0);
+      expect(w).toBeLessThanOrEqual(1);
+    }
+    for (let i = 0; i < 20; i++) {
+      const out = [...weights].filter(([key]) => key.startsWith(`${i}:`)).map(([, w]) => w);
+      expect(Math.max(...out)).toBeCloseTo(1, 6);
+    }
   });
 });
