@@ -176,11 +176,11 @@ export class Gpt2 {
   }
 
   /** Out-of-range ids would silently read garbage rows of wte on some backends. */
-  private checkIds(ids: ArrayLike<number>, what: string, rowLength = ids.length): void {
+  private checkIds(ids: ArrayLike<number>, what: string, rowLength?: number): void {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) {
-        const where = rowLength === ids.length ? `[${i}]` : `[${Math.floor(i / rowLength)}, ${i % rowLength}]`;
+        const where = rowLength === undefined ? `[${i}]` : `[${Math.floor(i / rowLength)}, ${i % rowLength}]`;
         throw new Error(`${what}${where} is ${id}, outside the vocabulary 0..${this.config.vocabSize - 1}`);
       }
     }

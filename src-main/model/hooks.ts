@@ -96,7 +96,7 @@ export class HookContext {
     // without breaking another that holds the same values (resid_post of L is resid_pre of L+1).
     if (this.wanted(name)) {
       this.cache.get(name)?.dispose();
-      this.cache.set(name, tf.keep(value.clone()));
+      this.cache.set(name, tf.keep(value.clone())); // same shape as the activation
     }
     if (name === this.stopAt) throw new StopForward(name);
     return value;

@@ -115,7 +115,7 @@ export function weightsFromSource(c: Gpt2Config, source: TensorSource, label: st
   }
   const created: tf.Tensor[] = [];
   const get = <R extends tf.Rank>(name: string): tf.Tensor<R> => {
-    const t = tf.tensor<tf.Rank>(source.getFloat32(stored.get(name)!), expected.get(name)!, 'float32') as tf.Tensor<R>;
+    const t = tf.tensor<tf.Rank>(source.getFloat32(stored.get(name)!), expected.get(name)!, 'float32') as tf.Tensor<R>; // shape as expectedShapes says
     created.push(t);
     return t;
   };

@@ -103,6 +103,8 @@ describe('tokens longer than the context', () => {
     expect(() => model.run(floats as tf.Tensor2D)).toThrow('tokens must be an int32 tensor [batch, pos], got float32 [1, 2]');
     const bad = tf.tensor2d([[1, 2], [3, 500]], [2, 2], 'int32');
     expect(() => model.run(bad)).toThrow('tokens[1, 1] is 500, outside the vocabulary 0..100');
-    tf.dispose([floats, bad]);
+    const negative = tf.tensor2d([[1, -1, 2]], [1, 3], 'int32');
+    expect(() => model.meanLoss(negative)).toThrow('tokens[0, 1] is -1, outside the vocabulary 0..100');
+    tf.dispose([floats, bad, negative]);
   });
 });
