@@ -16,7 +16,8 @@ export interface JobContext {
   checkpoint(): Promise<void>;
   /**
    * Called when the user pauses, for work that cannot stop at `checkpoint()` between its own steps
-   * (the trainer stops by saving a checkpoint and is resumed from it). Returns the unsubscribe.
+   * (the trainer stops by saving a checkpoint and is resumed from it). Called at once when the job
+   * is already paused. Returns the unsubscribe.
    */
   onPauseRequest(listener: () => void): () => void;
 }
@@ -167,6 +168,7 @@ export class JobManager {
         if (signal.aborted) throw signal.reason;
       },
       onPauseRequest: (listener) => {
+        if (job.info.state === 'paused') listener();
         job.pauseListeners.add(listener);
         return () => job.pauseListeners.delete(listener);
       },

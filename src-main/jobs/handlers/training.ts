@@ -60,8 +60,14 @@ async function runTraining(config: Record<string, unknown>, out: string, job: Jo
     job.signal.addEventListener('abort', cancel);
     const offPause = job.onPauseRequest(() => stop.abort(new Error('paused')));
     try {
-      const result = await trainFamily({ ...config, resume }, { signal: stop.signal, onEvent: (event) => report(event, job) });
-      if (result.status === 'finished') {
+      let result: Awaited<ReturnType<typeof trainFamily>> | null = null;
+      try {
+        result = await trainFamily({ ...config, resume }, { signal: stop.signal, onEvent: (event) => report(event, job) });
+      } catch (err) {
+        // Before its first step (loading, reading the corpus) the trainer stops by throwing the abort reason.
+        if (!stop.signal.aborted) throw err;
+      }
+      if (result?.status === 'finished') {
         const summary: Record<string, number | string> = { steps: result.step };
         for (const r of result.results) {
           Object.assign(summary, { [`nmse_${r.dSae}`]: r.nmse, [`l0_${r.dSae}`]: r.l0, [`dead_frac_${r.dSae}`]: r.deadFrac, [`tokens_per_s_${r.dSae}`]: r.tokensPerS });
@@ -70,6 +76,7 @@ async function runTraining(config: Record<string, unknown>, out: string, job: Jo
         }
         return { wrote: result.results.map((r) => `sae:${saeIdOf(ctx.workspace, r.dir)}`), summary };
       }
+      job.log('info', result ? `training stopped at step ${result.step}` : 'training stopped before its first step');
     } finally {
       job.signal.removeEventListener('abort', cancel);
       offPause();

@@ -1,11 +1,10 @@
 // Workspace requests: what the folder holds, and adding models to it.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import type { CreateTinyModelParams, PullModelParams } from '../../../src-shared/api.js';
 import type { DomainHandlers } from '../handler.js';
 import { ENTRY_NAME, readParams } from '../params.js';
-import { notAvailable } from '../unavailable.js';
 import { scanModel, scanWorkspace } from '../workspace/scan.js';
 
 const PACKAGE_JSON = new URL('../../../package.json', import.meta.url);
@@ -55,8 +54,30 @@ export const workspaceHandlers: DomainHandlers<'workspace'> = {
     return scanModel(workspace, name);
   },
 
-  'workspace.pullModel': (params) => {
-    readParams<PullModelParams>('workspace.pullModel', params, { name: { type: 'string', pattern: /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/, patternHint: 'a Hub model name like "gpt2"' } });
-    throw notAvailable('pulling a model from the Hub', 'src-main/model has no Hub download on main yet');
+  'workspace.pullModel': (params, { workspace, jobs }) => {
+    const p = readParams<PullModelParams>('workspace.pullModel', params, {
+      name: { type: 'string', pattern: /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/, patternHint: 'a Hub model name like "gpt2" or "openai-community/gpt2"' },
+    });
+    const id = p.name.replace('/', '--');
+    if (existsSync(workspace.model(id))) {
+      throw new ApiError('conflict', `workspace.pullModel: the workspace already has a model named "${id}"`);
+    }
+    const job = jobs.start({
+      kind: 'pull-model',
+      title: `pull ${p.name} from the Hub`,
+      pausable: false,
+      run: async (job) => {
+        const { resolveModelDir } = await import('../../hub/resolve.js');
+        // Into the Hugging Face cache (shared with other tools), then linked into the workspace.
+        const snapshot = await resolveModelDir(p.name, {
+          download: true,
+          signal: job.signal,
+          onProgress: (done, total, file) => job.progress({ done, total, unit: 'bytes', phase: `downloading ${file}` }),
+        });
+        symlinkSync(snapshot, workspace.model(id), 'dir');
+        return { wrote: [`model:${id}`], summary: { snapshot } };
+      },
+    });
+    return { jobId: job.id };
   },
 };

@@ -73,7 +73,7 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'workspace.info': {},
   'workspace.list': {},
   'workspace.createTinyModel': { name: '../escape' },
-  'workspace.pullModel': { name: 'gpt2' },
+  'workspace.pullModel': { name: '../gpt2' },
   'jobs.list': {},
   'jobs.pause': { jobId: 'job-404' },
   'jobs.resume': { jobId: 'nope' },
@@ -98,7 +98,7 @@ describe('the contract on both transports', () => {
       const r = await dispatcher.call(m, SAMPLE_PARAMS[m]);
       return r.ok ? 'ok' : r.error.code;
     }));
-    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'not_available', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found']);
+    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found']);
   });
 
   it('the renderer API behaves identically on both: results, and errors with their codes', async () => {
