@@ -8,11 +8,19 @@ import { shippedGpt2Files } from '../../../src-main/tokenizer/shipped.js';
 let tok: Gpt2Tokenizer;
 let vocab: Record<string, number>;
 
-const vocabString = (id: number): string | undefined => Object.keys(vocab).find((token) => vocab[token] === id);
+let tokenById: string[];
+/** GPT-2's 256 single-byte tokens, ids 0..255, as vocab.json spells them. */
+let byteTokens: Record<string, number>;
 
 beforeAll(async () => {
   tok = await loadTokenizer();
   vocab = JSON.parse(readFileSync(shippedGpt2Files().vocabPath, 'utf8'));
+  tokenById = [];
+  byteTokens = {};
+  for (const [token, id] of Object.entries(vocab)) {
+    tokenById[id] = token;
+    if (id < 256) byteTokens[token] = id;
+  }
 });
 
 // Text -> GPT-2 ids, with the vocab.json strings each id must have (Ġ = space, Ċ = newline).
@@ -52,7 +60,7 @@ describe('Gpt2Tokenizer.encode', () => {
     const text = 'caching caching caching';
     const first = tok.encode(text);
     expect(tok.encode(text)).toEqual(first);
-    expect(first.map((id) => vocabString(id))).toEqual(['c', 'aching', 'Ġcaching', 'Ġcaching']);
+    expect(first.map((id) => tokenById[id])).toEqual(['c', 'aching', 'Ġcaching', 'Ġcaching']);
   });
 });
 
@@ -114,12 +122,7 @@ describe('Gpt2Tokenizer token views', () => {
 describe('Gpt2Tokenizer construction', () => {
   // A byte-complete toy vocabulary: the 256 byte tokens, "ab", "abc" and end-of-text.
   function toyVocab(): Record<string, number> {
-    const v: Record<string, number> = {};
-    for (const [token, id] of Object.entries(vocab)) if (id < 256) v[token] = id;
-    v['ab'] = 256;
-    v['abc'] = 257;
-    v['<|endoftext|>'] = 258;
-    return v;
+    return { ...byteTokens, ab: 256, abc: 257, '<|endoftext|>': 258 };
   }
 
   it('builds from vocab and merge lines, applying merges by rank', () => {
