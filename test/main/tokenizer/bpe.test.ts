@@ -116,6 +116,8 @@ describe('Gpt2Tokenizer token views', () => {
     expect(tok.displayToken(12520)).toBe('·<0xF0><0x9F>');
     expect(tok.displayToken(50256)).toBe('<|endoftext|>');
     expect(tok.displayToken(tok.encode('é')[0])).toBe('é');
+    // Other control characters would be invisible, so they show as bytes too.
+    expect(tok.displayToken(tok.encode('\r')[0])).toBe('<0x0D>');
   });
 });
 
