@@ -35,12 +35,13 @@ describe('buildLinks', () => {
   });
 
   it('draws one segment from the selected point to each relative on the map', () => {
-    const { segments, segmentLinks } = buildLinks(map, lookup, points.positions3, selected, [
+    const { segments, segmentLinks, segmentCosines } = buildLinks(map, lookup, points.positions3, selected, [
       { sae: 'fam/4', latent: 3, cosine: 0.9 },
       { sae: 'fam/16', latent: 12, cosine: 0.7 },
     ]);
     const at = (i: number) => Array.from(points.positions3.subarray(3 * i, 3 * i + 3));
     expect(Array.from(segmentLinks)).toEqual([0, 1]);
+    expect(Array.from(segmentCosines)).toEqual([Math.fround(0.9), Math.fround(0.7)]);
     expect(Array.from(segments)).toEqual([...at(1), ...at(0), ...at(1), ...at(3)]);
   });
 

@@ -23,6 +23,8 @@ export interface MapLinks {
   segments: Float32Array;
   /** [segments] index into `links` of each drawn segment. */
   segmentLinks: Int32Array;
+  /** [segments] decoder cosine of each drawn segment's link, for its brightness. */
+  segmentCosines: Float32Array;
 }
 
 function relationOf(size: number | null, selectedSize: number): LinkRelation {
@@ -45,5 +47,5 @@ export function buildLinks(map: FeatureMap, lookup: PointLookup, positions: Floa
     segments.set(positions.subarray(3 * selected, 3 * selected + 3), 6 * j);
     segments.set(positions.subarray(3 * links[k]!.point, 3 * links[k]!.point + 3), 6 * j + 3);
   });
-  return { links, segments, segmentLinks: Int32Array.from(drawn) };
+  return { links, segments, segmentLinks: Int32Array.from(drawn), segmentCosines: Float32Array.from(drawn, (k) => links[k]!.cosine) };
 }

@@ -34,7 +34,7 @@ export class MapScene {
   private readonly markerGeometry = new THREE.BufferGeometry();
   private readonly markerMaterial: THREE.ShaderMaterial;
   private readonly linkGeometry = new THREE.BufferGeometry();
-  private readonly linkMaterial = new THREE.LineBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.75, depthTest: false });
+  private readonly linkMaterial = new THREE.LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.8, depthTest: false });
   private points: MapPoints | null = null;
   private mode: MapMode = '3d';
   private width = 1;
@@ -137,9 +137,15 @@ export class MapScene {
     this.invalidate();
   }
 
-  /** Link segments [segments * 6] in the current positions' space; empty removes them. */
-  setLinks(segments: Float32Array): void {
+  /**
+   * Link segments [segments * 6] in the current positions' space, each drawn brighter the larger its
+   * `strengths` entry (decoder cosine, [segments]); empty removes them.
+   */
+  setLinks(segments: Float32Array, strengths: Float32Array): void {
+    const colors = new Float32Array(segments.length);
+    for (let j = 0; j < strengths.length; j++) colors.fill(0.2 + 0.8 * THREE.MathUtils.clamp(strengths[j]!, 0, 1), 6 * j, 6 * j + 6);
     this.linkGeometry.setAttribute('position', new THREE.BufferAttribute(segments, 3));
+    this.linkGeometry.setAttribute('color', new THREE.BufferAttribute(colors, 3));
     this.linkGeometry.computeBoundingSphere();
     this.invalidate();
   }
@@ -213,7 +219,7 @@ export class MapScene {
   resetView(): void {
     this.focusAnimation = null;
     this.controls.target.set(0, 0, 0);
-    if (this.mode === '3d') this.perspective.position.set(0.35, 0.25, 3.1);
+    if (this.mode === '3d') this.perspective.position.set(1.1, 0.7, 2.7);
     else {
       this.orthographic.position.set(0, 0, 5);
       this.orthographic.zoom = 1;
