@@ -12,18 +12,22 @@ export function initialParams(config: SaeTrainConfig, sample?: tf.Tensor2D): Sae
   if (sample && sample.shape[1] !== dIn) {
     throw new Error(`SAE init: the b_dec sample has width ${sample.shape[1]}, expected dIn = ${dIn}`);
   }
-  return tf.tidy(() => {
+  // Typed arrays are read after tf.tidy: tidy walks whatever it returns, element by element.
+  const tensors = tf.tidy(() => {
     const raw = tf.tensor2d(seededNormal(dSae * dIn, config.seed), [dSae, dIn]); // [dSae, dIn]
     const W_dec = raw.div(raw.norm('euclidean', 1, true)); // [dSae, dIn]
     const W_enc = W_dec.transpose(); // [dIn, dSae]
     const b_dec = sample ? centre(sample, config.bPreInit) : tf.zeros([dIn]); // [dIn]
-    return {
-      W_enc: W_enc.dataSync() as Float32Array,
-      b_enc: new Float32Array(dSae),
-      W_dec: W_dec.dataSync() as Float32Array,
-      b_dec: b_dec.dataSync() as Float32Array,
-    };
+    return { W_enc, W_dec, b_dec };
   });
+  const params = {
+    W_enc: tensors.W_enc.dataSync() as Float32Array,
+    b_enc: new Float32Array(dSae),
+    W_dec: tensors.W_dec.dataSync() as Float32Array,
+    b_dec: tensors.b_dec.dataSync() as Float32Array,
+  };
+  tf.dispose([tensors.W_enc, tensors.W_dec, tensors.b_dec]);
+  return params;
 }
 
 /**

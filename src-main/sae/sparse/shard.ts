@@ -72,7 +72,12 @@ export class LatentShard {
   decode(codeSets: HostCode[]): Float32Array[] {
     for (const c of this.codes) tf.dispose([c.indices, c.values]);
     this.codes = codeSets.map((c) => ({ indices: tf.tensor2d(c.indices, [c.batch, c.width], 'int32'), values: tf.tensor2d(c.values, [c.batch, c.width]) }));
-    return this.codes.map((c) => tf.tidy(() => gatherCombine(this.params.W_dec, c.indices, c.values).dataSync() as Float32Array));
+    return this.codes.map((c) => {
+      const partial = gatherCombine(this.params.W_dec, c.indices, c.values); // [batch, dIn]
+      const values = partial.dataSync() as Float32Array;
+      partial.dispose();
+      return values;
+    });
   }
 
   /**
