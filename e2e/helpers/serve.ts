@@ -1,0 +1,47 @@
+// Runs the real `sae-explorer serve` (CLI, compute process, built renderer) on a fresh temporary
+// workspace and stops it afterwards, for the browser-mode e2e.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface ServeProcess {
+  /** The URL `serve` printed, token included. */
+  url: string;
+  /** The same origin without the token. */
+  origin: string;
+  workspace: string;
+  stop(): Promise<void>;
+}
+
+export const APP_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const URL_LINE = /sae-explorer: open (http:\/\/\S+)/;
+
+export async function startServe(): Promise<ServeProcess> {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'sae-e2e-'));
+  const child = spawn(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), 'serve', '--workspace', workspace, '--port', '0'], {
+    cwd: APP_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = URL_LINE.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`sae-explorer serve exited with ${code} before printing its URL:\n${output}`)));
+  });
+  return { url, origin: new URL(url).origin, workspace, stop: () => stop(child, workspace) };
+}
+
+async function stop(child: ChildProcess, workspace: string): Promise<void> {
+  if (child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(workspace, { recursive: true, force: true });
+}

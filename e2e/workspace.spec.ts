@@ -1,0 +1,45 @@
+// Browser mode end to end: the served app lists a fresh workspace, creates a tiny model through the
+// API and lists it; the token guards the page and leaves the address bar once used.
+import { expect, test } from '@playwright/test';
+import { startServe, type ServeProcess } from './helpers/serve.js';
+
+let serve: ServeProcess;
+
+test.beforeAll(async () => {
+  serve = await startServe();
+});
+
+test.afterAll(async () => {
+  await serve?.stop();
+});
+
+test('opens the app, lists the workspace, creates a tiny model and sees it listed', async ({ page }) => {
+  await page.goto(serve.url);
+  await expect(page.getByTestId('workspace-root')).toHaveText(serve.workspace);
+  // The token is spent: the cookie carries it from here, so it leaves the address bar and history.
+  expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+  await expect(page.getByTestId('datasets')).toContainText('embedded:sotu');
+  await expect(page.getByTestId('models')).toHaveCount(0);
+
+  await page.locator('input[name="tiny-name"]').fill('tiny-e2e');
+  await page.getByRole('button', { name: 'Create tiny model' }).click();
+  const row = page.getByTestId('models').getByRole('row', { name: /tiny-e2e/ });
+  await expect(row).toContainText('tiny random GPT-2', { timeout: 60_000 });
+  await expect(row).toContainText('64');
+  await page.screenshot({ path: 'test-results/workspace-home.png' });
+
+  // A reload without the token still works (cookie), and sees the model on disk.
+  await page.reload();
+  await expect(page.getByTestId('models').getByRole('row', { name: /tiny-e2e/ })).toBeVisible();
+});
+
+test('refuses a browser without the token', async ({ browser }) => {
+  const stranger = await browser.newContext();
+  const page = await stranger.newPage();
+  const response = await page.goto(serve.origin);
+  expect(response?.status()).toBe(401);
+  expect(await page.content()).toContain('missing or wrong token');
+  const api = await page.request.post(`${serve.origin}/api/workspace.list`, { data: {} });
+  expect(api.status()).toBe(401);
+  await stranger.close();
+});
