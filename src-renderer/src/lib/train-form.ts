@@ -16,6 +16,8 @@ export interface TrainFormValues {
   batch: string;
   /** Empty = auto: 2e-4 / √(d_sae / 2^14) per size. */
   lr: string;
+  /** Held-out tokens for the final evals; empty = the trainer's default (16384), 0 skips them. */
+  evalTokens: string;
   family: string;
   arch: TrainArchitecture;
 }
@@ -32,11 +34,18 @@ export function defaultLayer(nLayers: number): number {
   return Math.max(0, Math.min(nLayers - 1, Math.round((2 * nLayers) / 3)));
 }
 
+/** `base`, or `base-2`, `base-3`, … whichever is not taken yet (a trailing -N of `base` is replaced). */
+export function freeFamilyName(base: string, existingFamilies: readonly string[]): string {
+  const stem = base.replace(/-\d+$/, '');
+  let family = base;
+  for (let n = 2; existingFamilies.includes(family); n++) family = `${stem}-${n}`;
+  return family;
+}
+
 export function defaultTrainForm(model: ModelEntry | undefined, existingFamilies: readonly string[]): TrainFormValues {
   const layer = model ? defaultLayer(model.nLayers) : 0;
   const width = model?.dModel ?? 768;
-  let family = `layer${layer}-topk`;
-  for (let n = 2; existingFamilies.includes(family); n++) family = `layer${layer}-topk-${n}`;
+  const family = freeFamilyName(`layer${layer}-topk`, existingFamilies);
   return {
     model: model?.id ?? '',
     dataset: EMBEDDED_DATASET,
@@ -46,6 +55,7 @@ export function defaultTrainForm(model: ModelEntry | undefined, existingFamilies
     tokens: '1000000',
     batch: '4096',
     lr: '',
+    evalTokens: '',
     family,
     arch: 'topk',
   };
@@ -108,6 +118,13 @@ export function validateTrainForm(values: TrainFormValues, models: readonly Mode
     else lr = x;
   }
 
+  let evalTokens: number | undefined;
+  if (values.evalTokens.trim() !== '') {
+    const t = values.evalTokens.trim().replace(/[_,]/g, '');
+    if (!/^\d+$/.test(t)) errors.evalTokens = `eval tokens must be a whole number ≥ 0 (0 skips the evals), or empty for the default; got "${values.evalTokens}"`;
+    else evalTokens = Number(t);
+  }
+
   const family = values.family.trim();
   if (!ENTRY_NAME.test(family)) errors.family = `family name: letters, digits, ".", "_" and "-", starting with a letter or digit; got "${values.family}"`;
   else if (existingFamilies.includes(family)) errors.family = `family "${family}" already exists; pick another name`;
@@ -125,5 +142,6 @@ export function validateTrainForm(values: TrainFormValues, models: readonly Mode
   };
   if (batch !== undefined) params.batch = batch;
   if (lr !== undefined) params.lr = lr;
+  if (evalTokens !== undefined) params.evalTokens = evalTokens;
   return { ok: true, params };
 }

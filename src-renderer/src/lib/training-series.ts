@@ -7,8 +7,8 @@ export const TRAIN_METRICS = [
   { id: 'loss', label: 'loss', keys: ['loss'] },
   { id: 'nmse', label: 'nMSE', keys: ['nmse', 'nMSE'] },
   { id: 'l0', label: 'L0', keys: ['l0', 'L0'] },
-  { id: 'dead', label: 'dead fraction', keys: ['deadFraction', 'dead_frac', 'dead_fraction', 'deadFrac'] },
-] as const;
+  { id: 'dead', label: 'dead fraction', keys: ['deadFraction', 'dead_frac', 'dead_fraction', 'deadFrac'], range: [0, 1] },
+] as const satisfies ReadonlyArray<{ id: string; label: string; keys: readonly string[]; range?: readonly [number, number] }>;
 
 export type TrainMetricId = (typeof TRAIN_METRICS)[number]['id'];
 

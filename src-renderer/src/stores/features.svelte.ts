@@ -24,6 +24,8 @@ export function featureKey(id: FeatureId): string {
 }
 
 class FeaturesStore {
+  /** Bumped when the database changed under us (a harvest finished); screens re-ask when it moves. */
+  epoch = $state(0);
   query = $state<ListQuery | null>(null);
   /** Rows matching the query, over all chunks; null until the first chunk arrives. */
   total = $state<number | null>(null);
@@ -123,6 +125,7 @@ class FeaturesStore {
 
   /** Forgets everything fetched, after a harvest rewrote the database. */
   invalidate(): void {
+    this.epoch++;
     this.pages.clear();
     this.query = null;
     this.total = null;

@@ -23,6 +23,7 @@ class JobsStore {
   private readonly histories = new Map<string, TrainingHistory>();
   /** What each training job started from this window was asked to do (JobInfo carries no params). */
   private readonly trainParams = new Map<string, TrainParams>();
+  private readonly harvestParams = new Map<string, HarvestParams>();
   private readonly finishedListeners = new Set<(job: JobInfo) => void>();
 
   job(id: string | null | undefined): JobInfo | undefined {
@@ -97,7 +98,16 @@ class JobsStore {
   }
 
   async startHarvest(params: HarvestParams): Promise<string | null> {
-    return this.request(async () => (await api.harvest.start(params)).jobId);
+    return this.request(async () => {
+      const { jobId } = await api.harvest.start(params);
+      this.harvestParams.set(jobId, params);
+      return jobId;
+    });
+  }
+
+  /** What a harvest job started from this window harvested; null for others (JobInfo carries no params). */
+  harvestOf(job: JobInfo): HarvestParams | null {
+    return this.harvestParams.get(job.id) ?? null;
   }
 
   async pause(jobId: string): Promise<void> {

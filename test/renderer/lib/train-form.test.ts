@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelEntry } from '../../../src-shared/api.js';
-import { defaultLayer, defaultTrainForm, validateTrainForm } from '../../../src-renderer/src/lib/train-form.js';
+import { defaultLayer, defaultTrainForm, freeFamilyName, validateTrainForm } from '../../../src-renderer/src/lib/train-form.js';
 
 const model = (id: string, nLayers: number, dModel: number): ModelEntry => ({ id, path: `/ws/models/${id}`, nLayers, dModel, nHeads: 4, nCtx: 128, vocabSize: 50257, sizeBytes: 1, provenance: null });
 const tiny = model('tiny', 2, 64);
@@ -19,9 +19,16 @@ describe('train form', () => {
       tokens: '1000000',
       batch: '4096',
       lr: '',
+      evalTokens: '',
       family: 'layer8-topk-2',
       arch: 'topk',
     });
+  });
+
+  it('offers the next free family name', () => {
+    expect(freeFamilyName('fam', [])).toBe('fam');
+    expect(freeFamilyName('fam', ['fam', 'fam-2'])).toBe('fam-3');
+    expect(freeFamilyName('fam-2', ['fam', 'fam-2'])).toBe('fam-3');
   });
 
   it('turns valid fields into TrainParams, sizes ascending, lr only when given', () => {
@@ -30,14 +37,15 @@ describe('train form', () => {
       ok: true,
       params: { model: 'tiny', dataset: 'embedded:sotu', hook: 'blocks.1.hook_resid_post', latents: [128, 256], k: 8, tokens: 20000, family: 'layer1-topk', arch: 'topk', batch: 4096 },
     });
-    const withLr = validateTrainForm({ ...values, lr: '3e-4', batch: '' }, [tiny], []);
+    const withLr = validateTrainForm({ ...values, lr: '3e-4', batch: '', evalTokens: '0' }, [tiny], []);
     expect(withLr.ok && withLr.params.lr).toBe(3e-4);
+    expect(withLr.ok && withLr.params.evalTokens).toBe(0);
     expect(withLr.ok && 'batch' in withLr.params).toBe(false);
   });
 
   it('names every wrong field with what would be right', () => {
     const result = validateTrainForm(
-      { ...defaultTrainForm(tiny, []), hook: 'blocks.5.hook_resid_post', sizes: '16, 64', k: '32', tokens: 'many', lr: '-1', family: 'layer1-topk' },
+      { ...defaultTrainForm(tiny, []), hook: 'blocks.5.hook_resid_post', sizes: '16, 64', k: '32', tokens: 'many', lr: '-1', evalTokens: '1e3', family: 'layer1-topk' },
       [tiny],
       ['layer1-topk'],
     );
@@ -48,6 +56,7 @@ describe('train form', () => {
         sizes: 'every size must be ≥ k (32), got 16',
         tokens: 'tokens must be a whole number ≥ 1, got "many"',
         lr: 'learning rate must be a number > 0 (e.g. 2e-4), or empty for auto; got "-1"',
+        evalTokens: 'eval tokens must be a whole number ≥ 0 (0 skips the evals), or empty for the default; got "1e3"',
         family: 'family "layer1-topk" already exists; pick another name',
       },
     });
