@@ -3,7 +3,7 @@
 // the latent list, feature pages (from the list, from the map, via a parent/child link), inspect,
 // and a second training job started and cancelled. A screenshot of every screen goes to test-results/.
 import { expect, test, type Page } from '@playwright/test';
-import { startScreensServer, type ScreensServer } from './helpers/screens-server.js';
+import { startServe, type ServeProcess } from './helpers/serve.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -14,11 +14,11 @@ const COMPUTE_TIMEOUT = 60_000;
 const FAMILY = 'fam';
 const SIZES = [32, 64];
 
-let server: ScreensServer;
+let server: ServeProcess;
 let page: Page;
 
 test.beforeAll(async ({ browser }) => {
-  server = await startScreensServer();
+  server = await startServe();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(server.url);
 });
@@ -122,7 +122,7 @@ test('features: the latent list sorts, filters and opens a feature page', async 
 });
 
 test('feature page: follow a parent/child link into the other size', async () => {
-  await page.goto(`${new URL(page.url()).origin}/#/feature/tiny/${encodeURIComponent(`${FAMILY}/${SIZES[0]}`)}/0`);
+  await page.goto(`${server.origin}/#/feature/tiny/${encodeURIComponent(`${FAMILY}/${SIZES[0]}`)}/0`);
   const links = page.getByTestId('relative-links').getByRole('link');
   await expect(links.first()).toContainText(`child in ${SIZES[1]}`);
   const target = (await links.first().locator('.latent').textContent())!;
