@@ -14,6 +14,10 @@ test.afterAll(async () => {
 });
 
 test('opens the app, lists the workspace, creates a tiny model and sees it listed', async ({ page }) => {
+  // CSP violations (e.g. the events WebSocket refused) and script errors surface on the console.
+  const problems: string[] = [];
+  page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+  page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(serve.url);
   await expect(page.getByTestId('workspace-root')).toHaveText(serve.workspace);
   // The token is spent: the cookie carries it from here, so it leaves the address bar and history.
@@ -31,6 +35,7 @@ test('opens the app, lists the workspace, creates a tiny model and sees it liste
   // A reload without the token still works (cookie), and sees the model on disk.
   await page.reload();
   await expect(page.getByTestId('models').getByRole('row', { name: /tiny-e2e/ })).toBeVisible();
+  expect(problems).toEqual([]);
 });
 
 test('refuses a browser without the token', async ({ browser }) => {
