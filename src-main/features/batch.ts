@@ -1,11 +1,14 @@
-// One batch of harvested windows as the statistics see it: the windows' tokens and one SAE's dense
-// activations, row-major, one row per token.
+// One batch of harvested windows as the statistics see it: the windows' tokens and one SAE's
+// activations, either dense [rows, dSae] or, for top-k SAEs, the k kept latents per row — which is
+// dSae/k times less to download and to scan (65,536 latents at k 32: 2,048×).
 
 export interface ActivationBatch {
   /** Token ids of the windows, [windows × ctx] flattened. */
   tokens: Int32Array;
-  /** Latent activations, [windows × ctx, dSae] row-major. */
-  acts: Float32Array;
+  /** Dense latent activations, [windows × ctx, dSae] row-major; absent when `sparse` is given. */
+  acts?: Float32Array;
+  /** Per row, the k kept latents and their activations (zeros allowed): [rows, k] each. */
+  sparse?: { values: Float32Array; indices: Int32Array; k: number };
   /** Tokens per window. */
   ctx: number;
   dSae: number;
@@ -13,6 +16,35 @@ export interface ActivationBatch {
   firstWindow: number;
 }
 
-export function batchRows(batch: ActivationBatch): number {
-  return batch.tokens.length;
+/** Calls `visit` for every positive activation of the batch, row by row. */
+export function forEachActive(batch: ActivationBatch, visit: (row: number, latent: number, value: number) => void): void {
+  const rows = batch.tokens.length;
+  if (batch.sparse) {
+    const { values, indices, k } = batch.sparse;
+    for (let row = 0; row < rows; row++) {
+      for (let j = row * k; j < (row + 1) * k; j++) if (values[j] > 0) visit(row, indices[j], values[j]);
+    }
+    return;
+  }
+  const acts = denseActs(batch);
+  const { dSae } = batch;
+  for (let row = 0; row < rows; row++) {
+    const base = row * dSae;
+    for (let latent = 0; latent < dSae; latent++) if (acts[base + latent] > 0) visit(row, latent, acts[base + latent]);
+  }
+}
+
+/** The activation of `latent` at batch row `row` (0 when it is not among a sparse row's k). */
+export function activationAt(batch: ActivationBatch, row: number, latent: number): number {
+  if (batch.sparse) {
+    const { values, indices, k } = batch.sparse;
+    for (let j = row * k; j < (row + 1) * k; j++) if (indices[j] === latent) return Math.max(0, values[j]);
+    return 0;
+  }
+  return denseActs(batch)[row * batch.dSae + latent];
+}
+
+function denseActs(batch: ActivationBatch): Float32Array {
+  if (!batch.acts) throw new Error('activation batch has neither dense acts nor a sparse top-k code');
+  return batch.acts;
 }

@@ -1,6 +1,6 @@
 // Fixed-capacity storage for captured contexts: a window of tokens around a firing token with one
 // latent's activation on each of them. Typed arrays sized once, so memory is known before the pass.
-import type { ActivationBatch } from './batch.js';
+import { activationAt, type ActivationBatch } from './batch.js';
 
 /** Tokens kept around the firing token: `before` to its left, `after` to its right (clipped to the window). */
 export interface ContextWidth {
@@ -44,7 +44,7 @@ export class ContextSlots {
 
   /** Copies into `slot` the context of batch row `row` for `latent`, which fired there with `value`. */
   capture(slot: number, batch: ActivationBatch, row: number, latent: number, value: number): void {
-    const { ctx, dSae } = batch;
+    const { ctx } = batch;
     const windowInBatch = Math.floor(row / ctx);
     const pos = row - windowInBatch * ctx;
     const start = Math.max(0, pos - this.shape.before);
@@ -53,7 +53,7 @@ export class ContextSlots {
     const out = slot * this.width;
     for (let p = start; p < end; p++) {
       this.tokens[out + p - start] = batch.tokens[rowBase + p];
-      this.acts[out + p - start] = batch.acts[(rowBase + p) * dSae + latent];
+      this.acts[out + p - start] = activationAt(batch, rowBase + p, latent);
     }
     this.value[slot] = value;
     this.length[slot] = end - start;

@@ -15,6 +15,8 @@ import { TopNTracker } from './top-n.js';
 export interface LatentEncoder {
   /** Dense latent activations: [tokens, dIn] → [tokens, dSae]. */
   encode(x: tf.Tensor2D): tf.Tensor2D;
+  /** Per-token top-k SAEs: the k kept latents, [tokens, k] values and indices. Preferred when present. */
+  encodeTopK?: (x: tf.Tensor2D) => { values: tf.Tensor2D; indices: tf.Tensor2D };
   readonly spec: { dSae: number };
 }
 
@@ -62,10 +64,8 @@ export async function harvestWindows(
       const x = tf.tensor2d(acts, [tokens.length, source.dIn]); // [tokens, dIn]
       try {
         for (let e = 0; e < encoders.length; e++) {
-          const z = encoders[e].encode(x); // [tokens, dSae]
-          const data = (await z.data()) as Float32Array;
-          z.dispose();
-          observe(e, { tokens, acts: data, ctx: windows.contextSize - 1, dSae: encoders[e].spec.dSae, firstWindow: first });
+          const batch = { tokens, ctx: windows.contextSize - 1, dSae: encoders[e].spec.dSae, firstWindow: first };
+          observe(e, { ...batch, ...(await encodeBatch(encoders[e], x)) });
         }
       } finally {
         x.dispose();
@@ -95,6 +95,25 @@ export async function harvestWindows(
     results[e].quantiles.observe(batch);
   });
   return results;
+}
+
+/** The encoder's output on the host: the sparse top-k code when the SAE has one, else dense. */
+async function encodeBatch(encoder: LatentEncoder, x: tf.Tensor2D): Promise<Pick<ActivationBatch, 'acts' | 'sparse'>> {
+  if (encoder.encodeTopK) {
+    const code = encoder.encodeTopK(x); // [tokens, k] each
+    try {
+      const [values, indices] = await Promise.all([code.values.data(), code.indices.data()]);
+      return { sparse: { values: values as Float32Array, indices: indices as Int32Array, k: code.values.shape[1] } };
+    } finally {
+      tf.dispose([code.values, code.indices]);
+    }
+  }
+  const z = encoder.encode(x); // [tokens, dSae]
+  try {
+    return { acts: (await z.data()) as Float32Array };
+  } finally {
+    z.dispose();
+  }
 }
 
 /** Tokens of windows [first, first + count) with each window's BOS dropped, as the activations are. */

@@ -1,6 +1,6 @@
 // First-pass statistics of every latent: firing count, mean and max activation, and a histogram of
 // log10(activation) with fixed edges, so it needs no maximum known in advance.
-import type { ActivationBatch } from './batch.js';
+import { forEachActive, type ActivationBatch } from './batch.js';
 
 /** log10 bin edges of the activation histogram: [LOG_LO, LOG_HI) in BINS bins; outliers go to the end bins. */
 export const ACT_HISTOGRAM = { logLo: -3, logHi: 3, bins: 60 } as const;
@@ -30,23 +30,16 @@ export class LatentStats {
   }
 
   observe(batch: ActivationBatch): void {
-    const { acts, dSae } = batch;
-    const rows = batch.tokens.length;
     const { logLo, logHi, bins } = ACT_HISTOGRAM;
     const scale = bins / (logHi - logLo);
-    for (let row = 0; row < rows; row++) {
-      const base = row * dSae;
-      for (let latent = 0; latent < dSae; latent++) {
-        const v = acts[base + latent];
-        if (v <= 0) continue;
-        this.fires[latent]++;
-        this.sum[latent] += v;
-        if (v > this.max[latent]) this.max[latent] = v;
-        const bin = Math.min(bins - 1, Math.max(0, Math.floor((Math.log10(v) - logLo) * scale)));
-        this.histogram[latent * bins + bin]++;
-      }
-    }
-    this.tokens += rows;
+    forEachActive(batch, (_row, latent, v) => {
+      this.fires[latent]++;
+      this.sum[latent] += v;
+      if (v > this.max[latent]) this.max[latent] = v;
+      const bin = Math.min(bins - 1, Math.max(0, Math.floor((Math.log10(v) - logLo) * scale)));
+      this.histogram[latent * bins + bin]++;
+    });
+    this.tokens += batch.tokens.length;
   }
 
   summary(latent: number): LatentSummary {

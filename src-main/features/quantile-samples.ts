@@ -1,7 +1,7 @@
 // Quantile-interval samples (sae_vis): (0, max] split into equal-width intervals, and in each a uniform
 // reservoir sample (Vitter's algorithm R, seeded) of the tokens whose activation falls there, so weak
 // activations are shown too. Needs each latent's max, hence the harvest's second pass.
-import type { ActivationBatch } from './batch.js';
+import { forEachActive, type ActivationBatch } from './batch.js';
 import { ContextSlots, type CapturedContext, type ContextWidth } from './context-slots.js';
 import { seededRandom } from './rng.js';
 
@@ -46,24 +46,17 @@ export class QuantileSampler {
   }
 
   observe(batch: ActivationBatch): void {
-    const { acts, dSae } = batch;
     const { intervals, perInterval } = this.config;
-    const rows = batch.tokens.length;
-    for (let row = 0; row < rows; row++) {
-      const base = row * dSae;
-      for (let latent = 0; latent < dSae; latent++) {
-        const v = acts[base + latent];
-        if (v <= 0) continue;
-        const cell = latent * intervals + this.intervalOf(v, this.maxAct[latent]);
-        const seen = ++this.seen[cell];
-        if (seen <= perInterval) {
-          this.slots.capture(cell * perInterval + seen - 1, batch, row, latent, v);
-        } else {
-          const r = Math.floor(this.random() * seen);
-          if (r < perInterval) this.slots.capture(cell * perInterval + r, batch, row, latent, v);
-        }
+    forEachActive(batch, (row, latent, v) => {
+      const cell = latent * intervals + this.intervalOf(v, this.maxAct[latent]);
+      const seen = ++this.seen[cell];
+      if (seen <= perInterval) {
+        this.slots.capture(cell * perInterval + seen - 1, batch, row, latent, v);
+      } else {
+        const r = Math.floor(this.random() * seen);
+        if (r < perInterval) this.slots.capture(cell * perInterval + r, batch, row, latent, v);
       }
-    }
+    });
   }
 
   samples(latent: number): IntervalSample[] {

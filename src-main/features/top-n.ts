@@ -1,6 +1,6 @@
 // Per-latent top-N activating contexts in one streaming pass: a bounded min-heap of slot indices per
 // latent (the weakest kept context at the root), so a candidate costs one comparison unless it wins.
-import type { ActivationBatch } from './batch.js';
+import { forEachActive, type ActivationBatch } from './batch.js';
 import { ContextSlots, type CapturedContext, type ContextWidth } from './context-slots.js';
 
 export class TopNTracker {
@@ -18,28 +18,21 @@ export class TopNTracker {
 
   /** Offers every positive activation of the batch to its latent's heap. */
   observe(batch: ActivationBatch): void {
-    const { acts, dSae } = batch;
-    const rows = batch.tokens.length;
     const values = this.slots.value;
-    for (let row = 0; row < rows; row++) {
-      const base = row * dSae;
-      for (let latent = 0; latent < dSae; latent++) {
-        const v = acts[base + latent];
-        if (v <= 0) continue;
-        const c = this.count[latent];
-        const h = latent * this.n;
-        if (c < this.n) {
-          const slot = h + c;
-          this.slots.capture(slot, batch, row, latent, v);
-          this.heap[h + c] = slot;
-          this.count[latent] = c + 1;
-          this.siftUp(h, c);
-        } else if (v > values[this.heap[h]]) {
-          this.slots.capture(this.heap[h], batch, row, latent, v);
-          this.siftDown(h, this.n);
-        }
+    forEachActive(batch, (row, latent, v) => {
+      const c = this.count[latent];
+      const h = latent * this.n;
+      if (c < this.n) {
+        const slot = h + c;
+        this.slots.capture(slot, batch, row, latent, v);
+        this.heap[h + c] = slot;
+        this.count[latent] = c + 1;
+        this.siftUp(h, c);
+      } else if (v > values[this.heap[h]]) {
+        this.slots.capture(this.heap[h], batch, row, latent, v);
+        this.siftDown(h, this.n);
       }
-    }
+    });
   }
 
   /** The kept contexts of `latent`, strongest first. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TopNTracker } from '../../../src-main/features/top-n.js';
-import { randomBatches } from './fixtures.js';
+import { randomBatches, toSparse } from './fixtures.js';
 
 describe('TopNTracker', () => {
   it('keeps exactly the N strongest activations per latent, with their contexts', () => {
@@ -45,5 +45,18 @@ describe('TopNTracker', () => {
     expect(tracker.top(0).map((c) => c.value)).toEqual([5, 3]);
     expect(Array.from(tracker.top(0)[0].tokens)).toEqual([12, 13]);
     expect(tracker.top(1)).toEqual([]);
+  });
+
+  it('gives the same contexts from a top-k code as from dense activations with at most k active per row', () => {
+    // p small enough that no row has more than 7 active latents, so the code loses nothing.
+    const batches = randomBatches({ batches: 3, windows: 2, ctx: 8, dSae: 7, p: 0.25, seed: 4 });
+    const dense = new TopNTracker(7, 3, { before: 3, after: 2 });
+    const sparse = new TopNTracker(7, 3, { before: 3, after: 2 });
+    for (const batch of batches) {
+      dense.observe(batch);
+      sparse.observe(toSparse(batch, 7));
+    }
+    for (let latent = 0; latent < 7; latent++) expect(sparse.top(latent)).toEqual(dense.top(latent));
+    expect(dense.top(0).length).toBeGreaterThan(0);
   });
 });
