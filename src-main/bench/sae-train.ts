@@ -38,20 +38,22 @@ export async function run(options: Partial<SaeTrainBenchOptions> = {}): Promise<
   });
   const results: Record<string, number | string> = { d_in: o.dIn, d_sae: o.dSae, k: o.k, batch: o.batch, timed_steps: o.steps };
   try {
-    const single = await medianStepSeconds(o, o.dSae, 1, x);
+    const { wall: single, cpu: singleCpu } = await medianStep(o, o.dSae, 1, x);
     results.step_s_single_thread = round(single);
+    results.step_cpu_s_single_thread = round(singleCpu);
     results.tokens_per_s_single_thread = Math.round(o.batch / single);
     let best = { shards: 1, seconds: single };
     if (o.shards > 1) {
-      const sharded = await medianStepSeconds(o, o.dSae, o.shards, x);
+      const { wall: sharded, cpu: shardedCpu } = await medianStep(o, o.dSae, o.shards, x);
       results[`step_s_${o.shards}_shards`] = round(sharded);
+      results[`step_cpu_s_${o.shards}_shards`] = round(shardedCpu);
       results[`tokens_per_s_${o.shards}_shards`] = Math.round(o.batch / sharded);
       if (sharded < single) best = { shards: o.shards, seconds: sharded };
     }
     results.tokens_per_s = Math.round(o.batch / best.seconds);
     results.best_shards = best.shards;
     for (const dSae of o.family) {
-      const seconds = dSae === o.dSae ? best.seconds : await medianStepSeconds(o, dSae, best.shards, x);
+      const seconds = dSae === o.dSae ? best.seconds : (await medianStep(o, dSae, best.shards, x)).wall;
       results[`family_step_s_${dSae}`] = round(seconds);
     }
     results.family_step_s_total = round(o.family.reduce((sum, n) => sum + (results[`family_step_s_${n}`] as number), 0));
@@ -62,20 +64,26 @@ export async function run(options: Partial<SaeTrainBenchOptions> = {}): Promise<
   return results;
 }
 
-async function medianStepSeconds(o: SaeTrainBenchOptions, dSae: number, shards: number, x: tf.Tensor2D): Promise<number> {
+/**
+ * Median wall time of a step, and the CPU time of that step summed over all threads of the process
+ * (workers included): on a shared machine wall time includes waiting for a core, CPU time does not.
+ */
+async function medianStep(o: SaeTrainBenchOptions, dSae: number, shards: number, x: tf.Tensor2D): Promise<{ wall: number; cpu: number }> {
   const config = validateSaeConfig({ dIn: o.dIn, dSae, k: o.k, bPreInit: 'mean' });
   const sample = x.slice([0, 0], [Math.min(1024, o.batch), o.dIn]);
   const sae = await createSae(config, { sample, shards });
   sample.dispose();
   try {
     await sae.step(x);
-    const times: number[] = [];
+    const times: Array<{ wall: number; cpu: number }> = [];
     for (let s = 0; s < o.steps; s++) {
       const started = performance.now();
+      const cpuStart = process.cpuUsage();
       await sae.step(x);
-      times.push((performance.now() - started) / 1000);
+      const cpu = process.cpuUsage(cpuStart);
+      times.push({ wall: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6 });
     }
-    times.sort((a, b) => a - b);
+    times.sort((a, b) => a.wall - b.wall);
     return times[Math.floor(times.length / 2)];
   } finally {
     await sae.dispose();

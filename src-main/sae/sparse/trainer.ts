@@ -86,7 +86,8 @@ export class SparseSae implements TrainableSae {
     const found = await this.forward(input, width, auxWidth > 0 ? dead : undefined, auxWidth);
 
     const { main, multi } = this.sparseRule.train(mergeTopK(found.map((f) => f.main), width), config, this.rule);
-    const aux = auxWidth > 0 ? leadingRelu(mergeTopK(found.map((f) => f.aux!), auxWidth), auxWidth) : undefined;
+    // Shards without dead latents return no AuxK candidates; the others hold at least auxWidth in total.
+    const aux = auxWidth > 0 ? leadingRelu(mergeTopK(found.flatMap((f) => (f.aux ? [f.aux] : [])), auxWidth), auxWidth) : undefined;
     const codeSets = [main, ...(multi ? [multi] : []), ...(aux ? [aux] : [])];
     const partials = await this.decodeSets(codeSets);
 
@@ -248,7 +249,8 @@ export class SparseSae implements TrainableSae {
 }
 
 export function checkStateConfig(config: SaeTrainConfig, state: SaeTrainState): void {
-  if (JSON.stringify(state.config) !== JSON.stringify(config)) {
+  const keys = Object.keys(config) as Array<keyof SaeTrainConfig>;
+  if (keys.length !== Object.keys(state.config ?? {}).length || keys.some((key) => state.config[key] !== config[key])) {
     throw new Error(`SAE setState: the state was saved with config ${JSON.stringify(state.config)}, but this SAE has ${JSON.stringify(config)}`);
   }
 }

@@ -133,17 +133,21 @@ describe('sharded trainer', () => {
     const batches = [0, 1, 2, 3, 4].map((s) => randomBatch(32, 16, 100 + s));
     const single = await createSae(config, { sample: batches[0] });
     const sharded = await createSae(config, { sample: batches[0], shards: 2 });
-    // Some latents dead from the start, so AuxK's merge across shards is exercised.
+    // Latents dead from the start, all in the first shard: the second has no AuxK candidates at
+    // first; later steps find dead latents in both, and AuxK's candidates merge across shards.
     const start = await single.getState();
-    start.tokensSinceFired = Float32Array.from({ length: 48 }, (_, i) => (i % 3 === 0 ? 64 : 0));
+    start.tokensSinceFired = Float32Array.from({ length: 48 }, (_, i) => (i < 10 ? 64 : 0));
     await single.setState(start);
     await sharded.setState(start);
+    const auxUsed: number[] = [];
     for (const x of batches) {
       const a = await single.step(x);
       const b = await sharded.step(x);
+      auxUsed.push(a.metrics.auxLatents);
       expect(b.loss).toBeCloseTo(a.loss, 4);
       expect(b.metrics).toEqual({ ...a.metrics, nmse: expect.closeTo(a.metrics.nmse, 5) });
     }
+    expect(auxUsed[0]).toBe(8);
     const sa = await single.getState();
     const sb = await sharded.getState();
     for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
@@ -157,5 +161,30 @@ describe('sharded trainer', () => {
     tf.dispose([code.values, code.indices, ref.values, ref.indices, ...batches]);
     await single.dispose();
     await sharded.dispose();
+  });
+});
+
+describe('checkpoint state', () => {
+  it('a new SAE restored from getState() continues exactly like the original', async () => {
+    const config = validateSaeConfig({ dIn: 16, dSae: 48, k: 4, deadTokensWindow: 64, auxK: 8 });
+    const batches = [0, 1, 2, 3].map((s) => randomBatch(32, 16, 200 + s));
+    const original = await createSae(config, { sample: batches[0] });
+    await original.step(batches[0]);
+    await original.step(batches[1]);
+    const saved = await original.getState();
+    const restored = await createSae(saved.config, { weights: saved.params });
+    await restored.setState(saved);
+    for (const x of batches.slice(2)) {
+      const a = await original.step(x);
+      const b = await restored.step(x);
+      expect(b).toEqual(a);
+    }
+    const end = await restored.getState();
+    expect(end.step).toBe(4);
+    expect(end.params.W_dec).toEqual((await original.getState()).params.W_dec);
+    await expect(restored.setState({ ...saved, config: { ...saved.config, k: 5 } })).rejects.toThrow(/the state was saved with config/);
+    tf.dispose(batches);
+    await original.dispose();
+    await restored.dispose();
   });
 });
