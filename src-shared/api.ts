@@ -110,16 +110,48 @@ export function unwrap<R>(response: ApiResponse<R>): R {
   throw new ApiError(response.error.code, response.error.message);
 }
 
-export function createApi(transport: ApiTransport): SaeExplorerApi {
-  const api: Record<string, unknown> = {
-    onEvent: (listener: EventListener) => transport.subscribe(listener),
-  };
+function splitMethod(method: ApiMethod): [string, string] {
+  return method.split('.') as [string, string];
+}
+
+function namedFunctions(transport: ApiTransport, wrap: (method: ApiMethod) => (params?: unknown) => Promise<unknown>): Record<string, unknown> {
+  const api: Record<string, unknown> = { onEvent: (listener: EventListener) => transport.subscribe(listener) };
   for (const method of API_METHODS) {
-    const [domain, verb] = method.split('.') as [string, string];
+    const [domain, verb] = splitMethod(method);
     const functions = (api[domain] ??= {}) as Record<string, unknown>;
-    functions[verb] = async (params?: unknown) => unwrap(await transport.call(method, params ?? {}));
+    functions[verb] = wrap(method);
   }
-  return api as SaeExplorerApi;
+  return api;
+}
+
+export function createApi(transport: ApiTransport): SaeExplorerApi {
+  return namedFunctions(transport, (method) => async (params) => unwrap(await transport.call(method, params ?? {}))) as SaeExplorerApi;
+}
+
+/**
+ * What the Electron preload exposes through contextBridge: the contract's named functions, each
+ * answering with the ApiResponse envelope. Errors thrown across contextBridge lose their fields, so
+ * the envelope crosses instead and the renderer unwraps it (transportFromBridge + createApi).
+ */
+export type SaeExplorerBridge = {
+  [D in ApiDomain]: {
+    [M in ApiMethod as M extends `${D}.${infer Verb}` ? Verb : never]: (params?: ParamsOf<M>) => Promise<ApiResponse<ResultOf<M>>>;
+  };
+} & { onEvent(listener: EventListener): () => void };
+
+export function createBridge(transport: ApiTransport): SaeExplorerBridge {
+  return namedFunctions(transport, (method) => (params) => transport.call(method, params ?? {})) as SaeExplorerBridge;
+}
+
+export function transportFromBridge(bridge: SaeExplorerBridge): ApiTransport {
+  return {
+    call: (method, params) => {
+      const [domain, verb] = splitMethod(method);
+      const fn = (bridge as unknown as Record<string, Record<string, (p: unknown) => Promise<ApiResponse<unknown>>>>)[domain]![verb]!;
+      return fn(params);
+    },
+    subscribe: (listener) => bridge.onEvent(listener),
+  };
 }
 
 /** A response envelope for a thrown error, for transports. */
