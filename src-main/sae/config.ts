@@ -35,7 +35,7 @@ export interface SaeTrainConfig {
   auxKCoefficient: number;
   /** A latent is dead once it has not fired for this many training tokens. Default 10,000,000 (Gao et al.); scale down for short runs. */
   deadTokensWindow: number;
-  /** Add the Multi-TopK term L(4k)/8 (Gao et al. §A.3), topk only. Default false. */
+  /** Add the Multi-TopK term L(4k)/8 (Gao et al. §5.3), topk only. Default false. */
   multiTopK: boolean;
   /** L1 penalty per unit of latent activation, summed over latents, mean over tokens (standard only). Default 1; sweep it for the L0 wanted. */
   l1Coefficient: number;

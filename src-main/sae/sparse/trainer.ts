@@ -97,12 +97,12 @@ export class SparseSae implements TrainableSae {
       const residual = xhat.sub(x); // [batch, dIn]
       const sse = residual.square().sum();
       const variance = x.sub(x.mean(0)).square().sum();
-      // L(k) = ‖x − x̂‖² summed over d, mean over tokens (Gao et al. §2.1).
+      // L(k) = ‖x − x̂‖² summed over d, mean over tokens (Gao et al. §2).
       const losses: Record<string, tf.Scalar> = { mse: sse.div(batch) };
       const dOutputs: tf.Tensor[] = [residual.mul(2 / batch)];
       let next = 1;
       if (multi) {
-        // Multi-TopK: L(k) + L(4k)/8 (Gao et al. §A.3).
+        // Multi-TopK: L(k) + L(4k)/8 (Gao et al. §5.3, "progressive recovery").
         const residual4k = partials[next++].add(bDec).sub(x); // [batch, dIn]
         losses.multi_topk = residual4k.square().sum().div(8 * batch);
         dOutputs.push(residual4k.mul(2 / (8 * batch)));
