@@ -2,6 +2,7 @@
 // harvested with the same settings, run the passes once per hook site for the rest, then write
 // statistics and contexts, logit effects and neighbours. The SAE's harvest row says 'running' until
 // its last write, so a killed harvest is redone (replaced) by the next run and never half-read.
+import { validateBundle } from '../sae/formats/validate.js';
 import { createSaeRunner } from '../sae/inference.js';
 import type { SaeBundle } from '../sae/types.js';
 import { ModelActivationSource, type HookedModel } from '../data/activations.js';
@@ -37,7 +38,7 @@ export interface HarvestSaeInput {
 export interface HarvestJob {
   db: Db;
   modelName: string;
-  model: HookedModel & { config: { nLayer?: number; vocabSize?: number } };
+  model: HookedModel & { config: { nLayer: number; vocabSize?: number } };
   /** ln_f gain and wte; without it (or for SAEs narrower/wider than d_model) logit effects are skipped. */
   unembedding?: Unembedding;
   tokenText: (id: number) => string;
@@ -63,6 +64,14 @@ export interface HarvestSummary {
 
 export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
   const { db, config } = job;
+  // Refuse an SAE that does not fit the model before anything of it is replaced in the database.
+  for (const s of job.saes) {
+    try {
+      validateBundle(s.bundle, job.model.config);
+    } catch (err) {
+      throw new Error(`${s.path}: ${(err as Error).message}`);
+    }
+  }
   const tokens = job.windows.count * (job.windows.contextSize - 1);
   const modelId = registerModel(db, { name: job.modelName, nLayer: job.model.config.nLayer, dModel: job.model.config.nEmbd, vocabSize: job.model.config.vocabSize });
   const datasetId = registerDataset(db, job.dataset);

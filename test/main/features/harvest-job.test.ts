@@ -98,6 +98,12 @@ describe('runHarvest', () => {
     expect(maxTop.n).toBe(2);
   });
 
+  it('refuses an SAE that does not fit the model before touching the stored harvests', async () => {
+    const wrong = { ...job.saes[0], path: '/elsewhere/8', bundle: { ...job.saes[0].bundle, spec: { ...job.saes[0].bundle.spec, hookName: 'blocks.5.hook_resid_post' } } };
+    await expect(runHarvest({ ...job, saes: [job.saes[1], wrong] })).rejects.toThrow(/\/elsewhere\/8: .*layer 5.*0\.\.1/);
+    expect(listSaes(db).map((s) => s.harvest)).toEqual(['complete', 'complete']);
+  });
+
   it('stops with the abort reason when cancelled, leaving the SAE marked running', async () => {
     const controller = new AbortController();
     controller.abort(new Error('cancelled by test'));
