@@ -123,6 +123,12 @@ test('features: the latent list sorts, filters and opens a feature page', async 
 
 test('feature page: follow a parent/child link into the other size', async () => {
   await page.goto(`${server.origin}/#/feature/tiny/${encodeURIComponent(`${FAMILY}/${SIZES[0]}`)}/0`);
+  await expect(page.getByTestId('feature-title')).toHaveText(`${FAMILY}/${SIZES[0]} #0`);
+  // ] and [ page through the latents of the SAE.
+  await page.keyboard.press(']');
+  await expect(page.getByTestId('feature-title')).toHaveText(`${FAMILY}/${SIZES[0]} #1`);
+  await page.keyboard.press('[');
+  await expect(page.getByTestId('feature-title')).toHaveText(`${FAMILY}/${SIZES[0]} #0`);
   const links = page.getByTestId('relative-links').getByRole('link');
   await expect(links.first()).toContainText(`child in ${SIZES[1]}`);
   const target = (await links.first().locator('.latent').textContent())!;

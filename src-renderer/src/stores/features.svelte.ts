@@ -106,7 +106,9 @@ class FeaturesStore {
     this.pageError = null;
     const cached = this.pages.get(key);
     if (cached) {
+      // A request for another latent may still be in flight; its answer will be ignored.
       this.page = cached;
+      this.pageLoading = false;
       return;
     }
     this.page = null;
