@@ -7,6 +7,13 @@ type Bench = () => Promise<{ run: () => Promise<Record<string, number | string>>
 
 /** Each benchmark is one file exporting `run()`; the name is the key in the output. */
 export const BENCHMARKS: Record<string, Bench> = {
+  tokenizer: () => import('./tokenizer.js'),
+  'gpt2-forward': () => import('./gpt2-forward.js'),
+  'sae-train': () => import('./sae-train.js'),
+  family: () => import('./family.js'),
+  harvest: () => import('./harvest.js'),
+  'feature-query': () => import('./feature-query.js'),
+  umap: () => import('./umap.js'),
 };
 
 export async function runBenchmarks(only?: string[]): Promise<Record<string, unknown>> {
