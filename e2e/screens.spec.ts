@@ -172,7 +172,7 @@ test('inspect: top latents per token, then tokens coloured by one latent, click 
   await expect(page.getByTestId('feature-title')).toContainText(`${FAMILY}/${SIZES[1]} #`);
 });
 
-test('train: start a second job and cancel it', async () => {
+test('train: start a second job, pause and resume it, then cancel it', async () => {
   test.setTimeout(PIPELINE_TIMEOUT);
   await openTab('train');
   await page.getByTestId('train-sizes').fill('32');
@@ -184,6 +184,10 @@ test('train: start a second job and cancel it', async () => {
   await expect(page.getByTestId('job-title')).toContainText('train to-cancel');
   await expect(page.getByTestId('job-cancel')).toBeVisible();
   await screenshot('train-running');
+  await page.getByTestId('job-pause').click();
+  await expect(job).toHaveAttribute('data-state', 'paused', { timeout: COMPUTE_TIMEOUT });
+  await page.getByTestId('job-resume').click();
+  await expect(job).toHaveAttribute('data-state', /running|queued/, { timeout: COMPUTE_TIMEOUT });
   await page.getByTestId('job-cancel').click();
   await expect(job).toHaveAttribute('data-state', 'cancelled', { timeout: PIPELINE_TIMEOUT });
   await expect(page.getByTestId('job-cancel')).toHaveCount(0);
