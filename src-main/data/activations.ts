@@ -57,19 +57,21 @@ export class ModelActivationSource implements ActivationSource {
       const n = Math.min(this.modelBatch, indices.length - start);
       const ids = new Int32Array(n * ctx);
       for (let i = 0; i < n; i++) ids.set(windowAt(this.windows, indices[start + i]), i * ctx);
-      const acts = tf.tidy(() => {
-        const tokens = tf.tensor2d(ids, [n, ctx], 'int32'); // [batch, pos]
-        const { cache } = this.model.run(tokens, { cache: [this.hook], stopAt: this.hook });
+      const tokens = tf.tensor2d(ids, [n, ctx], 'int32'); // [batch, pos]
+      // The cache outlives any tidy (the model keeps it for the caller), so every entry is disposed here.
+      let cache: Map<HookName, tf.Tensor> | undefined;
+      let acts: tf.Tensor | undefined;
+      try {
+        cache = this.model.run(tokens, { cache: [this.hook], stopAt: this.hook }).cache;
+        this.forwardCalls++;
         const act = cache.get(this.hook);
         if (!act) throw new Error(`the model returned no activation for hook "${this.hook}"`);
-        for (const [name, t] of cache) if (name !== this.hook) t.dispose();
-        return act.slice([0, 1, 0], [n, ctx - 1, this.dIn]); // [batch, pos − 1, d]
-      });
-      this.forwardCalls++;
-      try {
+        acts = act.slice([0, 1, 0], [n, ctx - 1, this.dIn]); // [batch, pos − 1, d]
         out.set((await acts.data()) as Float32Array, start * perWindow);
       } finally {
-        acts.dispose();
+        tokens.dispose();
+        acts?.dispose();
+        if (cache) for (const t of cache.values()) t.dispose();
       }
     }
     return out;

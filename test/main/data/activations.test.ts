@@ -1,4 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadGpt2 } from '../../../src-main/model/load.js';
+import { createTinyModel } from '../../../src-main/model/tiny.js';
 import { tf } from '../../../src-main/engine/backend.js';
 import { ActivationStream, ModelActivationSource, hookWidth, type HookedModel } from '../../../src-main/data/activations.js';
 import type { HookName } from '../../../src-shared/hooks.js';
@@ -75,10 +80,12 @@ describe('ModelActivationSource', () => {
     run(tokens, options) {
       requests.push(options);
       const [b, p] = tokens.shape;
-      const tok = tokens.toFloat().expandDims(2); // [batch, pos, 1]
-      const pos = tf.range(0, p).reshape([1, p, 1]).tile([b, 1, 1]); // [batch, pos, 1]
-      const one = tf.onesLike(tok); // [batch, pos, 1]
-      return { cache: new Map([[options.stopAt!, tf.concat([tok, pos, one], 2)]]) }; // [batch, pos, 3]
+      const act = tf.tidy(() => {
+        const tok = tokens.toFloat().expandDims(2); // [batch, pos, 1]
+        const pos = tf.range(0, p).reshape([1, p, 1]).tile([b, 1, 1]); // [batch, pos, 1]
+        return tf.concat([tok, pos, tf.onesLike(tok)], 2); // [batch, pos, 3]
+      });
+      return { cache: new Map([[options.stopAt!, act]]) };
     },
   };
 
@@ -91,6 +98,18 @@ describe('ModelActivationSource', () => {
     expect(source.forwardCalls).toBe(2);
     expect(requests[0]).toEqual({ cache: ['blocks.0.hook_resid_post'], stopAt: 'blocks.0.hook_resid_post' });
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('frees every tensor of a real forward pass (the model keeps its cache for the caller)', async () => {
+    const dir = createTinyModel(join(mkdtempSync(join(tmpdir(), 'act-model-')), 'tiny'), { layers: 1, dModel: 8, heads: 2, ctx: 4, seed: 3 });
+    const tiny = await loadGpt2(dir);
+    const windows = { contextSize: 4, count: 2, tokens: Uint16Array.from([50256, 1, 2, 3, 50256, 4, 5, 6]) };
+    const source = new ModelActivationSource(tiny, windows, 'blocks.0.hook_resid_post', 1);
+    const before = tf.memory().numTensors;
+    const acts = await source.activations([0, 1]);
+    expect(acts.length).toBe(2 * 3 * 8);
+    expect(tf.memory().numTensors).toBe(before);
+    tiny.dispose();
   });
 
   it('knows the width of MLP hooks and refuses attention patterns', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tf } from '../../../src-main/engine/backend.js';
 import type { Gpt2 } from '../../../src-main/model/gpt2.js';
 import { createSae } from '../../../src-main/sae/index.js';
 import { loadSaeLens } from '../../../src-main/sae/formats/saelens.js';
@@ -24,7 +25,9 @@ async function countedModel(): Promise<{ model: Gpt2; calls: () => number }> {
 describe('trainFamily', () => {
   it('trains three sizes on one GPT-2 pass per batch and writes SAELens folders, evals and family.json', async () => {
     const single = await countedModel();
+    const tensorsBefore = tf.memory().numTensors;
     await trainFamily(runConfig(tempOut(), { latents: [64], evalTokens: 0 }), { model: single.model });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     const family = await countedModel();
     const out = tempOut();
     const events: TrainEvent[] = [];
@@ -121,7 +124,9 @@ describe('trainFamily', () => {
     expect(first.calls()).toBeGreaterThan(0);
     const second = await countedModel();
     const b = tempOut();
+    const tensorsBefore = tf.memory().numTensors;
     await trainFamily(runConfig(b, { evalTokens: 0, cacheActivations: cacheDir, cacheDtype: 'f32' }), { model: second.model });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(second.calls()).toBe(0);
     expect(maxAbsDiff(saeWeights(join(a, '64')).W_dec, saeWeights(join(b, '64')).W_dec)).toBe(0);
     first.model.dispose();
