@@ -15,8 +15,6 @@ export type ApiErrorCode =
   /** A bug or an unexpected failure; the message carries the original error. */
   | 'internal';
 
-export const API_ERROR_CODES: readonly ApiErrorCode[] = ['bad_request', 'not_found', 'not_available', 'conflict', 'cancelled', 'internal'];
-
 export interface ApiErrorInfo {
   code: ApiErrorCode;
   message: string;

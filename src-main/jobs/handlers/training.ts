@@ -15,7 +15,7 @@ import { requireModel } from './lookup.js';
 
 const METHOD = 'training.start';
 
-export function readTrainParams(params: unknown): TrainParams {
+function readTrainParams(params: unknown): TrainParams {
   return readParams<TrainParams>(METHOD, params, {
     model: { type: 'string', ...ENTRY_NAME },
     dataset: { type: 'string', maxLength: 200 },
