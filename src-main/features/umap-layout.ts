@@ -42,6 +42,9 @@ export function optimizeLayout(graph: FuzzyGraph, embedding: Float32Array, dim: 
   const nextNegative = epochsPerNegative.slice();
   const n = graph.n;
 
+  // Float64 working copy: V8 handles doubles without a conversion per read and write.
+  const y = Float64Array.from(embedding);
+  const delta = new Float64Array(dim);
   for (let epoch = 0; epoch < nEpochs; epoch++) {
     options.signal?.throwIfAborted();
     const alpha = initialAlpha * (1 - epoch / nEpochs);
@@ -50,29 +53,37 @@ export function optimizeLayout(graph: FuzzyGraph, embedding: Float32Array, dim: 
       const j = head[i] * dim;
       const k = tail[i] * dim;
       let dist2 = 0;
-      for (let d = 0; d < dim; d++) dist2 += (embedding[j + d] - embedding[k + d]) ** 2;
-      // d^(b−1) as d^b / d: one pow per sample instead of two.
-      const powB = dist2 > 0 ? Math.pow(dist2, b) : 0;
-      const attract = dist2 > 0 ? (-2 * a * b * (powB / dist2)) / (a * powB + 1) : 0;
       for (let d = 0; d < dim; d++) {
-        const grad = clip(attract * (embedding[j + d] - embedding[k + d])) * alpha;
-        embedding[j + d] += grad;
-        embedding[k + d] -= grad;
+        delta[d] = y[j + d] - y[k + d];
+        dist2 += delta[d] * delta[d];
+      }
+      if (dist2 > 0) {
+        // d^(b−1) as d^b / d: one pow per sample instead of two.
+        const powB = Math.pow(dist2, b);
+        const attract = (-2 * a * b * (powB / dist2)) / (a * powB + 1);
+        for (let d = 0; d < dim; d++) {
+          const grad = clip(attract * delta[d]) * alpha;
+          y[j + d] += grad;
+          y[k + d] -= grad;
+        }
       }
       nextSample[i] += epochsPerSample[i];
       const negatives = Math.floor((epoch - nextNegative[i]) / epochsPerNegative[i]);
       for (let p = 0; p < negatives; p++) {
-        const other = Math.floor(random() * n);
-        if (other * dim === j) continue;
-        const o = other * dim;
+        const o = Math.floor(random() * n) * dim;
+        if (o === j) continue;
         let d2 = 0;
-        for (let d = 0; d < dim; d++) d2 += (embedding[j + d] - embedding[o + d]) ** 2;
+        for (let d = 0; d < dim; d++) {
+          delta[d] = y[j + d] - y[o + d];
+          d2 += delta[d] * delta[d];
+        }
         if (d2 <= 0) continue;
         const repel = (2 * b) / ((0.001 + d2) * (a * Math.pow(d2, b) + 1));
-        for (let d = 0; d < dim; d++) embedding[j + d] += clip(repel * (embedding[j + d] - embedding[o + d])) * alpha;
+        for (let d = 0; d < dim; d++) y[j + d] += clip(repel * delta[d]) * alpha;
       }
       nextNegative[i] += negatives * epochsPerNegative[i];
     }
     options.onEpoch?.(epoch + 1, nEpochs);
   }
+  embedding.set(y);
 }
