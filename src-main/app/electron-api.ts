@@ -67,7 +67,10 @@ export interface ElectronMain {
   };
   ipcMain: IpcMainLike;
   Menu: { buildFromTemplate(template: MenuItemOptions[]): unknown; setApplicationMenu(menu: unknown): void };
-  dialog: { showOpenDialog(options: { title: string; properties: string[]; defaultPath?: string }): Promise<{ canceled: boolean; filePaths: string[] }> };
+  dialog: {
+    showOpenDialog(options: { title: string; properties: string[]; defaultPath?: string }): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showErrorBox(title: string, content: string): void;
+  };
   shell: { openPath(path: string): Promise<string> };
   session: { defaultSession: SessionLike };
 }

@@ -76,6 +76,12 @@ if (!app.requestSingleInstanceLock()) {
       !app.isPackaged,
     );
     electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(menu));
-    await openWorkspace(resolveWorkspace(app.getPath('userData')));
+    try {
+      await openWorkspace(resolveWorkspace(app.getPath('userData')));
+    } catch (err) {
+      // Most likely no `node` on PATH for the compute process (see docs/architecture.md).
+      electron.dialog.showErrorBox('SAE Explorer cannot start', `${(err as Error).message}\n\nSet SAE_EXPLORER_NODE to a Node.js ≥ 20.19 executable if node is not on PATH.`);
+      app.quit();
+    }
   });
 }
