@@ -70,7 +70,7 @@ if (!app.requestSingleInstanceLock()) {
     hardenSession(electron, paths);
     const menu = menuTemplate(
       {
-        openWorkspace: () => void chooseWorkspace(),
+        openWorkspace: () => void chooseWorkspace().catch((err: Error) => electron.dialog.showErrorBox('Cannot open that workspace', err.message)),
         revealWorkspace: () => void electron.shell.openPath(workspace),
       },
       !app.isPackaged,
