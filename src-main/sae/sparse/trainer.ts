@@ -6,7 +6,7 @@
 //   3. shards decode their part; here: x̂ = Σ parts + b_dec, the losses and ∂L/∂x̂;
 //   4. shards run the sparse backward and their Adam step; here: b_dec's gradient and Adam step.
 // With one in-thread shard this is the single-threaded trainer; the arithmetic is identical.
-import { tf } from '../../engine/backend.js';
+import { engineInfo, tf } from '../../engine/backend.js';
 import type { AdamHyper } from '../adam.js';
 import type { CreateSaeOptions, SaeExportMeta, SaeParamArrays, SaeTrainState, SparseCode, StepResult, TrainableSae } from '../api.js';
 import { toSaeBundle } from '../bundle.js';
@@ -63,6 +63,9 @@ export class SparseSae implements TrainableSae {
         adamV: { W_enc: zeros(config.dIn * count), b_enc: zeros(count), W_dec: zeros(count * config.dIn) },
       },
     }));
+    if (shardCount > 1 && engineInfo().backend === 'tensorflow') {
+      throw new Error(`SAE shards = ${shardCount}: worker shards exist to use several cores with the single-threaded wasm backend; the tensorflow backend (${engineInfo().package}) already uses them all, so use shards = 1`);
+    }
     let shards: ShardHandle[];
     if (shardCount === 1) {
       shards = slices.map((s) => new LocalShardHandle(new LatentShard(config.dIn, s.offset, s.count, s.state, adamHyper(config))));
