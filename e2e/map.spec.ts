@@ -19,13 +19,6 @@ const FAMILY = 'fam';
 const SIZES = [128, 256, 512];
 const SETUP_TIMEOUT = 900_000;
 
-// The project's launch flags disable the GPU; the map needs WebGL, which SwiftShader gives headless.
-test.use({
-  launchOptions: {
-    executablePath: process.env.SAE_E2E_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  },
-});
 test.describe.configure({ mode: 'serial' });
 
 let workspace: string;
