@@ -1,14 +1,15 @@
 // The app's address, kept in the URL hash so back/forward and reloads work: which screen, and for
-// the feature page which (model, sae, latent). SAE ids contain "/", so parts are URI-encoded.
+// the feature page which (model, sae, latent). Other screens name only the SAE or family; its model
+// follows from the workspace listing. SAE ids contain "/", so parts are URI-encoded.
 import type { FeatureId } from '../../../src-shared/api.js';
 
 export type Route =
   | { screen: 'home' }
   | { screen: 'train' }
-  | { screen: 'features'; model?: string; sae?: string }
+  | { screen: 'features'; sae?: string }
   | { screen: 'feature'; id: FeatureId }
-  | { screen: 'map'; model?: string; family?: string }
-  | { screen: 'inspect'; model?: string; sae?: string; latent?: number };
+  | { screen: 'map'; family?: string }
+  | { screen: 'inspect'; sae?: string; latent?: number };
 
 export type ScreenName = Route['screen'];
 
@@ -29,13 +30,13 @@ export function formatRoute(route: Route): string {
     case 'train':
       return `#/${route.screen}`;
     case 'features':
-      return `#/features${optional([route.model, route.sae])}`;
+      return `#/features${optional([route.sae])}`;
     case 'feature':
       return `#/feature/${enc(route.id.model)}/${enc(route.id.sae)}/${route.id.latent}`;
     case 'map':
-      return `#/map${optional([route.model, route.family])}`;
+      return `#/map${optional([route.family])}`;
     case 'inspect':
-      return `#/inspect${optional([route.model, route.sae, route.latent])}`;
+      return `#/inspect${optional([route.sae, route.latent])}`;
   }
 }
 
@@ -58,16 +59,16 @@ export function parseRoute(hash: string): Route {
     case 'train':
       return { screen: 'train' };
     case 'features':
-      return { screen: 'features', model: a, sae: b };
+      return { screen: 'features', sae: a };
     case 'feature': {
       const latent = latentOf(c);
-      if (a === undefined || b === undefined || latent === undefined) return { screen: 'features', model: a, sae: b };
+      if (a === undefined || b === undefined || latent === undefined) return { screen: 'features', sae: b };
       return { screen: 'feature', id: { model: a, sae: b, latent } };
     }
     case 'map':
-      return { screen: 'map', model: a, family: b };
+      return { screen: 'map', family: a };
     case 'inspect':
-      return { screen: 'inspect', model: a, sae: b, latent: latentOf(c) };
+      return { screen: 'inspect', sae: a, latent: latentOf(b) };
     default:
       return { screen: 'home' };
   }

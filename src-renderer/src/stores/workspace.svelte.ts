@@ -31,11 +31,17 @@ class WorkspaceStore {
     return this.families.find((f) => f.id === id);
   }
 
-  /** The model an SAE was trained on: its cfg's model_name is the model folder's name. */
+  /** The model an SAE was trained on (its cfg's model_name is the model folder's name), if the workspace has it. */
   modelOf(sae: SaeEntry | undefined): string | undefined {
-    if (!sae) return this.models[0]?.id;
+    if (!sae) return undefined;
     const base = sae.modelName.split(/[\\/]/).pop();
-    return this.models.find((m) => m.id === sae.modelName || m.id === base)?.id ?? this.models[0]?.id;
+    return this.models.find((m) => m.id === sae.modelName || m.id === base)?.id;
+  }
+
+  /** Why an SAE cannot be browsed, when its model is missing; null when it can. */
+  missingModel(sae: SaeEntry | undefined): string | null {
+    if (!sae || this.modelOf(sae)) return null;
+    return `${sae.id} was trained on model "${sae.modelName}", which is not in this workspace's models (have: ${this.models.map((m) => m.id).join(', ') || 'none'})`;
   }
 
   async refresh(): Promise<void> {

@@ -6,10 +6,10 @@ describe('route', () => {
     const routes: Route[] = [
       { screen: 'home' },
       { screen: 'train' },
-      { screen: 'features', model: 'tiny', sae: 'layer1-topk/256' },
+      { screen: 'features', sae: 'layer1-topk/256' },
       { screen: 'feature', id: { model: 'tiny', sae: 'layer1-topk/256', latent: 17 } },
-      { screen: 'map', model: 'tiny', family: 'layer1-topk' },
-      { screen: 'inspect', model: 'tiny', sae: 'fam/64', latent: 0 },
+      { screen: 'map', family: 'layer1-topk' },
+      { screen: 'inspect', sae: 'fam/64', latent: 0 },
     ];
     for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual({ ...route });
     expect(formatRoute(routes[3]!)).toBe('#/feature/tiny/layer1-topk%2F256/17');
@@ -17,15 +17,16 @@ describe('route', () => {
 
   it('drops optional parts after the first missing one', () => {
     expect(formatRoute({ screen: 'features' })).toBe('#/features');
-    expect(formatRoute({ screen: 'inspect', model: 'm' })).toBe('#/inspect/m');
-    expect(parseRoute('#/features')).toEqual({ screen: 'features', model: undefined, sae: undefined });
+    expect(formatRoute({ screen: 'inspect', sae: 'fam/64' })).toBe('#/inspect/fam%2F64');
+    expect(formatRoute({ screen: 'features', sae: undefined })).toBe('#/features');
+    expect(parseRoute('#/features')).toEqual({ screen: 'features', sae: undefined });
   });
 
   it('sends unknown, malformed or incomplete hashes somewhere sensible', () => {
     expect(parseRoute('')).toEqual({ screen: 'home' });
     expect(parseRoute('#/nowhere/1')).toEqual({ screen: 'home' });
     expect(parseRoute('#/feature/%E0%A4%A')).toEqual({ screen: 'home' });
-    expect(parseRoute('#/feature/tiny/fam%2F64/abc')).toEqual({ screen: 'features', model: 'tiny', sae: 'fam/64' });
-    expect(parseRoute('#/inspect/tiny/fam%2F64/-3')).toEqual({ screen: 'inspect', model: 'tiny', sae: 'fam/64', latent: undefined });
+    expect(parseRoute('#/feature/tiny/fam%2F64/abc')).toEqual({ screen: 'features', sae: 'fam/64' });
+    expect(parseRoute('#/inspect/fam%2F64/-3')).toEqual({ screen: 'inspect', sae: 'fam/64', latent: undefined });
   });
 });
