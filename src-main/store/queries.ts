@@ -242,23 +242,23 @@ export interface SearchHit {
   maxAct: number;
 }
 
-/** Latents whose top tokens or top logit tokens contain `text` (case-insensitive), strongest first. */
+/** Latents whose top tokens or promoted logit tokens contain `text` (ASCII case-insensitive), strongest first. */
 export function searchLatents(db: Db, text: string, scope: { saeIds?: number[]; limit?: number } = {}): SearchHit[] {
   if (!text) return [];
   const like = `%${escapeLike(text)}%`;
-  const saeFilter = scope.saeIds?.length ? `AND l.sae_id IN (${scope.saeIds.map(() => '?').join(',')})` : '';
   const ids = scope.saeIds ?? [];
-  const rows = db
+  if (!ids.every(Number.isInteger)) throw new Error(`search saeIds must be integer ids, got ${JSON.stringify(ids)}`);
+  const saeFilter = ids.length ? `AND sae_id IN (${ids.join(',')})` : '';
+  const limit = scope.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`search limit must be a positive integer, got ${limit}`);
+  return db
     .prepare(
-      `SELECT l.sae_id AS saeId, l.latent, 'top_tokens' AS matched, l.density, l.max_act AS maxAct FROM latents l
-         WHERE l.top_tokens LIKE ? ESCAPE '\\' ${saeFilter}
-       UNION
-       SELECT l.sae_id, l.latent, 'logits', l.density, l.max_act FROM latents l
-         WHERE EXISTS (SELECT 1 FROM logit_effects e WHERE e.sae_id = l.sae_id AND e.latent = l.latent AND e.sign = 1 AND e.token LIKE ? ESCAPE '\\') ${saeFilter}
-       ORDER BY maxAct DESC LIMIT ?`,
+      `SELECT sae_id AS saeId, latent, CASE WHEN top_tokens LIKE @like ESCAPE '\\' THEN 'top_tokens' ELSE 'logits' END AS matched,
+         density, max_act AS maxAct
+       FROM latents WHERE (top_tokens LIKE @like ESCAPE '\\' OR logit_tokens LIKE @like ESCAPE '\\') ${saeFilter}
+       ORDER BY max_act DESC LIMIT ${limit}`,
     )
-    .all(like, ...ids, like, ...ids, scope.limit ?? 100) as SearchHit[];
-  return rows;
+    .all({ like }) as SearchHit[];
 }
 
 function escapeLike(text: string): string {

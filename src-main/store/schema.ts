@@ -125,6 +125,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    description: 'promoted logit tokens as text on latents, so search scans one table',
+    sql: `
+      ALTER TABLE latents ADD COLUMN logit_tokens TEXT NOT NULL DEFAULT '';
+      UPDATE latents SET logit_tokens = coalesce((
+        SELECT group_concat(token, ' ') FROM (
+          SELECT token FROM logit_effects e WHERE e.sae_id = latents.sae_id AND e.latent = latents.latent AND e.sign = 1 ORDER BY rank
+        )
+      ), '');
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -113,8 +113,10 @@ export function writeLatents(db: Db, saeId: number, records: LatentRecord[]): vo
 export function writeLogitEffects(db: Db, saeId: number, records: LogitRecord[]): void {
   const effect = db.prepare(`INSERT OR REPLACE INTO logit_effects (sae_id, latent, sign, rank, token_id, token, value) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const histogram = db.prepare(`INSERT OR REPLACE INTO logit_histograms (sae_id, latent, lo, hi, counts) VALUES (?, ?, ?, ?, ?)`);
+  const text = db.prepare(`UPDATE latents SET logit_tokens = ? WHERE sae_id = ? AND latent = ?`);
   db.transaction(() => {
     for (const r of records) {
+      text.run(r.positive.map((t) => t.token).join(' '), saeId, r.latent);
       r.positive.forEach((t, rank) => effect.run(saeId, r.latent, 1, rank, t.id, t.token, t.value));
       r.negative.forEach((t, rank) => effect.run(saeId, r.latent, -1, rank, t.id, t.token, t.value));
       histogram.run(saeId, r.latent, r.histogram.lo, r.histogram.hi, toBlob(r.histogram.counts));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, schemaVersion } from '../../../src-main/store/open.js';
 import { SCHEMA_VERSION } from '../../../src-main/store/schema.js';
-import { featurePage } from '../../../src-main/store/queries.js';
+import { featurePage, searchLatents } from '../../../src-main/store/queries.js';
 import { writeUmap } from '../../../src-main/store/writes.js';
 import { buildSmallDb } from './fixtures.js';
 
@@ -27,7 +27,7 @@ describe('openStore', () => {
     db.close();
   });
 
-  it('migrates a version-1 database to the current version and keeps its rows', () => {
+  it('migrates a version-1 database to the current version, keeping and back-filling its rows', () => {
     const file = tempFile();
     const old = openStore(file, { upTo: 1 });
     expect(schemaVersion(old)).toBe(1);
@@ -37,7 +37,8 @@ describe('openStore', () => {
     const raw = new Database(file);
     raw.exec(`INSERT INTO models (name) VALUES ('tiny');
       INSERT INTO saes (path, model_id, hook_name, architecture, d_in, d_sae) VALUES ('/s', 1, 'blocks.0.hook_resid_post', 'topk', 4, 2);
-      INSERT INTO latents (sae_id, latent, density, mean_act, max_act) VALUES (1, 1, 0.25, 1.5, 3.0);`);
+      INSERT INTO latents (sae_id, latent, density, mean_act, max_act) VALUES (1, 1, 0.25, 1.5, 3.0);
+      INSERT INTO logit_effects (sae_id, latent, sign, rank, token_id, token, value) VALUES (1, 1, 1, 0, 6342, '·Paris', 2.0), (1, 1, -1, 0, 7, '·never', -1.0);`);
     raw.close();
 
     const db = openStore(file);
@@ -46,6 +47,9 @@ describe('openStore', () => {
     const page = featurePage(db, 1, 1);
     expect([page.density, page.maxAct, page.umap3?.z]).toEqual([0.25, 3, 5]);
     expect(page.logitHistogram).toBeNull();
+    // Version 3 copied the promoted logit tokens onto the latent, where search looks.
+    expect(searchLatents(db, 'PARIS')).toEqual([{ saeId: 1, latent: 1, matched: 'logits', density: 0.25, maxAct: 3 }]);
+    expect(searchLatents(db, 'never')).toEqual([]);
     db.close();
   });
 
