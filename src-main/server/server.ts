@@ -80,6 +80,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const bindHost = options.host ?? '127.0.0.1';
   const loopbackOnly = LOOPBACK_HOSTS.has(bindHost);
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  let port = 0;
 
   async function handleApi(request: IncomingMessage, response: ServerResponse, method: string): Promise<void> {
     if (request.method !== 'POST') return sendText(response, 405, 'API requests are POST /api/<method> with a JSON body');
@@ -100,9 +101,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     setCommonHeaders(request, response);
     if (!hostAllowed(request, loopbackOnly)) return sendText(response, 403, 'Host header is not a loopback name');
     const url = new URL(request.url ?? '/', 'http://server.invalid');
-    const source = authorise(request, url, token);
+    const source = authorise(request, url, token, port);
     if (!source) return sendText(response, 401, 'missing or wrong token: open the URL that `sae-explorer serve` printed');
-    if (source === 'query') response.setHeader('Set-Cookie', tokenCookie(token));
+    if (source === 'query') response.setHeader('Set-Cookie', tokenCookie(token, port));
 
     if (url.pathname.startsWith('/api/')) {
       if (!originAllowed(request)) return sendText(response, 403, 'cross-origin API request refused');
@@ -123,7 +124,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     };
     if (!hostAllowed(request, loopbackOnly) || !originAllowed(request)) return refuse('403 Forbidden');
-    if (!authorise(request, url, token)) return refuse('401 Unauthorized');
+    if (!authorise(request, url, token, port)) return refuse('401 Unauthorized');
     if (url.pathname !== '/api/events') return refuse('404 Not Found');
     sockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       const unsubscribe = options.backend.subscribe((event) => ws.send(JSON.stringify(event)));
@@ -137,7 +138,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     server.once('error', reject);
     server.listen(options.port ?? 0, bindHost, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const urlHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,

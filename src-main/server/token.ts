@@ -4,7 +4,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const TOKEN_COOKIE = 'sae_explorer_token';
+/** Cookies are shared by every port of a host, so the name carries the port: two servers, two cookies. */
+export function tokenCookieName(port: number): string {
+  return `sae_explorer_token_${port}`;
+}
 
 export function newToken(): string {
   return randomBytes(24).toString('hex');
@@ -27,15 +30,15 @@ function cookieValue(header: string | undefined, name: string): string | null {
 export type TokenSource = 'query' | 'header' | 'cookie';
 
 /** Where a request carried the right token, or null when it carried none or a wrong one. */
-export function authorise(request: IncomingMessage, url: URL, token: string): TokenSource | null {
+export function authorise(request: IncomingMessage, url: URL, token: string, port: number): TokenSource | null {
   const fromQuery = url.searchParams.get('token');
   if (fromQuery !== null) return sameSecret(fromQuery, token) ? 'query' : null;
   const auth = request.headers.authorization;
   if (auth !== undefined) return auth.startsWith('Bearer ') && sameSecret(auth.slice(7), token) ? 'header' : null;
-  const fromCookie = cookieValue(request.headers.cookie, TOKEN_COOKIE);
+  const fromCookie = cookieValue(request.headers.cookie, tokenCookieName(port));
   return fromCookie !== null && sameSecret(fromCookie, token) ? 'cookie' : null;
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(token: string, port: number): string {
+  return `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }

@@ -74,7 +74,9 @@ describe('browser-mode server', () => {
       expect((await send(route)).status, route).toBe(401);
       expect((await send(`${route}?token=wrong`)).status, route).toBe(401);
       expect((await send(route, { headers: { Authorization: 'Bearer wrong' } })).status, route).toBe(401);
-      expect((await send(route, { headers: { Cookie: 'sae_explorer_token=wrong' } })).status, route).toBe(401);
+      expect((await send(route, { headers: { Cookie: `sae_explorer_token_${server.port}=wrong` } })).status, route).toBe(401);
+      // Another server's cookie on the same host does not count here.
+      expect((await send(route, { headers: { Cookie: `sae_explorer_token_1=${TOKEN}` } })).status, route).toBe(401);
     }
     expect((await send('/api/workspace.info', { method: 'POST', body: '{}' })).status).toBe(401);
     expect(await upgradeStatus(`ws://127.0.0.1:${server.port}/api/events`)).toBe(401);
@@ -85,10 +87,10 @@ describe('browser-mode server', () => {
     const first = await send(`/?token=${TOKEN}`);
     expect(first.status).toBe(200);
     expect(first.body).toBe('<!doctype html><title>app</title>');
-    expect(first.headers['set-cookie']).toEqual([`sae_explorer_token=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(first.headers['set-cookie']).toEqual([`sae_explorer_token_${server.port}=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`]);
     expect(first.headers['content-security-policy']).toContain("script-src 'self'");
     expect(first.headers['referrer-policy']).toBe('no-referrer');
-    const asset = await send('/assets/app.js', { headers: { Cookie: `sae_explorer_token=${TOKEN}` } });
+    const asset = await send('/assets/app.js', { headers: { Cookie: `sae_explorer_token_${server.port}=${TOKEN}` } });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(asset.body).toBe('console.log(1)');
