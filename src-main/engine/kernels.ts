@@ -2,12 +2,30 @@
 // UnsortedSegmentSum the gradient of `gather` (embedding lookups, sparse decoders) fails on wasm.
 // The Sae* kernels are the sparse products of a top-k SAE step (sae/sparse-ops.ts): each touches
 // only the k selected rows per token, B·k·d work instead of the dense B·n·d, and fuses the gather,
-// the product and the reduction so no [B·k, d] intermediate is ever allocated.
+// the product and the reduction so no [B·k, d] intermediate is ever allocated; their row loops run
+// in WebAssembly SIMD on the tensors in place (simd.ts). SaeAdam is a one-pass Adam step.
 import * as tf from '@tensorflow/tfjs';
+import { createSimdOps, simdSupported, type SimdOps } from './simd.js';
 
 interface WasmBackendLike {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  wasm: { asm: { memory: WebAssembly.Memory } };
+}
+
+let simd: { memory: WebAssembly.Memory; ops: SimdOps } | undefined;
+
+/** The SIMD loops on this backend's memory, built once (the Sae* kernels are registered only where SIMD exists). */
+function simdOps(backend: WasmBackendLike): SimdOps {
+  const memory = backend.wasm.asm.memory;
+  if (simd?.memory !== memory) simd = { memory, ops: createSimdOps(memory) };
+  return simd.ops;
+}
+
+/** Byte address of a tensor's data in the wasm memory (stable when the memory grows). */
+function address(backend: WasmBackendLike, info: tf.TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId).memoryOffset;
 }
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -52,37 +70,6 @@ function badIndex(name: string, id: number, limit: number): never {
   throw new Error(`${name}: latent id ${id} is outside [0, ${limit})`);
 }
 
-// The inner loops, unrolled by four: V8 does not vectorise, and unrolling saves ~20% of loop overhead.
-
-/** y[yAt + i] += a · x[xAt + i] for i < n. */
-function axpy(y: Float32Array, yAt: number, a: number, x: Float32Array, xAt: number, n: number): void {
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    y[yAt + i] += a * x[xAt + i];
-    y[yAt + i + 1] += a * x[xAt + i + 1];
-    y[yAt + i + 2] += a * x[xAt + i + 2];
-    y[yAt + i + 3] += a * x[xAt + i + 3];
-  }
-  for (; i < n; i++) y[yAt + i] += a * x[xAt + i];
-}
-
-/** Σ_i x[xAt + i] · y[yAt + i] for i < n. */
-function dot(x: Float32Array, xAt: number, y: Float32Array, yAt: number, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    s0 += x[xAt + i] * y[yAt + i];
-    s1 += x[xAt + i + 1] * y[yAt + i + 1];
-    s2 += x[xAt + i + 2] * y[yAt + i + 2];
-    s3 += x[xAt + i + 3] * y[yAt + i + 3];
-  }
-  for (; i < n; i++) s0 += x[xAt + i] * y[yAt + i];
-  return s0 + s1 + s2 + s3;
-}
-
 /** out[t] = Σ_s coefs[t, s] · table[indices[t, s]]  — a weighted embedding bag (the sparse decoder). */
 function saeGatherCombine({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const wasm = backend as WasmBackendLike;
@@ -92,9 +79,10 @@ function saeGatherCombine({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const out = wasm.makeOutput([batch, d], 'float32');
   const o = wasm.typedArrayFromHeap(out) as Float32Array;
   o.fill(0);
-  const w = wasm.typedArrayFromHeap(table) as Float32Array;
   const ids = wasm.typedArrayFromHeap(indices) as Int32Array;
   const c = wasm.typedArrayFromHeap(coefs) as Float32Array;
+  const ops = simdOps(wasm);
+  const [outAt, tableAt] = [address(wasm, out), address(wasm, table)];
   for (let t = 0; t < batch; t++) {
     const dst = t * d;
     for (let s = t * width, end = s + width; s < end; s++) {
@@ -102,7 +90,7 @@ function saeGatherCombine({ inputs, backend }: KernelArgs): tf.TensorInfo {
       if (coef === 0) continue;
       const id = ids[s];
       if (id < 0 || id >= tableRows) badIndex('SaeGatherCombine', id, tableRows);
-      axpy(o, dst, coef, w, id * d, d);
+      ops.axpy(outAt + 4 * dst, coef, tableAt + 4 * id * d, d);
     }
   }
   return out;
@@ -116,15 +104,15 @@ function saeGatherDot({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const [tableRows, d] = table.shape;
   const out = wasm.makeOutput([batch, width], 'float32');
   const o = wasm.typedArrayFromHeap(out) as Float32Array;
-  const w = wasm.typedArrayFromHeap(table) as Float32Array;
   const ids = wasm.typedArrayFromHeap(indices) as Int32Array;
-  const r = wasm.typedArrayFromHeap(rows) as Float32Array;
+  const ops = simdOps(wasm);
+  const [tableAt, rowsAt] = [address(wasm, table), address(wasm, rows)];
   for (let t = 0; t < batch; t++) {
     const row = t * d;
     for (let s = t * width, end = s + width; s < end; s++) {
       const id = ids[s];
       if (id < 0 || id >= tableRows) badIndex('SaeGatherDot', id, tableRows);
-      o[s] = dot(w, id * d, r, row, d);
+      o[s] = ops.dot(tableAt + 4 * id * d, rowsAt + 4 * row, d);
     }
   }
   return out;
@@ -142,7 +130,8 @@ function saeScatterOuter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo 
   o.fill(0);
   const ids = wasm.typedArrayFromHeap(indices) as Int32Array;
   const c = wasm.typedArrayFromHeap(coefs) as Float32Array;
-  const r = wasm.typedArrayFromHeap(rows) as Float32Array;
+  const ops = simdOps(wasm);
+  const [outAt, rowsAt] = [address(wasm, out), address(wasm, rows)];
   for (let t = 0; t < batch; t++) {
     const src = t * d;
     for (let s = t * width, end = s + width; s < end; s++) {
@@ -150,7 +139,7 @@ function saeScatterOuter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo 
       if (coef === 0) continue;
       const id = ids[s];
       if (id < 0 || id >= numRows) badIndex('SaeScatterOuter', id, numRows);
-      axpy(o, id * d, coef, r, src, d);
+      ops.axpy(outAt + 4 * id * d, coef, rowsAt + 4 * src, d);
     }
   }
   return out;
@@ -244,11 +233,12 @@ export function registerWasmKernels(): void {
   registered = true;
   const kernels: Array<[string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]]> = [
     ['UnsortedSegmentSum', unsortedSegmentSum],
-    [SAE_KERNELS.gatherCombine, saeGatherCombine],
-    [SAE_KERNELS.gatherDot, saeGatherDot],
-    [SAE_KERNELS.scatterOuter, saeScatterOuter],
     [SAE_KERNELS.adam, saeAdam],
   ];
+  // Without WebAssembly SIMD the sparse kernels stay unregistered and sae/sparse-ops.ts composes them from tfjs ops.
+  if (simdSupported()) {
+    kernels.push([SAE_KERNELS.gatherCombine, saeGatherCombine], [SAE_KERNELS.gatherDot, saeGatherDot], [SAE_KERNELS.scatterOuter, saeScatterOuter]);
+  }
   for (const [kernelName, kernelFunc] of kernels) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
