@@ -62,7 +62,7 @@ export interface TrainRunConfig {
   holdoutEvery: number;
   /** Training batches mixed in the shuffling buffer. Default 8. */
   bufferBatches: number;
-  /** Windows per GPT-2 forward pass. Default 32. */
+  /** Windows per GPT-2 forward pass. Default 8: on wasm, GPT-2 small plus XNNPACK's packed weights leave little heap for larger passes. */
   modelBatch: number;
   /** Activations sampled to fit the normalisation and initialise b_dec, in tokens. Default 4096. */
   initTokens: number;
@@ -88,7 +88,7 @@ const DEFAULTS = {
   evalTokens: 16384,
   holdoutEvery: 20,
   bufferBatches: 8,
-  modelBatch: 32,
+  modelBatch: 8,
   initTokens: 4096,
   shards: 1,
   resume: false,
