@@ -3,7 +3,7 @@
 // same batch. Checkpoints are periodic and atomic; `resume` continues exactly (SAE and Adam state,
 // data position, RNG states); cancelling saves a checkpoint first; a non-finite loss stops the run
 // and keeps the last good checkpoint. The end (SAELens folders, evals, family.json) is finish.ts.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../engine/backend.js';
 import type { ProgressCallback } from '../hub/download.js';
@@ -90,6 +90,8 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
   const { signal } = context;
   mkdirSync(config.out, { recursive: true });
   const checkpointPath = join(config.out, CHECKPOINT_FILE);
+  // A kill during a checkpoint write leaves its temporary sibling behind (never the checkpoint itself).
+  for (const name of readdirSync(config.out)) if (name.startsWith(`.${CHECKPOINT_FILE}.`) && name.endsWith('.tmp')) rmSync(join(config.out, name), { force: true });
   const resumed = config.resume ? readCheckpoint<RunCheckpoint>(checkpointPath) : undefined;
   if (resumed) checkResumable(resumed.run.config, config, checkpointPath);
   else if (existsSync(checkpointPath)) throw new Error(`${checkpointPath} exists from an earlier run: pass --resume to continue it, or choose another --out`);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCount, runConfigFromFlags } from '../../../src-main/cli/commands/train.js';
@@ -65,6 +65,7 @@ describe('sae-explorer train', () => {
     expect(resumed.stderr).toMatch(new RegExp(`resumed .* at step ${saved} of ${STEPS}`));
     expect(resumed.stderr).toMatch(new RegExp(`step ${STEPS}/${STEPS}`));
     expect(resumed.code).toBe(0);
+    expect(readdirSync(killed).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const lines = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.d_sae)).toEqual([64, 128]);
     for (const line of lines) {
