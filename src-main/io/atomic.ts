@@ -2,7 +2,7 @@
 // a half-written file where a reader would take it for a good one. The data goes to a temporary
 // sibling (same folder, so the rename cannot cross file systems), is fsynced, then renamed over the
 // target; the folder is fsynced too so the rename itself survives a power cut.
-import { closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -68,7 +68,10 @@ export function writeJsonAtomic(target: string, value: unknown): void {
  * moves it into place. Being a sibling guarantees the final rename stays on one file system.
  */
 export function makeTempSiblingDir(finalDir: string): string {
-  return mkdtempSync(path.join(path.dirname(path.resolve(finalDir)), `.${path.basename(finalDir)}.tmp-`));
+  const dir = mkdtempSync(path.join(path.dirname(path.resolve(finalDir)), `.${path.basename(finalDir)}.tmp-`));
+  // mkdtemp makes the folder private (0700); the folder it becomes is an ordinary shared one.
+  chmodSync(dir, 0o755);
+  return dir;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Generates a small GPT-2 with seeded random weights as a complete Hugging Face model folder
 // (config.json, model.safetensors, tokenizer files), for tests and demos. Same options, same bytes.
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { makeTempSiblingDir, replaceDirAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
@@ -89,7 +89,6 @@ export function createTinyModel(outDir: string, options: TinyModelOptions = {}):
   for (const [name, t] of randomGpt2Tensors(config, o.seed)) tensors[name] = { dtype: 'F32', ...t };
   const tmp = makeTempSiblingDir(target);
   try {
-    chmodSync(tmp, 0o755); // mkdtemp makes it private; a model folder is an ordinary shared folder
     writeJsonAtomic(path.join(tmp, 'config.json'), toHfConfigJson(config));
     writeSafetensors(path.join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
     writeTokenizerFiles(tmp, { modelMaxLength: o.ctx });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeTempSiblingDir, replaceDirAtomic, withAtomicFile, writeAll, writeFileAtomic, writeJsonAtomic } from '../../../src-main/io/atomic.js';
@@ -55,6 +55,12 @@ describe('replaceDirAtomic', () => {
     replaceDirAtomic(tmp, final);
     expect(readdirSync(final)).toEqual(['new.txt']);
     expect(readdirSync(dir)).toEqual(['run']);
+  });
+
+  it("leaves an ordinary readable folder, not mkdtemp's private one", () => {
+    const final = path.join(dir, 'sae');
+    replaceDirAtomic(makeTempSiblingDir(final), final);
+    expect(statSync(final).mode & 0o777).toBe(0o755);
   });
 
   it('creates the folder when it did not exist', () => {
