@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseHarvestConfig } from '../features/harvest-config.js';
 import { harvestWindowsFor } from '../features/harvest-inputs.js';
+import { throttledLines } from '../features/progress-text.js';
 import { runHarvest } from '../features/harvest-job.js';
 import { seededRandom } from '../features/rng.js';
 import { readUnembedding } from '../features/unembedding.js';
@@ -43,6 +44,7 @@ export async function run(): Promise<Record<string, number | string>> {
       const saes = sizes.map((n, i) => ({ path: path.join(family.path, String(n)), bundle: randomSae(n, i + 1), family }));
       const started = performance.now();
       let passesDone = 0;
+      const log = throttledLines((line) => process.stderr.write(`bench harvest: ${line}\n`), 10_000);
       await runHarvest({
         db,
         modelName: 'gpt2-shaped-random',
@@ -54,6 +56,7 @@ export async function run(): Promise<Record<string, number | string>> {
         saes,
         config: parseHarvestConfig(),
         onProgress: (e) => {
+          log(e);
           if (e.stage === 'contexts' && 'windowsDone' in e && e.windowsDone === e.windowsTotal) passesDone = performance.now();
         },
       });

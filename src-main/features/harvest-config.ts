@@ -9,7 +9,7 @@ export interface HarvestConfig {
   context: ContextWidth;
   /** Quantile-interval samples: intervals × perInterval, seeded; default 10 × 5, seed 0. */
   quantiles: QuantileConfig;
-  /** Windows per forward pass (bounds memory); default 32. */
+  /** Windows per forward pass (bounds memory); default 8 — 32 windows of GPT-2 small exhausted wasm memory here. */
   batchWindows: number;
   /** Within-SAE decoder-cosine neighbours per latent; default 10. */
   neighbours: number;
@@ -23,7 +23,7 @@ export const DEFAULT_HARVEST: HarvestConfig = {
   topN: 40,
   context: { before: 24, after: 8 },
   quantiles: DEFAULT_QUANTILES,
-  batchWindows: 32,
+  batchWindows: 8,
   neighbours: 10,
   relatives: 5,
   writeChunk: 1024,
