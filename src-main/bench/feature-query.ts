@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { seededRandom } from '../features/rng.js';
+import { seededRandom } from '../../src-shared/random.js';
 import { openStore } from '../store/open.js';
 import { featurePage, listLatents, searchLatents } from '../store/queries.js';
 import type { LatentRecord, LogitRecord } from '../store/records.js';

@@ -3,7 +3,7 @@
 import { tf } from '../engine/backend.js';
 import type { Gpt2Config } from '../model/config.js';
 import { Gpt2 } from '../model/gpt2.js';
-import { mulberry32 } from '../model/random.js';
+import { seededRandom } from '../../src-shared/random.js';
 import { randomGpt2Tensors } from '../model/tiny.js';
 import { hostTensorSource, weightsFromSource } from '../model/weights.js';
 
@@ -53,7 +53,7 @@ export async function run(): Promise<Record<string, number | string>> {
   const built = performance.now();
   const model = new Gpt2(GPT2_SMALL, weightsFromSource(GPT2_SMALL, hostTensorSource(randomGpt2Tensors(GPT2_SMALL, 0)), 'random GPT-2 small'));
   const buildS = (performance.now() - built) / 1000;
-  const uniform = mulberry32(1);
+  const uniform = seededRandom(1);
   const ids = Int32Array.from({ length: BATCH * POS }, () => Math.floor(uniform() * GPT2_SMALL.vocabSize));
   const tokens = tf.tensor2d(ids, [BATCH, POS], 'int32'); // [batch, pos]
   try {

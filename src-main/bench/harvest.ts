@@ -7,7 +7,7 @@ import { parseHarvestConfig } from '../features/harvest-config.js';
 import { harvestWindowsFor } from '../features/harvest-inputs.js';
 import { throttledLines } from '../features/progress-text.js';
 import { runHarvest } from '../features/harvest-job.js';
-import { seededRandom } from '../features/rng.js';
+import { seededRandom } from '../../src-shared/random.js';
 import { readUnembedding } from '../features/unembedding.js';
 import { loadGpt2 } from '../model/load.js';
 import { createTinyModel } from '../model/tiny.js';

@@ -1,7 +1,7 @@
 // UMAP time for 16k and 65k latents of d 768 (GPT-2 small's width): decoder-like directions made of
 // 1,024 cluster centres plus noise, so the neighbour graph has structure as a real family's has.
 import { umapLayout } from '../features/umap.js';
-import { seededRandom } from '../features/rng.js';
+import { seededRandom } from '../../src-shared/random.js';
 
 const D = 768;
 

@@ -4,7 +4,7 @@
 // cost by d / dims; the neighbours are then approximate.
 import { tf } from '../engine/backend.js';
 import { unitRows } from './neighbours.js';
-import { seededRandom } from './rng.js';
+import { seededRandom } from '../../src-shared/random.js';
 
 export interface KnnGraph {
   /** indices[i] lists i's neighbours, closest first, starting with i itself (UMAP's convention). */

@@ -3,7 +3,7 @@
 // activations are shown too. Needs each latent's max, hence the harvest's second pass.
 import { forEachActive, type ActivationBatch } from './batch.js';
 import { ContextSlots, type CapturedContext, type ContextWidth } from './context-slots.js';
-import { seededRandom } from './rng.js';
+import { seededRandom } from '../../src-shared/random.js';
 
 export interface QuantileConfig {
   /** Equal-width activation intervals over (0, max]; default 10. */

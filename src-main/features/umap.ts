@@ -7,7 +7,7 @@ import { tf } from '../engine/backend.js';
 import { fuzzyGraph } from './fuzzy-graph.js';
 import { DEFAULT_KNN, knnOfUnitRows, principalDirections, shouldReduce, type KnnOptions } from './knn.js';
 import { unitRows } from './neighbours.js';
-import { seededRandom } from './rng.js';
+import { seededRandom } from '../../src-shared/random.js';
 import { optimizeLayout } from './umap-layout.js';
 
 export interface UmapOptions {

@@ -1,6 +1,6 @@
 // Picks the next token from one position's logits, on the host: greedy, or sampled with temperature
 // and top-k from a seeded generator so a seed reproduces the same text.
-import { mulberry32 } from './random.js';
+import { seededRandom } from '../../src-shared/random.js';
 
 export interface SamplingOptions {
   /** Softmax temperature; 0 picks the most likely token (greedy). Default 1. */
@@ -32,7 +32,7 @@ function argmax(logits: Float32Array): number {
 export function tokenSampler(opts: SamplingOptions): (logits: Float32Array) => number {
   const temperature = opts.temperature ?? 1;
   if (temperature === 0) return argmax;
-  const uniform = mulberry32(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const uniform = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
   return (logits) => {
     let candidates = Array.from(logits.keys());
     if (opts.topK !== undefined && opts.topK < logits.length) {

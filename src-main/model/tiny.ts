@@ -6,7 +6,7 @@ import { makeTempSiblingDir, replaceDirAtomic, writeJsonAtomic } from '../io/ato
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
 import { writeTokenizerFiles } from '../tokenizer/files.js';
 import { toHfConfigJson, type Gpt2Config } from './config.js';
-import { fillNormal, mulberry32 } from './random.js';
+import { fillNormal, seededRandom } from '../../src-shared/random.js';
 import { expectedShapes } from './weights.js';
 
 export interface TinyModelOptions {
@@ -62,7 +62,7 @@ export function tinyGpt2Config(o: Required<TinyModelOptions>): Gpt2Config {
  * zero biases; LayerNorm weight 1, bias 0. Names as in the Hub's gpt2 repo (no `transformer.`).
  */
 export function randomGpt2Tensors(c: Gpt2Config, seed: number): Map<string, { shape: number[]; data: Float32Array }> {
-  const uniform = mulberry32(seed);
+  const uniform = seededRandom(seed);
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, shape] of expectedShapes(c)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));

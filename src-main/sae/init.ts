@@ -3,6 +3,7 @@
 import { tf } from '../engine/backend.js';
 import type { SaeParamArrays } from './api.js';
 import type { BPreInit, SaeTrainConfig } from './config.js';
+import { seededRandom } from '../../src-shared/random.js';
 
 /** Weiszfeld iterations; OpenAI's code uses 100, but the estimate settles to 1e-3 long before. */
 const WEISZFELD_ITERATIONS = 30;
@@ -31,18 +32,12 @@ export function initialParams(config: SaeTrainConfig, sample?: tf.Tensor2D): Sae
 }
 
 /**
- * Standard normal samples from a seeded mulberry32 stream (Box–Muller). Not tf.randomNormal: its seed
+ * Standard normal samples from the project's seeded stream (Box–Muller). Not tf.randomNormal: its seed
  * 0 means "random", and a host-side stream gives the same initial SAE on every backend.
  */
 export function seededNormal(count: number, seed: number): Float32Array {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296; // in (0, 1)
-  };
+  const random = seededRandom((seed ^ 0x9e3779b9) >>> 0);
+  const uniform = (): number => random() + 0.5 / 4294967296; // in (0, 1), so the log below is finite
   const out = new Float32Array(count);
   for (let i = 0; i < count; i += 2) {
     const radius = Math.sqrt(-2 * Math.log(uniform()));

@@ -1,6 +1,6 @@
 // Random sparse activation batches for the streaming-statistics tests.
 import type { ActivationBatch } from '../../../src-main/features/batch.js';
-import { seededRandom } from '../../../src-main/features/rng.js';
+import { seededRandom } from '../../../src-shared/random.js';
 
 /** `windows` windows of `ctx` tokens, each latent firing with probability `p` at a random strength. */
 export type DenseBatch = ActivationBatch & { acts: Float32Array };

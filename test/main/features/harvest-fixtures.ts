@@ -1,7 +1,7 @@
 // A tiny GPT-2 and a family of random top-k SAEs on disk, for the harvest, inspect and CLI tests.
 import fs from 'node:fs';
 import path from 'node:path';
-import { seededRandom } from '../../../src-main/features/rng.js';
+import { seededRandom } from '../../../src-shared/random.js';
 import { createTinyModel } from '../../../src-main/model/tiny.js';
 import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
 import type { SaeBundle } from '../../../src-main/sae/types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logitEffects } from '../../../src-main/features/logit-effects.js';
-import { seededRandom } from '../../../src-main/features/rng.js';
+import { seededRandom } from '../../../src-shared/random.js';
 
 describe('logitEffects', () => {
   it('equals W_dec · diag(γ) · W_Uᵀ, with the top tokens on each side and a histogram of all of them', async () => {

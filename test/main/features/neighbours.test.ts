@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decoderNeighbours } from '../../../src-main/features/neighbours.js';
-import { seededRandom } from '../../../src-main/features/rng.js';
+import { seededRandom } from '../../../src-shared/random.js';
 
 function randomRows(n: number, d: number, seed: number): Float32Array {
   const random = seededRandom(seed);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fuzzyGraph } from '../../../src-main/features/fuzzy-graph.js';
 import { knnGraph } from '../../../src-main/features/knn.js';
-import { seededRandom } from '../../../src-main/features/rng.js';
+import { seededRandom } from '../../../src-shared/random.js';
 import { umapLayout } from '../../../src-main/features/umap.js';
 
 /** Two tight bundles of directions around two orthogonal axes. */

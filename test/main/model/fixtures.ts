@@ -3,7 +3,7 @@
 import { tf } from '../../../src-main/engine/backend.js';
 import type { Gpt2Config } from '../../../src-main/model/config.js';
 import { Gpt2 } from '../../../src-main/model/gpt2.js';
-import { fillNormal, mulberry32 } from '../../../src-main/model/random.js';
+import { fillNormal, seededRandom } from '../../../src-shared/random.js';
 import { expectedShapes, hostTensorSource, weightsFromSource } from '../../../src-main/model/weights.js';
 import type { HostWeights } from './reference.js';
 
@@ -24,7 +24,7 @@ export function testConfig(overrides: Partial<Gpt2Config> = {}): Gpt2Config {
 }
 
 export function randomWeights(c: Gpt2Config, seed: number): HostWeights {
-  const uniform = mulberry32(seed);
+  const uniform = seededRandom(seed);
   const weights: HostWeights = new Map();
   for (const [name, shape] of expectedShapes(c)) {
     const data = fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), name.endsWith('.bias') ? 0.1 : 0.3, uniform);
@@ -40,7 +40,7 @@ export function buildModel(c: Gpt2Config, weights: HostWeights): Gpt2 {
 }
 
 export function randomTokens(batch: number, pos: number, vocab: number, seed: number): number[][] {
-  const uniform = mulberry32(seed);
+  const uniform = seededRandom(seed);
   return Array.from({ length: batch }, () => Array.from({ length: pos }, () => Math.floor(uniform() * vocab)));
 }
 

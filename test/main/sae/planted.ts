@@ -1,5 +1,6 @@
 // Synthetic activations with a known dictionary: each sample is a sparse non-negative combination of
 // unit directions, so a good SAE's decoder rows should land on those directions.
+import { seededRandom } from '../../../src-shared/random.js';
 import { tf } from '../../../src-main/engine/backend.js';
 import { seededNormal } from '../../../src-main/sae/init.js';
 
@@ -29,7 +30,7 @@ export function plantedDictionary(d: number, count: number, active: number, seed
     count,
     d,
     batch(size: number, batchSeed: number): tf.Tensor2D {
-      const random = mulberry32(batchSeed);
+      const random = seededRandom(batchSeed);
       const coefficients = new Float32Array(size * count);
       for (let t = 0; t < size; t++) {
         const chosen = new Set<number>();
@@ -41,17 +42,6 @@ export function plantedDictionary(d: number, count: number, active: number, seed
   };
 }
 
-/** Uniform numbers in [0, 1) from a 32-bit seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fraction of true directions that some decoder row matches with cosine ≥ `threshold`. */
 export function recoveredFraction(directions: Float32Array, count: number, W_dec: Float32Array, dSae: number, d: number, threshold = 0.95): number {

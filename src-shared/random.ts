@@ -1,8 +1,9 @@
-// A small seeded generator so generated models and sampled text are reproducible from a seed,
-// byte for byte, on every backend and Node version (tfjs's own RNG is an implementation detail).
+// The one seeded generator of the project: generated models, sampled text, SAE initialisation,
+// reservoir samples and UMAP layouts repeat from a seed, byte for byte, on every backend and Node
+// version (tfjs's own RNG is an implementation detail). Checkpointable streams use data/rng.ts.
 
 /** mulberry32 (Tommy Ettinger, public domain): uniform floats in [0, 1) from a 32-bit seed. */
-export function mulberry32(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
