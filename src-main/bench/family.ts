@@ -6,24 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Gpt2Config } from '../model/config.js';
-import { Gpt2 } from '../model/gpt2.js';
-import { randomGpt2Tensors } from '../model/tiny.js';
-import { hostTensorSource, weightsFromSource } from '../model/weights.js';
+import { randomGpt2Small } from './gpt2-small.js';
 import { trainFamily } from '../train/trainer.js';
 
-const GPT2_SMALL: Gpt2Config = {
-  nLayer: 12,
-  nEmbd: 768,
-  nHead: 12,
-  nInner: 3072,
-  nPositions: 1024,
-  vocabSize: 50257,
-  layerNormEpsilon: 1e-5,
-  activationFunction: 'gelu_new',
-  eosTokenId: 50256,
-  bosTokenId: 50256,
-};
 // Sizes and the forward batch are kept small because tfjs-wasm's heap cannot grow far past the
 // 500 MB of GPT-2-small weights plus XNNPACK's packed copies (larger runs abort with XNN status 6).
 const SIZES = [512, 1024, 2048];
@@ -40,7 +25,7 @@ async function timed(run: () => Promise<unknown>): Promise<{ wall: number; cpu: 
 }
 
 export async function run(): Promise<Record<string, number | string>> {
-  const model = new Gpt2(GPT2_SMALL, weightsFromSource(GPT2_SMALL, hostTensorSource(randomGpt2Tensors(GPT2_SMALL, 0)), 'random gpt2-small'));
+  const model = randomGpt2Small();
   const root = mkdtempSync(join(tmpdir(), 'bench-family-'));
   const config = (latents: number[], out: string) => ({
     model: 'gpt2-small-random',

@@ -1,24 +1,9 @@
 // GPT-2-small-shaped forward (random weights, 12 layers, d 768, vocab 50257) on the active backend:
 // harvesting activations at blocks.8.hook_resid_post with stopAt, and the full forward with logits.
 import { tf } from '../engine/backend.js';
-import type { Gpt2Config } from '../model/config.js';
-import { Gpt2 } from '../model/gpt2.js';
 import { seededRandom } from '../../src-shared/random.js';
-import { randomGpt2Tensors } from '../model/tiny.js';
-import { hostTensorSource, weightsFromSource } from '../model/weights.js';
+import { GPT2_SMALL, randomGpt2Small } from './gpt2-small.js';
 
-const GPT2_SMALL: Gpt2Config = {
-  nLayer: 12,
-  nEmbd: 768,
-  nHead: 12,
-  nInner: 3072,
-  nPositions: 1024,
-  vocabSize: 50257,
-  layerNormEpsilon: 1e-5,
-  activationFunction: 'gelu_new',
-  eosTokenId: 50256,
-  bosTokenId: 50256,
-};
 const BATCH = 4;
 const POS = 128;
 const REPS = 3;
@@ -51,7 +36,7 @@ function timeMs(once: () => void): { wall: number; cpu: number } {
 
 export async function run(): Promise<Record<string, number | string>> {
   const built = performance.now();
-  const model = new Gpt2(GPT2_SMALL, weightsFromSource(GPT2_SMALL, hostTensorSource(randomGpt2Tensors(GPT2_SMALL, 0)), 'random GPT-2 small'));
+  const model = randomGpt2Small();
   const buildS = (performance.now() - built) / 1000;
   const uniform = seededRandom(1);
   const ids = Int32Array.from({ length: BATCH * POS }, () => Math.floor(uniform() * GPT2_SMALL.vocabSize));
