@@ -11,7 +11,7 @@ interface DemoFlags {
   model: string;
   hook?: string;
   expansion: string;
-  k: string;
+  k?: string;
   tokens: string;
   harvestTokens: string;
   batch: string;
@@ -25,8 +25,8 @@ export function register(program: Command): void {
     .option('--model <dir-or-name>', '"tiny" (a generated 2-layer GPT-2, needs no network), a GPT-2 folder or a Hub name such as gpt2', 'tiny')
     .option('--hook <name>', 'hook to train on (default: blocks.8.hook_resid_post as in Gao et al., or the last block of a smaller model)')
     .option('--expansion <e1,e2,...>', 'dictionary sizes as multiples of d_model', '4,16,64')
-    .option('--k <k>', 'active latents per token', '32')
-    .option('--tokens <n>', 'training tokens', '200k')
+    .option('--k <k>', 'active latents per token (default: 32 at GPT-2 small\'s width as in Gao et al., d_model / 8 for narrower models)')
+    .option('--tokens <n>', 'training tokens', '1M')
     .option('--harvest-tokens <n>', 'tokens read to find each latent\'s top contexts', '100k')
     .option('--batch <n>', 'tokens per training step', '1024')
     .action(async (flags: DemoFlags, command: Command) => {
@@ -51,14 +51,16 @@ export function register(program: Command): void {
       } else {
         modelDir = await resolveModelDir(flags.model, { download: true });
       }
-      const nLayer = (JSON.parse(readFileSync(path.join(modelDir, 'config.json'), 'utf8')) as { n_layer: number }).n_layer;
+      const { n_layer: nLayer, n_embd: dModel } = JSON.parse(readFileSync(path.join(modelDir, 'config.json'), 'utf8')) as { n_layer: number; n_embd: number };
+      // The paper's k = 32 is 4% of GPT-2 small's 768 dimensions; a tiny model's 64 would be half dense.
+      const k = flags.k ?? String(dModel >= 768 ? 32 : Math.max(4, Math.round(dModel / 8)));
       const hook = flags.hook ?? `blocks.${Math.min(8, nLayer - 1)}.hook_resid_post`;
 
       const family = workspace.family(`demo-${path.basename(modelDir)}-${hook.replace(/[^\w.-]/g, '_')}`);
       if (existsSync(path.join(family, 'family.json'))) {
         process.stderr.write(`\n${family} is already trained; reusing it (delete the folder to train again)\n`);
       } else {
-        await run('train', '--model', modelDir, '--dataset', 'sotu', '--hook', hook, '--expansion', flags.expansion, '--k', flags.k,
+        await run('train', '--model', modelDir, '--dataset', 'sotu', '--hook', hook, '--expansion', flags.expansion, '--k', k,
           '--tokens', flags.tokens, '--batch', flags.batch, '--out', family);
       }
       const { sizes } = JSON.parse(readFileSync(path.join(family, 'family.json'), 'utf8')) as { sizes: number[] };

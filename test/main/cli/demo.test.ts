@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src-main/store/open.js';
+import { mapData } from '../../../src-main/store/queries.js';
+import { runCli } from '../features/run-cli.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-demo-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('sae-explorer demo', () => {
+  it('fills a workspace with a tiny model, a trained family, its harvest and one map, then reuses the family', async () => {
+    const workspace = path.join(root, 'ws');
+    const args = ['demo', '--workspace', workspace, '--expansion', '1,2', '--tokens', '4096', '--harvest-tokens', '2000', '--batch', '512'];
+    const first = await runCli(...args);
+    expect(first.stderr).not.toMatch(/demo stopped/);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Done: 2 SAEs \(64, 128 latents\) on blocks\.1\.hook_resid_post/);
+
+    const family = path.join(workspace, 'saes', 'demo-tiny-gpt2-blocks.1.hook_resid_post');
+    const record = JSON.parse(fs.readFileSync(path.join(family, 'family.json'), 'utf8'));
+    expect(record).toMatchObject({ sizes: [64, 128], k: 8, dataset: 'sotu' });
+    for (const size of [64, 128]) expect(fs.existsSync(path.join(family, String(size), 'sae_weights.safetensors'))).toBe(true);
+
+    const store = openStore(path.join(workspace, 'db', 'features.sqlite'), { readonly: true });
+    const map = mapData(store, { familyId: 1 });
+    store.close();
+    expect(map.saeIndex.length).toBe(64 + 128);
+    expect([...map.xy, ...map.xyz].every(Number.isFinite)).toBe(true);
+
+    const second = await runCli(...args);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/is already trained; reusing it/);
+  });
+});
