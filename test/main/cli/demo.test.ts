@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src-main/store/open.js';
 import { mapData } from '../../../src-main/store/queries.js';
-import { runCli } from '../features/run-cli.js';
+import { runCli } from './run-cli.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-demo-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

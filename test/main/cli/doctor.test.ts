@@ -1,21 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src-main/cli/main.js';
+import { runCli } from './run-cli.js';
 import { tf } from '../../../src-main/engine/backend.js';
 
-/** Runs the CLI in-process and returns its exit code and what it wrote to stdout. */
-async function runCli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
-  try {
-    const code = await main(['node', 'sae-explorer', ...args]);
-    return { code, stdout: chunks.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 

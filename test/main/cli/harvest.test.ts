@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src-main/store/open.js';
 import { featurePage, listSaes } from '../../../src-main/store/queries.js';
 import { writeFixtures } from '../features/harvest-fixtures.js';
-import { runCli } from '../features/run-cli.js';
+import { runCli } from './run-cli.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-harvest-'));
 const { modelDir, familyDir, saeDirs } = writeFixtures(root);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFixtures } from '../features/harvest-fixtures.js';
-import { runCli } from '../features/run-cli.js';
+import { runCli } from './run-cli.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-inspect-'));
 const { modelDir, saeDirs } = writeFixtures(root);

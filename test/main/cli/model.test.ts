@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src-main/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 import { loadGpt2 } from '../../../src-main/model/load.js';
 import { createTinyModel } from '../../../src-main/model/tiny.js';
 import { startHubServer } from '../../fixtures/hub-server.js';
@@ -10,44 +10,31 @@ import { startHubServer } from '../../fixtures/hub-server.js';
 const root = mkdtempSync(path.join(tmpdir(), 'cli-model-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(['node', 'sae-explorer', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('sae-explorer model create-tiny', () => {
   const out = path.join(root, 'tiny');
   const flags = ['--out', out, '--layers', '1', '--d-model', '16', '--heads', '2', '--ctx', '24', '--seed', '3'];
 
   it('writes the folder and prints its path', async () => {
-    expect(await cli('model', 'create-tiny', ...flags)).toEqual({ code: 0, stdout: `${out}\n`, stderr: '' });
+    expect(await runCli('model', 'create-tiny', ...flags)).toEqual({ code: 0, stdout: `${out}\n`, stderr: '' });
     const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
     expect([config.n_layer, config.n_embd, config.n_head, config.n_positions, config.vocab_size]).toEqual([1, 16, 2, 24, 50257]);
   });
 
   it('refuses to overwrite without --force, with a one-line reason, then replaces with it', async () => {
-    const refused = await cli('model', 'create-tiny', ...flags);
+    const refused = await runCli('model', 'create-tiny', ...flags);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(`sae-explorer: ${out} is not empty; refusing to overwrite it (--force replaces it)\n`);
     const before = readFileSync(path.join(out, 'model.safetensors'));
-    expect((await cli('model', 'create-tiny', ...flags, '--seed', '4', '--force')).code).toBe(0);
+    expect((await runCli('model', 'create-tiny', ...flags, '--seed', '4', '--force')).code).toBe(0);
     expect(readFileSync(path.join(out, 'model.safetensors')).equals(before)).toBe(false);
     expect(readdirSync(root)).toEqual(['tiny']);
   });
 
   it('rejects malformed numbers and a missing --out', async () => {
-    const bad = await cli('model', 'create-tiny', '--out', path.join(root, 'x'), '--layers', 'two');
+    const bad = await runCli('model', 'create-tiny', '--out', path.join(root, 'x'), '--layers', 'two');
     expect(bad).toMatchObject({ code: 1, stderr: 'sae-explorer: --layers must be a non-negative integer, got "two"\n' });
-    const missing = await cli('model', 'create-tiny');
+    const missing = await runCli('model', 'create-tiny');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/required option '--out <dir>' not specified/);
   });
@@ -63,7 +50,7 @@ describe('sae-explorer model pull', () => {
     process.env.HF_HUB_CACHE = path.join(root, 'hf-cache');
     delete process.env.HF_HUB_OFFLINE;
     try {
-      const { code, stdout } = await cli('model', 'pull', 'openai-community/gpt2');
+      const { code, stdout } = await runCli('model', 'pull', 'openai-community/gpt2');
       expect(code).toBe(0);
       const dir = stdout.trim();
       expect(dir).toBe(path.join(root, 'hf-cache', 'models--openai-community--gpt2', 'snapshots', 'a'.repeat(40)));

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src-main/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 import { tf } from '../../../src-main/engine/backend.js';
 import { openSafetensors } from '../../../src-main/io/safetensors.js';
 import type { Gpt2 } from '../../../src-main/model/gpt2.js';
@@ -23,18 +23,6 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    return { code: await main(['node', 'sae-explorer', ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 /** The tiny model's own logits at the last position and mean loss, computed without the CLI. */
 function reference(ids: number[]): { last: Float32Array; loss: number } {
@@ -48,7 +36,7 @@ function reference(ids: number[]): { last: Float32Array; loss: number } {
 
 describe('sae-explorer run --json', () => {
   it('prints one object: the ids fed with BOS, the top 10 logits at the last position, and the mean loss', async () => {
-    const { code, stdout, stderr } = await cli('run', '--model', modelDir, '--text', 'Hello world', '--json');
+    const { code, stdout, stderr } = await runCli('run', '--model', modelDir, '--text', 'Hello world', '--json');
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout.trim().split('\n')).toHaveLength(1);
     const out = JSON.parse(stdout);
@@ -66,17 +54,17 @@ describe('sae-explorer run --json', () => {
   });
 
   it('feeds no BOS with --no-bos, and reports loss null for a single token', async () => {
-    const two = JSON.parse((await cli('run', '--model', modelDir, '--text', 'Hello world', '--json', '--no-bos')).stdout);
+    const two = JSON.parse((await runCli('run', '--model', modelDir, '--text', 'Hello world', '--json', '--no-bos')).stdout);
     expect(two.tokens).toEqual([15496, 995]);
     expect(two.loss).toBeCloseTo(reference([15496, 995]).loss, 4);
-    const one = JSON.parse((await cli('run', '--model', modelDir, '--text', 'Hello', '--json', '--no-bos')).stdout);
+    const one = JSON.parse((await runCli('run', '--model', modelDir, '--text', 'Hello', '--json', '--no-bos')).stdout);
     expect(one.tokens).toEqual([15496]);
     expect(one.loss).toBeNull();
     expect(one.top).toHaveLength(10);
   });
 
   it('prints a readable summary without --json', async () => {
-    const { code, stdout } = await cli('run', '--model', modelDir, '--text', 'Hello world');
+    const { code, stdout } = await runCli('run', '--model', modelDir, '--text', 'Hello world');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^tokens \(3\): <\|endoftext\|> \| Hello \| ·world\nloss: \d+\.\d{4} nats\/token\ntop next tokens:\n/);
     expect(stdout.trim().split('\n')).toHaveLength(13);
@@ -87,7 +75,7 @@ describe('sae-explorer run --save-activations', () => {
   it('writes one F32 tensor per hook without the batch axis, equal to the model cache', async () => {
     const file = path.join(root, 'acts.safetensors');
     const hooks = ['blocks.0.hook_resid_post', 'blocks.0.attn.hook_pattern'];
-    const { code, stderr } = await cli('run', '--model', modelDir, '--text', 'Hi there', '--json', '--save-activations', file, '--hooks', hooks.join(','));
+    const { code, stderr } = await runCli('run', '--model', modelDir, '--text', 'Hi there', '--json', '--save-activations', file, '--hooks', hooks.join(','));
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const saved = openSafetensors(file);
     expect(saved.names().sort()).toEqual([...hooks].sort());
@@ -110,18 +98,18 @@ describe('sae-explorer run --save-activations', () => {
   it('rejects an unknown hook before running, leaving no file', async () => {
     const file = path.join(root, 'bad-hook.safetensors');
     const before = readdirSync(root);
-    const bad = await cli('run', '--model', modelDir, '--text', 'Hi', '--json', '--save-activations', file, '--hooks', 'blocks.0.hook_resid_post,blocks.0.hook_nope');
+    const bad = await runCli('run', '--model', modelDir, '--text', 'Hi', '--json', '--save-activations', file, '--hooks', 'blocks.0.hook_resid_post,blocks.0.hook_nope');
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/^sae-explorer: --hooks: unknown hook name "blocks.0.hook_nope": expected .*\n$/);
-    const deep = await cli('run', '--model', modelDir, '--text', 'Hi', '--save-activations', file, '--hooks', 'blocks.5.hook_resid_post');
+    const deep = await runCli('run', '--model', modelDir, '--text', 'Hi', '--save-activations', file, '--hooks', 'blocks.5.hook_resid_post');
     expect(deep.stderr).toBe('sae-explorer: --hooks: hook "blocks.5.hook_resid_post" names layer 5, but the model has layers 0..0\n');
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(root)).toEqual(before);
   });
 
   it('needs --save-activations and --hooks together', async () => {
-    const { code, stderr } = await cli('run', '--model', modelDir, '--text', 'Hi', '--hooks', 'blocks.0.hook_resid_post');
+    const { code, stderr } = await runCli('run', '--model', modelDir, '--text', 'Hi', '--hooks', 'blocks.0.hook_resid_post');
     expect(code).toBe(1);
     expect(stderr).toBe('sae-explorer: --save-activations FILE and --hooks H1,H2 go together: give both or neither\n');
   });
@@ -129,20 +117,20 @@ describe('sae-explorer run --save-activations', () => {
 
 describe('sae-explorer run errors', () => {
   it('refuses text longer than the context, saying both lengths', async () => {
-    const { code, stdout, stderr } = await cli('run', '--model', modelDir, '--text', 'word '.repeat(30).trim(), '--json');
+    const { code, stdout, stderr } = await runCli('run', '--model', modelDir, '--text', 'word '.repeat(30).trim(), '--json');
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
     expect(stderr).toBe("sae-explorer: --text is 31 tokens with BOS, more than the model's context of 24 (n_positions); shorten it\n");
   });
 
   it('fails on a missing model folder with a one-line reason', async () => {
     const missing = path.join(root, 'no-such-model');
-    const { code, stdout, stderr } = await cli('run', '--model', missing, '--text', 'Hi', '--json');
+    const { code, stdout, stderr } = await runCli('run', '--model', missing, '--text', 'Hi', '--json');
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
     expect(stderr).toMatch(/^sae-explorer: .*no-such-model.*\n$/);
   });
 
   it('exits 2 when a required flag is missing', async () => {
-    const { code, stderr } = await cli('run', '--model', modelDir);
+    const { code, stderr } = await runCli('run', '--model', modelDir);
     expect(code).toBe(2);
     expect(stderr).toMatch(/required option '--text <text>' not specified/);
   });

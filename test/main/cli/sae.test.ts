@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src-main/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 import { createTinyModel } from '../../../src-main/model/tiny.js';
 import { loadSaeLens, saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
 import { saveSparsify } from '../../../src-main/sae/formats/sparsify.js';
@@ -11,19 +11,6 @@ import { randomBundle } from '../../fixtures/sae/random-bundle.js';
 const root = mkdtempSync(path.join(tmpdir(), 'cli-sae-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(['node', 'sae-explorer', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const modelDir = createTinyModel(path.join(root, 'tiny'), { layers: 1, dModel: 16, heads: 2, ctx: 24, seed: 1 });
 
@@ -33,14 +20,14 @@ describe('sae-explorer sae import / export / info', () => {
 
   it('imports a sparsify folder as a SAELens folder and prints one summary line', async () => {
     const out = path.join(root, 'imported');
-    const result = await cli('sae', 'import', source, '--out', out, '--model', modelDir);
+    const result = await runCli('sae', 'import', source, '--out', out, '--model', modelDir);
     expect(result).toEqual({ code: 0, stderr: '', stdout: `imported sparsify topk SAE, d_in 16, d_sae 32, k 4, unknown blocks.0.hook_resid_post -> ${out}\n` });
     expect(readdirSync(out).sort()).toEqual(['cfg.json', 'sae_weights.safetensors']);
     expect(loadSaeLens(out).spec).toMatchObject({ architecture: 'topk', k: 4, hookName: 'blocks.0.hook_resid_post' });
   });
 
   it('prints JSON with --json', async () => {
-    const result = await cli('sae', 'import', source, '--out', path.join(root, 'imported-json'), '--json');
+    const result = await runCli('sae', 'import', source, '--out', path.join(root, 'imported-json'), '--json');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ format: 'sparsify', architecture: 'topk', d_in: 16, d_sae: 32, k: 4, hook_name: 'blocks.0.hook_resid_post' });
   });
@@ -49,7 +36,7 @@ describe('sae-explorer sae import / export / info', () => {
     const wide = path.join(root, 'wide');
     saveSaeLens(wide, randomBundle({ architecture: 'topk', dIn: 8, hookName: 'blocks.0.hook_resid_post' }));
     const out = path.join(root, 'never');
-    const result = await cli('sae', 'import', wide, '--out', out, '--model', modelDir);
+    const result = await runCli('sae', 'import', wide, '--out', out, '--model', modelDir);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`sae-explorer: ${wide}: SAE d_in is 8 but hook "blocks.0.hook_resid_post" of this model (d_model 16, 1 layers) has width 16\n`);
     expect(existsSync(out)).toBe(false);
@@ -59,12 +46,12 @@ describe('sae-explorer sae import / export / info', () => {
     const sae = path.join(root, 'for-export');
     saveSaeLens(sae, randomBundle({ architecture: 'topk', dIn: 16, dSae: 32, k: 4, hookName: 'blocks.0.hook_mlp_out' }));
     const out = path.join(root, 'sparsify-run');
-    const result = await cli('sae', 'export', '--sae', sae, '--format', 'sparsify', '--out', out);
+    const result = await runCli('sae', 'export', '--sae', sae, '--format', 'sparsify', '--out', out);
     expect(result.code).toBe(0);
     expect(readdirSync(path.join(out, 'h.0.mlp')).sort()).toEqual(['cfg.json', 'sae.safetensors']);
-    const info = await cli('sae', 'info', '--sae', path.join(out, 'h.0.mlp'), '--json');
+    const info = await runCli('sae', 'info', '--sae', path.join(out, 'h.0.mlp'), '--json');
     expect(JSON.parse(info.stdout)).toMatchObject({ format: 'sparsify', architecture: 'topk', d_sae: 32, hook_name: 'blocks.0.hook_mlp_out', eval: null });
-    const bad = await cli('sae', 'export', '--sae', sae, '--format', 'onnx', '--out', out);
+    const bad = await runCli('sae', 'export', '--sae', sae, '--format', 'onnx', '--out', out);
     expect(bad).toMatchObject({ code: 1, stderr: 'sae-explorer: --format must be saelens or sparsify, got "onnx"\n' });
   });
 });
@@ -75,7 +62,7 @@ describe('sae-explorer sae eval', () => {
     const bundle = randomBundle({ architecture: 'topk', dIn: 16, dSae: 32, k: 4, hookName: 'blocks.0.hook_resid_post', seed: 5 });
     bundle.spec.contextSize = 16;
     saveSaeLens(sae, bundle);
-    const result = await cli('sae', 'eval', '--sae', sae, '--model', modelDir, '--dataset', 'sotu', '--tokens', '60', '--batch', '2', '--save', '--json');
+    const result = await runCli('sae', 'eval', '--sae', sae, '--model', modelDir, '--dataset', 'sotu', '--tokens', '60', '--batch', '2', '--save', '--json');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const line = JSON.parse(result.stdout);

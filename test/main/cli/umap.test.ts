@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src-main/store/open.js';
 import { mapData } from '../../../src-main/store/queries.js';
 import { writeFixtures } from '../features/harvest-fixtures.js';
-import { runCli } from '../features/run-cli.js';
+import { runCli } from './run-cli.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-umap-'));
 const { modelDir, familyDir, saeDirs } = writeFixtures(root);
