@@ -36,12 +36,7 @@ export function register(program: Command): void {
       if (dirs.length === 0) throw new Error('--sae needs at least one SAE folder');
       const path = await import('node:path');
       const fs = await import('node:fs');
-      const { initEngine } = await import('../../engine/backend.js');
-      await initEngine();
-      const { resolveModelDir } = await import('../../hub/resolve.js');
-      const { cliProgress } = await import('../../hub/progress.js');
-      const { loadGpt2 } = await import('../../model/load.js');
-      const { loadTokenizer } = await import('../../tokenizer/load.js');
+      const { loadModelAndTokenizer } = await import('../io.js');
       const { openStore } = await import('../../store/open.js');
       const { parseHarvestConfig } = await import('../../features/harvest-config.js');
       const { loadHarvestSaes, harvestWindowsFor } = await import('../../features/harvest-inputs.js');
@@ -50,9 +45,7 @@ export function register(program: Command): void {
       const { throttledLines } = await import('../../features/progress-text.js');
 
       const saes = loadHarvestSaes(dirs);
-      const modelDir = await resolveModelDir(flags.model, { download: true, onProgress: cliProgress(`model ${flags.model}`) });
-      const model = await loadGpt2(modelDir);
-      const tokenizer = await loadTokenizer(modelDir);
+      const { dir: modelDir, model, tokenizer } = await loadModelAndTokenizer(flags.model);
       const controller = new AbortController();
       const stop = () => controller.abort(new Error('harvest cancelled (Ctrl-C); rerun the same command to redo the unfinished SAEs'));
       process.once('SIGINT', stop);

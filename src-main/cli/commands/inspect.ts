@@ -28,21 +28,15 @@ export function register(program: Command): void {
     .action(async (flags: InspectFlags) => {
       const top = nonNegativeInt('--top', flags.top ?? '5');
       const latent = flags.latent === undefined ? undefined : nonNegativeInt('--latent', flags.latent);
-      const { initEngine } = await import('../../engine/backend.js');
-      await initEngine();
-      const { resolveModelDir } = await import('../../hub/resolve.js');
-      const { cliProgress } = await import('../../hub/progress.js');
-      const { loadGpt2 } = await import('../../model/load.js');
-      const { loadTokenizer } = await import('../../tokenizer/load.js');
+      const { loadModelAndTokenizer } = await import('../io.js');
       const { loadSaeLens } = await import('../../sae/formats/saelens.js');
       const { createSaeRunner } = await import('../../sae/inference.js');
       const { inspectText } = await import('../../features/inspect.js');
       const bundle = loadSaeLens(flags.sae);
-      const modelDir = await resolveModelDir(flags.model, { download: true, onProgress: cliProgress(`model ${flags.model}`) });
-      const model = await loadGpt2(modelDir);
+      const { model, tokenizer } = await loadModelAndTokenizer(flags.model);
       const sae = createSaeRunner(bundle);
       try {
-        const result = await inspectText(model, sae, await loadTokenizer(modelDir), flags.text, { top, latent, bos: bundle.spec.prependBos });
+        const result = await inspectText(model, sae, tokenizer, flags.text, { top, latent, bos: bundle.spec.prependBos });
         if (flags.json) {
           process.stdout.write(
             `${JSON.stringify({
