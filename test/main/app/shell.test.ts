@@ -53,6 +53,32 @@ describe('window security', () => {
     expect(isAppUrl('http://localhost:5174/', RENDERER, 'http://localhost:5173')).toBe(false);
   });
 
+  it('refuses a file URL with a host: file://server/share is a UNC path on Windows, never the build', () => {
+    expect(isAppUrl(`file://evil-host${RENDERER}/index.html`, RENDERER)).toBe(false);
+    expect(isAppUrl('file://evil-host/C:/app/out/renderer/index.html', 'C:\\app\\out\\renderer', undefined, path.win32)).toBe(false);
+    expect(isAppUrl('file://server/share/out/renderer/index.html', '\\\\server\\share\\out\\renderer', undefined, path.win32)).toBe(false);
+    expect(isAllowedRequest(`file://evil-host${RENDERER}/assets/index.js`, RENDERER)).toBe(false);
+  });
+
+  it('compares resolved paths: no stepping out with .., nor an encoded separator', () => {
+    expect(isAppUrl(`file://${RENDERER}/../../../etc/passwd`, RENDERER)).toBe(false);
+    expect(isAppUrl(`file://${RENDERER}/%2e%2e/main/index.js`, RENDERER)).toBe(false);
+    expect(isAppUrl(`file://${RENDERER}/assets%2F..%2F..%2Fx`, RENDERER)).toBe(false);
+    expect(isAppUrl(`file://${RENDERER}`, RENDERER)).toBe(false);
+    expect(isAppUrl(`file://${RENDERER}/..index.html`, RENDERER)).toBe(true);
+  });
+
+  it('on Windows, matches the build whatever case Chromium gives the drive letter and folders', () => {
+    const dir = 'C:\\Users\\Ada\\AppData\\Local\\Programs\\SAE Explorer\\resources\\app.asar\\out\\renderer';
+    const page = 'Users/Ada/AppData/Local/Programs/SAE%20Explorer/resources/app.asar/out/renderer/index.html';
+    expect(isAppUrl(`file:///C:/${page}`, dir, undefined, path.win32)).toBe(true);
+    expect(isAppUrl(`file:///c:/${page}`, dir, undefined, path.win32)).toBe(true);
+    expect(isAppUrl(`file:///C:/${page.toLowerCase()}`, dir, undefined, path.win32)).toBe(true);
+    expect(isAppUrl(`file:///D:/${page}`, dir, undefined, path.win32)).toBe(false);
+    expect(isAppUrl('file:///C:/Windows/System32/drivers/etc/hosts', dir, undefined, path.win32)).toBe(false);
+    expect(isAppUrl(`file:///C:/${page.replace('renderer', 'renderer-evil')}`, dir, undefined, path.win32)).toBe(false);
+  });
+
   it('blocks remote requests but not the app, devtools or data it made', () => {
     expect(isAllowedRequest('https://cdn.example.com/lib.js', RENDERER)).toBe(false);
     expect(isAllowedRequest('http://127.0.0.1:8080/', RENDERER)).toBe(false);
