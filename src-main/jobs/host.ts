@@ -1,21 +1,27 @@
-// The owner's side of the compute process: spawns it with the system `node` and tsx's loader, relays
-// calls and events, restarts it on the next call after a crash, and stops it on close. Electron main
-// and the `serve` command both use this, so the two transports reach the same process.
+// The owner's side of the compute process: spawns it with the system `node` (found by
+// node-runtime.ts) and tsx's loader, relays calls and events, restarts it on the next call after a
+// crash or a failed start, and stops it on close. Electron main and the `serve` command both use
+// this, so the two transports reach the same process.
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiMethod, ApiResponse, ApiTransport, EventListener } from '../../src-shared/api.js';
+import { findNode, type NodeRuntime, type NodeSearch } from './node-runtime.js';
 import { WORKSPACE_ENV, type ComputeMessage, type HostMessage } from './protocol.js';
 
 export interface ComputeHostOptions {
   workspace: string;
   /** Folder holding package.json and src-main/; found from this file's location when omitted. */
   appRoot?: string;
-  /** Node executable; default env SAE_EXPLORER_NODE, else `node` from PATH (never Electron's binary). */
-  nodePath?: string;
+  /** How to find node (setting, remembered choice…); its `env` defaults to the compute process's. */
+  node?: NodeSearch;
   /** Extra environment for the compute process (e.g. SAE_BACKEND). */
   env?: Record<string, string>;
+  /** How long a new compute process may take to say ready; default 120 s (a cold tsx compile on a slow disk). */
+  readyTimeoutMs?: number;
+  /** Where to say which node runs the compute process; default nowhere. */
+  log?: (line: string) => void;
 }
 
 /** Walks up from `start` to the folder whose package.json is this app's. */
@@ -39,19 +45,31 @@ export class ComputeHost implements ApiTransport {
   private nextId = 1;
   private closed = false;
   private readonly appRoot: string;
+  private runtime: NodeRuntime | null = null;
 
   constructor(private readonly options: ComputeHostOptions) {
     this.appRoot = options.appRoot ?? findAppRoot();
   }
 
-  /** Starts the process now rather than on the first call (surfaces start-up errors early). */
+  /**
+   * Starts the process now rather than on the first call (surfaces start-up errors early). A start
+   * that fails (no node, a spawn error, no `ready` in time) is forgotten, so the next call retries.
+   */
   start(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the compute process was closed'));
-    return (this.ready ??= this.spawn());
+    return (this.ready ??= this.spawn().catch((err: unknown) => {
+      this.ready = null;
+      throw err;
+    }));
   }
 
   get pid(): number | null {
     return this.child?.pid ?? null;
+  }
+
+  /** The node the compute process runs on, once found. */
+  get node(): NodeRuntime | null {
+    return this.runtime;
   }
 
   async call(method: ApiMethod, params: unknown): Promise<ApiResponse<unknown>> {
@@ -87,34 +105,76 @@ export class ComputeHost implements ApiTransport {
     if (this.child?.connected) this.child.send(message);
   }
 
-  private spawn(): Promise<void> {
+  private async spawn(): Promise<void> {
+    const node = await this.findRuntime();
+    if (this.closed) throw new Error('the compute process was closed');
     const entry = path.join(this.appRoot, 'src-main', 'jobs', 'compute.ts');
     const child = fork(entry, [], {
       cwd: this.appRoot,
-      execPath: this.options.nodePath ?? process.env.SAE_EXPLORER_NODE ?? 'node',
+      execPath: node.path,
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, ...this.options.env, [WORKSPACE_ENV]: path.resolve(this.options.workspace) },
+      env: this.childEnv(),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
+    child.on('message', (message: ComputeMessage) => {
+      if (message.type === 'response') {
+        this.pending.get(message.id)?.resolve(message.response);
+        this.pending.delete(message.id);
+      } else if (message.type === 'event') {
+        for (const listener of this.listeners) listener(message.event);
+      }
+    });
+    await this.untilReady(child, node);
+    this.options.log?.(`compute process ${child.pid} runs on node ${node.version} at ${node.path} (${node.source})`);
+  }
+
+  private childEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, ...this.options.env, [WORKSPACE_ENV]: path.resolve(this.options.workspace) };
+  }
+
+  private async findRuntime(): Promise<NodeRuntime> {
+    this.runtime ??= await findNode({ env: { ...process.env, ...this.options.env }, ...this.options.node });
+    return this.runtime;
+  }
+
+  /**
+   * Resolves on the child's `ready`; rejects, naming the node, when it cannot be spawned (which emits
+   * only `error`, never `exit`), exits first, or stays silent past the deadline (then it is killed).
+   */
+  private untilReady(child: ChildProcess, node: NodeRuntime): Promise<void> {
+    const which = `node ${node.version} at ${node.path} (${node.source})`;
+    const timeoutMs = this.options.readyTimeoutMs ?? 120_000;
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`the compute process did not start within ${timeoutMs / 1000} s on ${which}; it was stopped`));
+        child.kill('SIGKILL');
+      }, timeoutMs);
       child.on('message', (message: ComputeMessage) => {
-        if (message.type === 'ready') resolve();
-        else if (message.type === 'response') {
-          this.pending.get(message.id)?.resolve(message.response);
-          this.pending.delete(message.id);
-        } else if (message.type === 'event') {
-          for (const listener of this.listeners) listener(message.event);
-        }
+        if (message.type !== 'ready') return;
+        clearTimeout(timer);
+        resolve();
       });
-      child.on('error', (err) => reject(new Error(`cannot run ${entry} with node: ${err.message}`)));
+      child.on('error', (err) => {
+        // Only a failed spawn leaves no pid; other errors (a failed send) belong to a live process.
+        if (child.pid !== undefined) return;
+        clearTimeout(timer);
+        // The node found earlier may have gone (an upgrade removed it): search again next time.
+        this.runtime = null;
+        if (this.child === child) this.child = null;
+        reject(new Error(`cannot run ${path.join(this.appRoot, 'src-main', 'jobs', 'compute.ts')} with ${which}: ${err.message}`));
+      });
       child.on('exit', (code, signal) => {
+        clearTimeout(timer);
         const reason = `the compute process exited (${signal ?? `code ${code}`})`;
-        reject(new Error(reason));
+        reject(new Error(`${reason} on ${which}`));
         for (const { resolve: answer } of this.pending.values()) answer({ ok: false, error: { code: 'internal', message: reason } });
         this.pending.clear();
-        this.child = null;
-        this.ready = null;
+        // A late exit of a process already replaced must not forget its successor.
+        if (this.child === child) {
+          this.child = null;
+          this.ready = null;
+        }
       });
     });
   }

@@ -31,7 +31,7 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
     throw new Error(`the renderer is not built: ${path.join(rendererDir, 'index.html')} is missing; run \`npm run build\` first`);
   }
   const workspace = path.resolve(options.workspace);
-  const compute = new ComputeHost({ workspace });
+  const compute = new ComputeHost({ workspace, log: (line) => print(`sae-explorer: ${line}`) });
   await compute.start();
   let server: ApiServer;
   try {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,5 +29,77 @@ describe('ComputeHost', () => {
     const again = await host.call('workspace.info', {});
     expect(again).toMatchObject({ ok: true, result: { root } });
     expect(host.pid).not.toBe(firstPid);
+  });
+});
+
+describe('starting the compute process', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'sae-host-start-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  function script(name: string, body: string): string {
+    const file = path.join(tmp, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `#!/bin/sh\n${body}\n`);
+    chmodSync(file, 0o755);
+    return file;
+  }
+
+  it('runs on the node the login shell finds when PATH lacks one (a desktop launch), and says which', async () => {
+    const nvmNode = path.join(tmp, 'nvm/bin/node');
+    mkdirSync(path.dirname(nvmNode), { recursive: true });
+    symlinkSync(process.execPath, nvmNode);
+    const shell = script('fake-zsh', `[ "$1" = "-ilc" ] && [ "$2" = "command -v node" ] || exit 2\necho "${nvmNode}"`);
+    const empty = path.join(tmp, 'empty');
+    mkdirSync(empty);
+    const lines: string[] = [];
+    const desktop = new ComputeHost({ workspace: root, env: { PATH: empty, SHELL: shell }, node: { self: null, locations: [] }, log: (line) => lines.push(line) });
+    try {
+      expect(await desktop.call('workspace.info', {})).toMatchObject({ ok: true, result: { root } });
+      expect(desktop.node).toEqual({ path: nvmNode, version: process.version, source: `login shell ${shell}` });
+      expect(lines).toEqual([`compute process ${desktop.pid} runs on node ${process.version} at ${nvmNode} (login shell ${shell})`]);
+    } finally {
+      await desktop.close();
+    }
+  });
+
+  it('reports a node that cannot be spawned, and retries on the next call instead of failing forever', async () => {
+    // Answers the version probe, then vanishes, so the fork itself fails (spawn emits only `error`).
+    const vanishing = script('vanishing/node', `[ "$1" = "--version" ] && echo v22.0.0 && mv "$0" "$0.gone"`);
+    const host2 = new ComputeHost({ workspace: root, node: { env: { SAE_EXPLORER_NODE: vanishing }, self: null } });
+    try {
+      const first = await host2.call('workspace.info', {});
+      expect(first).toMatchObject({ ok: false, error: { code: 'internal' } });
+      expect(!first.ok && first.error.message).toMatch(new RegExp(`^the compute process could not start: cannot run .*compute\\.ts with node v22\\.0\\.0 at ${vanishing} \\(SAE_EXPLORER_NODE\\): spawn ${vanishing} ENOENT$`));
+      const second = await host2.call('workspace.info', {});
+      expect(!second.ok && second.error.message).toBe(`the compute process could not start: cannot use ${vanishing} (SAE_EXPLORER_NODE): not found; point it at a Node.js ≥ 20.19.0 executable`);
+      expect(existsSync(`${vanishing}.gone`)).toBe(true);
+      symlinkSync(process.execPath, vanishing);
+      expect(await host2.call('workspace.info', {})).toMatchObject({ ok: true, result: { root } });
+    } finally {
+      await host2.close();
+    }
+  });
+
+  it('stops a compute process that never says ready and names the node it ran on', async () => {
+    const silent = script('silent/node', '[ "$1" = "--version" ] && echo v22.0.0 && exit 0\nexec /bin/sleep 600');
+    const host3 = new ComputeHost({ workspace: root, node: { env: { SAE_EXPLORER_NODE: silent }, self: null }, readyTimeoutMs: 300 });
+    try {
+      const answer = await host3.call('workspace.list', {});
+      expect(answer).toEqual({ ok: false, error: { code: 'internal', message: `the compute process could not start: the compute process did not start within 0.3 s on node v22.0.0 at ${silent} (SAE_EXPLORER_NODE); it was stopped` } });
+      // The silent process is killed, not left behind: wait for it to be gone.
+      const pid = host3.pid!;
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          try {
+            process.kill(pid, 0);
+          } catch {
+            clearInterval(poll);
+            resolve();
+          }
+        }, 20);
+      });
+      expect(host3.pid).toBeNull();
+    } finally {
+      await host3.close();
+    }
   });
 });
