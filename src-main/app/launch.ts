@@ -1,10 +1,11 @@
 // `npm start`: builds the app, then opens it in Electron — or, where the Electron binary is not
 // installed (its download is blocked on some machines), says so in one line and serves the same UI
-// in browser mode, printing the URL.
+// in browser mode, printing the URL. Arguments after `npm start --` go to Electron.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { findAppRoot } from '../jobs/host.js';
 import { findElectronBinary } from './electron-binary.js';
+import { runElectron, sandboxAdvice } from './launcher.js';
 
 function run(command: string, args: string[], cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,7 +20,12 @@ async function main(): Promise<number> {
   const built = await run(process.execPath, [path.join(appRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], appRoot);
   if (built !== 0) return built;
   const electron = findElectronBinary(appRoot);
-  if ('binary' in electron) return run(electron.binary, [appRoot], appRoot);
+  if ('binary' in electron) {
+    const exit = await runElectron(electron.binary, [appRoot, ...process.argv.slice(2)], { cwd: appRoot });
+    const advice = sandboxAdvice(exit, electron.binary);
+    if (advice) process.stderr.write(advice);
+    return exit.code ?? 1;
+  }
   process.stdout.write(`sae-explorer: the Electron binary is not available here (${electron.missing}); serving the same UI in browser mode instead.\n`);
   const { serveUntilSignal } = await import('../server/serve.js');
   await serveUntilSignal({ workspace: process.env.SAE_EXPLORER_WORKSPACE ?? path.join(appRoot, 'workspace') });
