@@ -39,6 +39,10 @@ export interface SessionLike {
     onBeforeRequest(listener: (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void): void;
   };
   setPermissionRequestHandler(handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
+  /** Synchronous permission queries (navigator.permissions, clipboard, fullscreen checks…). */
+  setPermissionCheckHandler(handler: (webContents: unknown, permission: string, requestingOrigin: string, details: unknown) => boolean): void;
+  /** WebHID, WebUSB and Web Serial devices. */
+  setDevicePermissionHandler(handler: (details: { deviceType: string; origin: string }) => boolean): void;
 }
 
 export interface MenuItemOptions {
@@ -58,7 +62,8 @@ export interface ElectronMain {
     getPath(name: 'userData'): string;
     getAppPath(): string;
     getVersion(): string;
-    on(event: 'second-instance' | 'window-all-closed' | 'before-quit' | 'activate', listener: () => void): void;
+    on(event: 'second-instance' | 'window-all-closed' | 'activate', listener: () => void): void;
+    on(event: 'before-quit', listener: (event: { preventDefault(): void }) => void): void;
     isPackaged: boolean;
   };
   BrowserWindow: {

@@ -1,4 +1,5 @@
 // The main window and the hardening applied to it and to the default session.
+import path from 'node:path';
 import type { BrowserWindowLike, ElectronMain } from './electron-api.js';
 import { DESKTOP_CSP, isAllowedRequest, isAppUrl, secureWebPreferences } from './security.js';
 
@@ -9,7 +10,10 @@ export interface WindowPaths {
   devServerUrl?: string;
 }
 
-/** CSP header on every response, no remote requests, no permission prompts (camera, notifications…). */
+/**
+ * CSP header on every response, no remote requests, no permissions: requests (camera,
+ * notifications…), synchronous checks and devices (HID, USB, serial) are all denied.
+ */
 export function hardenSession(electron: ElectronMain, paths: WindowPaths): void {
   const { webRequest } = electron.session.defaultSession;
   webRequest.onHeadersReceived((details, callback) => {
@@ -18,7 +22,10 @@ export function hardenSession(electron: ElectronMain, paths: WindowPaths): void 
   webRequest.onBeforeRequest((details, callback) => {
     callback({ cancel: !isAllowedRequest(details.url, paths.rendererDir, paths.devServerUrl) });
   });
-  electron.session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  const session = electron.session.defaultSession;
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+  session.setDevicePermissionHandler(() => false);
 }
 
 export function createMainWindow(electron: ElectronMain, paths: WindowPaths): BrowserWindowLike {
@@ -39,7 +46,16 @@ export function createMainWindow(electron: ElectronMain, paths: WindowPaths): Br
   window.webContents.on('will-redirect', stayInApp);
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   window.once('ready-to-show', () => window.show());
-  if (paths.devServerUrl) void window.loadURL(paths.devServerUrl);
-  else void window.loadFile(`${paths.rendererDir}/index.html`);
   return window;
+}
+
+/** Loads the app's page; a failure (a missing or unreadable build) is reported, not left unhandled. */
+export async function loadRenderer(window: BrowserWindowLike, paths: WindowPaths, report: (title: string, message: string) => void): Promise<void> {
+  const target = paths.devServerUrl ?? path.join(paths.rendererDir, 'index.html');
+  try {
+    if (paths.devServerUrl) await window.loadURL(paths.devServerUrl);
+    else await window.loadFile(target);
+  } catch (err) {
+    report('SAE Explorer cannot show its window', `Loading ${target} failed: ${(err as Error).message}\n\nRebuild the app (npm run build) or reinstall it.`);
+  }
 }

@@ -82,6 +82,8 @@ export interface WorkspaceInfo {
   backend: string | null;
   /** Version of the app (package.json). */
   version: string;
+  /** The Node.js the compute process runs on: `process.version` and its real executable path. */
+  node: { version: string; path: string };
 }
 
 /** Parameters of a tiny random GPT-2 for tests and demos; omitted fields take the generator's defaults. */

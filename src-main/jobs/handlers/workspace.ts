@@ -17,7 +17,7 @@ function appVersion(): string {
 export const workspaceHandlers: DomainHandlers<'workspace'> = {
   'workspace.info': (params, { workspace, engine }) => {
     readParams<Record<string, never>>('workspace.info', params, {});
-    return { root: workspace.root, backend: engine.backend(), version: appVersion() };
+    return { root: workspace.root, backend: engine.backend(), version: appVersion(), node: { version: process.version, path: process.execPath } };
   },
 
   'workspace.list': (params, { workspace, warn }) => {

@@ -145,6 +145,28 @@ describe('the contract on both transports', () => {
     expect(ofJob(overSocket)).toEqual(ofJob(electron.sent));
   });
 
+  it('swaps the backend behind the one handler: calls and events follow the new one', async () => {
+    const local = fakeElectron();
+    const backend = (name: string) => {
+      const listeners = new Set<(event: ApiEvent) => void>();
+      const transport: ApiTransport = {
+        call: async () => ({ ok: true, result: name }),
+        subscribe: (listener) => (listeners.add(listener), () => listeners.delete(listener)),
+      };
+      return { transport, emit: (message: string) => listeners.forEach((l) => l({ type: 'job.log', jobId: 'job-1', level: 'info', message })) };
+    };
+    const [first, second] = [backend('first'), backend('second')];
+    const b = registerApiIpc(local.ipcMain, first.transport, () => true);
+    b.attach(local.webContents);
+    expect(await local.invoke(APP_URL, 'workspace.info', {})).toEqual({ ok: true, result: 'first' });
+    b.setBackend(second.transport);
+    expect(await local.invoke(APP_URL, 'workspace.info', {})).toEqual({ ok: true, result: 'second' });
+    first.emit('from the old workspace');
+    second.emit('from the new workspace');
+    expect(local.sent.map((e) => (e.type === 'job.log' ? e.message : e.type))).toEqual(['from the new workspace']);
+    b.dispose();
+  });
+
   it('dispose removes the IPC handler', () => {
     const local = fakeElectron();
     const b = registerApiIpc(local.ipcMain, dispatcher, () => true);

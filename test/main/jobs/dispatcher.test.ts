@@ -19,7 +19,7 @@ describe('Dispatcher', () => {
     for (const dir of ['models', 'datasets', 'saes', 'db']) expect(existsSync(path.join(root, dir))).toBe(true);
     const response = await dispatcher.call('workspace.info', {});
     const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
-    expect(response).toEqual({ ok: true, result: { root, backend: null, version } });
+    expect(response).toEqual({ ok: true, result: { root, backend: null, version, node: { version: process.version, path: process.execPath } } });
   });
 
   it('creates a tiny model that the listing then shows, with provenance', async () => {

@@ -53,7 +53,7 @@ describe('starting the compute process', () => {
     const lines: string[] = [];
     const desktop = new ComputeHost({ workspace: root, env: { PATH: empty, SHELL: shell }, node: { self: null, locations: [] }, log: (line) => lines.push(line) });
     try {
-      expect(await desktop.call('workspace.info', {})).toMatchObject({ ok: true, result: { root } });
+      expect(await desktop.call('workspace.info', {})).toMatchObject({ ok: true, result: { root, node: { version: process.version } } });
       expect(desktop.node).toEqual({ path: nvmNode, version: process.version, source: `login shell ${shell}` });
       expect(lines).toEqual([`compute process ${desktop.pid} runs on node ${process.version} at ${nvmNode} (login shell ${shell})`]);
     } finally {
