@@ -5,12 +5,12 @@
 // compute process has stopped (a running training job saves its checkpoint first).
 import path from 'node:path';
 import type { ApiTransport } from '../../src-shared/api.js';
-import { ComputeHost, findAppRoot } from '../jobs/host.js';
+import { ComputeHost } from '../jobs/host.js';
 import type { NodeRuntime, NodeSearch } from '../jobs/node-runtime.js';
 import type { BrowserWindowLike, ElectronMain } from './electron-api.js';
 import { registerApiIpc, type IpcBinding } from './ipc.js';
 import { menuTemplate } from './menu.js';
-import { unpackedPath } from './packaged.js';
+import { computeAppRoot } from './packaged.js';
 import { isAppUrl } from './security.js';
 import { readSettings, updateSettings } from './settings.js';
 import { createMainWindow, hardenSession, loadRenderer, type WindowPaths } from './window.js';
@@ -73,7 +73,7 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
   const userData = app.getPath('userData');
   const report = (title: string, message: string): void => dialog.showErrorBox(title, message);
   const createCompute =
-    options.createCompute ?? ((workspace: string, node: NodeSearch) => new ComputeHost({ workspace, appRoot: unpackedPath(findAppRoot(options.outDir)), node, log }));
+    options.createCompute ?? ((workspace: string, node: NodeSearch) => new ComputeHost({ workspace, appRoot: computeAppRoot(options.outDir), node, log }));
 
   let window: BrowserWindowLike | null = null;
   let compute: ComputeProcess | null = null;

@@ -2,7 +2,7 @@
 // node-runtime.ts) and tsx's loader, relays calls and events, restarts it on the next call after a
 // crash or a failed start, and stops it on close. Electron main and the `serve` command both use
 // this, so the two transports reach the same process.
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,10 +109,10 @@ export class ComputeHost implements ApiTransport {
     const node = await this.findRuntime();
     if (this.closed) throw new Error('the compute process was closed');
     const entry = path.join(this.appRoot, 'src-main', 'jobs', 'compute.ts');
-    const child = fork(entry, [], {
+    // spawn with an IPC fd, not fork: Electron's fork adds ELECTRON_RUN_AS_NODE to the child's
+    // environment, meant for a child that is Electron itself; this child is the system node.
+    const child = spawn(node.path, ['--import', 'tsx', entry], {
       cwd: this.appRoot,
-      execPath: node.path,
-      execArgv: ['--import', 'tsx'],
       env: this.childEnv(),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
