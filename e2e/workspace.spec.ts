@@ -20,6 +20,8 @@ test('opens the app, lists the workspace, creates a tiny model and sees it liste
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(serve.url);
   await expect(page.getByTestId('workspace-root')).toHaveText(serve.workspace);
+  // The header names the node the compute process runs on.
+  await expect(page.getByTestId('engine-state')).toContainText(`node ${process.version}`);
   // The token is spent: the cookie carries it from here, so it leaves the address bar and history.
   expect(new URL(page.url()).searchParams.has('token')).toBe(false);
   await expect(page.getByTestId('datasets')).toContainText('embedded:sotu');

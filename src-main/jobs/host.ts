@@ -113,7 +113,7 @@ export class ComputeHost implements ApiTransport {
     // environment, meant for a child that is Electron itself; this child is the system node.
     const child = spawn(node.path, ['--import', 'tsx', entry], {
       cwd: this.appRoot,
-      env: this.childEnv(),
+      env: { ...process.env, ...this.options.env, [WORKSPACE_ENV]: path.resolve(this.options.workspace) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
@@ -127,10 +127,6 @@ export class ComputeHost implements ApiTransport {
     });
     await this.untilReady(child, node);
     this.options.log?.(`compute process ${child.pid} runs on node ${node.version} at ${node.path} (${node.source})`);
-  }
-
-  private childEnv(): NodeJS.ProcessEnv {
-    return { ...process.env, ...this.options.env, [WORKSPACE_ENV]: path.resolve(this.options.workspace) };
   }
 
   private async findRuntime(): Promise<NodeRuntime> {
