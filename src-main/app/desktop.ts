@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { ApiTransport } from '../../src-shared/api.js';
 import { ComputeHost } from '../jobs/host.js';
-import type { NodeRuntime, NodeSearch } from '../jobs/node-runtime.js';
+import { nativeModuleAbi, type NodeRuntime, type NodeSearch } from '../jobs/node-runtime.js';
 import type { BrowserWindowLike, ElectronMain } from './electron-api.js';
 import { registerApiIpc, type IpcBinding } from './ipc.js';
 import { menuTemplate } from './menu.js';
@@ -73,7 +73,12 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
   const userData = app.getPath('userData');
   const report = (title: string, message: string): void => dialog.showErrorBox(title, message);
   const createCompute =
-    options.createCompute ?? ((workspace: string, node: NodeSearch) => new ComputeHost({ workspace, appRoot: computeAppRoot(options.outDir), node, log }));
+    options.createCompute ??
+    ((workspace: string, node: NodeSearch) => {
+      const appRoot = computeAppRoot(options.outDir);
+      // Only a node whose ABI matches the installed better-sqlite3 can open the store.
+      return new ComputeHost({ workspace, appRoot, node: { ...node, abi: nativeModuleAbi(appRoot) }, log });
+    });
 
   let window: BrowserWindowLike | null = null;
   let compute: ComputeProcess | null = null;

@@ -4,9 +4,10 @@
 // SAE_EXPLORER_NODE, the app's setting, the node running this command (CLI and `serve`, not
 // Electron), the node that worked last time, the login shell's `command -v node` (which reads the
 // user's profile, where nvm and friends put themselves on PATH), the usual install folders, then PATH.
-// Every candidate must run and report a version ≥ 20.19 (what tsx and the sources need).
+// Every candidate must run and report a version ≥ 20.19 (what tsx and the sources need) and, where
+// the app says so, load native modules of the ABI its better-sqlite3 was built for.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,6 +34,11 @@ export interface NodeSearch {
   home?: string;
   /** The usual install folders to try after the login shell; default `wellKnownNodes()`. */
   locations?: Candidate[];
+  /**
+   * The native-module ABI (`process.versions.modules`) the app's better-sqlite3 was built for
+   * (`nativeModuleAbi`); a node of another ABI could not open the store. Unchecked when absent.
+   */
+  abi?: string;
   /** Bound on each probe (`--version`, the login shell); default 15 s, since a shell profile can be slow. */
   probeTimeoutMs?: number;
 }
@@ -54,7 +60,7 @@ export async function findNode(search: NodeSearch = {}): Promise<NodeRuntime> {
   for await (const candidate of candidates(search, env, platform, timeoutMs)) {
     if (seen.has(candidate.path)) continue;
     seen.add(candidate.path);
-    const verdict = await probe(candidate.path, env, timeoutMs);
+    const verdict = await probe(candidate.path, env, timeoutMs, search.abi);
     if ('version' in verdict) return { path: candidate.path, version: verdict.version, source: candidate.source };
     const reason = `${candidate.path} (${candidate.source}): ${verdict.refused}`;
     if (candidate.explicit) throw new Error(`cannot use ${reason}; point it at a Node.js ≥ ${MIN_NODE_VERSION} executable`);
@@ -149,7 +155,21 @@ function versionDirs(parent: string, pathApi: path.PlatformPath): string[] {
     .map((entry) => pathApi.join(parent, entry.name));
 }
 
-async function probe(file: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ version: string } | { refused: string }> {
+/**
+ * The ABI better-sqlite3 under `appRoot` was compiled for, read from the symbol Node's addon macro
+ * names after it (`node_register_module_v115`); undefined when the module is not there.
+ */
+export function nativeModuleAbi(appRoot: string): string | undefined {
+  let binary: string;
+  try {
+    binary = readFileSync(path.join(appRoot, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), 'latin1');
+  } catch {
+    return undefined;
+  }
+  return /node_register_module_v(\d+)/.exec(binary)?.[1];
+}
+
+async function probe(file: string, env: NodeJS.ProcessEnv, timeoutMs: number, abi: string | undefined): Promise<{ version: string } | { refused: string }> {
   if (!path.isAbsolute(file) && !path.win32.isAbsolute(file)) return { refused: 'not an absolute path' };
   try {
     accessSync(file, constants.X_OK);
@@ -163,6 +183,14 @@ async function probe(file: string, env: NodeJS.ProcessEnv, timeoutMs: number): P
   const version = result.stdout.trim();
   if (!parseVersion(version)) return { refused: `--version printed ${JSON.stringify(version.slice(0, 80))}, not a Node.js version` };
   if (!meetsMinimum(version)) return { refused: `${version} is older than ${MIN_NODE_VERSION}` };
+  if (abi) {
+    const modules = await run(file, ['-p', 'process.versions.modules'], cleanEnv, timeoutMs);
+    if (!modules.ok) return { refused: modules.reason };
+    const own = modules.stdout.trim();
+    if (own !== abi) {
+      return { refused: `${version} has native-module ABI ${own}, but better-sqlite3 was built for ABI ${abi}; use the Node.js that ran npm install, or rebuild it with this one (npm rebuild better-sqlite3)` };
+    }
+  }
   return { version };
 }
 

@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findNode, meetsMinimum, wellKnownNodes } from '../../../src-main/jobs/node-runtime.js';
+import { findNode, meetsMinimum, nativeModuleAbi, wellKnownNodes } from '../../../src-main/jobs/node-runtime.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'sae-node-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -59,6 +59,24 @@ describe('findNode', () => {
       `no Node.js ≥ 20.19.0 found for the compute process; tried ${path.join(emptyDir, 'node')} (PATH): not found; ${oldNode} (PATH): v18.19.0 is older than 20.19.0. ` +
         'Install Node.js 20.19 or later (https://nodejs.org), or set SAE_EXPLORER_NODE to its path.',
     );
+  });
+
+  it("refuses a node whose native-module ABI is not the one better-sqlite3 was built for", async () => {
+    const env = { PATH: path.dirname(nvmNode), SHELL: path.join(tmp, 'no-shell') };
+    expect(await findNode({ env, self: null, locations: [], abi: process.versions.modules })).toMatchObject({ path: nvmNode, source: 'PATH' });
+    await expect(findNode({ env, self: null, locations: [], abi: '1' })).rejects.toThrow(
+      `${nvmNode} (PATH): ${process.version} has native-module ABI ${process.versions.modules}, but better-sqlite3 was built for ABI 1; use the Node.js that ran npm install, or rebuild it with this one (npm rebuild better-sqlite3)`,
+    );
+  });
+
+  it("reads the ABI better-sqlite3 was built for from its binary", () => {
+    // npm install built it for the node running these tests.
+    expect(nativeModuleAbi(path.resolve('.'))).toBe(process.versions.modules);
+    const packaged = path.join(tmp, 'packaged');
+    mkdirSync(path.join(packaged, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
+    writeFileSync(path.join(packaged, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'), Buffer.from('\x7fELF\0\0node_register_module_v127\0napi', 'latin1'));
+    expect(nativeModuleAbi(packaged)).toBe('127');
+    expect(nativeModuleAbi(path.join(tmp, 'nothing-here'))).toBeUndefined();
   });
 
   it('compares versions numerically', () => {
