@@ -26,6 +26,7 @@ export interface ComputeProcess extends ApiTransport {
 export interface DesktopOptions {
   /** The build's out/ folder (main/, preload/, renderer/). */
   outDir: string;
+  /** Where ELECTRON_RENDERER_URL, SAE_EXPLORER_WORKSPACE and the node search's variables come from; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Default: a ComputeHost in the (unpacked) app root. */
   createCompute?: (workspace: string, node: NodeSearch) => ComputeProcess;
@@ -92,7 +93,7 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
     workspace = folder;
     rememberWorkspace(userData, folder);
     const settings = readSettings(userData);
-    return createCompute(folder, { env: { ...env }, setting: settings.node, remembered: settings.lastNode });
+    return createCompute(folder, { env, setting: settings.node, remembered: settings.lastNode });
   };
   const startEngine = (target: ComputeProcess): Promise<void> =>
     target.start().then(
