@@ -1,12 +1,12 @@
-// The desktop app's settings file (<userData>/settings.json): the workspace chosen last, the node the
-// user set for the compute process, and the node that worked last time. A missing or broken file
-// reads as no settings; writes are atomic.
+// The desktop app's settings file (settings.json in the app's data folder): the workspace chosen
+// last, and the node the compute process runs on (the user's choice, and the one that worked last).
+// A missing or broken file reads as no settings.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 
 export interface Settings {
-  /** Absolute path of the workspace opened last. */
+  /** The workspace folder opened last. */
   workspace?: string;
   /** Absolute path of the Node.js executable to run the compute process on, set by the user. */
   node?: string;
@@ -27,7 +27,8 @@ export function readSettings(userData: string): Settings {
   }
 }
 
-export function updateSettings(userData: string, change: Settings): void {
+/** Merges `change` into the file; an undefined field is removed. */
+export function updateSettings(userData: string, change: Partial<Settings>): void {
   mkdirSync(userData, { recursive: true });
   writeJsonAtomic(settingsFile(userData), { ...readSettings(userData), ...change });
 }
