@@ -5,10 +5,11 @@ import { ApiError } from '../../../src-shared/api.js';
 import type { HarvestParams, JobResult } from '../../../src-shared/api.js';
 import type { Gpt2 } from '../../model/gpt2.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
+import { DEFAULT_DATABASE } from '../workspace/layout.js';
 import type { JobContext } from '../manager.js';
-import { ENTRY_NAME, readParams } from '../params.js';
+import { DATASET_ID, ENTRY_NAME, readParams } from '../params.js';
 import { corpusSpec } from './datasets.js';
-import { requireFamily, requireModel } from './lookup.js';
+import { newEntry, requireFamily, requireModel } from './lookup.js';
 
 const METHOD = 'harvest.start';
 
@@ -75,7 +76,7 @@ export const harvestHandlers: DomainHandlers<'harvest'> = {
     const p = readParams<HarvestParams>(METHOD, params, {
       model: { type: 'string', ...ENTRY_NAME },
       family: { type: 'string', ...ENTRY_NAME },
-      dataset: { type: 'string', maxLength: 200 },
+      dataset: { type: 'string', ...DATASET_ID },
       tokens: { type: 'integer', min: 1 },
       top: { type: 'integer', optional: true, min: 1, max: 1000 },
       db: { type: 'string', optional: true, pattern: /^[A-Za-z0-9][\w.-]*\.(sqlite|db)$/, patternHint: 'a file name ending in .sqlite or .db' },
@@ -86,7 +87,7 @@ export const harvestHandlers: DomainHandlers<'harvest'> = {
       modelFolder: requireModel(workspace, METHOD, p.model),
       familyFolder: requireFamily(workspace, METHOD, p.family),
       dataset: corpusSpec(workspace, METHOD, p.dataset),
-      dbFile: workspace.database(p.db),
+      dbFile: newEntry(workspace, METHOD, 'db', 'database', p.db ?? DEFAULT_DATABASE, true),
       params: p,
     };
     if (!ctx.jobs.list().every((job) => job.kind !== 'harvest' || ['done', 'failed', 'cancelled'].includes(job.state))) {

@@ -8,17 +8,17 @@ import type { JobResult, TrainParams } from '../../../src-shared/api.js';
 import type { TrainEvent } from '../../train/events.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
 import type { JobContext } from '../manager.js';
-import { ENTRY_NAME, readParams } from '../params.js';
+import { DATASET_ID, ENTRY_NAME, readParams } from '../params.js';
 import { corpusSpec } from './datasets.js';
 import { saeIdOf } from './feature-views.js';
-import { requireModel } from './lookup.js';
+import { newEntry, requireModel } from './lookup.js';
 
 const METHOD = 'training.start';
 
 function readTrainParams(params: unknown): TrainParams {
   return readParams<TrainParams>(METHOD, params, {
     model: { type: 'string', ...ENTRY_NAME },
-    dataset: { type: 'string', maxLength: 200 },
+    dataset: { type: 'string', ...DATASET_ID },
     hook: { type: 'string', pattern: /^(hook_embed|hook_pos_embed|ln_final\.hook_normalized|blocks\.\d+\.[\w.]+)$/, patternHint: 'a TransformerLens hook name like "blocks.1.hook_resid_post"' },
     latents: { type: 'integer[]', min: 1, minItems: 1 },
     k: { type: 'integer', min: 1 },
@@ -96,10 +96,7 @@ export const trainingHandlers: DomainHandlers<'training'> = {
     const dataset = corpusSpec(workspace, METHOD, p.dataset);
     const tooSmall = p.latents.find((n) => n < p.k);
     if (tooSmall !== undefined) throw new ApiError('bad_request', `${METHOD}: every size in "latents" must be ≥ k (${p.k}), got ${tooSmall}`);
-    const out = workspace.family(p.family);
-    if (!p.resume && existsSync(out)) {
-      throw new ApiError('conflict', `${METHOD}: family "${p.family}" already exists in ${workspace.dir('saes')}; pick another name or set resume`);
-    }
+    const out = newEntry(workspace, METHOD, 'saes', 'family', p.family, p.resume === true);
     const config: Record<string, unknown> = { model: modelFolder, dataset, hook: p.hook, latents: p.latents, k: p.k, tokens: p.tokens, out, arch: p.arch, batch: p.batch, lr: p.lr, evalTokens: p.evalTokens, resume: p.resume };
     const { validateTrainRunConfig } = await import('../../train/config.js');
     try {

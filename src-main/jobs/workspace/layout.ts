@@ -4,14 +4,43 @@
 //   datasets/<file|folder>    corpora the trainer accepts (.txt, .jsonl, .parquet, folders of them)
 //   saes/<family>/<d_sae>/    SAELens folders (cfg.json, sae_weights.safetensors), one per size
 //   db/<name>.sqlite          feature databases
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { ApiError } from '../../../src-shared/api.js';
+import { hubCacheDir } from '../../hub/cache.js';
+import { ENTRY_NAME } from '../params.js';
 
 export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db'] as const;
 export type WorkspaceDir = (typeof WORKSPACE_DIRS)[number];
 
 export const DEFAULT_DATABASE = 'features.sqlite';
 export const EMBEDDED_DATASET = 'embedded:sotu';
+
+/**
+ * What a request's id names in the workspace: `present` (there, and its real path lies inside the
+ * workspace), `absent` (nothing there; creating it would stay inside), or `refused` (something there
+ * that leads outside the workspace or nowhere: a symlink out, a dangling link). A refused entry reads
+ * as missing, so a request can never learn whether a path outside the workspace exists.
+ */
+export interface WorkspaceEntry {
+  /** The entry's path under the workspace folder, not resolved, so ids and stored paths stay stable. */
+  path: string;
+  state: 'present' | 'absent' | 'refused';
+}
+
+const ENTRY_NOUN: Record<WorkspaceDir, string> = { models: 'model', datasets: 'dataset', saes: 'SAE', db: 'database' };
+
+function realOrNull(target: string): string | null {
+  try {
+    return realpathSync(target);
+  } catch {
+    return null;
+  }
+}
+
+function isInside(real: string, root: string): boolean {
+  return real === root || real.startsWith(root + path.sep);
+}
 
 export class WorkspaceLayout {
   readonly root: string;
@@ -48,5 +77,34 @@ export class WorkspaceLayout {
 
   database(id: string = DEFAULT_DATABASE): string {
     return path.join(this.root, 'db', id);
+  }
+
+  /**
+   * The one place where an id from a request becomes a path. The id must be a name (for saes/, also
+   * "family/size"), and the entry's real path, after symlinks, must lie inside the workspace, or for
+   * models inside the Hugging Face cache, where `workspace.pullModel` links them. Throws bad_request
+   * naming the id when it is not a name; otherwise see WorkspaceEntry.
+   */
+  entry(method: string, kind: WorkspaceDir, id: string): WorkspaceEntry {
+    const segments = id.split('/');
+    const maxSegments = kind === 'saes' ? 2 : 1;
+    if (segments.length > maxSegments || !segments.every((segment) => ENTRY_NAME.pattern.test(segment))) {
+      const shape = maxSegments === 2 ? '"family/size" or "name"' : 'a name';
+      throw new ApiError('bad_request', `${method}: ${ENTRY_NOUN[kind]} "${id}" is not an entry of the workspace's ${kind}/; expected ${shape} of letters, digits, ".", "_" and "-"`);
+    }
+    const target = path.join(this.dir(kind), ...segments);
+    const roots = [realOrNull(this.root), kind === 'models' ? realOrNull(hubCacheDir()) : null].filter((root) => root !== null);
+    const contained = (real: string | null): boolean => real !== null && roots.some((root) => isInside(real, root));
+    const real = realOrNull(target);
+    if (real !== null) return { path: target, state: contained(real) ? 'present' : 'refused' };
+    let there = true;
+    try {
+      lstatSync(target);
+    } catch {
+      there = false;
+    }
+    // Nothing there: it may be created, unless its folder already leads elsewhere.
+    const parent = realOrNull(path.dirname(target));
+    return { path: target, state: !there && (parent === null || contained(parent)) ? 'absent' : 'refused' };
   }
 }
