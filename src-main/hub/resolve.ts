@@ -20,7 +20,7 @@ export interface ResolveOptions {
   revision?: string;
 }
 
-/** A local folder (must hold config.json), else a cached Hub snapshot, else a download. */
+/** A local folder (must hold config.json), else a Hub model (resolveHubModel). */
 export async function resolveModelDir(dirOrName: string, opts: ResolveOptions = {}): Promise<string> {
   if (existsSync(dirOrName)) {
     if (!statSync(dirOrName).isDirectory()) throw new Error(`model ${dirOrName} is a file; pass the folder that holds config.json and model.safetensors`);
@@ -30,12 +30,21 @@ export async function resolveModelDir(dirOrName: string, opts: ResolveOptions = 
   if (!isValidRepoId(dirOrName)) {
     throw new Error(`model "${dirOrName}" is neither an existing folder nor a Hub model name such as gpt2 or openai-community/gpt2`);
   }
-  const cached = findCachedSnapshot(dirOrName, { revision: opts.revision });
+  return resolveHubModel(dirOrName, opts, `no folder "${dirOrName}" and `);
+}
+
+/**
+ * A Hub model name, never a local path (whatever folder the process runs in): its cached snapshot,
+ * else a download into the cache. `prefix` is what the caller already looked for, for the message.
+ */
+export async function resolveHubModel(name: string, opts: ResolveOptions = {}, prefix = ''): Promise<string> {
+  if (!isValidRepoId(name)) throw new Error(`model "${name}" is not a Hub model name such as gpt2 or openai-community/gpt2`);
+  const cached = findCachedSnapshot(name, { revision: opts.revision });
   if (cached && MODEL_FILES.every((f) => snapshotHasFile(cached, f))) return cached;
-  const where = `no folder "${dirOrName}" and no cached snapshot in ${repoCacheDir(dirOrName)}`;
-  if (isOffline()) throw new HubError(`model ${dirOrName}: ${where}, and HF_HUB_OFFLINE is set (unset it to download from ${hubEndpoint()})`);
-  if (opts.download === false) throw new HubError(`model ${dirOrName}: ${where} (downloading was not allowed)`);
-  return downloadSnapshot(dirOrName, {
+  const where = `${prefix}no cached snapshot in ${repoCacheDir(name)}`;
+  if (isOffline()) throw new HubError(`model ${name}: ${where}, and HF_HUB_OFFLINE is set (unset it to download from ${hubEndpoint()})`);
+  if (opts.download === false) throw new HubError(`model ${name}: ${where} (downloading was not allowed)`);
+  return downloadSnapshot(name, {
     revision: opts.revision,
     files: [...MODEL_FILES],
     optionalFiles: [...OPTIONAL_MODEL_FILES],

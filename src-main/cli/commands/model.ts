@@ -49,9 +49,9 @@ export function register(program: Command): void {
     .description('download a Hub model (e.g. gpt2, distilgpt2) into the Hugging Face cache unless cached; prints the local folder')
     .argument('<name>', 'Hub model name, e.g. gpt2 or openai-community/gpt2')
     .action(async (name: string) => {
-      const { resolveModelDir } = await import('../../hub/resolve.js');
+      const { resolveHubModel } = await import('../../hub/resolve.js');
       const { cliProgress } = await import('../../hub/progress.js');
-      const dir = await resolveModelDir(name, { download: true, onProgress: cliProgress(`pull ${name}`) });
+      const dir = await resolveHubModel(name, { download: true, onProgress: cliProgress(`pull ${name}`) });
       process.stdout.write(`${dir}\n`);
     });
 }

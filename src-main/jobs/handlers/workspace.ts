@@ -1,10 +1,11 @@
 // Workspace requests: what the folder holds, and adding models to it.
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import type { CreateTinyModelParams, PullModelParams } from '../../../src-shared/api.js';
 import type { DomainHandlers } from '../handler.js';
 import { ENTRY_NAME, readParams } from '../params.js';
+import { newEntry } from './lookup.js';
 import { scanModel, scanWorkspace } from '../workspace/scan.js';
 
 const PACKAGE_JSON = new URL('../../../package.json', import.meta.url);
@@ -34,9 +35,7 @@ export const workspaceHandlers: DomainHandlers<'workspace'> = {
       ctx: { type: 'integer', optional: true, min: 8, max: 1024 },
       seed: { type: 'integer', optional: true, min: 0 },
     });
-    if (existsSync(workspace.model(p.name))) {
-      throw new ApiError('conflict', `workspace.createTinyModel: a model named "${p.name}" already exists in ${workspace.dir('models')}; pick another name`);
-    }
+    const target = newEntry(workspace, 'workspace.createTinyModel', 'models', 'model', p.name);
     const { createTinyModel, parseTinyModelOptions } = await import('../../model/tiny.js');
     const { writeJsonAtomic } = await import('../../io/atomic.js');
     const { name, ...options } = p;
@@ -46,7 +45,7 @@ export const workspaceHandlers: DomainHandlers<'workspace'> = {
     } catch (err) {
       throw new ApiError('bad_request', (err as Error).message);
     }
-    const folder = createTinyModel(workspace.model(name), o);
+    const folder = createTinyModel(target, o);
     writeJsonAtomic(path.join(folder, 'provenance.json'), {
       source: `tiny random GPT-2 (${o.layers} layers, d_model ${o.dModel}, ${o.heads} heads, ctx ${o.ctx}, seed ${o.seed})`,
       createdAt: new Date().toISOString(),
@@ -54,27 +53,29 @@ export const workspaceHandlers: DomainHandlers<'workspace'> = {
     return scanModel(workspace, name);
   },
 
-  'workspace.pullModel': (params, { workspace, jobs }) => {
+  'workspace.pullModel': async (params, { workspace, jobs }) => {
     const p = readParams<PullModelParams>('workspace.pullModel', params, {
       name: { type: 'string', pattern: /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/, patternHint: 'a Hub model name like "gpt2" or "openai-community/gpt2"' },
     });
-    const id = p.name.replace('/', '--');
-    if (existsSync(workspace.model(id))) {
-      throw new ApiError('conflict', `workspace.pullModel: the workspace already has a model named "${id}"`);
+    const { isValidRepoId } = await import('../../hub/cache.js');
+    if (!isValidRepoId(p.name)) {
+      throw new ApiError('bad_request', `workspace.pullModel: "name" must be a Hub model name like "gpt2" or "openai-community/gpt2" (no "..", "--", or leading/trailing "." or "-"), got ${JSON.stringify(p.name)}`);
     }
+    const id = p.name.replace('/', '--');
+    const target = newEntry(workspace, 'workspace.pullModel', 'models', 'model', id);
     const job = jobs.start({
       kind: 'pull-model',
       title: `pull ${p.name} from the Hub`,
       pausable: false,
       run: async (job) => {
-        const { resolveModelDir } = await import('../../hub/resolve.js');
+        const { resolveHubModel } = await import('../../hub/resolve.js');
         // Into the Hugging Face cache (shared with other tools), then linked into the workspace.
-        const snapshot = await resolveModelDir(p.name, {
+        const snapshot = await resolveHubModel(p.name, {
           download: true,
           signal: job.signal,
           onProgress: (done, total, file) => job.progress({ done, total, unit: 'bytes', phase: `downloading ${file}` }),
         });
-        symlinkSync(snapshot, workspace.model(id), 'dir');
+        symlinkSync(snapshot, target, 'dir');
         return { wrote: [`model:${id}`], summary: { snapshot } };
       },
     });
