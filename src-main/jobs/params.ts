@@ -7,7 +7,7 @@ export type FieldSpec =
   | { type: 'integer'; optional?: boolean; min?: number; max?: number }
   | { type: 'number'; optional?: boolean; min?: number; max?: number }
   | { type: 'boolean'; optional?: boolean }
-  | { type: 'integer[]'; optional?: boolean; min?: number; max?: number; minItems?: number }
+  | { type: 'integer[]'; optional?: boolean; min?: number; max?: number; minItems?: number; maxItems?: number }
   | { type: 'enum'; optional?: boolean; values: readonly string[] };
 
 export type ParamsSpec<T> = { [K in keyof T]-?: FieldSpec };
@@ -18,7 +18,8 @@ function describe(value: unknown): string {
 }
 
 function checkNumber(method: string, key: string, value: unknown, spec: { min?: number; max?: number }, integer: boolean): void {
-  const ok = typeof value === 'number' && Number.isFinite(value) && (!integer || Number.isInteger(value));
+  // Integers end up as SQLite bindings, array sizes and loop bounds: beyond 2^53 they are not exact.
+  const ok = typeof value === 'number' && Number.isFinite(value) && (!integer || Number.isSafeInteger(value));
   const range = `${spec.min !== undefined ? ` ≥ ${spec.min}` : ''}${spec.max !== undefined ? ` ≤ ${spec.max}` : ''}`;
   if (!ok || (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
     throw new ApiError('bad_request', `${method}: "${key}" must be ${integer ? 'an integer' : 'a number'}${range}, got ${describe(value)}`);
@@ -46,8 +47,9 @@ function checkField(method: string, key: string, value: unknown, spec: FieldSpec
       if (typeof value !== 'boolean') throw new ApiError('bad_request', `${method}: "${key}" must be true or false, got ${describe(value)}`);
       return;
     case 'integer[]':
-      if (!Array.isArray(value) || value.length < (spec.minItems ?? 0)) {
-        throw new ApiError('bad_request', `${method}: "${key}" must be a list of at least ${spec.minItems ?? 0} integers, got ${describe(value)}`);
+      if (!Array.isArray(value) || value.length < (spec.minItems ?? 0) || value.length > (spec.maxItems ?? Infinity)) {
+        const most = spec.maxItems === undefined ? '' : ` and at most ${spec.maxItems}`;
+        throw new ApiError('bad_request', `${method}: "${key}" must be a list of at least ${spec.minItems ?? 0}${most} integers, got ${describe(value)}`);
       }
       value.forEach((item, i) => checkNumber(method, `${key}[${i}]`, item, spec, true));
       return;

@@ -1,10 +1,10 @@
 // Browser mode: the built renderer and the API contract over HTTP + WebSocket, for a machine reached
 // over SSH. Routes:
-//   GET  /, /assets/...     the renderer build (out/renderer)
-//   GET  /files/<path>      read-only files of the workspace
+//   GET  /, /assets/...     the renderer build (out/renderer): public code, no token needed
 //   POST /api/<method>      one contract request; body = params JSON; answer = ApiResponse JSON
 //   GET  /api/events        WebSocket upgrade; every ApiEvent as one JSON text message
-// Every route needs the token (query, Bearer header or cookie); the default bind is 127.0.0.1.
+// The API and the events need the token (Bearer header; on the WebSocket also as a subprotocol);
+// the default bind is 127.0.0.1. The workspace's files are never served.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -12,17 +12,17 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { errorResponse, isApiMethod } from '../../src-shared/api.js';
 import type { ApiTransport } from '../../src-shared/api.js';
+import { parseParams, readBody } from './body.js';
 import { mimeType, resolveInside } from './files.js';
 import { hostAllowed, originAllowed, setCommonHeaders } from './security.js';
-import { authorise, newToken, tokenCookie } from './token.js';
+import { EVENTS_PROTOCOL } from '../../src-shared/events-socket.js';
+import { authorised, newToken } from './token.js';
 
 export interface ApiServerOptions {
   /** Where requests go: the compute process host, or a Dispatcher in tests. */
   backend: ApiTransport;
   /** The renderer build folder (out/renderer). */
   rendererDir: string;
-  /** The workspace folder, served read-only under /files/. */
-  workspaceDir: string;
   /** Address to bind; default 127.0.0.1. */
   host?: string;
   /** Port; 0 (default) takes any free port. */
@@ -39,9 +39,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Request bodies above this are refused: params are small JSON objects. */
-const MAX_BODY_BYTES = 1 << 20;
-
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 function sendText(response: ServerResponse, status: number, text: string): void {
@@ -54,22 +51,6 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`request body larger than ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
-      } else chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function sendFile(response: ServerResponse, file: string): void {
   response.writeHead(200, { 'Content-Type': mimeType(file), 'Cache-Control': 'no-cache' });
   createReadStream(file).pipe(response);
@@ -79,41 +60,40 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const token = options.token ?? newToken();
   const bindHost = options.host ?? '127.0.0.1';
   const loopbackOnly = LOOPBACK_HOSTS.has(bindHost);
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  let port = 0;
+  // The events socket speaks EVENTS_PROTOCOL; a browser also offers the token as a subprotocol,
+  // which is never selected, so the answer does not echo it.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false) });
 
   async function handleApi(request: IncomingMessage, response: ServerResponse, method: string): Promise<void> {
     if (request.method !== 'POST') return sendText(response, 405, 'API requests are POST /api/<method> with a JSON body');
     if (!isApiMethod(method)) {
       return sendJson(response, 404, errorResponse({ code: 'bad_request', message: `unknown request "${method}"` }));
     }
-    let params: unknown;
-    try {
-      const body = await readBody(request);
-      params = body.trim() === '' ? {} : JSON.parse(body);
-    } catch (err) {
-      return sendJson(response, 400, errorResponse({ code: 'bad_request', message: `${method}: body is not valid JSON params: ${(err as Error).message}` }));
-    }
-    sendJson(response, 200, await options.backend.call(method, params));
+    const body = await readBody(request);
+    if (body.status === 413) return sendJson(response, 413, errorResponse({ code: 'bad_request', message: `${method}: ${body.message}` }));
+    const parsed = parseParams(body.text);
+    if (!parsed.ok) return sendJson(response, 400, errorResponse({ code: 'bad_request', message: `${method}: ${parsed.message}` }));
+    const answer = await options.backend.call(method, parsed.params);
+    // Params that do not match the contract are the client's error at the HTTP level too; every
+    // other answer (not_found, conflict...) is the contract's, carried in a 200.
+    sendJson(response, !answer.ok && answer.error.code === 'bad_request' ? 400 : 200, answer);
   }
 
   function handle(request: IncomingMessage, response: ServerResponse): void {
     setCommonHeaders(request, response);
     if (!hostAllowed(request, loopbackOnly)) return sendText(response, 403, 'Host header is not a loopback name');
     const url = new URL(request.url ?? '/', 'http://server.invalid');
-    const source = authorise(request, url, token, port);
-    if (!source) return sendText(response, 401, 'missing or wrong token: open the URL that `sae-explorer serve` printed');
-    if (source === 'query') response.setHeader('Set-Cookie', tokenCookie(token, port));
 
     if (url.pathname.startsWith('/api/')) {
+      if (!authorised(request, token, false)) return sendText(response, 401, 'missing or wrong token: open the URL that `sae-explorer serve` printed');
       if (!originAllowed(request)) return sendText(response, 403, 'cross-origin API request refused');
       void handleApi(request, response, url.pathname.slice('/api/'.length)).catch((err: Error) => sendText(response, 500, err.message));
       return;
     }
+    // The renderer build holds no secret and cannot hold the token (a page loads its scripts
+    // without headers), so it is served to any loopback client; the data stays behind the API.
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'only GET serves files');
-    const file = url.pathname.startsWith('/files/')
-      ? resolveInside(options.workspaceDir, url.pathname.slice('/files/'.length))
-      : resolveInside(options.rendererDir, url.pathname === '/' ? 'index.html' : url.pathname);
+    const file = resolveInside(options.rendererDir, url.pathname === '/' ? 'index.html' : url.pathname);
     if (!file) return sendText(response, 404, 'not found');
     sendFile(response, file);
   }
@@ -124,7 +104,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     };
     if (!hostAllowed(request, loopbackOnly) || !originAllowed(request)) return refuse('403 Forbidden');
-    if (!authorise(request, url, token, port)) return refuse('401 Unauthorized');
+    if (!authorised(request, token, true)) return refuse('401 Unauthorized');
     if (url.pathname !== '/api/events') return refuse('404 Not Found');
     sockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       const unsubscribe = options.backend.subscribe((event) => ws.send(JSON.stringify(event)));
@@ -138,7 +118,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     server.once('error', reject);
     server.listen(options.port ?? 0, bindHost, () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  const { port } = server.address() as AddressInfo;
   const urlHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,

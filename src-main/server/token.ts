@@ -1,13 +1,10 @@
-// The browser-mode secret: a random token in the printed URL (as Jupyter does). The first request
-// that carries it in the query gets it back as an HttpOnly, SameSite=Strict cookie, so the page's
-// own scripts, styles and API calls are authorised without the token in every URL.
+// The browser-mode secret: a random token in the printed URL (as Jupyter does). The page takes it
+// from the URL once, keeps it in its own tab (sessionStorage) and sends it with every API call as
+// `Authorization: Bearer` and on the events WebSocket as a subprotocol. No cookie: a browser sends
+// cookies to every server on 127.0.0.1 whatever its port, which would hand the token to any of them.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-
-/** Cookies are shared by every port of a host, so the name carries the port: two servers, two cookies. */
-export function tokenCookieName(port: number): string {
-  return `sae_explorer_token_${port}`;
-}
+import { TOKEN_PROTOCOL_PREFIX } from '../../src-shared/events-socket.js';
 
 export function newToken(): string {
   return randomBytes(24).toString('hex');
@@ -19,26 +16,20 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieValue(header: string | undefined, name: string): string | null {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
+/** The token offered as a WebSocket subprotocol, if any. */
+function protocolToken(request: IncomingMessage): string | null {
+  const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const carrier = offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
+  return carrier === undefined ? null : carrier.slice(TOKEN_PROTOCOL_PREFIX.length);
 }
 
-export type TokenSource = 'query' | 'header' | 'cookie';
-
-/** Where a request carried the right token, or null when it carried none or a wrong one. */
-export function authorise(request: IncomingMessage, url: URL, token: string, port: number): TokenSource | null {
-  const fromQuery = url.searchParams.get('token');
-  if (fromQuery !== null) return sameSecret(fromQuery, token) ? 'query' : null;
+/**
+ * Whether a request carries the right token: as `Authorization: Bearer`, or (WebSocket upgrades
+ * only) as the `bearer.<token>` subprotocol. A token in the URL is never accepted by the server.
+ */
+export function authorised(request: IncomingMessage, token: string, upgrade: boolean): boolean {
   const auth = request.headers.authorization;
-  if (auth !== undefined) return auth.startsWith('Bearer ') && sameSecret(auth.slice(7), token) ? 'header' : null;
-  const fromCookie = cookieValue(request.headers.cookie, tokenCookieName(port));
-  return fromCookie !== null && sameSecret(fromCookie, token) ? 'cookie' : null;
-}
-
-export function tokenCookie(token: string, port: number): string {
-  return `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+  if (auth !== undefined) return auth.startsWith('Bearer ') && sameSecret(auth.slice(7), token);
+  const offered = upgrade ? protocolToken(request) : null;
+  return offered !== null && sameSecret(offered, token);
 }

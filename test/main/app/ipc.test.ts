@@ -47,7 +47,7 @@ let httpTransport: ApiTransport;
 
 beforeAll(async () => {
   dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
-  server = await startApiServer({ backend: dispatcher, rendererDir: root, workspaceDir: root });
+  server = await startApiServer({ backend: dispatcher, rendererDir: root });
   electron = fakeElectron();
   binding = registerApiIpc(electron.ipcMain, dispatcher, (url) => url === APP_URL);
   binding.attach(electron.webContents);

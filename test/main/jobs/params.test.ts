@@ -47,6 +47,14 @@ describe('readParams', () => {
     expect(failure(null).message).toBe('test.method: params must be an object, got null');
   });
 
+  it('refuses integers beyond exact doubles, and lists longer than allowed', () => {
+    // 1e300 passes Number.isInteger; SQLite then failed with "datatype mismatch".
+    expect(failure({ name: 'x', sizes: [1e300] }).message).toBe('test.method: "sizes[0]" must be an integer ≥ 1, got 1e+300');
+    expect(failure({ name: 'x', sizes: [2 ** 53] }).message).toBe('test.method: "sizes[0]" must be an integer ≥ 1, got 9007199254740992');
+    const short = { name: { type: 'string' }, sizes: { type: 'integer[]', maxItems: 2 } } as const;
+    expect(() => readParams('test.method', { name: 'x', sizes: [1, 2, 3] }, short)).toThrow('test.method: "sizes" must be a list of at least 0 and at most 2 integers, got [1,2,3]');
+  });
+
   it('refuses names that could leave their folder', () => {
     for (const name of ['../x', '..', 'a/b', '.hidden', 'a\\b', '']) {
       expect(failure({ name }).code).toBe('bad_request');

@@ -2,7 +2,8 @@
 // handling, a refused token, and reconnecting the event socket while someone listens.
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../src-shared/api.js';
-import { browserTransport, takeTokenFromLocation } from '../../../src-renderer/src/lib/transport/browser.js';
+import { browserTransport, pageToken } from '../../../src-renderer/src/lib/transport/browser.js';
+import { eventsProtocols } from '../../../src-shared/events-socket.js';
 
 /** Stands in for the browser's WebSocket: records instances, lets the test open, message and close them. */
 class FakeSocket {
@@ -11,7 +12,10 @@ class FakeSocket {
   onmessage: ((message: { data: string }) => void) | null = null;
   onclose: (() => void) | null = null;
   closed = false;
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols: string[],
+  ) {
     FakeSocket.instances.push(this);
   }
   close(): void {
@@ -28,14 +32,33 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('browser transport', () => {
-  it('takes the token from the URL once and removes it from the address bar', () => {
+  it('takes the token from the URL once, removes it from the address bar and keeps it for reloads of this tab', () => {
     const replaced: string[] = [];
     const history = { state: null, replaceState: (_s: unknown, _t: string, url: string) => replaced.push(url) } as unknown as History;
-    const token = takeTokenFromLocation({ href: 'http://127.0.0.1:5000/?token=abc&x=1#/map' } as Location, history);
-    expect(token).toBe('abc');
+    const kept = new Map<string, string>();
+    const storage = { getItem: (key: string) => kept.get(key) ?? null, setItem: (key: string, value: string) => kept.set(key, value) } as unknown as Storage;
+    expect(pageToken({ href: 'http://127.0.0.1:5000/?token=abc&x=1#/map' } as Location, history, storage)).toBe('abc');
     expect(replaced).toEqual(['http://127.0.0.1:5000/?x=1#/map']);
-    expect(takeTokenFromLocation({ href: 'http://127.0.0.1:5000/' } as Location, history)).toBeNull();
+    // The reload: no token in the address bar any more, the tab's storage still has it.
+    expect(pageToken({ href: 'http://127.0.0.1:5000/?x=1#/map' } as Location, history, storage)).toBe('abc');
     expect(replaced).toHaveLength(1);
+    // A new token in the URL (a restarted server) replaces the kept one.
+    expect(pageToken({ href: 'http://127.0.0.1:5000/?token=def' } as Location, history, storage)).toBe('def');
+    expect(pageToken({ href: 'http://127.0.0.1:5000/' } as Location, history, storage)).toBe('def');
+    expect(pageToken({ href: 'http://127.0.0.1:5000/' } as Location, history, null)).toBeNull();
+  });
+
+  it('asks for the printed URL, without a request, when the page has no token', async () => {
+    let fetched = 0;
+    const fakeFetch = (async () => {
+      fetched++;
+      return new Response('{}');
+    }) as unknown as typeof fetch;
+    FakeSocket.instances = [];
+    const transport = browserTransport({ baseUrl: 'http://127.0.0.1:5000/', token: null, fetch: fakeFetch, WebSocket: FakeSocket as never });
+    expect(await transport.call('jobs.list', {})).toEqual({ ok: false, error: { code: 'bad_request', message: 'this page has no token: open the URL that `sae-explorer serve` printed' } });
+    transport.subscribe(() => {})();
+    expect([fetched, FakeSocket.instances.length]).toEqual([0, 0]);
   });
 
   it('sends requests as POST /api/<method> with the Bearer token, and explains a refused token', async () => {
@@ -57,7 +80,8 @@ describe('browser transport', () => {
     const seen: ApiEvent[] = [];
     const stopA = transport.subscribe((event) => seen.push(event));
     const stopB = transport.subscribe(() => {});
-    expect(FakeSocket.instances.map((s) => s.url)).toEqual(['ws://127.0.0.1:5000/api/events?token=secret']);
+    // The token rides as a subprotocol, never in the URL.
+    expect(FakeSocket.instances.map((s) => [s.url, s.protocols])).toEqual([['ws://127.0.0.1:5000/api/events', eventsProtocols('secret')]]);
 
     const first = FakeSocket.instances[0]!;
     first.onopen?.();

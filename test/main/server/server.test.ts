@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { startApiServer, type ApiServer } from '../../../src-main/server/server.js';
+import { EVENTS_PROTOCOL, eventsProtocols } from '../../../src-shared/events-socket.js';
 
 const base = realpathSync(mkdtempSync(path.join(tmpdir(), 'sae-server-')));
 const rendererDir = path.join(base, 'renderer');
@@ -35,16 +36,21 @@ function send(pathAndQuery: string, options: { method?: string; headers?: Record
 
 const bearer = { Authorization: `Bearer ${TOKEN}` };
 
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+/** The upgrade's status, and the subprotocol the server selected when it accepted. */
+function upgrade(url: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<{ status: number; protocol?: string }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
+    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers });
     ws.on('open', () => {
+      resolve({ status: 101, protocol: ws.protocol });
       ws.close();
-      resolve(101);
     });
-    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
-    ws.on('error', () => resolve(-1));
+    ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode! }));
+    ws.on('error', () => resolve({ status: -1 }));
   });
+}
+
+async function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return (await upgrade(url, { headers })).status;
 }
 
 beforeAll(async () => {
@@ -55,7 +61,7 @@ beforeAll(async () => {
   dispatcher = new Dispatcher({ workspace: workspaceDir, warn: () => {} });
   writeFileSync(path.join(workspaceDir, 'datasets', 'corpus.txt'), 'workspace file');
   symlinkSync(path.join(base, 'secret.txt'), path.join(workspaceDir, 'datasets', 'link.txt'));
-  server = await startApiServer({ backend: dispatcher, rendererDir, workspaceDir, token: TOKEN });
+  server = await startApiServer({ backend: dispatcher, rendererDir, token: TOKEN });
 });
 
 afterAll(async () => {
@@ -69,59 +75,64 @@ describe('browser-mode server', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${TOKEN}`);
   });
 
-  it('refuses every route without the token, or with a wrong one', async () => {
-    for (const route of ['/', '/index.html', '/assets/app.js', '/files/datasets/corpus.txt']) {
-      expect((await send(route)).status, route).toBe(401);
-      expect((await send(`${route}?token=wrong`)).status, route).toBe(401);
-      expect((await send(route, { headers: { Authorization: 'Bearer wrong' } })).status, route).toBe(401);
-      expect((await send(route, { headers: { Cookie: `sae_explorer_token_${server.port}=wrong` } })).status, route).toBe(401);
-      // Another server's cookie on the same host does not count here.
-      expect((await send(route, { headers: { Cookie: `sae_explorer_token_1=${TOKEN}` } })).status, route).toBe(401);
+  it('refuses the API and the events without the token, or with a wrong one, in any place but the header', async () => {
+    const events = `ws://127.0.0.1:${server.port}/api/events`;
+    const refused: Array<Record<string, string>> = [{}, { Authorization: 'Bearer wrong' }, { Authorization: TOKEN }, { Cookie: `sae_explorer_token_${server.port}=${TOKEN}` }];
+    for (const headers of refused) {
+      expect((await send('/api/workspace.info', { method: 'POST', headers, body: '{}' })).status, JSON.stringify(headers)).toBe(401);
+      expect(await upgradeStatus(events, headers), JSON.stringify(headers)).toBe(401);
     }
-    expect((await send('/api/workspace.info', { method: 'POST', body: '{}' })).status).toBe(401);
-    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}/api/events`)).toBe(401);
-    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}/api/events?token=wrong`)).toBe(401);
+    // A token in the URL is the page's to read, never accepted by the server: URLs end up in logs.
+    expect((await send(`/api/workspace.info?token=${TOKEN}`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect(await upgradeStatus(`${events}?token=${TOKEN}`)).toBe(401);
+    expect((await upgrade(events, { protocols: eventsProtocols('wrong') })).status).toBe(401);
   });
 
-  it('serves the app with the token and hands it back as a strict cookie that then suffices', async () => {
-    const first = await send(`/?token=${TOKEN}`);
-    expect(first.status).toBe(200);
-    expect(first.body).toBe('<!doctype html><title>app</title>');
-    expect(first.headers['set-cookie']).toEqual([`sae_explorer_token_${server.port}=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`]);
-    expect(first.headers['content-security-policy']).toContain("script-src 'self'");
-    expect(first.headers['referrer-policy']).toBe('no-referrer');
-    const asset = await send('/assets/app.js', { headers: { Cookie: `sae_explorer_token_${server.port}=${TOKEN}` } });
+  it('accepts the token as a Bearer header, and on the events socket as a subprotocol it never echoes', async () => {
+    expect((await send('/api/workspace.info', { method: 'POST', headers: bearer, body: '{}' })).status).toBe(200);
+    expect(await upgrade(`ws://127.0.0.1:${server.port}/api/events`, { protocols: eventsProtocols(TOKEN) })).toEqual({ status: 101, protocol: EVENTS_PROTOCOL });
+    expect((await upgrade(`ws://127.0.0.1:${server.port}/api/events`, { headers: bearer })).status).toBe(101);
+  });
+
+  it('serves the renderer build to any loopback client and never sets a cookie', async () => {
+    for (const route of ['/', `/?token=${TOKEN}`, '/index.html']) {
+      const page = await send(route);
+      expect([page.status, page.body], route).toEqual([200, '<!doctype html><title>app</title>']);
+      // A cookie would go to every server on 127.0.0.1, whatever its port.
+      expect(page.headers['set-cookie'], route).toBeUndefined();
+      expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
+    }
+    const asset = await send('/assets/app.js');
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(asset.body).toBe('console.log(1)');
   });
 
-  it('serves workspace files read-only and nothing outside the build and the workspace', async () => {
-    const file = await send('/files/datasets/corpus.txt', { headers: bearer });
-    expect([file.status, file.body]).toEqual([200, 'workspace file']);
+  it('serves nothing of the workspace, and nothing outside the build', async () => {
     for (const route of [
+      '/files/datasets/corpus.txt',
+      '/files/datasets/link.txt',
       '/../secret.txt',
       '/%2e%2e/secret.txt',
       '/assets/%2e%2e%2f%2e%2e%2fsecret.txt',
-      '/files/../secret.txt',
-      '/files/%2e%2e/secret.txt',
-      '/files/..%2fsecret.txt',
-      '/files/datasets/link.txt',
-      '/files/datasets/..%5c..%5csecret.txt',
-      '/files/%2fetc%2fpasswd',
+      '/%2e%2e/workspace/datasets/corpus.txt',
+      '/..%5csecret.txt',
     ]) {
       const reply = await send(route, { headers: bearer });
       expect(reply.status, route).toBe(404);
       expect(reply.body).not.toContain('outside the roots');
+      expect(reply.body).not.toContain('workspace file');
     }
-    expect((await send('/files/datasets/corpus.txt', { method: 'PUT', headers: bearer, body: 'x' })).status).toBe(405);
+    expect((await send('/index.html', { method: 'PUT', headers: bearer, body: 'x' })).status).toBe(405);
   });
 
   it('refuses a foreign Host (DNS rebinding) and cross-origin API calls', async () => {
-    expect((await send(`/?token=${TOKEN}`, { headers: { Host: 'evil.example:80' } })).status).toBe(403);
+    expect((await send('/', { headers: { Host: 'evil.example:80' } })).status).toBe(403);
+    expect((await send('/api/workspace.info', { method: 'POST', headers: { ...bearer, Host: 'evil.example:80' }, body: '{}' })).status).toBe(403);
     const crossSite = await send('/api/workspace.info', { method: 'POST', headers: { ...bearer, Origin: 'http://evil.example' }, body: '{}' });
     expect(crossSite.status).toBe(403);
-    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}/api/events?token=${TOKEN}`, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}/api/events`, { ...bearer, Origin: 'http://evil.example' })).toBe(403);
     const sameOrigin = await send('/api/workspace.info', { method: 'POST', headers: { ...bearer, Origin: `http://127.0.0.1:${server.port}` }, body: '{}' });
     expect(sameOrigin.status).toBe(200);
   });
@@ -135,5 +146,28 @@ describe('browser-mode server', () => {
     const unknown = await send('/api/toString', { method: 'POST', headers: bearer, body: '{}' });
     expect([unknown.status, JSON.parse(unknown.body)]).toEqual([404, { ok: false, error: { code: 'bad_request', message: 'unknown request "toString"' } }]);
     expect((await send('/api/workspace.info', { headers: bearer })).status).toBe(405);
+  });
+
+  it('answers an over-size body with 413, not a reset', async () => {
+    const reply = await send('/api/workspace.info', { method: 'POST', headers: bearer, body: JSON.stringify({ pad: 'x'.repeat(2 << 20) }) });
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.body)).toEqual({ ok: false, error: { code: 'bad_request', message: 'workspace.info: request body larger than 1048576 bytes; params are small JSON objects' } });
+    // The connection's server is still answering.
+    expect((await send('/api/workspace.info', { method: 'POST', headers: bearer, body: '{}' })).status).toBe(200);
+  });
+
+  it('answers JSON nested 100,000 deep with 400, not a stack overflow', async () => {
+    const deep = `{"model":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const reply = await send('/api/features.list', { method: 'POST', headers: bearer, body: deep });
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({ ok: false, error: { code: 'bad_request', message: 'features.list: body nests deeper than 32 levels; params are small JSON objects' } });
+  });
+
+  it('answers params outside their ranges with 400 naming the field', async () => {
+    const reply = await send('/api/features.list', { method: 'POST', headers: bearer, body: '{"model":"tiny","sae":"fam/16","offset":1e300}' });
+    expect(reply.status).toBe(400);
+    const { error } = JSON.parse(reply.body) as { error: { code: string; message: string } };
+    expect(error.code).toBe('bad_request');
+    expect(error.message).toMatch(/^features\.list: "offset" must be an integer ≥ 0 ≤ \d+, got 1e\+300$/);
   });
 });

@@ -1,16 +1,20 @@
 // Browser-mode transport: contract requests as POST /api/<method>, events from the /api/events
-// WebSocket (reconnecting while anyone listens). The token comes from the page URL once; the server
-// also set it as a cookie, so a reload without it still works.
+// WebSocket (reconnecting while anyone listens). The token comes from the page URL once and is kept
+// in this tab's sessionStorage, so a reload (the address bar no longer has it) still works; it goes
+// out only to this server, as a Bearer header and as a WebSocket subprotocol, never as a cookie.
 import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener } from '../../../../src-shared/api.js';
+import { eventsProtocols } from '../../../../src-shared/events-socket.js';
 
 export interface BrowserTransportOptions {
   /** The server's origin, e.g. "http://127.0.0.1:8765/". */
   baseUrl: string;
-  /** Sent as a Bearer header when known; the cookie authorises otherwise. */
+  /** The server's token; null when the page was opened without it. */
   token: string | null;
   fetch?: typeof fetch;
-  WebSocket?: new (url: string) => WebSocket;
+  WebSocket?: new (url: string, protocols: string[]) => WebSocket;
 }
+
+const NO_TOKEN = 'this page has no token: open the URL that `sae-explorer serve` printed';
 
 const MAX_RECONNECT_MS = 5000;
 
@@ -24,12 +28,12 @@ export function browserTransport(options: BrowserTransportOptions): ApiTransport
   function eventsUrl(): string {
     const url = new URL('api/events', options.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    if (options.token) url.searchParams.set('token', options.token);
     return url.toString();
   }
 
   function connect(): void {
-    const ws = new Socket(eventsUrl());
+    if (options.token === null) return;
+    const ws = new Socket(eventsUrl(), eventsProtocols(options.token));
     socket = ws;
     ws.onopen = () => (retryMs = 250);
     ws.onmessage = (message: MessageEvent) => {
@@ -47,8 +51,8 @@ export function browserTransport(options: BrowserTransportOptions): ApiTransport
 
   return {
     async call(method: ApiMethod, params: unknown): Promise<ApiResponse<unknown>> {
-      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-      if (options.token) headers.Authorization = `Bearer ${options.token}`;
+      if (options.token === null) return { ok: false, error: { code: 'bad_request', message: NO_TOKEN } };
+      const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${options.token}` };
       let response: Response;
       try {
         response = await doFetch(new URL(`api/${method}`, options.baseUrl), { method: 'POST', headers, body: JSON.stringify(params ?? {}) });
@@ -79,13 +83,18 @@ export function browserTransport(options: BrowserTransportOptions): ApiTransport
   };
 }
 
-/** Reads the token from the page URL and removes it from the address bar (and from history). */
-export function takeTokenFromLocation(location: Location, history: History): string | null {
+const TOKEN_KEY = 'sae-explorer.token';
+
+/**
+ * The page's token: from the URL when it has one (then kept in this tab's sessionStorage and removed
+ * from the address bar and history), else the one kept earlier in this tab, else null.
+ */
+export function pageToken(location: Location, history: History, storage: Storage | null): string | null {
   const url = new URL(location.href);
   const token = url.searchParams.get('token');
-  if (token !== null) {
-    url.searchParams.delete('token');
-    history.replaceState(history.state, '', url.toString());
-  }
+  if (token === null) return storage?.getItem(TOKEN_KEY) ?? null;
+  storage?.setItem(TOKEN_KEY, token);
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', url.toString());
   return token;
 }

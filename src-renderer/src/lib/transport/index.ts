@@ -2,7 +2,7 @@
 // in a browser. Stores import `api` from here; nothing else in the renderer knows the transport.
 import { createApi, transportFromBridge } from '../../../../src-shared/api.js';
 import type { SaeExplorerApi, SaeExplorerBridge } from '../../../../src-shared/api.js';
-import { browserTransport, takeTokenFromLocation } from './browser.js';
+import { browserTransport, pageToken } from './browser.js';
 
 declare global {
   interface Window {
@@ -13,9 +13,18 @@ declare global {
 
 export type TransportKind = 'desktop' | 'browser';
 
+/** sessionStorage, or null where the browser refuses it (then a reload needs the printed URL again). */
+function sessionStorageOrNull(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
 function connect(): { api: SaeExplorerApi; kind: TransportKind } {
   if (window.saeExplorer) return { api: createApi(transportFromBridge(window.saeExplorer)), kind: 'desktop' };
-  const token = takeTokenFromLocation(window.location, window.history);
+  const token = pageToken(window.location, window.history, sessionStorageOrNull());
   return { api: createApi(browserTransport({ baseUrl: new URL('/', window.location.href).toString(), token })), kind: 'browser' };
 }
 
