@@ -4,6 +4,7 @@ import { DEFAULT_CORPUS } from '../data/corpora/index.js';
 import { DEFAULT_CONTEXT } from '../data/windows.js';
 import type { CacheDtype } from '../data/activation-cache.js';
 import type { SaeTrainArchitecture, TrainNormalization } from '../sae/config.js';
+import { TRAIN_LIMITS } from './limits.js';
 
 /** The CLI's architecture names; `relu` is SAELens's "standard" (ReLU + L1). */
 export type RunArchitecture = 'topk' | 'relu' | 'batchtopk';
@@ -105,13 +106,14 @@ function fail(key: string, value: unknown, expected: string): never {
   throw new Error(`train config: "${key}" = ${JSON.stringify(value)} is invalid; expected ${expected}`);
 }
 
-function positiveInt(v: unknown, key: string, min = 1): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(key, v, `an integer ≥ ${min}`);
+function positiveInt(v: unknown, key: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) fail(key, v, `an integer in [${min}, ${max}]`);
   return v;
 }
 
 function sizes(v: unknown, key: string): number[] {
   if (!Array.isArray(v) || v.length === 0) fail(key, v, 'a non-empty list of positive numbers');
+  if (v.length > TRAIN_LIMITS.sizes) fail(key, v, `at most ${TRAIN_LIMITS.sizes} sizes`);
   for (const x of v) if (typeof x !== 'number' || !(x > 0)) fail(key, v, 'a non-empty list of positive numbers');
   if (new Set(v).size !== v.length) fail(key, v, 'distinct sizes');
   return v as number[];
@@ -142,13 +144,13 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
     dataset: c.dataset as string,
     textField: c.textField as string,
     hook: c.hook as string,
-    latents: c.latents === undefined ? undefined : sizes(c.latents, 'latents').map((n) => positiveInt(n, 'latents')),
+    latents: c.latents === undefined ? undefined : sizes(c.latents, 'latents').map((n) => positiveInt(n, 'latents', 1, TRAIN_LIMITS.latents)),
     expansion: c.expansion === undefined ? undefined : sizes(c.expansion, 'expansion'),
-    k: positiveInt(c.k, 'k'),
-    tokens: positiveInt(c.tokens, 'tokens'),
+    k: positiveInt(c.k, 'k', 1, TRAIN_LIMITS.k),
+    tokens: positiveInt(c.tokens, 'tokens', 1, TRAIN_LIMITS.tokens),
     out: c.out as string,
     arch: oneOf(c.arch, 'arch', RUN_ARCHITECTURES),
-    batch: positiveInt(c.batch, 'batch'),
+    batch: positiveInt(c.batch, 'batch', 1, TRAIN_LIMITS.batch),
     lr: c.lr === undefined ? undefined : typeof c.lr === 'number' && c.lr > 0 && Number.isFinite(c.lr) ? c.lr : fail('lr', c.lr, 'a finite number > 0'),
     context: positiveInt(c.context, 'context', 2),
     seed: positiveInt(c.seed, 'seed', 0),
@@ -161,7 +163,7 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
     multiTopK: typeof c.multiTopK === 'boolean' ? c.multiTopK : fail('multiTopK', c.multiTopK, 'true or false'),
     l1Coefficient: c.l1Coefficient === undefined ? undefined : typeof c.l1Coefficient === 'number' && c.l1Coefficient >= 0 ? c.l1Coefficient : fail('l1Coefficient', c.l1Coefficient, 'a number ≥ 0'),
     normalize: oneOf(c.normalize, 'normalize', ['none', 'layer_norm', 'expected_average_only_in', 'constant_norm_rescale'] as const),
-    evalTokens: positiveInt(c.evalTokens, 'evalTokens', 0),
+    evalTokens: positiveInt(c.evalTokens, 'evalTokens', 0, TRAIN_LIMITS.evalTokens),
     holdoutEvery: positiveInt(c.holdoutEvery, 'holdoutEvery', 2),
     bufferBatches: positiveInt(c.bufferBatches, 'bufferBatches'),
     modelBatch: positiveInt(c.modelBatch, 'modelBatch'),

@@ -3,11 +3,15 @@ import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import type { FeatureId, FeatureListParams, FeatureMapParams, FeatureSearchParams } from '../../../src-shared/api.js';
 import type { Db } from '../../store/open.js';
+import { TRAIN_LIMITS } from '../../train/limits.js';
 import type { SaeInfo } from '../../store/queries.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
 import { ENTRY_NAME, SAE_ID, readParams } from '../params.js';
 import { featurePageView, featureSummary, pathsById, saeIdOf } from './feature-views.js';
 import { requireDatabase, requireFamily, requireModel, requireSae } from './lookup.js';
+
+/** Latent indices and list offsets stay below the largest dictionary a run may train. */
+const MAX_LATENT = TRAIN_LIMITS.latents;
 
 async function openDb(ctx: HandlerContext, method: string): Promise<Db> {
   return ctx.resources.database(requireDatabase(ctx.workspace, method));
@@ -31,7 +35,7 @@ export const featureHandlers: DomainHandlers<'features'> = {
       sort: { type: 'enum', optional: true, values: ['index', 'density', 'max_act'] },
       descending: { type: 'boolean', optional: true },
       tokenFilter: { type: 'string', optional: true, maxLength: 200 },
-      offset: { type: 'integer', optional: true, min: 0 },
+      offset: { type: 'integer', optional: true, min: 0, max: MAX_LATENT },
       limit: { type: 'integer', optional: true, min: 1, max: 1000 },
     });
     requireModel(ctx.workspace, 'features.list', p.model);
@@ -55,7 +59,7 @@ export const featureHandlers: DomainHandlers<'features'> = {
     const p = readParams<FeatureId>('features.page', params, {
       model: { type: 'string', ...ENTRY_NAME },
       sae: { type: 'string', ...SAE_ID },
-      latent: { type: 'integer', min: 0 },
+      latent: { type: 'integer', min: 0, max: MAX_LATENT },
     });
     const modelFolder = requireModel(ctx.workspace, 'features.page', p.model);
     const folder = requireSae(ctx.workspace, 'features.page', p.sae);

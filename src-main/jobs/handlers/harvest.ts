@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import type { HarvestParams, JobResult } from '../../../src-shared/api.js';
 import type { Gpt2 } from '../../model/gpt2.js';
+import { TRAIN_LIMITS } from '../../train/limits.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
 import { DEFAULT_DATABASE } from '../workspace/layout.js';
 import type { JobContext } from '../manager.js';
@@ -77,7 +78,7 @@ export const harvestHandlers: DomainHandlers<'harvest'> = {
       model: { type: 'string', ...ENTRY_NAME },
       family: { type: 'string', ...ENTRY_NAME },
       dataset: { type: 'string', ...DATASET_ID },
-      tokens: { type: 'integer', min: 1 },
+      tokens: { type: 'integer', min: 1, max: TRAIN_LIMITS.tokens },
       top: { type: 'integer', optional: true, min: 1, max: 1000 },
       db: { type: 'string', optional: true, pattern: /^[A-Za-z0-9][\w.-]*\.(sqlite|db)$/, patternHint: 'a file name ending in .sqlite or .db' },
       umap: { type: 'boolean', optional: true },

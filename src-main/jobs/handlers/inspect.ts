@@ -2,6 +2,7 @@
 // model, tokenizer and SAE stay loaded in the compute process, so retyping a prompt feels live.
 import { ApiError } from '../../../src-shared/api.js';
 import type { InspectParams } from '../../../src-shared/api.js';
+import { TRAIN_LIMITS } from '../../train/limits.js';
 import type { DomainHandlers } from '../handler.js';
 import { ENTRY_NAME, SAE_ID, readParams } from '../params.js';
 import { requireModel, requireSae } from './lookup.js';
@@ -12,7 +13,7 @@ export const inspectHandlers: DomainHandlers<'inspect'> = {
       model: { type: 'string', ...ENTRY_NAME },
       sae: { type: 'string', ...SAE_ID },
       text: { type: 'string', maxLength: 20_000 },
-      latent: { type: 'integer', optional: true, min: 0 },
+      latent: { type: 'integer', optional: true, min: 0, max: TRAIN_LIMITS.latents },
       topPerToken: { type: 'integer', optional: true, min: 1, max: 50 },
     });
     const modelFolder = requireModel(workspace, 'inspect.prompt', p.model);

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import type { JobResult, TrainParams } from '../../../src-shared/api.js';
+import { TRAIN_LIMITS } from '../../train/limits.js';
 import type { TrainEvent } from '../../train/events.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
 import type { JobContext } from '../manager.js';
@@ -20,14 +21,14 @@ function readTrainParams(params: unknown): TrainParams {
     model: { type: 'string', ...ENTRY_NAME },
     dataset: { type: 'string', ...DATASET_ID },
     hook: { type: 'string', pattern: /^(hook_embed|hook_pos_embed|ln_final\.hook_normalized|blocks\.\d+\.[\w.]+)$/, patternHint: 'a TransformerLens hook name like "blocks.1.hook_resid_post"' },
-    latents: { type: 'integer[]', min: 1, minItems: 1 },
-    k: { type: 'integer', min: 1 },
-    tokens: { type: 'integer', min: 1 },
+    latents: { type: 'integer[]', min: 1, max: TRAIN_LIMITS.latents, minItems: 1, maxItems: TRAIN_LIMITS.sizes },
+    k: { type: 'integer', min: 1, max: TRAIN_LIMITS.k },
+    tokens: { type: 'integer', min: 1, max: TRAIN_LIMITS.tokens },
     family: { type: 'string', ...ENTRY_NAME },
     arch: { type: 'enum', optional: true, values: ['topk', 'relu', 'batchtopk'] },
-    batch: { type: 'integer', optional: true, min: 1 },
-    lr: { type: 'number', optional: true, min: 0 },
-    evalTokens: { type: 'integer', optional: true, min: 0 },
+    batch: { type: 'integer', optional: true, min: 1, max: TRAIN_LIMITS.batch },
+    lr: { type: 'number', optional: true, min: 0, max: 1 },
+    evalTokens: { type: 'integer', optional: true, min: 0, max: TRAIN_LIMITS.evalTokens },
     resume: { type: 'boolean', optional: true },
   });
 }

@@ -33,7 +33,7 @@ export const workspaceHandlers: DomainHandlers<'workspace'> = {
       dModel: { type: 'integer', optional: true, min: 4, max: 1024 },
       heads: { type: 'integer', optional: true, min: 1, max: 16 },
       ctx: { type: 'integer', optional: true, min: 8, max: 1024 },
-      seed: { type: 'integer', optional: true, min: 0 },
+      seed: { type: 'integer', optional: true, min: 0, max: 2 ** 32 - 1 },
     });
     const target = newEntry(workspace, 'workspace.createTinyModel', 'models', 'model', p.name);
     const { createTinyModel, parseTinyModelOptions } = await import('../../model/tiny.js');
