@@ -12,10 +12,8 @@ import { BiasParam, LatentParams } from './params.js';
 import { registerSae } from './registry.js';
 import { gatherCombine } from './sparse-ops.js';
 import { adamHyper, checkParamShapes, checkStateConfig } from './sparse/trainer.js';
+import { MAX_DENSE_ELEMENTS } from './bounds.js';
 import type { SaeBundle } from './types.js';
-
-/** Bound on each dense [tokens, latents] intermediate, in elements (64 MB). */
-const MAX_DENSE_ELEMENTS = 2 ** 24;
 
 export class StandardSae implements TrainableSae {
   private t = 0;

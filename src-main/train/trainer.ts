@@ -5,7 +5,7 @@
 // and keeps the last good checkpoint. The end (SAELens folders, evals, family.json) is finish.ts.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tf } from '../engine/backend.js';
+import { engineInfo, tf } from '../engine/backend.js';
 import type { ProgressCallback } from '../hub/download.js';
 import { resolveModelDir } from '../hub/resolve.js';
 import { loadGpt2 } from '../model/load.js';
@@ -20,6 +20,7 @@ import { RESUMABLE_CHANGES, resolveSizes, totalSteps, validateTrainRunConfig, ty
 import { NMSE_DEFINITION, type SaeRunResult, type TrainEventHandler } from './events.js';
 import { SaeFamily, type CreateSae } from './family.js';
 import { finishFamily } from './finish.js';
+import { checkRunMemory, machineBudget, type MemoryBudget } from './memory.js';
 import { prepareRunData, type RunData } from './run-data.js';
 
 export { FAMILY_FILE } from './finish.js';
@@ -35,6 +36,8 @@ export interface TrainContext {
   createSae?: CreateSae;
   /** Download progress when config.model is a Hub name not yet cached. */
   onModelDownload?: ProgressCallback;
+  /** What the run may use; this machine's memory for the running backend (memory.ts) by default. */
+  memoryBudget?: MemoryBudget;
 }
 
 export interface FamilyRunResult {
@@ -106,6 +109,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     if (config.context > model.config.nPositions) throw new Error(`train config: context ${config.context} exceeds the model's ${model.config.nPositions} positions`);
     const dIn = hookWidth(site.name, model.config);
     const sizes = resumed ? resumed.run.sizes : resolveSizes(config, dIn);
+    checkRunMemory(config, model.config, dIn, sizes, context.memoryBudget ?? machineBudget(engineInfo().backend));
     const steps = totalSteps(config);
     data = await prepareRunData(config, model, tokenizer, site.name, dIn, log, signal);
     const source: ActivationSource = data.source;

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import type { JobResult, TrainParams } from '../../../src-shared/api.js';
+import type { HookName } from '../../../src-shared/hooks.js';
 import { TRAIN_LIMITS } from '../../train/limits.js';
 import type { TrainEvent } from '../../train/events.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
@@ -99,9 +100,17 @@ export const trainingHandlers: DomainHandlers<'training'> = {
     if (tooSmall !== undefined) throw new ApiError('bad_request', `${METHOD}: every size in "latents" must be ≥ k (${p.k}), got ${tooSmall}`);
     const out = newEntry(workspace, METHOD, 'saes', 'family', p.family, p.resume === true);
     const config: Record<string, unknown> = { model: modelFolder, dataset, hook: p.hook, latents: p.latents, k: p.k, tokens: p.tokens, out, arch: p.arch, batch: p.batch, lr: p.lr, evalTokens: p.evalTokens, resume: p.resume };
-    const { validateTrainRunConfig } = await import('../../train/config.js');
+    const { resolveSizes, validateTrainRunConfig } = await import('../../train/config.js');
+    const { checkRunMemory, machineBudget } = await import('../../train/memory.js');
+    const { readGpt2Config } = await import('../../model/load.js');
+    const { hookWidth } = await import('../../data/activations.js');
+    // The memory check needs the running backend (wasm bounds one instance's heap).
+    const backend = await ctx.engine.start();
     try {
-      validateTrainRunConfig(config);
+      const run = validateTrainRunConfig(config);
+      const model = readGpt2Config(modelFolder);
+      const dIn = hookWidth(p.hook as HookName, model);
+      checkRunMemory(run, model, dIn, resolveSizes(run, dIn), machineBudget(backend));
     } catch (err) {
       throw new ApiError('bad_request', `${METHOD}: ${(err as Error).message}`);
     }

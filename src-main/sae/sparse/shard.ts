@@ -12,10 +12,8 @@ import { tf } from '../../engine/backend.js';
 import type { AdamHyper } from '../adam.js';
 import { LatentParams, type LatentSliceState } from '../params.js';
 import { gatherCombine, gatherDot, scatterOuter } from '../sparse-ops.js';
+import { MAX_DENSE_ELEMENTS } from '../bounds.js';
 import type { HostCode } from './codes.js';
-
-/** Bound on the dense pre-activations [tokens, latents] held at once, in elements (64 MB). */
-const MAX_PREACTIVATION_ELEMENTS = 2 ** 24;
 
 export interface ForwardRequest {
   /** Current b_dec [dIn]. */
@@ -54,7 +52,7 @@ export class LatentShard {
     const aux = request.auxWidth > 0 ? { values: new Float32Array(batch * request.auxWidth), indices: new Int32Array(batch * request.auxWidth), batch, width: request.auxWidth } : undefined;
     // Alive latents get a large negative offset so the dead ones win AuxK's top-k.
     const deadOffset = aux && request.deadMask ? tf.tensor1d(Float32Array.from(request.deadMask, (dead) => (dead ? 0 : -1e30))) : undefined; // [count]
-    const chunk = Math.max(1, Math.floor(MAX_PREACTIVATION_ELEMENTS / this.count));
+    const chunk = Math.max(1, Math.floor(MAX_DENSE_ELEMENTS / this.count));
     for (let start = 0; start < batch; start += chunk) {
       const rows = Math.min(chunk, batch - start);
       tf.tidy(() => {

@@ -1,0 +1,145 @@
+// The memory a family training run needs, estimated before anything is allocated, and its check
+// against what the machine has. Every figure is f32 bytes. Per SAE of n latents on a d-wide hook
+// (P = 2·d·n + n + d parameters: W_enc, W_dec, b_enc, b_dec):
+//   parameters P; Adam moments 2P; gradients P (the standard SAE keeps two accumulators, 2P, and a
+//   transposed decoder, d·n); activation buffers: the dense [tokens, latents] blocks of a step
+//   (bounded by MAX_DENSE_ELEMENTS per block), the codes [batch, k (+ AuxK, + 4k for Multi-TopK)] as
+//   values and indices, and the [batch, d] inputs, reconstructions, residuals and gradients.
+// Shared by every size: the model's weights and the shuffling buffer of activations.
+import { totalmem } from 'node:os';
+import type { Gpt2Config } from '../model/config.js';
+import { expectedShapes } from '../model/weights.js';
+import { MAX_DENSE_ELEMENTS } from '../sae/bounds.js';
+import type { RunArchitecture, TrainRunConfig } from './config.js';
+
+const F32 = 4;
+/** An index and a value per code entry. */
+const CODE_ENTRY = 8;
+/** [batch, d] blocks a step holds at once: input, reconstruction, residual, its gradient, and a partial reconstruction per code set. */
+const BATCH_BLOCKS = 8;
+/** The largest heap one WebAssembly tfjs instance can grow to (wasm32, emscripten's getHeapMax). */
+export const WASM_HEAP_BYTES = 4_294_901_760;
+
+export interface TrainMemoryRequest {
+  /** Width of the hook's activations. */
+  dIn: number;
+  /** Dictionary sizes, in latents. */
+  sizes: number[];
+  arch: RunArchitecture;
+  k: number;
+  /** Tokens per step. */
+  batch: number;
+  /** AuxK's dead latents per token; the SAE core's default (d_in / 2) when undefined. */
+  auxK?: number;
+  multiTopK: boolean;
+  /** Training batches in the shuffling buffer. */
+  bufferBatches: number;
+  /** Worker threads per SAE; with more than one, an SAE's latents live in the workers' own instances. */
+  shards: number;
+  /** The model whose activations are trained on; its weights are resident throughout. */
+  model: Gpt2Config;
+}
+
+export interface SaeMemory {
+  dSae: number;
+  parameters: number;
+  adam: number;
+  gradients: number;
+  activations: number;
+  total: number;
+}
+
+export interface TrainMemoryEstimate {
+  perSae: SaeMemory[];
+  /** The model's weights and the shuffling buffer, held once for every size. */
+  shared: number;
+  total: number;
+  /** What the fullest tensor-engine instance holds: everything with one shard, else the larger of the main thread and one worker. */
+  largestInstance: number;
+}
+
+/** What a run may use. The budget is a parameter so a device's memory (a GPU's) can stand in for the instance limit. */
+export interface MemoryBudget {
+  /** The machine's memory. */
+  systemBytes: number;
+  /** The most one tensor-engine instance can hold, or null when only the system bounds it. */
+  instanceBytes: number | null;
+  /** What bounds an instance, for the message, e.g. "the wasm heap of one instance". */
+  instanceName: string;
+}
+
+/** Weights of a GPT-2 as loaded (f32). */
+function gpt2WeightBytes(c: Gpt2Config): number {
+  let values = 0;
+  for (const shape of expectedShapes(c).values()) values += shape.reduce((a, b) => a * b, 1);
+  return F32 * values;
+}
+
+function saeMemory(r: TrainMemoryRequest, n: number): SaeMemory {
+  const d = r.dIn;
+  const p = 2 * d * n + n + d;
+  const denseRows = Math.min(r.batch, Math.max(1, Math.floor(MAX_DENSE_ELEMENTS / n)));
+  const batchBlocks = BATCH_BLOCKS * r.batch * d * F32;
+  let gradients: number;
+  let activations: number;
+  if (r.arch === 'relu') {
+    gradients = F32 * (2 * p + d * n);
+    // pre-activations, codes, their gradient and the firing mask, per row chunk.
+    activations = 4 * denseRows * n * F32 + batchBlocks;
+  } else {
+    gradients = F32 * p;
+    const auxK = r.auxK ?? Math.floor(d / 2);
+    const codeWidth = r.k + auxK + (r.multiTopK ? 4 * r.k : 0);
+    // pre-activations, and the same shifted for AuxK's dead latents.
+    activations = 2 * denseRows * n * F32 + r.batch * codeWidth * CODE_ENTRY + batchBlocks;
+  }
+  const parameters = F32 * p;
+  const adam = 2 * parameters;
+  return { dSae: n, parameters, adam, gradients, activations, total: parameters + adam + gradients + activations };
+}
+
+export function estimateTrainMemory(r: TrainMemoryRequest): TrainMemoryEstimate {
+  const perSae = r.sizes.map((n) => saeMemory(r, n));
+  const shared = gpt2WeightBytes(r.model) + r.bufferBatches * r.batch * r.dIn * F32;
+  const saes = perSae.reduce((sum, s) => sum + s.total, 0);
+  const total = shared + saes;
+  // With worker shards each worker holds 1/shards of every SAE's latents; the main thread keeps the
+  // model, the buffer and the [batch, d] blocks.
+  const mainThread = shared + perSae.length * BATCH_BLOCKS * r.batch * r.dIn * F32;
+  const largestInstance = r.shards > 1 ? Math.max(mainThread, Math.ceil(saes / r.shards)) : total;
+  return { perSae, shared, total, largestInstance };
+}
+
+/** The budget of this machine for a backend: system memory, and on wasm the heap of one instance. */
+export function machineBudget(backend: string): MemoryBudget {
+  return backend === 'wasm'
+    ? { systemBytes: totalmem(), instanceBytes: WASM_HEAP_BYTES, instanceName: 'the wasm heap of one instance' }
+    : { systemBytes: totalmem(), instanceBytes: null, instanceName: `one ${backend} instance` };
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/**
+ * Throws when the run cannot fit, with what it needs (and per size) and what the machine has;
+ * otherwise returns the estimate.
+ */
+export function checkTrainMemory(request: TrainMemoryRequest, budget: MemoryBudget): TrainMemoryEstimate {
+  const estimate = estimateTrainMemory(request);
+  const breakdown = `${estimate.perSae.map((s) => `${s.dSae} latents ${gib(s.total)}`).join(', ')}, model and buffer ${gib(estimate.shared)}`;
+  if (estimate.total > budget.systemBytes) {
+    throw new Error(`training needs about ${gib(estimate.total)} (${breakdown}), but this machine has ${gib(budget.systemBytes)}; train fewer or smaller sizes, or a smaller batch`);
+  }
+  if (budget.instanceBytes !== null && estimate.largestInstance > budget.instanceBytes) {
+    const shards = request.shards > 1 ? '' : ', or split each SAE over worker threads (shards)';
+    throw new Error(`training needs about ${gib(estimate.largestInstance)} in one tensor instance (${breakdown}), but ${budget.instanceName} holds at most ${gib(budget.instanceBytes)}; train fewer or smaller sizes, or a smaller batch${shards}`);
+  }
+  return estimate;
+}
+
+/** checkTrainMemory for a run's config, on a model whose hook is `dIn` wide, for `sizes`. */
+export function checkRunMemory(config: TrainRunConfig, model: Gpt2Config, dIn: number, sizes: number[], budget: MemoryBudget): TrainMemoryEstimate {
+  const { arch, k, batch, auxK, multiTopK, bufferBatches, shards } = config;
+  return checkTrainMemory({ dIn, sizes, arch, k, batch, auxK, multiTopK, bufferBatches, shards, model }, budget);
+}
