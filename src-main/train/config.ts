@@ -107,7 +107,7 @@ function fail(key: string, value: unknown, expected: string): never {
 }
 
 function positiveInt(v: unknown, key: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) fail(key, v, `an integer in [${min}, ${max}]`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) fail(key, v, max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`);
   return v;
 }
 

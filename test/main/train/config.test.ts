@@ -21,6 +21,11 @@ describe('validateTrainRunConfig', () => {
     expect(() => validateTrainRunConfig({ ...base, latents: [8], context: 1 })).toThrow(/"context" = 1 is invalid; expected an integer ≥ 2/);
     expect(() => validateTrainRunConfig({ ...base, latents: [8], arch: 'relu', multiTopK: true })).toThrow(/Multi-TopK applies to arch "topk"/);
     expect(() => validateTrainRunConfig({ ...base, latents: [8], model: undefined })).toThrow(/"model" is required/);
+    // Upper bounds, the same the app's requests are held to (train/limits.ts).
+    expect(() => validateTrainRunConfig({ ...base, latents: [2 ** 24 + 1] })).toThrow('train config: "latents" = 16777217 is invalid; expected an integer in [1, 16777216]');
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], batch: 2 ** 21 })).toThrow(/"batch" = 2097152 is invalid; expected an integer in \[1, 1048576\]/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], tokens: 1e300 })).toThrow(/"tokens" = 1e\+300 is invalid/);
+    expect(() => validateTrainRunConfig({ ...base, latents: Array.from({ length: 17 }, (_, i) => i + 1) })).toThrow(/expected at most 16 sizes/);
   });
 
   it('maps relu to SAELens "standard" and expansion factors to sizes, ascending', () => {
