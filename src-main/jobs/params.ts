@@ -89,5 +89,8 @@ export function readParams<T>(method: string, params: unknown, spec: ParamsSpec<
 export const ENTRY_NAME = { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, patternHint: 'a name of letters, digits, ".", "_" and "-" (at most 100)' };
 /** SAE ids: "family/size" or "name", each segment an ENTRY_NAME. */
 export const SAE_ID = { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/, patternHint: 'an SAE id like "family/4096"' };
-/** Dataset ids: a name under datasets/, or "embedded:sotu" (EMBEDDED_DATASET) for the built-in corpus; never a path. */
-export const DATASET_ID = { pattern: /^(embedded:sotu|[A-Za-z0-9][A-Za-z0-9._-]{0,99})$/, patternHint: 'a dataset name under datasets/ (letters, digits, ".", "_" and "-") or "embedded:sotu"' };
+/**
+ * Dataset ids: a file or folder name under datasets/ as the user dropped it there (spaces and all;
+ * one path segment, not hidden, so never "." or ".."), or "embedded:sotu" for the built-in corpus.
+ */
+export const DATASET_ID = { pattern: /^[^./\\\0][^/\\\0]{0,199}$/, patternHint: 'a file or folder name under datasets/ (no "/", "\\" or leading ".") or "embedded:sotu"' };

@@ -8,7 +8,7 @@ import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import { hubCacheDir } from '../../hub/cache.js';
-import { ENTRY_NAME } from '../params.js';
+import { DATASET_ID, ENTRY_NAME } from '../params.js';
 
 export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db'] as const;
 export type WorkspaceDir = (typeof WORKSPACE_DIRS)[number];
@@ -80,17 +80,18 @@ export class WorkspaceLayout {
   }
 
   /**
-   * The one place where an id from a request becomes a path. The id must be a name (for saes/, also
-   * "family/size"), and the entry's real path, after symlinks, must lie inside the workspace, or for
+   * The one place where an id from a request becomes a path. The id must be a name (ENTRY_NAME; for
+   * saes/ also "family/size"; for datasets/ DATASET_ID, any file name), and the entry's real path, after symlinks, must lie inside the workspace, or for
    * models inside the Hugging Face cache, where `workspace.pullModel` links them. Throws bad_request
    * naming the id when it is not a name; otherwise see WorkspaceEntry.
    */
   entry(method: string, kind: WorkspaceDir, id: string): WorkspaceEntry {
     const segments = id.split('/');
     const maxSegments = kind === 'saes' ? 2 : 1;
-    if (segments.length > maxSegments || !segments.every((segment) => ENTRY_NAME.pattern.test(segment))) {
-      const shape = maxSegments === 2 ? '"family/size" or "name"' : 'a name';
-      throw new ApiError('bad_request', `${method}: ${ENTRY_NOUN[kind]} "${id}" is not an entry of the workspace's ${kind}/; expected ${shape} of letters, digits, ".", "_" and "-"`);
+    const name = kind === 'datasets' ? DATASET_ID.pattern : ENTRY_NAME.pattern;
+    if (segments.length > maxSegments || !segments.every((segment) => name.test(segment))) {
+      const shape = kind === 'datasets' ? 'a file or folder name (no "/", "\\" or leading ".")' : `${maxSegments === 2 ? '"family/size" or "name"' : 'a name'} of letters, digits, ".", "_" and "-"`;
+      throw new ApiError('bad_request', `${method}: ${ENTRY_NOUN[kind]} "${id}" is not an entry of the workspace's ${kind}/; expected ${shape}`);
     }
     const target = path.join(this.dir(kind), ...segments);
     const roots = [realOrNull(this.root), kind === 'models' ? realOrNull(hubCacheDir()) : null].filter((root) => root !== null);

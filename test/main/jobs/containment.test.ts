@@ -59,10 +59,10 @@ const HARVEST = { model: 'tiny', family: 'fam', tokens: 1024 };
 describe('request ids are workspace entries', () => {
   it('refuses a dataset path that walks out of the workspace, naming the id', async () => {
     for (const [method, params] of [['training.start', TRAIN], ['harvest.start', HARVEST]] as const) {
-      for (const dataset of ['../../outside/secret.txt', path.join(outside, 'secret.txt'), 'sub/../../x.txt', '..']) {
+      for (const dataset of ['../../outside/secret.txt', path.join(outside, 'secret.txt'), 'sub/../../x.txt', '..', '.', '..\\secret.txt', 'a\0b']) {
         const error = await failure(method, { ...params, dataset });
         expect(error.code, dataset).toBe('bad_request');
-        expect(error.message).toContain(`"dataset" must be a dataset name under datasets/`);
+        expect(error.message).toContain(`"dataset" must be a file or folder name under datasets/`);
         expect(error.message).toContain(JSON.stringify(dataset));
         expect(error.message).not.toContain('outside the workspace');
       }
@@ -113,6 +113,10 @@ describe('WorkspaceLayout.entry', () => {
       expect(layout.entry('m', kind, id).state, `${kind}/${id}`).toBe('refused');
     }
     expect(() => layout.entry('m', 'datasets', 'a/b')).toThrow(/m: dataset "a\/b" is not an entry of the workspace's datasets\//);
+    // Datasets are files the user dropped in: any name that stays one segment.
+    writeFileSync(path.join(root, 'datasets', 'State of the Union (1790-2018).txt'), 'text');
+    expect(layout.entry('m', 'datasets', 'State of the Union (1790-2018).txt').state).toBe('present');
+    for (const id of ['..', '.', '.hidden', 'a\\b']) expect(() => layout.entry('m', 'datasets', id), id).toThrow(/expected a file or folder name/);
     expect(() => layout.entry('m', 'saes', 'a/b/c')).toThrow(/expected "family\/size" or "name"/);
   });
 
