@@ -16,6 +16,7 @@ import type {
 } from './api/features.js';
 import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
+import type { SteerParams, SteerResult } from './api/steer.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
 import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
 
@@ -23,6 +24,7 @@ export * from './api/errors.js';
 export type * from './api/features.js';
 export type * from './api/inspect.js';
 export * from './api/jobs.js';
+export type * from './api/steer.js';
 export type * from './api/training.js';
 export type * from './api/workspace.js';
 
@@ -45,6 +47,7 @@ export interface ApiRequests {
   'features.map': { params: FeatureMapParams; result: FeatureMap };
   'features.search': { params: FeatureSearchParams; result: FeatureSearchHit[] };
   'inspect.prompt': { params: InspectParams; result: InspectResult };
+  'steer.generate': { params: SteerParams; result: SteerResult };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -71,6 +74,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'features.map': true,
   'features.search': true,
   'inspect.prompt': true,
+  'steer.generate': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

@@ -18,6 +18,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/train.js'),
   () => import('./commands/tokenize.js'),
   () => import('./commands/run.js'),
+  () => import('./commands/steer.js'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

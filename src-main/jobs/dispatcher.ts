@@ -8,6 +8,7 @@ import { featureHandlers } from './handlers/features.js';
 import { harvestHandlers } from './handlers/harvest.js';
 import { inspectHandlers } from './handlers/inspect.js';
 import { jobHandlers } from './handlers/jobs.js';
+import { steerHandlers } from './handlers/steer.js';
 import { trainingHandlers } from './handlers/training.js';
 import { workspaceHandlers } from './handlers/workspace.js';
 import { JobManager } from './manager.js';
@@ -21,6 +22,7 @@ export const HANDLERS: HandlerTable = {
   ...harvestHandlers,
   ...featureHandlers,
   ...inspectHandlers,
+  ...steerHandlers,
 };
 
 export interface DispatcherOptions {

@@ -1,0 +1,56 @@
+// The causal requests (steer, attribution, attention) through the dispatcher, on a workspace with a
+// tiny model and a random top-k SAE: the same results as the library calls, and bad params refused.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiMethod, ParamsOf, ResultOf } from '../../../src-shared/api.js';
+import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
+import { D_MODEL, randomTopKSae } from '../features/harvest-fixtures.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'sae-causal-'));
+const dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
+const MODEL = 'tiny';
+const SAE = 'fam/32';
+
+beforeAll(async () => {
+  await call('workspace.createTinyModel', { name: MODEL, layers: 2, dModel: D_MODEL, heads: 2, ctx: 64 });
+  saveSaeLens(path.join(root, 'saes', 'fam', '32'), randomTopKSae(32, 9, 4));
+});
+afterAll(async () => {
+  await dispatcher.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function call<M extends ApiMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+  const response = await dispatcher.call(method, params);
+  if (!response.ok) throw new Error(`${method}: ${response.error.code}: ${response.error.message}`);
+  return response.result as ResultOf<M>;
+}
+
+describe('steer.generate', () => {
+  it('returns both completions; strength 0 leaves the text as it is, a strong push changes it', async () => {
+    const base = { model: MODEL, sae: SAE, prompt: 'The dog ran to', latents: [3, 7], maxNewTokens: 6 };
+    const still = await call('steer.generate', { ...base, strength: 0 });
+    expect(still.promptTokens).toEqual(['The', '·dog', '·ran', '·to']);
+    expect(still.baseline.ids).toHaveLength(6);
+    expect(still.steered).toEqual(still.baseline);
+    expect(still.baseline.tokens).toHaveLength(6);
+    const pushed = await call('steer.generate', { ...base, strength: 30 });
+    expect(pushed.baseline).toEqual(still.baseline);
+    expect(pushed.steered.ids).not.toEqual(pushed.baseline.ids);
+    const sampled = await call('steer.generate', { ...base, strength: 0, temperature: 1, seed: 4 });
+    expect(sampled.seed).toBe(4);
+    expect(sampled.steered).toEqual(sampled.baseline);
+  });
+
+  it('refuses bad params, naming the field', async () => {
+    const base = { model: MODEL, sae: SAE, prompt: 'Hi', latents: [3], strength: 1 };
+    await expect(call('steer.generate', { ...base, latents: [] })).rejects.toThrow(/bad_request: .*"latents" must be a list of at least 1 integers/);
+    await expect(call('steer.generate', { ...base, latents: [32] })).rejects.toThrow(/bad_request: steer.generate: latents\[0\] is 32; the SAE has latents 0..31/);
+    await expect(call('steer.generate', { ...base, mode: 'scale' as never })).rejects.toThrow(/"mode" must be one of add, clamp/);
+    await expect(call('steer.generate', { ...base, maxNewTokens: 64 })).rejects.toThrow(/plus 64 new tokens, more than the model's context of 64/);
+    await expect(call('steer.generate', { ...base, sae: 'fam/99' })).rejects.toThrow(/not_found: steer.generate: no SAE "fam\/99"/);
+  });
+});
