@@ -2,6 +2,7 @@
 // ("domain.verb") with typed params and result; every answer is an ApiResponse envelope; long jobs
 // stream JobEvents. The preload (IPC) and the browser-mode server (HTTP + WebSocket) carry exactly
 // these requests, and the renderer only sees the SaeExplorerApi built by createApi.
+import type { AttributionParams, AttributionResult } from './api/attribution.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
 import { ApiError } from './api/errors.js';
 import type {
@@ -20,6 +21,7 @@ import type { SteerParams, SteerResult } from './api/steer.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
 import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
 
+export type * from './api/attribution.js';
 export * from './api/errors.js';
 export type * from './api/features.js';
 export type * from './api/inspect.js';
@@ -48,6 +50,7 @@ export interface ApiRequests {
   'features.search': { params: FeatureSearchParams; result: FeatureSearchHit[] };
   'inspect.prompt': { params: InspectParams; result: InspectResult };
   'steer.generate': { params: SteerParams; result: SteerResult };
+  'attribution.run': { params: AttributionParams; result: AttributionResult };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -75,6 +78,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'features.search': true,
   'inspect.prompt': true,
   'steer.generate': true,
+  'attribution.run': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

@@ -19,6 +19,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/tokenize.js'),
   () => import('./commands/run.js'),
   () => import('./commands/steer.js'),
+  () => import('./commands/attribute.js'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

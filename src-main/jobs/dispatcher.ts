@@ -4,6 +4,7 @@ import { ApiError, isApiMethod, toErrorInfo } from '../../src-shared/api.js';
 import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener } from '../../src-shared/api.js';
 import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
+import { attributionHandlers } from './handlers/attribution.js';
 import { featureHandlers } from './handlers/features.js';
 import { harvestHandlers } from './handlers/harvest.js';
 import { inspectHandlers } from './handlers/inspect.js';
@@ -23,6 +24,7 @@ export const HANDLERS: HandlerTable = {
   ...featureHandlers,
   ...inspectHandlers,
   ...steerHandlers,
+  ...attributionHandlers,
 };
 
 export interface DispatcherOptions {

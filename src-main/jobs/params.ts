@@ -8,6 +8,7 @@ export type FieldSpec =
   | { type: 'number'; optional?: boolean; min?: number; max?: number }
   | { type: 'boolean'; optional?: boolean }
   | { type: 'integer[]'; optional?: boolean; min?: number; max?: number; minItems?: number }
+  | { type: 'string[]'; optional?: boolean; pattern?: RegExp; patternHint?: string; minItems?: number; maxItems?: number }
   | { type: 'enum'; optional?: boolean; values: readonly string[] };
 
 export type ParamsSpec<T> = { [K in keyof T]-?: FieldSpec };
@@ -50,6 +51,13 @@ function checkField(method: string, key: string, value: unknown, spec: FieldSpec
         throw new ApiError('bad_request', `${method}: "${key}" must be a list of at least ${spec.minItems ?? 0} integers, got ${describe(value)}`);
       }
       value.forEach((item, i) => checkNumber(method, `${key}[${i}]`, item, spec, true));
+      return;
+    case 'string[]':
+      if (!Array.isArray(value) || value.length < (spec.minItems ?? 0) || (spec.maxItems !== undefined && value.length > spec.maxItems)) {
+        const most = spec.maxItems === undefined ? '' : ` and at most ${spec.maxItems}`;
+        throw new ApiError('bad_request', `${method}: "${key}" must be a list of at least ${spec.minItems ?? 0}${most} strings, got ${describe(value)}`);
+      }
+      value.forEach((item, i) => checkField(method, `${key}[${i}]`, item, { type: 'string', pattern: spec.pattern, patternHint: spec.patternHint }));
       return;
     case 'enum':
       if (typeof value !== 'string' || !spec.values.includes(value)) {

@@ -54,3 +54,21 @@ describe('steer.generate', () => {
     await expect(call('steer.generate', { ...base, sae: 'fam/99' })).rejects.toThrow(/not_found: steer.generate: no SAE "fam\/99"/);
   });
 });
+
+describe('attribution.run', () => {
+  it('attributes a target token to the SAE latents, with the parts adding up to its logit', async () => {
+    const result = await call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'The dog ran to', target: ' the' });
+    expect(result.target).toEqual({ id: 262, token: '·the' });
+    const [site] = result.sites;
+    expect(site).toMatchObject({ sae: SAE, hookName: 'blocks.1.hook_resid_post' });
+    expect(site!.latents).toHaveLength(4);
+    const sum = site!.latents.reduce((a, l) => a + l.direct, 0) + site!.error.direct + site!.bias + site!.rest + result.lnFinalBias;
+    expect(sum).toBeCloseTo(result.logit, 4);
+    expect(result.topTokens[0]!.prob).toBeGreaterThanOrEqual(result.topTokens[1]!.prob);
+  });
+
+  it('refuses a multi-token target and an empty SAE list', async () => {
+    await expect(call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'Hi', target: ' Parisian' })).rejects.toThrow(/bad_request: attribution.run: target " Parisian" is 2 tokens/);
+    await expect(call('attribution.run', { model: MODEL, saes: [], prompt: 'Hi', target: ' the' })).rejects.toThrow(/"saes" must be a list of at least 1 and at most 8 strings/);
+  });
+});

@@ -53,3 +53,17 @@ describe('readParams', () => {
     }
   });
 });
+
+describe('readParams string lists', () => {
+  const spec = { ids: { type: 'string[]', minItems: 1, maxItems: 2, ...ENTRY_NAME } } as const;
+  const read = (ids: unknown) => () => readParams<{ ids: string[] }>('test.method', { ids }, spec);
+
+  it('checks the list length and every item against the pattern, naming the item', () => {
+    expect(read(['a', 'b'])()).toEqual({ ids: ['a', 'b'] });
+    expect(read([])).toThrow('test.method: "ids" must be a list of at least 1 and at most 2 strings, got []');
+    expect(read(['a', 'b', 'c'])).toThrow('at least 1 and at most 2 strings');
+    expect(read('a')).toThrow('"ids" must be a list');
+    expect(read(['a', '../b'])).toThrow('test.method: "ids[1]" must be a name of letters');
+    expect(read(['a', 3])).toThrow('test.method: "ids[1]" must be a non-empty string, got 3');
+  });
+});
