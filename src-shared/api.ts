@@ -2,6 +2,14 @@
 // ("domain.verb") with typed params and result; every answer is an ApiResponse envelope; long jobs
 // stream JobEvents. The preload (IPC) and the browser-mode server (HTTP + WebSocket) carry exactly
 // these requests, and the renderer only sees the SaeExplorerApi built by createApi.
+import type {
+  AttentionPatternParams,
+  AttentionPatterns,
+  HeadScoreParams,
+  HeadScoreTable,
+  LogitLens,
+  LogitLensParams,
+} from './api/attention.js';
 import type { AttributionParams, AttributionResult } from './api/attribution.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
 import { ApiError } from './api/errors.js';
@@ -21,6 +29,7 @@ import type { SteerParams, SteerResult } from './api/steer.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
 import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
 
+export type * from './api/attention.js';
 export type * from './api/attribution.js';
 export * from './api/errors.js';
 export type * from './api/features.js';
@@ -51,6 +60,9 @@ export interface ApiRequests {
   'inspect.prompt': { params: InspectParams; result: InspectResult };
   'steer.generate': { params: SteerParams; result: SteerResult };
   'attribution.run': { params: AttributionParams; result: AttributionResult };
+  'attention.patterns': { params: AttentionPatternParams; result: AttentionPatterns };
+  'attention.headScores': { params: HeadScoreParams; result: HeadScoreTable };
+  'attention.logitLens': { params: LogitLensParams; result: LogitLens };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -79,6 +91,9 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'inspect.prompt': true,
   'steer.generate': true,
   'attribution.run': true,
+  'attention.patterns': true,
+  'attention.headScores': true,
+  'attention.logitLens': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

@@ -4,6 +4,7 @@ import { ApiError, isApiMethod, toErrorInfo } from '../../src-shared/api.js';
 import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener } from '../../src-shared/api.js';
 import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
+import { attentionHandlers } from './handlers/attention.js';
 import { attributionHandlers } from './handlers/attribution.js';
 import { featureHandlers } from './handlers/features.js';
 import { harvestHandlers } from './handlers/harvest.js';
@@ -25,6 +26,7 @@ export const HANDLERS: HandlerTable = {
   ...inspectHandlers,
   ...steerHandlers,
   ...attributionHandlers,
+  ...attentionHandlers,
 };
 
 export interface DispatcherOptions {

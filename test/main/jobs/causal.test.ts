@@ -72,3 +72,24 @@ describe('attribution.run', () => {
     await expect(call('attribution.run', { model: MODEL, saes: [], prompt: 'Hi', target: ' the' })).rejects.toThrow(/"saes" must be a list of at least 1 and at most 8 strings/);
   });
 });
+
+describe('attention.*', () => {
+  it('returns a layer\'s patterns, the head score table and the logit lens', async () => {
+    const patterns = await call('attention.patterns', { model: MODEL, prompt: 'The dog ran', layer: 1 });
+    expect(patterns.tokens).toEqual(['<|endoftext|>', 'The', '·dog', '·ran']);
+    expect(patterns.patterns).toHaveLength(2);
+    expect(patterns.patterns[0]![3]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const scores = await call('attention.headScores', { model: MODEL, prompt: 'The dog ran', seed: 2 });
+    expect(scores.induction).toHaveLength(2);
+    expect(scores.previousToken[1]).toHaveLength(2);
+    const lens = await call('attention.logitLens', { model: MODEL, prompt: 'The dog ran', top: 2, bos: false });
+    expect(lens.tokens).toEqual(['The', '·dog', '·ran']);
+    expect(lens.layers).toHaveLength(3);
+    expect(lens.layers[2]!.top[2]).toHaveLength(2);
+  });
+
+  it('refuses a layer out of range and an unknown field', async () => {
+    await expect(call('attention.patterns', { model: MODEL, prompt: 'Hi', layer: 2 })).rejects.toThrow(/bad_request: attention.patterns: layer 2 is outside the model's layers 0..1/);
+    await expect(call('attention.logitLens', { model: MODEL, prompt: 'Hi', top: 21 })).rejects.toThrow(/"top" must be an integer ≥ 1 ≤ 20, got 21/);
+  });
+});
