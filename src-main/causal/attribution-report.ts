@@ -9,6 +9,7 @@ import { promptIds } from './prompt.js';
 export interface ReportTokenizer {
   encode(text: string): number[];
   displayToken(id: number): string;
+  decode(ids: readonly number[]): string;
   eotId: number;
 }
 
@@ -36,6 +37,6 @@ export function attributePrompt(model: Gpt2, tokenizer: ReportTokenizer, saes: A
     lnFinalScale: result.lnFinalScale,
     lnFinalBias: result.lnFinalBias,
     sites: result.sites.map((site, i) => ({ sae: saes[i]!.id, ...site })),
-    topTokens: result.next.map(({ id, prob }) => ({ id, token: tokenizer.displayToken(id), prob })),
+    topTokens: result.next.map(({ id, prob }) => ({ id, token: tokenizer.displayToken(id), text: tokenizer.decode([id]), prob })),
   };
 }

@@ -51,6 +51,6 @@ export interface AttributionResult {
   /** ln_final's bias times the target's unembedding. Per site: Σ direct + error.direct + bias + rest + lnFinalBias = logit. */
   lnFinalBias: number;
   sites: AttributionSite[];
-  /** The model's likeliest next tokens, for choosing a target. */
-  topTokens: Array<{ id: number; token: string; prob: number }>;
+  /** The model's likeliest next tokens, for choosing a target; `text` is what to pass as target. */
+  topTokens: Array<{ id: number; token: string; text: string; prob: number }>;
 }

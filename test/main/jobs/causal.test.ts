@@ -65,6 +65,9 @@ describe('attribution.run', () => {
     const sum = site!.latents.reduce((a, l) => a + l.direct, 0) + site!.error.direct + site!.bias + site!.rest + result.lnFinalBias;
     expect(sum).toBeCloseTo(result.logit, 4);
     expect(result.topTokens[0]!.prob).toBeGreaterThanOrEqual(result.topTokens[1]!.prob);
+    // A listed next token's text is a valid target naming that token.
+    const next = result.topTokens[1]!;
+    expect((await call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'The dog ran to', target: next.text })).target.id).toBe(next.id);
   });
 
   it('refuses a multi-token target and an empty SAE list', async () => {
