@@ -1,6 +1,6 @@
 // Steering, attribution and attention end to end in browser mode: a tiny model, a one-size family
 // and its harvest made by the real CLI in the served workspace, then: steer from a feature page and
-// see both completions; attribute a prompt and open a listed feature; open an attention pattern
+// see both completions (and the page's next-token effects); attribute a prompt and open a listed feature; open an attention pattern
 // and read a cell. Screenshots go to test-results/causal-*.png.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -44,6 +44,12 @@ async function screenshot(name: string): Promise<void> {
 test('steer from a feature page: baseline and steered completions side by side', async () => {
   await page.goto(`${server.url}#/feature/tiny/fam%2F32/3`);
   await expect(page.getByTestId('feature-title')).toHaveText('fam/32 #3', { timeout: COMPUTE_TIMEOUT });
+  // The feature page's effects pane: computed on demand, every context token shaded by its effect.
+  await page.getByTestId('effects-compute').click();
+  const effects = page.getByTestId('effects-context');
+  await expect(effects).toHaveCount(5, { timeout: COMPUTE_TIMEOUT });
+  await expect(effects.first().locator('.tok[data-effect]:not([data-effect="0"])').first()).toBeVisible();
+  await page.getByTestId('pane-effects').screenshot({ path: 'test-results/causal-effects.png' });
   await page.getByTestId('steer-with-feature').click();
   await expect(page.getByTestId('tab-steer')).toHaveAttribute('aria-current', 'page');
   await expect(page.getByTestId('steer-latents')).toHaveValue('3');

@@ -10,7 +10,7 @@ import type {
   LogitLens,
   LogitLensParams,
 } from './api/attention.js';
-import type { AttributionParams, AttributionResult } from './api/attribution.js';
+import type { AttributionParams, AttributionResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
 import { ApiError } from './api/errors.js';
 import type {
@@ -60,6 +60,7 @@ export interface ApiRequests {
   'inspect.prompt': { params: InspectParams; result: InspectResult };
   'steer.generate': { params: SteerParams; result: SteerResult };
   'attribution.run': { params: AttributionParams; result: AttributionResult };
+  'attribution.tokenEffects': { params: TokenEffectParams; result: TokenEffectResult };
   'attention.patterns': { params: AttentionPatternParams; result: AttentionPatterns };
   'attention.headScores': { params: HeadScoreParams; result: HeadScoreTable };
   'attention.logitLens': { params: LogitLensParams; result: LogitLens };
@@ -91,6 +92,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'inspect.prompt': true,
   'steer.generate': true,
   'attribution.run': true,
+  'attribution.tokenEffects': true,
   'attention.patterns': true,
   'attention.headScores': true,
   'attention.logitLens': true,

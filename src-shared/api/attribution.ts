@@ -54,3 +54,21 @@ export interface AttributionResult {
   /** The model's likeliest next tokens, for choosing a target; `text` is what to pass as target. */
   topTokens: Array<{ id: number; token: string; text: string; prob: number }>;
 }
+
+export interface TokenEffectParams {
+  model: string;
+  sae: string;
+  latent: number;
+  /** A context's token ids (BOS is prepended when the SAE was trained with it). */
+  tokens: number[];
+}
+
+export interface TokenEffectResult {
+  /** The latent's activation at each token, recomputed on these tokens alone. */
+  acts: number[];
+  /**
+   * Per token: the next token's log-prob with the latent minus without it at that token (its SAE
+   * error kept); 0 where the latent is inactive, null for the last token (no next token).
+   */
+  effects: Array<number | null>;
+}

@@ -76,6 +76,22 @@ describe('attribution.run', () => {
   });
 });
 
+describe('attribution.tokenEffects', () => {
+  it('returns the latent on every token of a context and the effect on each next-token prediction, BOS left out', async () => {
+    const tokens = [464, 3290, 4966, 284, 6342, 13];
+    const latent = (await call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'The dog ran to', target: ' the' })).sites[0]!.latents[0]!.latent;
+    const result = await call('attribution.tokenEffects', { model: MODEL, sae: SAE, latent, tokens });
+    expect(result.acts).toHaveLength(6);
+    expect(result.effects).toHaveLength(6);
+    expect(result.effects[5]).toBeNull();
+    // "The dog ran to" is these tokens' start: the latent is active at "to", where attribution found it.
+    expect(result.acts[3]).toBeGreaterThan(0);
+    result.acts.forEach((act, i) => i < 5 && act === 0 && expect(result.effects[i]).toBe(0));
+    await expect(call('attribution.tokenEffects', { model: MODEL, sae: SAE, latent: 32, tokens })).rejects.toThrow(/bad_request: attribution.tokenEffects: latent 32 is out of range/);
+    await expect(call('attribution.tokenEffects', { model: MODEL, sae: SAE, latent: 1, tokens: Array(64).fill(5) })).rejects.toThrow(/65 tokens with BOS exceed the model's context of 64/);
+  });
+});
+
 describe('attention.*', () => {
   it('returns a layer\'s patterns, the head score table and the logit lens', async () => {
     const patterns = await call('attention.patterns', { model: MODEL, prompt: 'The dog ran', layer: 1 });
