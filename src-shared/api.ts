@@ -12,6 +12,7 @@ import type {
 } from './api/attention.js';
 import type { AttributionParams, AttributionResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
+import type { FamilyTree, FamilyTreeParams } from './api/family.js';
 import { ApiError } from './api/errors.js';
 import type {
   FeatureId,
@@ -32,6 +33,7 @@ import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo,
 export type * from './api/attention.js';
 export type * from './api/attribution.js';
 export * from './api/errors.js';
+export type * from './api/family.js';
 export type * from './api/features.js';
 export type * from './api/inspect.js';
 export * from './api/jobs.js';
@@ -64,6 +66,7 @@ export interface ApiRequests {
   'attention.patterns': { params: AttentionPatternParams; result: AttentionPatterns };
   'attention.headScores': { params: HeadScoreParams; result: HeadScoreTable };
   'attention.logitLens': { params: LogitLensParams; result: LogitLens };
+  'family.tree': { params: FamilyTreeParams; result: FamilyTree };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -96,6 +99,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'attention.patterns': true,
   'attention.headScores': true,
   'attention.logitLens': true,
+  'family.tree': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

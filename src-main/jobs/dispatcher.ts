@@ -6,6 +6,7 @@ import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
 import { attentionHandlers } from './handlers/attention.js';
 import { attributionHandlers } from './handlers/attribution.js';
+import { familyHandlers } from './handlers/family.js';
 import { featureHandlers } from './handlers/features.js';
 import { harvestHandlers } from './handlers/harvest.js';
 import { inspectHandlers } from './handlers/inspect.js';
@@ -27,6 +28,7 @@ export const HANDLERS: HandlerTable = {
   ...steerHandlers,
   ...attributionHandlers,
   ...attentionHandlers,
+  ...familyHandlers,
 };
 
 export interface DispatcherOptions {

@@ -4,7 +4,7 @@
 
 export interface AttributionParams {
   model: string;
-  /** SAEs of this model, each at its own site; 1 to 8. */
+  /** SAEs of this model, each at its own site; 1 to 4. */
   saes: string[];
   prompt: string;
   /** The next token, as text that is exactly one token (e.g. " Paris"). */

@@ -3,13 +3,14 @@
 import type { AttributionParams, TokenEffectParams } from '../../../src-shared/api.js';
 import type { DomainHandlers } from '../handler.js';
 import { ENTRY_NAME, SAE_ID, readParams } from '../params.js';
+import { MAX_SAES } from '../resources.js';
 import { withLoaded } from './loaded.js';
 
 export const attributionHandlers: DomainHandlers<'attribution'> = {
   'attribution.run': async (params, ctx) => {
     const p = readParams<AttributionParams>('attribution.run', params, {
       model: { type: 'string', ...ENTRY_NAME },
-      saes: { type: 'string[]', minItems: 1, maxItems: 8, ...SAE_ID },
+      saes: { type: 'string[]', minItems: 1, maxItems: MAX_SAES, ...SAE_ID },
       prompt: { type: 'string', maxLength: 20_000 },
       target: { type: 'string', maxLength: 200 },
     });

@@ -72,7 +72,7 @@ describe('attribution.run', () => {
 
   it('refuses a multi-token target and an empty SAE list', async () => {
     await expect(call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'Hi', target: ' Parisian' })).rejects.toThrow(/bad_request: attribution.run: target " Parisian" is 2 tokens/);
-    await expect(call('attribution.run', { model: MODEL, saes: [], prompt: 'Hi', target: ' the' })).rejects.toThrow(/"saes" must be a list of at least 1 and at most 8 strings/);
+    await expect(call('attribution.run', { model: MODEL, saes: [], prompt: 'Hi', target: ' the' })).rejects.toThrow(/"saes" must be a list of at least 1 and at most 4 strings/);
   });
 });
 
