@@ -1,7 +1,8 @@
-// Steering, attribution and attention end to end in browser mode: a tiny model, a one-size family
-// and its harvest made by the real CLI in the served workspace, then: steer from a feature page and
-// see both completions (and the page's next-token effects); attribute a prompt and open a listed feature; open an attention pattern
-// and read a cell. Screenshots go to test-results/causal-*.png.
+// Steering, attribution and attention end to end in browser mode: a tiny model, a two-size family
+// and its harvest made by the real CLI in the served workspace, then: steer from a feature page
+// (after its next-token effects and family tree) and see both completions; attribute a prompt and
+// open a listed feature; open an attention pattern and read a cell. Screenshots go to
+// test-results/causal-*.png.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,7 +28,7 @@ test.beforeAll(async ({ browser }) => {
   server = await startServe();
   const ws = (...parts: string[]) => path.join(server.workspace, ...parts);
   await cli('model', 'create-tiny', '--out', ws('models', 'tiny'));
-  await cli('train', '--model', ws('models', 'tiny'), '--hook', 'blocks.1.hook_resid_post', '--latents', '32', '--k', '4', '--tokens', '2048', '--batch', '256', '--out', ws('saes', 'fam'), '--eval-tokens', '0');
+  await cli('train', '--model', ws('models', 'tiny'), '--hook', 'blocks.1.hook_resid_post', '--latents', '32,64', '--k', '4', '--tokens', '2048', '--batch', '256', '--out', ws('saes', 'fam'), '--eval-tokens', '0');
   await cli('harvest', '--model', ws('models', 'tiny'), '--sae', ws('saes', 'fam'), '--tokens', '1024', '--db', ws('db', 'features.sqlite'));
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 });
@@ -50,6 +51,10 @@ test('steer from a feature page: baseline and steered completions side by side',
   await expect(effects).toHaveCount(5, { timeout: COMPUTE_TIMEOUT });
   await expect(effects.first().locator('.tok[data-effect]:not([data-effect="0"])').first()).toBeVisible();
   await page.getByTestId('pane-effects').screenshot({ path: 'test-results/causal-effects.png' });
+  // The family tree pane: the latent itself at the root, in a family of two sizes.
+  await page.getByTestId('tree-show').click();
+  await expect(page.getByTestId('tree-node').first()).toContainText('fam/32 #3', { timeout: COMPUTE_TIMEOUT });
+  await page.getByTestId('pane-tree').screenshot({ path: 'test-results/causal-tree.png' });
   await page.getByTestId('steer-with-feature').click();
   await expect(page.getByTestId('tab-steer')).toHaveAttribute('aria-current', 'page');
   await expect(page.getByTestId('steer-latents')).toHaveValue('3');
