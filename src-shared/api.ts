@@ -26,7 +26,7 @@ import type {
 } from './api/features.js';
 import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
-import type { SteerParams, SteerResult } from './api/steer.js';
+import type { SteerParams, SteerResult, SteerSweep, SteerSweepParams } from './api/steer.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
 import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
 
@@ -61,6 +61,7 @@ export interface ApiRequests {
   'features.search': { params: FeatureSearchParams; result: FeatureSearchHit[] };
   'inspect.prompt': { params: InspectParams; result: InspectResult };
   'steer.generate': { params: SteerParams; result: SteerResult };
+  'steer.sweep': { params: SteerSweepParams; result: SteerSweep };
   'attribution.run': { params: AttributionParams; result: AttributionResult };
   'attribution.tokenEffects': { params: TokenEffectParams; result: TokenEffectResult };
   'attention.patterns': { params: AttentionPatternParams; result: AttentionPatterns };
@@ -94,6 +95,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'features.search': true,
   'inspect.prompt': true,
   'steer.generate': true,
+  'steer.sweep': true,
   'attribution.run': true,
   'attribution.tokenEffects': true,
   'attention.patterns': true,

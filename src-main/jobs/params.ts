@@ -8,6 +8,7 @@ export type FieldSpec =
   | { type: 'number'; optional?: boolean; min?: number; max?: number }
   | { type: 'boolean'; optional?: boolean }
   | { type: 'integer[]'; optional?: boolean; min?: number; max?: number; minItems?: number }
+  | { type: 'number[]'; optional?: boolean; min?: number; max?: number; minItems?: number; maxItems?: number }
   | { type: 'string[]'; optional?: boolean; pattern?: RegExp; patternHint?: string; minItems?: number; maxItems?: number }
   | { type: 'enum'; optional?: boolean; values: readonly string[] };
 
@@ -51,6 +52,13 @@ function checkField(method: string, key: string, value: unknown, spec: FieldSpec
         throw new ApiError('bad_request', `${method}: "${key}" must be a list of at least ${spec.minItems ?? 0} integers, got ${describe(value)}`);
       }
       value.forEach((item, i) => checkNumber(method, `${key}[${i}]`, item, spec, true));
+      return;
+    case 'number[]':
+      if (!Array.isArray(value) || value.length < (spec.minItems ?? 0) || (spec.maxItems !== undefined && value.length > spec.maxItems)) {
+        const most = spec.maxItems === undefined ? '' : ` and at most ${spec.maxItems}`;
+        throw new ApiError('bad_request', `${method}: "${key}" must be a list of at least ${spec.minItems ?? 0}${most} numbers, got ${describe(value)}`);
+      }
+      value.forEach((item, i) => checkNumber(method, `${key}[${i}]`, item, spec, false));
       return;
     case 'string[]':
       if (!Array.isArray(value) || value.length < (spec.minItems ?? 0) || (spec.maxItems !== undefined && value.length > spec.maxItems)) {

@@ -36,3 +36,29 @@ export interface SteerResult {
   /** The seed both completions sampled with; null when greedy. */
   seed: number | null;
 }
+
+export interface SteerSweepParams {
+  model: string;
+  sae: string;
+  prompt: string;
+  /** Latents steered together (add mode), each at the row's strength. */
+  latents: number[];
+  /** 2 to 9 strengths. */
+  strengths: number[];
+  /** New tokens per greedy continuation; default 12. */
+  maxNewTokens?: number;
+}
+
+export interface SteerSweep {
+  promptTokens: string[];
+  /** The tokens the first latent's decoder direction promotes most (its logit effect), tracked per row. */
+  tracked: Array<{ id: number; token: string }>;
+  rows: Array<{
+    strength: number;
+    /** Greedy continuation at this strength. */
+    text: string;
+    tokens: string[];
+    /** Next-token probability after the prompt of each tracked token. */
+    probs: number[];
+  }>;
+}

@@ -55,6 +55,18 @@ describe('steer.generate', () => {
   });
 });
 
+describe('steer.sweep', () => {
+  it('returns one greedy continuation per strength and the promoted tokens\' probabilities, rising with strength', async () => {
+    const sweep = await call('steer.sweep', { model: MODEL, sae: SAE, prompt: 'The dog ran to', latents: [5], strengths: [0, 20, 40], maxNewTokens: 4 });
+    expect(sweep.tracked).toHaveLength(3);
+    expect(sweep.rows.map((r) => r.strength)).toEqual([0, 20, 40]);
+    const baseline = await call('steer.generate', { model: MODEL, sae: SAE, prompt: 'The dog ran to', latents: [5], strength: 0, maxNewTokens: 4 });
+    expect(sweep.rows[0]!.tokens).toEqual(baseline.baseline.tokens);
+    expect(sweep.rows[2]!.probs[0]!).toBeGreaterThan(sweep.rows[0]!.probs[0]!);
+    await expect(call('steer.sweep', { model: MODEL, sae: SAE, prompt: 'Hi', latents: [5], strengths: [1] })).rejects.toThrow(/"strengths" must be a list of at least 2 and at most 9 numbers/);
+  });
+});
+
 describe('attribution.run', () => {
   it('attributes a target token to the SAE latents, with the parts adding up to its logit', async () => {
     const result = await call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'The dog ran to', target: ' the' });
