@@ -74,6 +74,10 @@ test('steer from a feature page: baseline and steered completions side by side',
   await page.getByTestId('steer-strength').fill('40');
   await page.getByTestId('steer-run').click();
   await expect(page.getByTestId('steer-steered').locator('.tok.changed').first()).toBeVisible({ timeout: COMPUTE_TIMEOUT });
+  // A sweep: seven strengths from 0 to 40, each with its continuation, and the promoted tokens' curve.
+  await page.getByTestId('steer-sweep').click();
+  await expect(page.getByTestId('sweep-row')).toHaveCount(7, { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('steer-sweep-result').getByTestId('chart')).toBeVisible();
   await screenshot('steer');
 });
 
