@@ -72,8 +72,12 @@ test('steer from a feature page: baseline and steered completions side by side',
   await expect(page.getByTestId('steer-steered').locator('.tok.changed')).toHaveCount(0, { timeout: COMPUTE_TIMEOUT });
   expect(await page.getByTestId('steer-steered').textContent()).not.toBe(before);
   await page.getByTestId('steer-strength').fill('40');
+  await page.getByTestId('steer-from').fill('x');
+  await expect(page.getByTestId('steer-run')).toBeDisabled();
+  await page.getByTestId('steer-from').fill('2');
   await page.getByTestId('steer-run').click();
-  await expect(page.getByTestId('steer-steered').locator('.tok.changed').first()).toBeVisible({ timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('steer-result')).toContainText('from token 2', { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('steer-steered').locator('.tok.changed').first()).toBeVisible();
   // A sweep: seven strengths from 0 to 40, each with its continuation, and the promoted tokens' curve.
   await page.getByTestId('steer-sweep').click();
   await expect(page.getByTestId('sweep-row')).toHaveCount(7, { timeout: COMPUTE_TIMEOUT });
