@@ -2,7 +2,17 @@
 // ("domain.verb") with typed params and result; every answer is an ApiResponse envelope; long jobs
 // stream JobEvents. The preload (IPC) and the browser-mode server (HTTP + WebSocket) carry exactly
 // these requests, and the renderer only sees the SaeExplorerApi built by createApi.
+import type {
+  AttentionPatternParams,
+  AttentionPatterns,
+  HeadScoreParams,
+  HeadScoreTable,
+  LogitLens,
+  LogitLensParams,
+} from './api/attention.js';
+import type { AttributionParams, AttributionResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
+import type { FamilyTree, FamilyTreeParams } from './api/family.js';
 import { ApiError } from './api/errors.js';
 import type {
   FeatureId,
@@ -16,13 +26,18 @@ import type {
 } from './api/features.js';
 import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
+import type { SteerParams, SteerResult, SteerSweep, SteerSweepParams } from './api/steer.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
 import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
 
+export type * from './api/attention.js';
+export type * from './api/attribution.js';
 export * from './api/errors.js';
+export type * from './api/family.js';
 export type * from './api/features.js';
 export type * from './api/inspect.js';
 export * from './api/jobs.js';
+export type * from './api/steer.js';
 export type * from './api/training.js';
 export type * from './api/workspace.js';
 
@@ -45,6 +60,14 @@ export interface ApiRequests {
   'features.map': { params: FeatureMapParams; result: FeatureMap };
   'features.search': { params: FeatureSearchParams; result: FeatureSearchHit[] };
   'inspect.prompt': { params: InspectParams; result: InspectResult };
+  'steer.generate': { params: SteerParams; result: SteerResult };
+  'steer.sweep': { params: SteerSweepParams; result: SteerSweep };
+  'attribution.run': { params: AttributionParams; result: AttributionResult };
+  'attribution.tokenEffects': { params: TokenEffectParams; result: TokenEffectResult };
+  'attention.patterns': { params: AttentionPatternParams; result: AttentionPatterns };
+  'attention.headScores': { params: HeadScoreParams; result: HeadScoreTable };
+  'attention.logitLens': { params: LogitLensParams; result: LogitLens };
+  'family.tree': { params: FamilyTreeParams; result: FamilyTree };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -71,6 +94,14 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'features.map': true,
   'features.search': true,
   'inspect.prompt': true,
+  'steer.generate': true,
+  'steer.sweep': true,
+  'attribution.run': true,
+  'attribution.tokenEffects': true,
+  'attention.patterns': true,
+  'attention.headScores': true,
+  'attention.logitLens': true,
+  'family.tree': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

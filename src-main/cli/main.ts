@@ -18,6 +18,9 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/train.js'),
   () => import('./commands/tokenize.js'),
   () => import('./commands/run.js'),
+  () => import('./commands/steer.js'),
+  () => import('./commands/attribute.js'),
+  () => import('./commands/attention.js'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,10 +4,14 @@ import { ApiError, isApiMethod, toErrorInfo } from '../../src-shared/api.js';
 import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener } from '../../src-shared/api.js';
 import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
+import { attentionHandlers } from './handlers/attention.js';
+import { attributionHandlers } from './handlers/attribution.js';
+import { familyHandlers } from './handlers/family.js';
 import { featureHandlers } from './handlers/features.js';
 import { harvestHandlers } from './handlers/harvest.js';
 import { inspectHandlers } from './handlers/inspect.js';
 import { jobHandlers } from './handlers/jobs.js';
+import { steerHandlers } from './handlers/steer.js';
 import { trainingHandlers } from './handlers/training.js';
 import { workspaceHandlers } from './handlers/workspace.js';
 import { JobManager } from './manager.js';
@@ -21,6 +25,10 @@ export const HANDLERS: HandlerTable = {
   ...harvestHandlers,
   ...featureHandlers,
   ...inspectHandlers,
+  ...steerHandlers,
+  ...attributionHandlers,
+  ...attentionHandlers,
+  ...familyHandlers,
 };
 
 export interface DispatcherOptions {

@@ -8,6 +8,8 @@ export type FieldSpec =
   | { type: 'number'; optional?: boolean; min?: number; max?: number }
   | { type: 'boolean'; optional?: boolean }
   | { type: 'integer[]'; optional?: boolean; min?: number; max?: number; minItems?: number; maxItems?: number }
+  | { type: 'number[]'; optional?: boolean; min?: number; max?: number; minItems?: number; maxItems?: number }
+  | { type: 'string[]'; optional?: boolean; pattern?: RegExp; patternHint?: string; minItems?: number; maxItems?: number }
   | { type: 'enum'; optional?: boolean; values: readonly string[] };
 
 export type ParamsSpec<T> = { [K in keyof T]-?: FieldSpec };
@@ -47,11 +49,14 @@ function checkField(method: string, key: string, value: unknown, spec: FieldSpec
       if (typeof value !== 'boolean') throw new ApiError('bad_request', `${method}: "${key}" must be true or false, got ${describe(value)}`);
       return;
     case 'integer[]':
-      if (!Array.isArray(value) || value.length < (spec.minItems ?? 0) || value.length > (spec.maxItems ?? Infinity)) {
-        const most = spec.maxItems === undefined ? '' : ` and at most ${spec.maxItems}`;
-        throw new ApiError('bad_request', `${method}: "${key}" must be a list of at least ${spec.minItems ?? 0}${most} integers, got ${describe(value)}`);
-      }
-      value.forEach((item, i) => checkNumber(method, `${key}[${i}]`, item, spec, true));
+      checkList(method, key, value, spec, 'integers').forEach((item, i) => checkNumber(method, `${key}[${i}]`, item, spec, true));
+      return;
+    case 'number[]':
+      checkList(method, key, value, spec, 'numbers').forEach((item, i) => checkNumber(method, `${key}[${i}]`, item, spec, false));
+      return;
+    case 'string[]':
+      checkList(method, key, value, spec, 'strings').forEach((item, i) =>
+        checkField(method, `${key}[${i}]`, item, { type: 'string', pattern: spec.pattern, patternHint: spec.patternHint }));
       return;
     case 'enum':
       if (typeof value !== 'string' || !spec.values.includes(value)) {
@@ -59,6 +64,15 @@ function checkField(method: string, key: string, value: unknown, spec: FieldSpec
       }
       return;
   }
+}
+
+/** The list's own checks (an array, within minItems..maxItems); its items are the caller's. */
+function checkList(method: string, key: string, value: unknown, spec: { minItems?: number; maxItems?: number }, items: string): unknown[] {
+  if (!Array.isArray(value) || value.length < (spec.minItems ?? 0) || (spec.maxItems !== undefined && value.length > spec.maxItems)) {
+    const most = spec.maxItems === undefined ? '' : ` and at most ${spec.maxItems}`;
+    throw new ApiError('bad_request', `${method}: "${key}" must be a list of at least ${spec.minItems ?? 0}${most} ${items}, got ${describe(value)}`);
+  }
+  return value;
 }
 
 /** Checks `params` against `spec` and returns it typed; throws ApiError('bad_request') otherwise. */

@@ -10,8 +10,8 @@ import type { Gpt2Tokenizer } from '../tokenizer/bpe.js';
 import type { EngineAccess } from './handler.js';
 import type { WorkspaceLayout } from './workspace/layout.js';
 
-/** SAE runners kept at once; each holds its weights as tensors. */
-const MAX_SAES = 4;
+/** SAE runners kept at once; each holds its weights as tensors. A request may use at most this many. */
+export const MAX_SAES = 4;
 
 export class Resources {
   private readonly models = new Map<string, { model: Promise<Gpt2>; users: number }>();

@@ -8,7 +8,7 @@ import { embed } from './embedding.js';
 import { HookContext, StopForward, type Hook, type RunOptions, type RunResult } from './hooks.js';
 import { layerNorm } from './layernorm.js';
 import { checkSamplingOptions, tokenSampler, type SamplingOptions } from './sample.js';
-import { disposeGpt2Weights, type Gpt2Weights } from './weights.js';
+import { disposeGpt2Weights, type Gpt2Weights, type LayerNormWeights } from './weights.js';
 
 /** Rows of the [rows, vocab] log-softmax computed at once by lossPerToken. */
 const LOSS_CHUNK_ROWS = 1024;
@@ -126,6 +126,25 @@ export class Gpt2 {
       disposeKv(past);
     }
     return tokens;
+  }
+
+  /** ln_final's gain and bias with its epsilon, and the tied unembedding wte [vocab, d_model]: what direct logit attribution reads. */
+  readout(): { lnF: LayerNormWeights; eps: number; wte: tf.Tensor2D } {
+    return { lnF: this.weights.lnF, eps: this.config.layerNormEpsilon, wte: this.weights.wte };
+  }
+
+  /** Logits of ln_final outputs [rows, d_model] → [rows, vocab], without running the model. */
+  unembedNormalized(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(x, this.unembedMatrix()); // [rows, vocab]
+  }
+
+  /** Residual-stream vectors [rows, d_model] read out as logits [rows, vocab] through ln_final and the unembedding (the logit lens). */
+  logitsOfResidual(resid: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const [rows, d] = resid.shape;
+      const normed = layerNorm(resid.reshape([1, rows, d]) as tf.Tensor3D, this.weights.lnF, this.config.layerNormEpsilon); // [1, rows, d_model]
+      return this.unembedNormalized(normed.reshape([rows, d])); // [rows, vocab]
+    });
   }
 
   dispose(): void {

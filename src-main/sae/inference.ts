@@ -39,6 +39,8 @@ export interface SaeRunner {
    * `inputNorm(x)` of the same tokens.
    */
   decode(z: tf.Tensor2D, norm?: InputNorm): tf.Tensor2D;
+  /** Decoder rows W_dec[latent] of the given latents: [n] → [n, dIn], in the SAE's own (normalised) units. */
+  decoderRows(latents: number[]): tf.Tensor2D;
   /** What decode needs to undo this SAE's per-token input normalisation; undefined when there is none. */
   inputNorm(x: tf.Tensor2D): InputNorm | undefined;
   /** encode then decode, with the input's own normalisation undone: [tokens, dIn] → [tokens, dIn]. */
@@ -204,6 +206,13 @@ export function createSaeRunner(bundle: SaeBundle): SaeRunner {
     decode: (z, norm) => {
       if (z.rank !== 2 || z.shape[1] !== spec.dSae) throw new Error(`SAE latents must be [tokens, ${spec.dSae}], got [${z.shape}]`);
       return tf.tidy(() => decodeDense(z, norm));
+    },
+    decoderRows: (latents) => {
+      if (disposed) throw new Error('this SAE runner was disposed');
+      latents.forEach((latent, i) => {
+        if (!Number.isInteger(latent) || latent < 0 || latent >= spec.dSae) throw new Error(`latents[${i}] is ${latent}; this SAE has latents 0..${spec.dSae - 1}`);
+      });
+      return tf.tidy(() => tf.gather(p.W_dec, tf.tensor1d(latents, 'int32')) as tf.Tensor2D); // [n, dIn]
     },
     inputNorm: (x) => {
       checkInput(x);

@@ -9,7 +9,10 @@ export type Route =
   | { screen: 'features'; sae?: string }
   | { screen: 'feature'; id: FeatureId }
   | { screen: 'map'; family?: string }
-  | { screen: 'inspect'; sae?: string; latent?: number };
+  | { screen: 'inspect'; sae?: string; latent?: number }
+  | { screen: 'steer'; sae?: string; latent?: number }
+  | { screen: 'attribute'; sae?: string }
+  | { screen: 'attention'; model?: string };
 
 export type ScreenName = Route['screen'];
 
@@ -36,7 +39,12 @@ export function formatRoute(route: Route): string {
     case 'map':
       return `#/map${optional([route.family])}`;
     case 'inspect':
-      return `#/inspect${optional([route.sae, route.latent])}`;
+    case 'steer':
+      return `#/${route.screen}${optional([route.sae, route.latent])}`;
+    case 'attribute':
+      return `#/attribute${optional([route.sae])}`;
+    case 'attention':
+      return `#/attention${optional([route.model])}`;
   }
 }
 
@@ -68,7 +76,12 @@ export function parseRoute(hash: string): Route {
     case 'map':
       return { screen: 'map', family: a };
     case 'inspect':
-      return { screen: 'inspect', sae: a, latent: latentOf(b) };
+    case 'steer':
+      return { screen, sae: a, latent: latentOf(b) };
+    case 'attribute':
+      return { screen: 'attribute', sae: a };
+    case 'attention':
+      return { screen: 'attention', model: a };
     default:
       return { screen: 'home' };
   }

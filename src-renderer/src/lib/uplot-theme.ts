@@ -4,7 +4,7 @@ import type uPlot from 'uplot';
 const AXIS_STROKE = '#98a1b3';
 const GRID_STROKE = '#2a303b';
 
-export function themedAxes(xLabel: string, yLabel: string, xValues?: uPlot.Axis['values']): uPlot.Axis[] {
+export function themedAxes(xLabel: string, yLabel: string, xValues?: uPlot.Axis['values'], yValues?: uPlot.Axis['values']): uPlot.Axis[] {
   const axis = (label: string): uPlot.Axis => ({
     label,
     labelSize: 16,
@@ -15,5 +15,5 @@ export function themedAxes(xLabel: string, yLabel: string, xValues?: uPlot.Axis[
     grid: { stroke: GRID_STROKE, width: 1 },
     ticks: { stroke: GRID_STROKE, width: 1 },
   });
-  return [{ ...axis(xLabel), size: 32, ...(xValues ? { values: xValues } : {}) }, axis(yLabel)];
+  return [{ ...axis(xLabel), size: 32, ...(xValues ? { values: xValues } : {}) }, { ...axis(yLabel), ...(yValues ? { values: yValues } : {}) }];
 }

@@ -85,6 +85,14 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'features.map': { model: 'none', family: 'f' },
   'features.search': { query: 'the' },
   'inspect.prompt': { model: 'none', sae: 'f/64', text: 'hi' },
+  'steer.generate': { model: 'none', sae: 'f/64', prompt: 'hi', latents: [1], strength: 2 },
+  'steer.sweep': { model: 'none', sae: 'f/64', prompt: 'hi', latents: [1], strengths: [0, 2] },
+  'attribution.run': { model: 'none', saes: ['f/64'], prompt: 'hi', target: ' there' },
+  'attribution.tokenEffects': { model: 'none', sae: 'f/64', latent: 1, tokens: [1, 2] },
+  'attention.patterns': { model: 'none', prompt: 'hi', layer: 0 },
+  'attention.headScores': { model: 'none', prompt: 'hi' },
+  'attention.logitLens': { model: 'none', prompt: 'hi' },
+  'family.tree': { model: 'none', sae: 'f/64', latent: 1 },
 };
 
 describe('the contract on both transports', () => {
@@ -98,7 +106,7 @@ describe('the contract on both transports', () => {
       const r = await dispatcher.call(m, SAMPLE_PARAMS[m]);
       return r.ok ? 'ok' : r.error.code;
     }));
-    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found']);
+    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found']);
   });
 
   it('the renderer API behaves identically on both: results, and errors with their codes', async () => {

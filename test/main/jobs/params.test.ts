@@ -61,3 +61,29 @@ describe('readParams', () => {
     }
   });
 });
+
+describe('readParams string lists', () => {
+  const spec = { ids: { type: 'string[]', minItems: 1, maxItems: 2, ...ENTRY_NAME } } as const;
+  const read = (ids: unknown) => () => readParams<{ ids: string[] }>('test.method', { ids }, spec);
+
+  it('checks the list length and every item against the pattern, naming the item', () => {
+    expect(read(['a', 'b'])()).toEqual({ ids: ['a', 'b'] });
+    expect(read([])).toThrow('test.method: "ids" must be a list of at least 1 and at most 2 strings, got []');
+    expect(read(['a', 'b', 'c'])).toThrow('at least 1 and at most 2 strings');
+    expect(read('a')).toThrow('"ids" must be a list');
+    expect(read(['a', '../b'])).toThrow('test.method: "ids[1]" must be a name of letters');
+    expect(read(['a', 3])).toThrow('test.method: "ids[1]" must be a non-empty string, got 3');
+  });
+});
+
+describe('readParams number lists', () => {
+  const spec = { xs: { type: 'number[]', minItems: 2, maxItems: 3, min: -5, max: 5 } } as const;
+  const read = (xs: unknown) => () => readParams<{ xs: number[] }>('test.method', { xs }, spec);
+
+  it('checks the list length and every number against the range, naming the item', () => {
+    expect(read([-1.5, 2])()).toEqual({ xs: [-1.5, 2] });
+    expect(read([1])).toThrow('test.method: "xs" must be a list of at least 2 and at most 3 numbers, got [1]');
+    expect(read([1, 6])).toThrow('test.method: "xs[1]" must be a number ≥ -5 ≤ 5, got 6');
+    expect(read([1, 'a'])).toThrow('"xs[1]" must be a number');
+  });
+});

@@ -10,6 +10,9 @@ describe('route', () => {
       { screen: 'feature', id: { model: 'tiny', sae: 'layer1-topk/256', latent: 17 } },
       { screen: 'map', family: 'layer1-topk' },
       { screen: 'inspect', sae: 'fam/64', latent: 0 },
+      { screen: 'steer', sae: 'fam/64', latent: 12 },
+      { screen: 'attribute', sae: 'fam/64' },
+      { screen: 'attention', model: 'tiny' },
     ];
     for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual({ ...route });
     expect(formatRoute(routes[3]!)).toBe('#/feature/tiny/layer1-topk%2F256/17');
@@ -28,5 +31,7 @@ describe('route', () => {
     expect(parseRoute('#/feature/%E0%A4%A')).toEqual({ screen: 'home' });
     expect(parseRoute('#/feature/tiny/fam%2F64/abc')).toEqual({ screen: 'features', sae: 'fam/64' });
     expect(parseRoute('#/inspect/fam%2F64/-3')).toEqual({ screen: 'inspect', sae: 'fam/64', latent: undefined });
+    expect(parseRoute('#/steer')).toEqual({ screen: 'steer', sae: undefined, latent: undefined });
+    expect(parseRoute('#/attention')).toEqual({ screen: 'attention', model: undefined });
   });
 });

@@ -1,0 +1,120 @@
+// Steering, attribution and attention end to end in browser mode: a tiny model, a two-size family
+// and its harvest made by the real CLI in the served workspace, then: steer from a feature page
+// (after its next-token effects and family tree) and see both completions; attribute a prompt and
+// open a listed feature; open an attention pattern and read a cell. Screenshots go to
+// test-results/causal-*.png.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test, type Page } from '@playwright/test';
+import { APP_ROOT, startServe, type ServeProcess } from './helpers/serve.js';
+
+test.describe.configure({ mode: 'serial' });
+
+const SETUP_TIMEOUT = 600_000;
+// Requests that load the model or an SAE into the compute process for the first time.
+const COMPUTE_TIMEOUT = 60_000;
+const run = promisify(execFile);
+
+let server: ServeProcess;
+let page: Page;
+
+async function cli(...args: string[]): Promise<void> {
+  await run(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), ...args], { cwd: APP_ROOT, maxBuffer: 1 << 24 });
+}
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(SETUP_TIMEOUT);
+  server = await startServe();
+  const ws = (...parts: string[]) => path.join(server.workspace, ...parts);
+  await cli('model', 'create-tiny', '--out', ws('models', 'tiny'));
+  await cli('train', '--model', ws('models', 'tiny'), '--hook', 'blocks.1.hook_resid_post', '--latents', '32,64', '--k', '4', '--tokens', '2048', '--batch', '256', '--out', ws('saes', 'fam'), '--eval-tokens', '0');
+  await cli('harvest', '--model', ws('models', 'tiny'), '--sae', ws('saes', 'fam'), '--tokens', '1024', '--db', ws('db', 'features.sqlite'));
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+});
+
+test.afterAll(async () => {
+  await page?.close();
+  await server?.stop();
+});
+
+async function screenshot(name: string): Promise<void> {
+  await page.screenshot({ path: `test-results/causal-${name}.png`, fullPage: true });
+}
+
+test('steer from a feature page: baseline and steered completions side by side', async () => {
+  await page.goto(`${server.url}#/feature/tiny/fam%2F32/3`);
+  await expect(page.getByTestId('feature-title')).toHaveText('fam/32 #3', { timeout: COMPUTE_TIMEOUT });
+  // The feature page's effects pane: computed on demand, every context token shaded by its effect.
+  await page.getByTestId('effects-compute').click();
+  const effects = page.getByTestId('effects-context');
+  await expect(effects).toHaveCount(5, { timeout: COMPUTE_TIMEOUT });
+  await expect(effects.first().locator('.tok[data-effect]:not([data-effect="0"])').first()).toBeVisible();
+  await page.getByTestId('pane-effects').screenshot({ path: 'test-results/causal-effects.png' });
+  // The family tree pane: the latent itself at the root, in a family of two sizes.
+  await page.getByTestId('tree-show').click();
+  await expect(page.getByTestId('tree-node').first()).toContainText('fam/32 #3', { timeout: COMPUTE_TIMEOUT });
+  await page.getByTestId('pane-tree').screenshot({ path: 'test-results/causal-tree.png' });
+  await page.getByTestId('steer-with-feature').click();
+  await expect(page.getByTestId('tab-steer')).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('steer-latents')).toHaveValue('3');
+  await page.getByTestId('steer-prompt').fill('The people of the United States');
+  await page.getByTestId('steer-strength').fill('40');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-result')).toBeVisible({ timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('steer-baseline')).toContainText('The·people');
+  await expect(page.getByTestId('steer-steered')).toContainText('The·people');
+  await expect(page.getByTestId('steer-steered').locator('.tok.changed').first()).toBeVisible();
+  const before = await page.getByTestId('steer-steered').textContent();
+  // Strength 0 on the slider re-runs and gives the baseline back.
+  await page.getByTestId('steer-strength').fill('0');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-steered').locator('.tok.changed')).toHaveCount(0, { timeout: COMPUTE_TIMEOUT });
+  expect(await page.getByTestId('steer-steered').textContent()).not.toBe(before);
+  await page.getByTestId('steer-strength').fill('40');
+  await page.getByTestId('steer-from').fill('x');
+  await expect(page.getByTestId('steer-run')).toBeDisabled();
+  await page.getByTestId('steer-from').fill('2');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-result')).toContainText('from token 2', { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('steer-steered').locator('.tok.changed').first()).toBeVisible();
+  // A sweep: seven strengths from 0 to 40, each with its continuation, and the promoted tokens' curve.
+  await page.getByTestId('steer-sweep').click();
+  await expect(page.getByTestId('sweep-row')).toHaveCount(7, { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('steer-sweep-result').getByTestId('chart')).toBeVisible();
+  await screenshot('steer');
+});
+
+test('attribute a prompt, then open a listed feature', async () => {
+  await page.goto(`${server.url}#/attribute`);
+  await page.getByTestId('attribution-prompt').fill('The people of the United');
+  await page.getByTestId('attribution-target').fill(' States');
+  await page.getByTestId('attribution-run').click();
+  const site = page.getByTestId('attribution-site');
+  await expect(site).toHaveCount(1, { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('attribution-summary')).toContainText('·States');
+  await expect(site.getByTestId('attribution-latent')).toHaveCount(4);
+  await expect(site.getByTestId('attribution-error')).toContainText('SAE error');
+  await screenshot('attribution');
+  const first = site.getByTestId('attribution-latent').first();
+  const label = (await first.textContent())!.trim();
+  await first.click();
+  await expect(page.getByTestId('feature-title')).toHaveText(`fam/32 ${label}`);
+});
+
+test('open an attention pattern, read a cell, and pick another head from the score table', async () => {
+  await page.goto(`${server.url}#/attention`);
+  await page.getByTestId('attention-prompt').fill('The cat sat. The cat sat.');
+  await page.getByTestId('attention-run').click();
+  await expect(page.getByTestId('head-row')).toHaveCount(8, { timeout: COMPUTE_TIMEOUT });
+  const cells = page.getByTestId('attention-cell');
+  // BOS + 8 tokens: a 9 × 9 pattern.
+  await expect(cells).toHaveCount(81);
+  await cells.nth(9 * 4 + 2).hover();
+  await expect(page.getByTestId('pattern-readout')).toContainText('(4) attends to');
+  await page.locator('[data-head="1.2"]').click();
+  await expect(page.locator('section[aria-label="attention pattern"] h3')).toContainText('Layer 1, head 2', { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('logit-lens').locator('tbody tr')).toHaveCount(3);
+  await cells.nth(9 * 8 + 8).hover();
+  await screenshot('attention');
+});

@@ -1,0 +1,126 @@
+// The causal requests (steer, attribution, attention) through the dispatcher, on a workspace with a
+// tiny model and a random top-k SAE: the same results as the library calls, and bad params refused.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiMethod, ParamsOf, ResultOf } from '../../../src-shared/api.js';
+import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
+import { D_MODEL, randomTopKSae } from '../features/harvest-fixtures.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'sae-causal-'));
+const dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
+const MODEL = 'tiny';
+const SAE = 'fam/32';
+
+beforeAll(async () => {
+  await call('workspace.createTinyModel', { name: MODEL, layers: 2, dModel: D_MODEL, heads: 2, ctx: 64 });
+  saveSaeLens(path.join(root, 'saes', 'fam', '32'), randomTopKSae(32, 9, 4));
+});
+afterAll(async () => {
+  await dispatcher.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function call<M extends ApiMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+  const response = await dispatcher.call(method, params);
+  if (!response.ok) throw new Error(`${method}: ${response.error.code}: ${response.error.message}`);
+  return response.result as ResultOf<M>;
+}
+
+describe('steer.generate', () => {
+  it('returns both completions; strength 0 leaves the text as it is, a strong push changes it', async () => {
+    const base = { model: MODEL, sae: SAE, prompt: 'The dog ran to', latents: [3, 7], maxNewTokens: 6 };
+    const still = await call('steer.generate', { ...base, strength: 0 });
+    expect(still.promptTokens).toEqual(['The', '·dog', '·ran', '·to']);
+    expect(still.baseline.ids).toHaveLength(6);
+    expect(still.steered).toEqual(still.baseline);
+    expect(still.baseline.tokens).toHaveLength(6);
+    const pushed = await call('steer.generate', { ...base, strength: 30 });
+    expect(pushed.baseline).toEqual(still.baseline);
+    expect(pushed.steered.ids).not.toEqual(pushed.baseline.ids);
+    const sampled = await call('steer.generate', { ...base, strength: 0, temperature: 1, seed: 4 });
+    expect(sampled.seed).toBe(4);
+    expect(sampled.steered).toEqual(sampled.baseline);
+  });
+
+  it('refuses bad params, naming the field', async () => {
+    const base = { model: MODEL, sae: SAE, prompt: 'Hi', latents: [3], strength: 1 };
+    await expect(call('steer.generate', { ...base, latents: [] })).rejects.toThrow(/bad_request: .*"latents" must be a list of at least 1 integers/);
+    await expect(call('steer.generate', { ...base, latents: [32] })).rejects.toThrow(/bad_request: steer.generate: latents\[0\] is 32; the SAE has latents 0..31/);
+    await expect(call('steer.generate', { ...base, mode: 'scale' as never })).rejects.toThrow(/"mode" must be one of add, clamp/);
+    await expect(call('steer.generate', { ...base, maxNewTokens: 64 })).rejects.toThrow(/plus 64 new tokens, more than the model's context of 64/);
+    await expect(call('steer.generate', { ...base, sae: 'fam/99' })).rejects.toThrow(/not_found: steer.generate: no SAE "fam\/99"/);
+  });
+});
+
+describe('steer.sweep', () => {
+  it('returns one greedy continuation per strength and the promoted tokens\' probabilities, rising with strength', async () => {
+    const sweep = await call('steer.sweep', { model: MODEL, sae: SAE, prompt: 'The dog ran to', latents: [5], strengths: [0, 20, 40], maxNewTokens: 4 });
+    expect(sweep.tracked).toHaveLength(3);
+    expect(sweep.rows.map((r) => r.strength)).toEqual([0, 20, 40]);
+    const baseline = await call('steer.generate', { model: MODEL, sae: SAE, prompt: 'The dog ran to', latents: [5], strength: 0, maxNewTokens: 4 });
+    expect(sweep.rows[0]!.tokens).toEqual(baseline.baseline.tokens);
+    expect(sweep.rows[2]!.probs[0]!).toBeGreaterThan(sweep.rows[0]!.probs[0]!);
+    await expect(call('steer.sweep', { model: MODEL, sae: SAE, prompt: 'Hi', latents: [5], strengths: [1] })).rejects.toThrow(/"strengths" must be a list of at least 2 and at most 9 numbers/);
+  });
+});
+
+describe('attribution.run', () => {
+  it('attributes a target token to the SAE latents, with the parts adding up to its logit', async () => {
+    const result = await call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'The dog ran to', target: ' the' });
+    expect(result.target).toEqual({ id: 262, token: '·the' });
+    const [site] = result.sites;
+    expect(site).toMatchObject({ sae: SAE, hookName: 'blocks.1.hook_resid_post' });
+    expect(site!.latents).toHaveLength(4);
+    const sum = site!.latents.reduce((a, l) => a + l.direct, 0) + site!.error.direct + site!.bias + site!.rest + result.lnFinalBias;
+    expect(sum).toBeCloseTo(result.logit, 4);
+    expect(result.topTokens[0]!.prob).toBeGreaterThanOrEqual(result.topTokens[1]!.prob);
+    // A listed next token's text is a valid target naming that token.
+    const next = result.topTokens[1]!;
+    expect((await call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'The dog ran to', target: next.text })).target.id).toBe(next.id);
+  });
+
+  it('refuses a multi-token target and an empty SAE list', async () => {
+    await expect(call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'Hi', target: ' Parisian' })).rejects.toThrow(/bad_request: attribution.run: target " Parisian" is 2 tokens/);
+    await expect(call('attribution.run', { model: MODEL, saes: [], prompt: 'Hi', target: ' the' })).rejects.toThrow(/"saes" must be a list of at least 1 and at most 4 strings/);
+  });
+});
+
+describe('attribution.tokenEffects', () => {
+  it('returns the latent on every token of a context and the effect on each next-token prediction, BOS left out', async () => {
+    const tokens = [464, 3290, 4966, 284, 6342, 13];
+    const latent = (await call('attribution.run', { model: MODEL, saes: [SAE], prompt: 'The dog ran to', target: ' the' })).sites[0]!.latents[0]!.latent;
+    const result = await call('attribution.tokenEffects', { model: MODEL, sae: SAE, latent, tokens });
+    expect(result.acts).toHaveLength(6);
+    expect(result.effects).toHaveLength(6);
+    expect(result.effects[5]).toBeNull();
+    // "The dog ran to" is these tokens' start: the latent is active at "to", where attribution found it.
+    expect(result.acts[3]).toBeGreaterThan(0);
+    result.acts.forEach((act, i) => i < 5 && act === 0 && expect(result.effects[i]).toBe(0));
+    await expect(call('attribution.tokenEffects', { model: MODEL, sae: SAE, latent: 32, tokens })).rejects.toThrow(/bad_request: attribution.tokenEffects: latent 32 is out of range/);
+    await expect(call('attribution.tokenEffects', { model: MODEL, sae: SAE, latent: 1, tokens: Array(64).fill(5) })).rejects.toThrow(/65 tokens with BOS exceed the model's context of 64/);
+  });
+});
+
+describe('attention.*', () => {
+  it('returns a layer\'s patterns, the head score table and the logit lens', async () => {
+    const patterns = await call('attention.patterns', { model: MODEL, prompt: 'The dog ran', layer: 1 });
+    expect(patterns.tokens).toEqual(['<|endoftext|>', 'The', '·dog', '·ran']);
+    expect(patterns.patterns).toHaveLength(2);
+    expect(patterns.patterns[0]![3]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const scores = await call('attention.headScores', { model: MODEL, prompt: 'The dog ran', seed: 2 });
+    expect(scores.induction).toHaveLength(2);
+    expect(scores.previousToken[1]).toHaveLength(2);
+    const lens = await call('attention.logitLens', { model: MODEL, prompt: 'The dog ran', top: 2, bos: false });
+    expect(lens.tokens).toEqual(['The', '·dog', '·ran']);
+    expect(lens.layers).toHaveLength(3);
+    expect(lens.layers[2]!.top[2]).toHaveLength(2);
+  });
+
+  it('refuses a layer out of range and an unknown field', async () => {
+    await expect(call('attention.patterns', { model: MODEL, prompt: 'Hi', layer: 2 })).rejects.toThrow(/bad_request: attention.patterns: layer 2 is outside the model's layers 0..1/);
+    await expect(call('attention.logitLens', { model: MODEL, prompt: 'Hi', top: 21 })).rejects.toThrow(/"top" must be an integer ≥ 1 ≤ 20, got 21/);
+  });
+});
