@@ -3,6 +3,7 @@ import { tf } from '../engine/backend.js';
 import { blockHook } from '../../src-shared/hooks.js';
 import type { HookContext } from './hooks.js';
 import { linear } from './linear.js';
+import { matMul } from './matmul.js';
 import type { AttentionWeights } from './weights.js';
 
 /** Keys and values of every position seen so far in one layer. */
@@ -44,10 +45,10 @@ export function attention(
   const keys = k.shape[2];
   // An explicit transpose, because matMul's transposeB flag is ~10x slower on the wasm backend.
   const kT = k.transpose([0, 1, 3, 2]); // [batch, head, d_head, keys]
-  const scores = tf.matMul(q, kT).mul(1 / Math.sqrt(dHead)); // [batch, head, pos, keys]
+  const scores = matMul(q, kT).mul(1 / Math.sqrt(dHead)); // [batch, head, pos, keys]
   const masked = scores.add(causalMask(pos, keys)); // [batch, head, pos, keys]
   const pattern = hooks.point(blockHook(layer, 'attn.hook_pattern'), tf.softmax(masked, -1)); // [batch, head, pos, keys]
-  const z = tf.matMul(pattern, v); // [batch, head, pos, d_head]
+  const z = matMul(pattern, v); // [batch, head, pos, d_head]
   const merged = z.transpose([0, 2, 1, 3]).reshape([batch, pos, dModel]) as tf.Tensor3D; // [batch, pos, d_model]
   return { out: linear(merged, w.projWeight, w.projBias), kv: { k, v } }; // out: [batch, pos, d_model]
 }
