@@ -5,7 +5,7 @@ import path from 'node:path';
 import { openSafetensors, type SafetensorsFile } from '../io/safetensors.js';
 import { parseGpt2Config, type Gpt2Config } from './config.js';
 import { Gpt2 } from './gpt2.js';
-import { weightsFromSource, type TensorSource } from './weights.js';
+import { weightsFromSource, type Gpt2Weights, type TensorSource } from './weights.js';
 
 export function readGpt2Config(dir: string): Gpt2Config {
   const file = path.join(dir, 'config.json');
@@ -61,9 +61,15 @@ function openWeights(dir: string): { source: TensorSource; label: string } {
   throw new Error(`${single}: not found; a GPT-2 model folder needs config.json and model.safetensors`);
 }
 
-/** Loads the GPT-2 in `dir`, checking every tensor against config.json before uploading any. */
-export async function loadGpt2(dir: string): Promise<Gpt2> {
+/** The config and weights of the GPT-2 in `dir`, every tensor checked against config.json before any is uploaded. */
+export function loadGpt2Weights(dir: string): { config: Gpt2Config; weights: Gpt2Weights } {
   const config = readGpt2Config(dir);
   const { source, label } = openWeights(dir);
-  return new Gpt2(config, weightsFromSource(config, source, label));
+  return { config, weights: weightsFromSource(config, source, label) };
+}
+
+/** Loads the GPT-2 in `dir`. */
+export async function loadGpt2(dir: string): Promise<Gpt2> {
+  const { config, weights } = loadGpt2Weights(dir);
+  return new Gpt2(config, weights);
 }

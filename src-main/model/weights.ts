@@ -120,14 +120,15 @@ export function weightsFromSource(c: Gpt2Config, source: TensorSource, label: st
     return t;
   };
   try {
-    return assemble(c, get);
+    return assembleWeights(c, get);
   } catch (err) {
     tf.dispose(created);
     throw err;
   }
 }
 
-function assemble(c: Gpt2Config, get: <R extends tf.Rank>(name: string) => tf.Tensor<R>): Gpt2Weights {
+/** Builds the weight tree from tensors named as expectedShapes names them. */
+export function assembleWeights(c: Gpt2Config, get: <R extends tf.Rank>(name: string) => tf.Tensor<R>): Gpt2Weights {
   const ln = (p: string): LayerNormWeights => ({ weight: get(`${p}.weight`), bias: get(`${p}.bias`) });
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < c.nLayer; i++) {
@@ -150,6 +151,32 @@ function assemble(c: Gpt2Config, get: <R extends tf.Rank>(name: string) => tf.Te
     });
   }
   return { wte: get('wte.weight'), wpe: get('wpe.weight'), blocks, lnF: ln('ln_f') };
+}
+
+/** Every parameter by its HF name (no `transformer.` prefix), in expectedShapes' order: the inverse of assembleWeights. */
+export function namedWeights(w: Gpt2Weights): Map<string, tf.Tensor> {
+  const named = new Map<string, tf.Tensor>([
+    ['wte.weight', w.wte],
+    ['wpe.weight', w.wpe],
+  ]);
+  w.blocks.forEach((b, i) => {
+    const p = `h.${i}.`;
+    named.set(`${p}ln_1.weight`, b.ln1.weight);
+    named.set(`${p}ln_1.bias`, b.ln1.bias);
+    named.set(`${p}attn.c_attn.weight`, b.attn.qkvWeight);
+    named.set(`${p}attn.c_attn.bias`, b.attn.qkvBias);
+    named.set(`${p}attn.c_proj.weight`, b.attn.projWeight);
+    named.set(`${p}attn.c_proj.bias`, b.attn.projBias);
+    named.set(`${p}ln_2.weight`, b.ln2.weight);
+    named.set(`${p}ln_2.bias`, b.ln2.bias);
+    named.set(`${p}mlp.c_fc.weight`, b.mlp.fcWeight);
+    named.set(`${p}mlp.c_fc.bias`, b.mlp.fcBias);
+    named.set(`${p}mlp.c_proj.weight`, b.mlp.projWeight);
+    named.set(`${p}mlp.c_proj.bias`, b.mlp.projBias);
+  });
+  named.set('ln_f.weight', w.lnF.weight);
+  named.set('ln_f.bias', w.lnF.bias);
+  return named;
 }
 
 /** An in-memory TensorSource over host arrays (for generated models and benchmarks). */

@@ -3,7 +3,7 @@
 // as JSON in its metadata. The file is written to a temporary sibling, fsynced and renamed, so a
 // crash or kill -9 at any instant leaves either the previous checkpoint or the new one, whole.
 import { existsSync } from 'node:fs';
-import { openSafetensors, writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
+import { openSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from '../io/safetensors.js';
 import type { SaeParamArrays, SaeTrainState } from '../sae/api.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -38,8 +38,23 @@ export function writeCheckpoint<M>(file: string, run: M, states: SaeTrainState[]
     tensors[`sae${i}.firingCounts`] = f32(s.firingCounts);
     saes.push({ config: s.config, step: s.step, tokensSeen: s.tokensSeen, threshold: s.threshold });
   });
-  const meta: StoredMeta<M> = { version: FORMAT_VERSION, run, saes };
-  writeSafetensors(file, tensors, { [META_KEY]: JSON.stringify(meta) });
+  writeTensorCheckpoint(file, { run, saes } satisfies Omit<StoredMeta<M>, 'version'>, tensors);
+}
+
+/** Writes any trainer's checkpoint atomically: float tensors, and `meta` (any JSON) in the header. */
+export function writeTensorCheckpoint(file: string, meta: object, tensors: Record<string, TensorToWrite>): void {
+  writeSafetensors(file, tensors, { [META_KEY]: JSON.stringify({ version: FORMAT_VERSION, ...meta }) });
+}
+
+/** Opens a checkpoint written by writeTensorCheckpoint: its meta and the file to read tensors from. */
+export function readTensorCheckpoint<T>(file: string): { meta: T; tensors: SafetensorsFile } {
+  if (!existsSync(file)) throw new Error(`no checkpoint at ${file}: nothing to resume (run without --resume to start fresh)`);
+  const st = openSafetensors(file);
+  const text = st.metadata[META_KEY];
+  if (!text) throw new Error(`${file} is a safetensors file but not a training checkpoint (no "${META_KEY}" metadata)`);
+  const meta = JSON.parse(text) as T & { version: number };
+  if (meta.version !== FORMAT_VERSION) throw new Error(`${file}: checkpoint format version ${meta.version}, this build reads version ${FORMAT_VERSION}`);
+  return { meta, tensors: st };
 }
 
 export interface Checkpoint<M> {
@@ -49,12 +64,7 @@ export interface Checkpoint<M> {
 
 /** Reads a checkpoint written by writeCheckpoint; errors name the file and what is wrong with it. */
 export function readCheckpoint<M>(file: string): Checkpoint<M> {
-  if (!existsSync(file)) throw new Error(`no checkpoint at ${file}: nothing to resume (run without --resume to start fresh)`);
-  const st = openSafetensors(file);
-  const text = st.metadata[META_KEY];
-  if (!text) throw new Error(`${file} is a safetensors file but not a training checkpoint (no "${META_KEY}" metadata)`);
-  const meta = JSON.parse(text) as StoredMeta<M>;
-  if (meta.version !== FORMAT_VERSION) throw new Error(`${file}: checkpoint format version ${meta.version}, this build reads version ${FORMAT_VERSION}`);
+  const { meta, tensors: st } = readTensorCheckpoint<StoredMeta<M>>(file);
   const arrays = (prefix: string): SaeParamArrays =>
     Object.fromEntries(PARAM_NAMES.map((name) => [name, st.getFloat32(`${prefix}.${name}`)])) as unknown as SaeParamArrays;
   const states = meta.saes.map((scalars, i) => ({
