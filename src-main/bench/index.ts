@@ -14,6 +14,7 @@ export const BENCHMARKS: Record<string, Bench> = {
   harvest: () => import('./harvest.js'),
   'feature-query': () => import('./feature-query.js'),
   umap: () => import('./umap.js'),
+  'lm-train': () => import('./lm-train.js'),
 };
 
 export async function runBenchmarks(only?: string[]): Promise<Record<string, unknown>> {

@@ -1,0 +1,84 @@
+// Language-model pretraining throughput on the shape of the PyTorch reference
+// (`torch_ref.py lm`: 4 layers, d_model 128, 4 heads, ctx 128, batch 16, full 50,257-token softmax,
+// AdamW): one timed training step = forward, loss, backward and the AdamW update of lm/trainer.ts.
+// Measured twice: with the softmax over SOTU's 25,138 distinct tokens plus the shared row of the
+// absent ones (what `lm train` does on SOTU; exact, see lm/loss.ts), and over the full vocabulary.
+// Tokens are random draws from the vocabulary: step time does not depend on which tokens they are.
+import { tf } from '../engine/backend.js';
+import { validateLmTrainConfig } from '../lm/config.js';
+import { rowOffsets } from '../lm/loss.js';
+import { AdamW } from '../lm/optimizer.js';
+import { compactRows, makeTrainVocab, TrainableGpt2 } from '../lm/params.js';
+import { lossAndGrads } from '../lm/trainer.js';
+import { randomGpt2Tensors, tinyGpt2Config } from '../model/tiny.js';
+import { seededRandom } from '../../src-shared/random.js';
+
+export interface LmTrainBenchOptions {
+  layers: number;
+  dModel: number;
+  heads: number;
+  ctx: number;
+  batch: number;
+  /** Distinct tokens of the training corpus (SOTU: 25,138). */
+  corpusTokens: number;
+  /** Timed steps after one warm-up step; the median is reported. */
+  steps: number;
+}
+
+export const DEFAULT_OPTIONS: LmTrainBenchOptions = { layers: 4, dModel: 128, heads: 4, ctx: 128, batch: 16, corpusTokens: 25138, steps: 3 };
+
+export async function run(options: Partial<LmTrainBenchOptions> = {}): Promise<Record<string, number | string>> {
+  const o = { ...DEFAULT_OPTIONS, ...options };
+  const results: Record<string, number | string> = { layers: o.layers, d_model: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch, timed_steps: o.steps };
+  for (const [label, rows] of [['corpus_vocab', o.corpusTokens], ['full_vocab', 50257]] as const) {
+    const { wall, cpu } = await medianStep(o, rows);
+    results[`step_s_${label}`] = round(wall);
+    results[`step_cpu_s_${label}`] = round(cpu);
+    results[`tokens_per_s_${label}`] = Math.round((o.batch * o.ctx) / wall);
+  }
+  results.vocab_rows_corpus = o.corpusTokens;
+  results.note = 'corpus_vocab is what lm train runs on SOTU; compare tokens_per_s_full_vocab with torch_ref.py lm for the same work';
+  return results;
+}
+
+async function medianStep(o: LmTrainBenchOptions, vocabTokens: number): Promise<{ wall: number; cpu: number }> {
+  const config = validateLmTrainConfig({ out: 'unused', tokens: o.batch * o.ctx, layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch });
+  const modelConfig = tinyGpt2Config({ layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, seed: 0, overwrite: false });
+  const vocab = makeTrainVocab(Int32Array.from({ length: vocabTokens }, (_, i) => Math.round((i * (modelConfig.vocabSize - 1)) / Math.max(1, vocabTokens - 1))), modelConfig.vocabSize);
+  const model = TrainableGpt2.fromFull(modelConfig, vocab, randomGpt2Tensors(modelConfig, 0));
+  const optimizer = AdamW.create(model.params);
+  const rows = compactRows(vocab);
+  const offsets = rowOffsets(rows, vocab.absent);
+  const uniform = seededRandom(1);
+  const ids = (n: number) => Int32Array.from({ length: n }, () => Math.floor(uniform() * vocab.ids.length));
+  const inputs = tf.tensor2d(ids(o.batch * o.ctx), [o.batch, o.ctx], 'int32');
+  const targets = tf.tensor1d(ids(o.batch * o.ctx), 'int32');
+  const hyper = { lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay, gradClip: config.gradClip };
+  const step = (t: number) => {
+    const { loss, grads } = lossAndGrads(model, inputs, targets, offsets);
+    loss.dataSync();
+    optimizer.step(model.params, grads, hyper, t);
+    tf.dispose([loss, ...grads.values()]);
+  };
+  try {
+    step(1);
+    const times: Array<{ wall: number; cpu: number }> = [];
+    for (let s = 0; s < o.steps; s++) {
+      const started = performance.now();
+      const cpuStart = process.cpuUsage();
+      step(s + 2);
+      const cpu = process.cpuUsage(cpuStart);
+      times.push({ wall: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6 });
+    }
+    times.sort((a, b) => a.wall - b.wall);
+    return times[Math.floor(times.length / 2)];
+  } finally {
+    tf.dispose([inputs, targets, offsets]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
