@@ -21,6 +21,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/steer.js'),
   () => import('./commands/attribute.js'),
   () => import('./commands/attention.js'),
+  () => import('./commands/lm.js'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -87,14 +87,14 @@ export function runConfigFromFlags(flags: TrainFlags): Record<string, unknown> {
   };
 }
 
-function compact(n: number): string {
+export function compact(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
   return n.toFixed(0);
 }
 
-function seconds(s: number): string {
+export function seconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
