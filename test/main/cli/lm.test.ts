@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lmConfigFromFlags } from '../../../src-main/cli/commands/lm.js';
+import { openSafetensors } from '../../../src-main/io/safetensors.js';
+import { validateLmTrainConfig } from '../../../src-main/lm/config.js';
+import { readTensorCheckpoint } from '../../../src-main/train/checkpoint.js';
+import { trainLm } from '../../../src-main/lm/trainer.js';
+import { grammarCorpus, tempOut } from '../lm/fixture.js';
+import { runCli as runInProcess } from './run-cli.js';
+
+const BIN = join(import.meta.dirname, '../../../bin/sae-explorer.mjs');
+const STEPS = 30;
+const RUN = { layers: 1, dModel: 32, heads: 2, ctx: 16, batch: 8, tokens: STEPS * 8 * 16, lr: 3e-3, holdoutEvery: 5, evalTokens: 128, evalEvery: 10, seed: 3 };
+
+function args(out: string, extra: string[] = []): string[] {
+  return [
+    BIN, 'lm', 'train', '--dataset', grammarCorpus(), '--out', out, '--layers', '1', '--d-model', '32', '--heads', '2', '--ctx', '16', '--batch', '8',
+    '--tokens', String(STEPS * 8 * 16), '--lr', '3e-3', '--holdout-every', '5', '--eval-tokens', '128', '--eval-every', '10', '--seed', '3',
+    '--checkpoint-every', '1', '--log-every', '10', '--json', ...extra,
+  ];
+}
+
+function runCli(argv: string[], whileRunning?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    whileRunning?.(child);
+  });
+}
+
+function tensorsOf(file: string): Map<string, Buffer> {
+  const st = openSafetensors(file);
+  return new Map(st.names().map((name) => [name, Buffer.from(st.getFloat32(name).buffer)]));
+}
+
+describe('sae-explorer lm train', () => {
+  it('survives kill -9: --resume ends at bitwise the weights of an uninterrupted run', async () => {
+    const killed = tempOut();
+    const checkpoint = join(killed, 'checkpoint.safetensors');
+    const crash = await runCli(args(killed), (child) => {
+      const poll = setInterval(() => {
+        if (existsSync(checkpoint)) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+        }
+      }, 10);
+      child.on('close', () => clearInterval(poll));
+    });
+    expect(crash.signal).toBe('SIGKILL');
+    const saved = readTensorCheckpoint<{ step: number }>(checkpoint).meta.step;
+    expect(saved).toBeGreaterThanOrEqual(1);
+    expect(saved).toBeLessThan(STEPS);
+    expect(existsSync(join(killed, 'model.safetensors'))).toBe(false);
+
+    const resumed = await runCli(args(killed, ['--resume']));
+    expect(resumed.stderr).toMatch(new RegExp(`resumed .* at step ${saved} of ${STEPS}`));
+    expect(resumed.stderr).toMatch(new RegExp(`step ${STEPS}/${STEPS} .* tokens/s, ETA`));
+    expect(resumed.code).toBe(0);
+    expect(readdirSync(killed).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const line = JSON.parse(resumed.stdout);
+    expect(Object.keys(line)).toEqual(['out', 'steps', 'tokens', 'train_loss', 'held_out_loss', 'unigram_loss', 'tokens_per_s', 'parameters']);
+    expect(line).toMatchObject({ steps: STEPS, tokens: STEPS * 8 * 16 });
+
+    const straight = tempOut();
+    await trainLm({ ...RUN, dataset: grammarCorpus(), out: straight, checkpointEvery: 0 });
+    const a = tensorsOf(join(straight, 'model.safetensors'));
+    const b = tensorsOf(join(killed, 'model.safetensors'));
+    for (const [name, bytes] of a) expect(b.get(name)!.equals(bytes), name).toBe(true);
+  });
+
+  it('turns flags into the trainer config and names a bad flag', async () => {
+    const config = validateLmTrainConfig(
+      lmConfigFromFlags({ dataset: 'sotu', out: 'o', tokens: '2M', layers: '4', dModel: '128', heads: '4', ctx: '128', batch: '16', lr: '6e-4', keepAt: '0.05,0.25', seed: '7' }),
+    );
+    expect(config).toMatchObject({ tokens: 2_000_000, dModel: 128, lr: 6e-4, keepAt: [0.05, 0.25], seed: 7, vocab: 'corpus', resume: false });
+    const bad = await runInProcess('lm', 'train', '--out', tempOut(), '--tokens', '1k', '--heads', '3');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/"heads" = 3 is invalid; expected a divisor of dModel \(128\)/);
+  });
+});
