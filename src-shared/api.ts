@@ -27,6 +27,7 @@ import type {
 import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
 import type { SteerParams, SteerResult, SteerSweep, SteerSweepParams } from './api/steer.js';
+import type { LmTrainParams } from './api/lm.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
 import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
 
@@ -38,6 +39,7 @@ export type * from './api/features.js';
 export type * from './api/inspect.js';
 export * from './api/jobs.js';
 export type * from './api/steer.js';
+export type * from './api/lm.js';
 export type * from './api/training.js';
 export type * from './api/workspace.js';
 
@@ -68,6 +70,7 @@ export interface ApiRequests {
   'attention.headScores': { params: HeadScoreParams; result: HeadScoreTable };
   'attention.logitLens': { params: LogitLensParams; result: LogitLens };
   'family.tree': { params: FamilyTreeParams; result: FamilyTree };
+  'lm.train': { params: LmTrainParams; result: JobRef };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -102,6 +105,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'attention.headScores': true,
   'attention.logitLens': true,
   'family.tree': true,
+  'lm.train': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

@@ -12,6 +12,7 @@ import { harvestHandlers } from './handlers/harvest.js';
 import { inspectHandlers } from './handlers/inspect.js';
 import { jobHandlers } from './handlers/jobs.js';
 import { steerHandlers } from './handlers/steer.js';
+import { lmHandlers } from './handlers/lm.js';
 import { trainingHandlers } from './handlers/training.js';
 import { workspaceHandlers } from './handlers/workspace.js';
 import { JobManager } from './manager.js';
@@ -29,6 +30,7 @@ export const HANDLERS: HandlerTable = {
   ...attributionHandlers,
   ...attentionHandlers,
   ...familyHandlers,
+  ...lmHandlers,
 };
 
 export interface DispatcherOptions {

@@ -93,6 +93,7 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'attention.headScores': { model: 'none', prompt: 'hi' },
   'attention.logitLens': { model: 'none', prompt: 'hi' },
   'family.tree': { model: 'none', sae: 'f/64', latent: 1 },
+  'lm.train': { name: 'lm', dataset: 'embedded:sotu', from: 'none', tokens: 100 },
 };
 
 describe('the contract on both transports', () => {
@@ -106,7 +107,7 @@ describe('the contract on both transports', () => {
       const r = await dispatcher.call(m, SAMPLE_PARAMS[m]);
       return r.ok ? 'ok' : r.error.code;
     }));
-    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found']);
+    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found']);
   });
 
   it('the renderer API behaves identically on both: results, and errors with their codes', async () => {

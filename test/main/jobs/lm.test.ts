@@ -1,0 +1,73 @@
+// lm.train through the contract: a pretraining job on a workspace dataset, paused and resumed, with
+// the loss curve in its progress stream and the model it writes listed and loadable.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ApiEvent, ApiMethod, JobInfo, ParamsOf, ResultOf } from '../../../src-shared/api.js';
+import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+import { loadGpt2 } from '../../../src-main/model/load.js';
+import { grammarCorpus } from '../lm/fixture.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'sae-lm-job-'));
+const dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
+const events: ApiEvent[] = [];
+dispatcher.subscribe((event) => events.push(event));
+afterAll(async () => {
+  await dispatcher.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function call<M extends ApiMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+  const response = await dispatcher.call(method, params);
+  if (!response.ok) throw new Error(`${method}: ${response.error.code}: ${response.error.message}`);
+  return response.result as ResultOf<M>;
+}
+
+async function finished(jobId: string): Promise<JobInfo> {
+  for (;;) {
+    const job = (await call('jobs.list', {})).find((j) => j.id === jobId)!;
+    if (['done', 'failed', 'cancelled'].includes(job.state)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const PARAMS = { name: 'small-lm', dataset: 'grammar', layers: 1, dModel: 16, heads: 2, ctx: 16, tokens: 12 * 8 * 16, batch: 8, lr: 3e-3, evalEvery: 6 };
+
+describe('lm.train', () => {
+  it('pretrains a model as a pausable job whose progress carries the train and held-out loss', async () => {
+    cpSync(grammarCorpus(), path.join(root, 'datasets', 'grammar'), { recursive: true });
+    const { jobId } = await call('lm.train', PARAMS);
+    expect((await call('jobs.pause', { jobId })).state).toBe('paused');
+    for (let i = 0; events.every((e) => e.type !== 'job.log' || !e.message.startsWith('training stopped')); i++) {
+      if (i > 1200) throw new Error('the paused trainer never stopped');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await call('jobs.resume', { jobId });
+    const job = await finished(jobId);
+    expect(job.state, JSON.stringify(job.error)).toBe('done');
+    expect(job.kind).toBe('lm-train');
+    expect(job.result!.wrote).toEqual(['model:small-lm']);
+    expect(job.result!.summary).toMatchObject({ steps: 12, tokens: 12 * 8 * 16 });
+    const progress = events.flatMap((e) => (e.type === 'job.progress' && e.jobId === jobId ? [e.progress] : []));
+    expect(progress.at(-1)).toMatchObject({ done: 12 * 8 * 16, total: 12 * 8 * 16, unit: 'tokens', phase: 'training' });
+    expect(progress.at(-1)!.series.train!.loss).toBeGreaterThan(0);
+    expect(progress.at(-1)!.series.held_out!.loss).toBeGreaterThan(0);
+    expect(progress.at(-1)!.metrics.tokens_per_s).toBeGreaterThan(0);
+
+    const listing = await call('workspace.list', {});
+    expect(listing.models).toMatchObject([{ id: 'small-lm', nLayers: 1, dModel: 16, nHeads: 2, nCtx: 16, vocabSize: 50257 }]);
+    (await loadGpt2(path.join(root, 'models', 'small-lm'))).dispose();
+  });
+
+  it('refuses an existing name, an unknown dataset and a bad shape, naming the field', async () => {
+    const codeOf = async (params: unknown) => {
+      const r = await dispatcher.call('lm.train', params);
+      return r.ok ? 'ok' : `${r.error.code}: ${r.error.message}`;
+    };
+    expect(await codeOf(PARAMS)).toMatch(/^conflict: lm.train: model "small-lm" already exists/);
+    expect(await codeOf({ ...PARAMS, name: 'other', dataset: 'nope' })).toMatch(/^not_found: lm.train: no dataset "nope"/);
+    expect(await codeOf({ ...PARAMS, name: 'other', heads: 3 })).toMatch(/^bad_request: lm.train: .*"heads" = 3 is invalid; expected a divisor of dModel \(16\)/);
+    expect(await codeOf({ ...PARAMS, name: '../x' })).toMatch(/^bad_request: lm.train: "name" must be a name of letters/);
+  });
+});
