@@ -52,6 +52,8 @@ interface LmCheckpointMeta {
   step: number;
   elapsedSeconds: number;
   heldOut: HeldOutPoint[];
+  /** The latest reported training loss, so a run resumed at its last step still reports one. */
+  trainLoss: number | null;
 }
 
 function checkResumable(saved: LmTrainConfig, now: LmTrainConfig, file: string): void {
@@ -181,7 +183,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
     }
     const m = model;
     const opt = optimizer;
-    const parameters = [...expectedShapes(modelConfig).keys()].reduce((sum, name) => sum + (name === 'wte.weight' ? modelConfig.vocabSize * modelConfig.nEmbd : m.params.get(name)!.size), 0);
+    const parameters = paramNames.reduce((sum, name) => sum + (name === 'wte.weight' ? modelConfig.vocabSize * modelConfig.nEmbd : m.params.get(name)!.size), 0);
     log(
       `training a ${modelConfig.nLayer}-layer GPT-2 (d_model ${modelConfig.nEmbd}, ${modelConfig.nHead} heads, ${(parameters / 1e6).toFixed(2)}M parameters) for ${steps} steps of ${config.batch} × ${config.ctx} tokens; ` +
         `softmax over ${vocab.ids.length} tokens${vocab.absent > 0 ? ` + 1 row shared by the ${vocab.absent} absent from the corpus` : ''}; unigram held-out loss ${unigramLoss.toFixed(3)}`,
@@ -197,10 +199,10 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
     let lastCheckpoint: number | undefined = resumed ? step : undefined;
     let lossSum = 0;
     let lossCount = 0;
-    let reportedLoss = NaN;
+    let reportedLoss = resumed?.meta.trainLoss ?? NaN;
 
     const saveCheckpoint = (): void => {
-      const meta: LmCheckpointMeta = { config, model: modelConfig, vocabIds: Array.from(vocabIds), step, elapsedSeconds: elapsedBefore + sessionSeconds(), heldOut };
+      const meta: LmCheckpointMeta = { config, model: modelConfig, vocabIds: Array.from(vocabIds), step, elapsedSeconds: elapsedBefore + sessionSeconds(), heldOut, trainLoss: Number.isFinite(reportedLoss) ? reportedLoss : null };
       const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
       for (const [name, t] of m.compactTensors()) tensors[`p.${name}`] = { dtype: 'F32', ...t };
       for (const [name, t] of opt.state()) tensors[name] = { dtype: 'F32', ...t };
