@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initEngine, tf } from '../../../src-main/engine/backend.js';
 import { validateLmTrainConfig } from '../../../src-main/lm/config.js';
 import { readLmData } from '../../../src-main/lm/data.js';
 import type { LmTrainEvent } from '../../../src-main/lm/events.js';
+import { AdamW } from '../../../src-main/lm/optimizer.js';
 import { LM_CHECKPOINT_FILE, LM_TRAINING_FILE, trainLm } from '../../../src-main/lm/trainer.js';
+import { readTensorCheckpoint } from '../../../src-main/train/checkpoint.js';
 import { loadGpt2 } from '../../../src-main/model/load.js';
 import { openSafetensors } from '../../../src-main/io/safetensors.js';
 import { loadTokenizer } from '../../../src-main/tokenizer/load.js';
@@ -111,5 +113,25 @@ describe('trainLm', () => {
     const record = (dir: string) => JSON.parse(readFileSync(join(dir, LM_TRAINING_FILE), 'utf8'));
     expect(record(interrupted).heldOut).toEqual(record(straight).heldOut);
     expect(existsSync(join(interrupted, LM_CHECKPOINT_FILE))).toBe(true);
+  });
+
+  it('stops on a non-finite loss, naming the step and keeping the last good checkpoint', async () => {
+    const out = tempOut();
+    const step = AdamW.prototype.step;
+    // A diverged update, simulated: after step 3 one weight becomes NaN, so step 4's loss is NaN.
+    const spy = vi.spyOn(AdamW.prototype, 'step').mockImplementation(function (this: AdamW, params, grads, hyper, t) {
+      const norm = step.call(this, params, grads, hyper, t);
+      if (t === 3) params.get('ln_f.bias')!.assign(tf.fill(params.get('ln_f.bias')!.shape, NaN));
+      return norm;
+    });
+    try {
+      await expect(trainLm(lmConfig(out, { batch: 8, tokens: 10 * 8 * 16, checkpointEvery: 2 }))).rejects.toThrow(
+        /training loss became NaN at step 4 .*The last good checkpoint \(step 2\) in .*checkpoint\.safetensors was kept; resume it with a lower --lr/,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(readTensorCheckpoint<{ step: number }>(join(out, LM_CHECKPOINT_FILE)).meta.step).toBe(2);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(false);
   });
 });
