@@ -90,7 +90,10 @@ export class TrainableGpt2 {
       const t = compact.get(name);
       const want = name === 'wte.weight' ? [compactRows(vocab), config.nEmbd] : shape;
       if (!t || t.shape.join() !== want.join()) throw new Error(`parameter ${name}: expected shape [${want.join(', ')}], got ${t ? `[${t.shape.join(', ')}]` : 'none'}`);
-      params.set(name, tf.variable(tf.tensor(t.data, want, 'float32'), true, `lm/${name}`));
+      // tf.variable keeps the tensor it is given counted; dispose it so the data is freed with the variable.
+      const initial = tf.tensor(t.data, want, 'float32');
+      params.set(name, tf.variable(initial, true));
+      initial.dispose();
     }
     return new TrainableGpt2(config, vocab, params);
   }

@@ -89,7 +89,11 @@ describe('trainLm', () => {
 
   it('resumes after an interruption to bitwise the same weights as an uninterrupted run', async () => {
     const straight = tempOut();
+    const before = tf.memory();
     await trainLm(lmConfig(straight, { batch: 8, logEvery: 5, tokens: 24 * 8 * 16, checkpointEvery: 0 }));
+    // Every parameter, moment and temporary is freed: nothing accumulates over runs of the app's job.
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
 
     const interrupted = tempOut();
     const stop = new AbortController();
