@@ -7,7 +7,7 @@ import { ApiError } from '../../../src-shared/api.js';
 import type { JobResult, LmTrainParams } from '../../../src-shared/api.js';
 import type { LmTrainEvent } from '../../lm/events.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
-import type { JobContext } from '../manager.js';
+import type { JobContext, ProgressReport } from '../manager.js';
 import { ENTRY_NAME, readParams } from '../params.js';
 import { corpusSpec } from './datasets.js';
 import { requireModel } from './lookup.js';
@@ -34,22 +34,29 @@ function readLmTrainParams(params: unknown): LmTrainParams {
 
 /**
  * Trainer events as job progress: tokens overall, the training loss as series "train" and the latest
- * held-out loss as series "held_out", so the app draws both curves from the progress stream.
+ * held-out loss as series "held_out", so the app draws both curves from the progress stream. An
+ * evaluation re-sends the latest report with it (the last one comes after the last step's report).
  */
 function reporter(job: JobContext): (event: LmTrainEvent) => void {
-  let heldOut: { loss: number; unigram: number } | undefined;
+  let heldOut: Record<string, number> | undefined;
+  let last: ProgressReport | undefined;
+  const send = (report: ProgressReport): void => {
+    last = report;
+    job.progress({ ...report, series: { ...report.series, ...(heldOut ? { held_out: heldOut } : {}) } });
+  };
   return (event) => {
     if (event.type === 'progress') {
-      job.progress({
+      send({
         done: event.tokens,
         total: event.totalTokens,
         unit: 'tokens',
         phase: 'training',
         metrics: { step: event.step, total_steps: event.totalSteps, tokens_per_s: event.tokensPerSecond, loss: event.loss, lr: event.lr, grad_norm: event.gradNorm },
-        series: { train: { loss: event.loss }, ...(heldOut ? { held_out: { loss: heldOut.loss, unigram_loss: heldOut.unigram } } : {}) },
+        series: { train: { loss: event.loss } },
       });
     } else if (event.type === 'eval') {
-      heldOut = { loss: event.heldOutLoss, unigram: event.unigramLoss };
+      heldOut = { loss: event.heldOutLoss, unigram_loss: event.unigramLoss };
+      if (last) send(last);
       job.log('info', `held-out loss ${event.heldOutLoss.toFixed(4)} at step ${event.step} (unigram ${event.unigramLoss.toFixed(4)})`);
     } else if (event.type === 'log') job.log(event.level, event.message);
     else if (event.type === 'checkpoint') job.log('info', `checkpoint at step ${event.step}`);
