@@ -1,7 +1,7 @@
 // Jobs store: every job the compute process knows, kept current by its events, plus each training
 // job's metric history for the live charts. Starting a job (training, harvest) goes through here.
 import { FINISHED_JOB_STATES } from '../../../src-shared/api.js';
-import type { ApiErrorInfo, ApiEvent, HarvestParams, JobInfo, TrainParams } from '../../../src-shared/api.js';
+import type { ApiErrorInfo, ApiEvent, HarvestParams, JobInfo, LmTrainParams, TrainParams } from '../../../src-shared/api.js';
 import { api } from '../lib/transport/index.js';
 import { appendProgress, emptyHistory, type TrainingHistory } from '../lib/training-series.js';
 import { errorInfo } from './errors.js';
@@ -95,6 +95,10 @@ class JobsStore {
     if (params) return { family: params.family, model: params.model, dataset: params.dataset };
     const wrote = job.result?.wrote.find((entry) => entry.startsWith('sae:'));
     return wrote ? { family: wrote.slice('sae:'.length).split('/')[0]! } : null;
+  }
+
+  async startLmTraining(params: LmTrainParams): Promise<string | null> {
+    return this.request(async () => (await api.lm.train(params)).jobId);
   }
 
   async startHarvest(params: HarvestParams): Promise<string | null> {
