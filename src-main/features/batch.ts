@@ -48,3 +48,53 @@ function denseActs(batch: ActivationBatch): Float32Array {
   if (!batch.acts) throw new Error('activation batch has neither dense acts nor a sparse top-k code');
   return batch.acts;
 }
+
+/**
+ * Reduces a batch to one candidate per window and cell: the row of the window's strongest activation
+ * in that cell (the earliest on ties). A cell is a latent, or a finer key of one (a latent's activation
+ * interval), given by `cellOf`. The harvest keeps one record per window, as Neuronpedia does, so two
+ * peaks of one latent in a window do not store the same text twice centred on different tokens.
+ * Batches hold whole windows, so a window's peak is final when its batch is done.
+ */
+export class WindowPeaks {
+  private readonly value: Float32Array;
+  private readonly row: Int32Array;
+  private readonly latent: Int32Array;
+  private readonly touched: Int32Array;
+
+  constructor(readonly cells: number) {
+    this.value = new Float32Array(cells);
+    this.row = new Int32Array(cells);
+    this.latent = new Int32Array(cells);
+    this.touched = new Int32Array(cells);
+  }
+
+  forEach(batch: ActivationBatch, cellOf: (latent: number, value: number) => number, visit: (row: number, latent: number, value: number) => void): void {
+    let window = -1;
+    let touched = 0;
+    const flush = () => {
+      for (let i = 0; i < touched; i++) {
+        const cell = this.touched[i];
+        visit(this.row[cell], this.latent[cell], this.value[cell]);
+        this.value[cell] = 0;
+      }
+      touched = 0;
+    };
+    forEachActive(batch, (row, latent, v) => {
+      const w = Math.floor(row / batch.ctx);
+      if (w !== window) {
+        flush();
+        window = w;
+      }
+      const cell = cellOf(latent, v);
+      // forEachActive passes only v > 0, so a zero marks a cell not yet seen in this window.
+      if (this.value[cell] === 0) this.touched[touched++] = cell;
+      if (v > this.value[cell]) {
+        this.value[cell] = v;
+        this.row[cell] = row;
+        this.latent[cell] = latent;
+      }
+    });
+    flush();
+  }
+}

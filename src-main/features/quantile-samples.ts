@@ -1,7 +1,9 @@
 // Quantile-interval samples (sae_vis): (0, max] split into equal-width intervals, and in each a uniform
 // reservoir sample (Vitter's algorithm R, seeded) of the tokens whose activation falls there, so weak
-// activations are shown too. Needs each latent's max, hence the harvest's second pass.
-import { forEachActive, type ActivationBatch } from './batch.js';
+// activations are shown too. Needs each latent's max, hence the harvest's second pass. A window counts
+// once per interval (its strongest token there), so an interval never shows the same text twice; it may
+// appear in several intervals, centred on tokens of different strengths.
+import { WindowPeaks, type ActivationBatch } from './batch.js';
 import { ContextSlots, type CapturedContext, type ContextWidth } from './context-slots.js';
 import { seededRandom } from '../../src-shared/random.js';
 
@@ -21,7 +23,7 @@ export interface IntervalSample {
   /** Activation bounds of the interval: lo < value ≤ hi (lo inclusive only for the first). */
   lo: number;
   hi: number;
-  /** How many tokens fell in the interval over the whole pass. */
+  /** How many windows had a token in the interval over the whole pass. */
   seen: number;
   contexts: CapturedContext[];
 }
@@ -30,6 +32,7 @@ export class QuantileSampler {
   readonly slots: ContextSlots;
   private readonly seen: Float64Array;
   private readonly random: () => number;
+  private readonly peaks: WindowPeaks;
 
   constructor(private readonly maxAct: Float32Array, readonly config: QuantileConfig, width: ContextWidth) {
     if (!Number.isInteger(config.intervals) || config.intervals < 1) throw new Error(`quantile intervals must be a positive integer, got ${config.intervals}`);
@@ -38,6 +41,7 @@ export class QuantileSampler {
     this.slots = new ContextSlots(cells * config.perInterval, width);
     this.seen = new Float64Array(cells);
     this.random = seededRandom(config.seed);
+    this.peaks = new WindowPeaks(cells);
   }
 
   /** The interval of activation `v` for a latent whose maximum is `max` (v > 0). */
@@ -47,8 +51,9 @@ export class QuantileSampler {
 
   observe(batch: ActivationBatch): void {
     const { intervals, perInterval } = this.config;
-    forEachActive(batch, (row, latent, v) => {
-      const cell = latent * intervals + this.intervalOf(v, this.maxAct[latent]);
+    const cellOf = (latent: number, v: number) => latent * intervals + this.intervalOf(v, this.maxAct[latent]);
+    this.peaks.forEach(batch, cellOf, (row, latent, v) => {
+      const cell = cellOf(latent, v);
       const seen = ++this.seen[cell];
       if (seen <= perInterval) {
         this.slots.capture(cell * perInterval + seen - 1, batch, row, latent, v);

@@ -1,6 +1,7 @@
 // Per-latent top-N activating contexts in one streaming pass: a bounded min-heap of slot indices per
 // latent (the weakest kept context at the root), so a candidate costs one comparison unless it wins.
-import { forEachActive, type ActivationBatch } from './batch.js';
+// A candidate is a window, ranked by its maximum for the latent and centred on that token.
+import { WindowPeaks, type ActivationBatch } from './batch.js';
 import { ContextSlots, type CapturedContext, type ContextWidth } from './context-slots.js';
 
 export class TopNTracker {
@@ -8,18 +9,20 @@ export class TopNTracker {
   /** heap[latent · n + i] is a slot index; slot values order the heap. */
   private readonly heap: Int32Array;
   private readonly count: Int32Array;
+  private readonly peaks: WindowPeaks;
 
   constructor(readonly nLatents: number, readonly n: number, width: ContextWidth) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`top-N size must be a positive integer, got ${n}`);
     this.slots = new ContextSlots(nLatents * n, width);
     this.heap = new Int32Array(nLatents * n);
     this.count = new Int32Array(nLatents);
+    this.peaks = new WindowPeaks(nLatents);
   }
 
-  /** Offers every positive activation of the batch to its latent's heap. */
+  /** Offers each window's peak of each latent to that latent's heap. */
   observe(batch: ActivationBatch): void {
     const values = this.slots.value;
-    forEachActive(batch, (row, latent, v) => {
+    this.peaks.forEach(batch, (latent) => latent, (row, latent, v) => {
       const c = this.count[latent];
       const h = latent * this.n;
       if (c < this.n) {

@@ -79,6 +79,8 @@ describe('runHarvest', () => {
         expect(page.neighbours).toHaveLength(10);
         expect(page.relatives.map((r) => r.dSae)).toEqual([8, 8, 8, 8, 8]);
         expect(page.quantiles.flatMap((q) => q.contexts).every((c) => c.value > 0)).toBe(true);
+        // One record per window, centred on its peak: nothing in a top context outranks its own value.
+        for (const c of page.top) expect(Math.max(...c.acts)).toBe(c.acts[c.maxIndex]);
         checked++;
       }
       expect(checked).toBe(3);
