@@ -82,6 +82,16 @@ function isIgnored(name: string): boolean {
   return name === 'lm_head.weight' || /^h\.\d+\.attn\.(bias|masked_bias)$/.test(name);
 }
 
+/** 1 + the largest block index among the tensor names (`h.N.` or `transformer.h.N.`). */
+function layersIn(names: string[]): number {
+  let layers = 0;
+  for (const name of names) {
+    const match = /^(?:transformer\.)?h\.(\d+)\./.exec(name);
+    if (match) layers = Math.max(layers, Number(match[1]) + 1);
+  }
+  return layers;
+}
+
 const fmt = (shape: number[]): string => `[${shape.join(', ')}]`;
 
 /**
@@ -89,6 +99,11 @@ const fmt = (shape: number[]): string => `[${shape.join(', ')}]`;
  * any data, then uploads the weights. `label` names the checkpoint in errors.
  */
 export function weightsFromSource(c: Gpt2Config, source: TensorSource, label: string): Gpt2Weights {
+  // Before listing 12 tensors per layer: an absurd n_layer (2^31) would take minutes and gigabytes.
+  const storedLayers = layersIn(source.names());
+  if (c.nLayer > storedLayers) {
+    throw new Error(`${label}: config.json says n_layer ${c.nLayer}, but the checkpoint holds ${storedLayers} layer${storedLayers === 1 ? '' : 's'} (h.0 to h.${storedLayers - 1})`);
+  }
   const expected = expectedShapes(c);
   const stored = new Map<string, string>(); // parameter name -> name in the file
   for (const fileName of source.names()) {

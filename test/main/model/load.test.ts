@@ -98,8 +98,15 @@ describe('loadGpt2', () => {
     delete missing['h.0.ln_2.bias'];
     await expect(loadGpt2(writeModel(missing))).rejects.toThrow(/model.safetensors: missing tensor "h.0.ln_2.bias"$/);
     await expect(loadGpt2(writeModel(asTensors(weights), { ...config, nLayer: 3 }))).rejects.toThrow(
-      /missing tensors "h.2.ln_1.weight", "h.2.ln_1.bias", "h.2.attn.c_attn.weight", "h.2.attn.c_attn.bias", "h.2.attn.c_proj.weight" and 7 more/,
+      /model.safetensors: config.json says n_layer 3, but the checkpoint holds 2 layers \(h.0 to h.1\)$/,
     );
+    // Found by the fuzz suite: listing the 12 tensors of each of 2^31 layers hung the loader.
+    await expect(loadGpt2(writeModel(asTensors(weights), { ...config, nLayer: 2 ** 31 }))).rejects.toThrow(
+      'config.json says n_layer 2147483648, but the checkpoint holds 2 layers',
+    );
+    const noLastLayer = asTensors(weights);
+    for (const name of Object.keys(noLastLayer)) if (name.startsWith('h.1.')) delete noLastLayer[name];
+    await expect(loadGpt2(writeModel(noLastLayer))).rejects.toThrow('config.json says n_layer 2, but the checkpoint holds 1 layer (h.0 to h.0)');
     await expect(loadGpt2(writeModel(asTensors(weights), { ...config, nLayer: 1 }))).rejects.toThrow(
       /unexpected tensor "h.1.\S+", which is not a parameter of a 1-layer GPT-2/,
     );
