@@ -3,8 +3,10 @@
 // use (snappy, zstd, gzip, brotli, lz4).
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { checkRegularFile } from './documents.js';
 
 async function openParquet(path: string): Promise<{ file: Awaited<ReturnType<typeof asyncBufferFromFile>>; metadata: FileMetaData }> {
+  checkRegularFile(path);
   const file = await asyncBufferFromFile(path);
   try {
     return { file, metadata: await parquetMetadataAsync(file) };

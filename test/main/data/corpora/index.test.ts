@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_DOCUMENT_BYTES } from '../../../../src-main/data/corpora/documents.js';
 import { openCorpus } from '../../../../src-main/data/corpora/index.js';
 import { writeParquetFixture } from '../parquet-fixture.js';
 
@@ -32,6 +34,49 @@ describe('openCorpus', () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"text":"ok"}\n{not json\n');
     await expect(collect(bad)).rejects.toThrow(/bad\.jsonl:2: not valid JSON/);
+  });
+
+  it('splits .jsonl lines on LF and CRLF, across read chunks', async () => {
+    const path = join(dir, 'crlf.jsonl');
+    const long = 'x'.repeat(200_000);
+    writeFileSync(path, `{"text":"a"}\r\n{"text":"${long}"}\r\n{"text":"é✓"}`);
+    expect(await collect(path)).toEqual(['a', long, 'é✓']);
+  });
+
+  // Found by the fuzz suite: invalid bytes were decoded to U+FFFD and trained on without a word.
+  it('refuses invalid UTF-8, naming the file, the line and the byte', async () => {
+    const txt = join(dir, 'latin1.txt');
+    writeFileSync(txt, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x6f, 0x6b]));
+    await expect(collect(txt)).rejects.toThrow(`${txt}: not valid UTF-8 at byte 3 of the file (0xe9); save the corpus as UTF-8`);
+    const jsonl = join(dir, 'surrogate.jsonl');
+    writeFileSync(jsonl, Buffer.concat([Buffer.from('{"text":"fine"}\n{"text":"ab'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}\n')]));
+    await expect(collect(jsonl)).rejects.toThrow(`${jsonl}:2: not valid UTF-8 at byte 11 of the line (0xed)`);
+  });
+
+  // Found by the fuzz suite: reading a FIFO never returned.
+  it('refuses a FIFO or other non-regular file instead of blocking on it', async () => {
+    for (const name of ['pipe.txt', 'pipe.jsonl', 'pipe.parquet']) {
+      const fifo = join(dir, name);
+      execFileSync('mkfifo', [fifo]);
+      await expect(collect(fifo)).rejects.toThrow(`${fifo}: not a regular file (a FIFO, socket or device)`);
+    }
+  });
+
+  // Found by the fuzz suite: a line past V8's longest string crashed the reader with "Invalid string
+  // length"; well before that, one huge document would exhaust the tokenizer's memory.
+  it('refuses a document over the limit without holding it whole', async () => {
+    const over = MAX_DOCUMENT_BYTES + 1;
+    const jsonl = join(dir, 'long.jsonl');
+    const txt = join(dir, 'long.txt');
+    for (const [file, prefix] of [[jsonl, '{"text":"'], [txt, '']]) {
+      const fd = openSync(file, 'w');
+      writeSync(fd, prefix);
+      const chunk = Buffer.alloc(1 << 20, 'a');
+      for (let left = over; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+      closeSync(fd);
+    }
+    await expect(collect(jsonl)).rejects.toThrow(`${jsonl}:1: a document of 64.0 MiB or more exceeds the 64 MiB limit on one document; split the document over several lines`);
+    await expect(collect(txt)).rejects.toThrow(`${txt}: a document of 64.0 MiB or more exceeds the 64 MiB limit`);
   });
 
   it('streams a multi-row-group .parquet text column', async () => {
