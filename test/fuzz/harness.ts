@@ -46,7 +46,7 @@ const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.ts'
 
 /** Runs the cases from `from` in one child; resolves with the results and where to go on, if anywhere. */
 function runChild(options: FuzzOptions, from: number, workDir: string, record: (r: CaseResult) => void): Promise<{ next: number | null }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = fork(CHILD, [JSON.stringify({ ...options, from, workDir: path.join(workDir, `from-${from}`) })], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -76,7 +76,8 @@ function runChild(options: FuzzOptions, from: number, workDir: string, record: (
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (current < 0) {
-        if (code !== 0) record({ index: -1, category: 'api', name: 'fuzz child', outcome: 'crash', detail: `exited with ${code ?? signal} outside a case: ${stderr.trim()}` });
+        // Outside any case: the suite itself (fixtures, set-up) is broken, which no case result can say.
+        if (code !== 0) return reject(new Error(`the fuzz child exited with ${code ?? signal} outside a case: ${stderr.trim()}`));
         return resolve({ next: null });
       }
       const { category, name, deadlineMs } = list[current];

@@ -37,7 +37,7 @@ try {
 }
 process.stdout.write(`fuzz: seed ${options.seed}, ${options.cases} random cases per category on top of the fixed ones${options.ci ? ', CI sizes' : ''}\n`);
 const results = await runFuzz(options, (r) => {
-  if (r.outcome !== 'pass') process.stdout.write(`  ${r.outcome.toUpperCase()} [${r.category}] #${r.index} ${r.name}: ${r.detail}\n`);
+  if (r.outcome !== 'pass') process.stdout.write(`  ${r.outcome.toUpperCase()} [${r.category}] #${r.index} ${r.name}: ${r.detail.slice(0, 400)}\n`);
 });
 process.stdout.write('\ncategory       cases  pass  fail  crash  hang\n');
 for (const row of summarise(results)) {

@@ -23,12 +23,19 @@ const NASTY_FILES: Array<[string, string | Buffer]> = [
   ['binary', Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 73) % 256))],
 ];
 
-/** `json` with the key at `keyPath` (dot-separated) set to `value`, or removed when `value` is undefined. */
+/**
+ * `json` with the key at `keyPath` (dot-separated) set to `value`, or removed when `value` is
+ * undefined; unchanged when a parent on the path is no longer an object (another pick replaced it).
+ */
 function withValue(json: Record<string, unknown>, keyPath: string, value: unknown): Record<string, unknown> {
   const copy = structuredClone(json);
   const keys = keyPath.split('.');
   let node = copy;
-  for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  for (const key of keys.slice(0, -1)) {
+    const child = node[key];
+    if (typeof child !== 'object' || child === null || Array.isArray(child)) return copy;
+    node = child as Record<string, unknown>;
+  }
   if (value === undefined) delete node[keys.at(-1)!];
   else node[keys.at(-1)!] = value;
   return copy;

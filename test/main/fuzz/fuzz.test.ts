@@ -12,8 +12,6 @@ const EXPECTED_TO_BE_FIXED = new Set([
   'training.start: dataset = "."',
   'training.start: dataset = "fam/../../.."',
   'harvest.start: dataset = ".."',
-  'harvest.start: dataset = "."',
-  'harvest.start: dataset = "fam/../../.."',
   'workspace.list: 100,000-deep JSON body',
   'features.search: 100,000-deep object body',
   'features.search: 2 MiB body',
