@@ -26,8 +26,8 @@ export function tooLongError(where: string, bytes: number, advice: string): Erro
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** The text of `bytes` (a whole file or one line of it), or an error naming `where` and the bad byte. */
-export function decodeUtf8(bytes: Uint8Array, where: string, unit: 'file' | 'line'): string {
+/** The text of `bytes` (a whole file, a line, a parquet value), or an error naming `where` and the bad byte. */
+export function decodeUtf8(bytes: Uint8Array, where: string, unit: 'file' | 'line' | 'value'): string {
   try {
     return decoder.decode(bytes);
   } catch {

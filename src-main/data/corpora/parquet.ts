@@ -3,7 +3,7 @@
 // use (snappy, zstd, gzip, brotli, lz4).
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { checkRegularFile } from './documents.js';
+import { checkRegularFile, decodeUtf8 } from './documents.js';
 
 async function openParquet(path: string): Promise<{ file: Awaited<ReturnType<typeof asyncBufferFromFile>>; metadata: FileMetaData }> {
   checkRegularFile(path);
@@ -26,7 +26,9 @@ export async function* readParquetFile(path: string, field: string): AsyncGenera
     const rowEnd = rowStart + Number(group.num_rows);
     let rows: unknown[][] = [];
     try {
-      await parquetRead({ file, metadata, columns: [field], rowStart, rowEnd, compressors, onComplete: (r) => (rows = r) });
+      // hyparquet's own decoder turns invalid UTF-8 into U+FFFD without a word; this one refuses it.
+      const parsers = { stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeUtf8(bytes, `column "${field}"`, 'value') };
+      await parquetRead({ file, metadata, columns: [field], rowStart, rowEnd, compressors, parsers, onComplete: (r) => (rows = r) });
     } catch (err) {
       throw new Error(`${path}: cannot read rows ${rowStart}..${rowEnd - 1} of column "${field}": ${(err as Error).message}`);
     }

@@ -149,6 +149,11 @@ export function parquetCases(fx: Fixtures, random: () => number, randomCount: nu
     out.fill(0, out.length - 8 - footer, out.length - 8);
     return out;
   }, false);
+  add('a text value with invalid UTF-8', (b) => {
+    const out = Buffer.from(b);
+    out[out.indexOf(Buffer.from('quick'))] = 0xff;
+    return out;
+  }, false);
   add('no column "nope"', (b) => b, false, 'nope');
   add('text column of int32', (b) => b, false, 'id');
   for (let i = 0; i < randomCount; i++) {

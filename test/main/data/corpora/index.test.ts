@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,14 @@ describe('openCorpus', () => {
     const jsonl = join(dir, 'surrogate.jsonl');
     writeFileSync(jsonl, Buffer.concat([Buffer.from('{"text":"fine"}\n{"text":"ab'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}\n')]));
     await expect(collect(jsonl)).rejects.toThrow(`${jsonl}:2: not valid UTF-8 at byte 11 of the line (0xed)`);
+    const parquet = join(dir, 'latin1.parquet');
+    writeParquetFixture(parquet, [{ name: 'text', type: 'string', values: ['fine', 'café ok'] }], 2);
+    // The fixture writes UTF-8; turning "é" (c3 a9) into Latin-1 "é " (e9 20) keeps every offset.
+    const bytes = readFileSync(parquet);
+    const at = bytes.indexOf(Buffer.from('café'));
+    bytes.set([0xe9, 0x20], at + 3);
+    writeFileSync(parquet, bytes);
+    await expect(collect(parquet)).rejects.toThrow(`${parquet}: cannot read rows 0..1 of column "text": column "text": not valid UTF-8 at byte 3 of the value (0xe9)`);
   });
 
   // Found by the fuzz suite: reading a FIFO never returned.
