@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { createTinyModel } from '../../src-main/model/tiny.js';
 import { saveSaeLens } from '../../src-main/sae/formats/saelens.js';
+import { saveSparsify } from '../../src-main/sae/formats/sparsify.js';
 import { randomTopKSae } from '../main/features/harvest-fixtures.js';
 import { writeParquetFixture } from '../main/data/parquet-fixture.js';
 
@@ -28,6 +29,11 @@ export class Fixtures {
   /** A valid 32-latent top-k SAE on d_model 16 (W_enc and W_dec differ in shape), as a SAELens folder. */
   saeDir(): string {
     return this.once('sae', (dir) => saveSaeLens(dir, randomTopKSae(32, 7)));
+  }
+
+  /** The same kind of SAE as an EleutherAI sparsify hookpoint folder (cfg.json + sae.safetensors). */
+  sparsifyDir(): string {
+    return this.once('sparsify', (dir) => saveSparsify(dir, randomTopKSae(32, 7)));
   }
 
   /** A valid two-layer GPT-2 of width 16. */
@@ -57,7 +63,7 @@ export class Fixtures {
   /** A copy of `sourceDir` in a scratch folder with `file` replaced by `bytes`; other files are links. */
   variant(sourceDir: string, file: string, bytes: Buffer | string, tag: string): string {
     const dir = this.scratch(tag);
-    for (const name of ['cfg.json', 'sae_weights.safetensors', 'config.json', 'model.safetensors']) {
+    for (const name of ['cfg.json', 'sae_weights.safetensors', 'sae.safetensors', 'config.json', 'model.safetensors']) {
       const from = path.join(sourceDir, name);
       if (name === file) writeFileSync(path.join(dir, name), bytes);
       else if (existsSync(from)) symlinkSync(from, path.join(dir, name));

@@ -34,3 +34,13 @@ export async function expectClearError(subject: string, action: () => unknown, m
   }
   return mayAccept ? { ok: true, detail: 'accepted (the mutation left the input valid)' } : { ok: false, detail: 'accepted bad input without an error' };
 }
+
+/** The control of a category: its unchanged input must load, or every refusal above proves nothing. */
+export async function expectAccepted(action: () => unknown): Promise<Verdict> {
+  try {
+    await action();
+    return { ok: true, detail: 'the unchanged input loads' };
+  } catch (err) {
+    return { ok: false, detail: `the unchanged input is refused, so the mutated cases test nothing: ${(err as Error).message}` };
+  }
+}

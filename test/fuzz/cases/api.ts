@@ -173,6 +173,17 @@ export function apiCases(target: ApiTarget, random: () => number, randomCount: n
       },
     });
 
+  cases.push({
+    category: 'api',
+    name: 'control: workspace.list shows the tiny model the field cases name',
+    deadlineMs: 60_000,
+    run: async () => {
+      const reply = await target.send('/api/workspace.list', '{}');
+      const parsed = JSON.parse(reply.body) as ApiResponse<{ models: Array<{ id: string }> }>;
+      const ok = reply.status === 200 && parsed.ok && parsed.result.models.some((m) => m.id === 'tiny');
+      return { ok, detail: ok ? 'answered' : `a valid request is refused, so the refusals test nothing: HTTP ${reply.status} ${reply.body.slice(0, 200)}` };
+    },
+  });
   for (const method of API_METHODS) {
     // A `null` body means "no params", as an empty one does: fine for a request that takes none.
     for (const [what, body] of NASTY_BODIES) add(`${method}: body ${what}`, `/api/${method}`, () => body, body === 'null');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadGpt2 } from '../../../src-main/model/load.js';
 import { importSae } from '../../../src-main/sae/formats/detect.js';
 import type { Fixtures } from '../fixtures.js';
-import { expectClearError, type FuzzCase } from '../judge.js';
+import { expectAccepted, expectClearError, type FuzzCase } from '../judge.js';
 import type { Category } from '../harness.js';
 
 /** Values no config field should take silently: wrong types, signs, fractions and absurd sizes. */
@@ -43,6 +43,8 @@ function withValue(json: Record<string, unknown>, keyPath: string, value: unknow
 
 function configCases(options: {
   category: Category;
+  /** Prefix of the case names, when a category fuzzes more than one kind of file. */
+  label?: string;
   file: string;
   sourceDir: () => string;
   keys: string[];
@@ -57,7 +59,7 @@ function configCases(options: {
   const add = (name: string, contents: () => string | Buffer, mayAccept: boolean) =>
     cases.push({
       category,
-      name,
+      name: options.label ? `${options.label}: ${name}` : name,
       run: async () => {
         const dir = fx.variant(options.sourceDir(), file, contents(), category);
         try {
@@ -67,6 +69,11 @@ function configCases(options: {
         }
       },
     });
+  cases.push({
+    category,
+    name: `${options.label ? `${options.label}: ` : ''}control: the unchanged folder`,
+    run: () => expectAccepted(() => options.load(options.sourceDir())),
+  });
   for (const [name, contents] of NASTY_FILES) add(name, () => contents, false);
   for (const key of options.keys) {
     // Some of these are valid (n_inner null, a missing optional key, epsilon 1.5): what must hold is
@@ -103,8 +110,21 @@ export function modelConfigCases(fx: Fixtures, random: () => number, randomCount
 }
 
 export function saeConfigCases(fx: Fixtures, random: () => number, randomCount: number): FuzzCase[] {
-  return configCases({
+  const sparsify = configCases({
     category: 'sae-config',
+    label: 'sparsify',
+    file: 'cfg.json',
+    sourceDir: () => fx.sparsifyDir(),
+    keys: ['d_in', 'num_latents', 'expansion_factor', 'k', 'activation', 'transcode', 'skip_connection'],
+    // The scratch folder's name is no sparsify hookpoint, so the hook is given as `import-sae --hook` would.
+    load: (dir) => importSae(dir, { model: { nEmbd: 16, nLayer: 2 }, hook: 'blocks.1.hook_resid_post' }),
+    fx,
+    random,
+    randomCount: Math.ceil(randomCount / 2),
+  });
+  const saelens = configCases({
+    category: 'sae-config',
+    label: 'saelens',
     file: 'cfg.json',
     sourceDir: () => fx.saeDir(),
     keys: ['d_in', 'd_sae', 'k', 'architecture', 'apply_b_dec_to_input', 'normalize_activations', 'metadata', 'metadata.hook_name', 'metadata.context_size', 'metadata.model_name', 'metadata.prepend_bos'],
@@ -112,6 +132,7 @@ export function saeConfigCases(fx: Fixtures, random: () => number, randomCount: 
     load: (dir) => importSae(dir, { model: { nEmbd: 16, nLayer: 2 } }),
     fx,
     random,
-    randomCount,
+    randomCount: randomCount - Math.ceil(randomCount / 2),
   });
+  return [...saelens, ...sparsify];
 }

@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync 
 import path from 'node:path';
 import { openCorpus } from '../../../src-main/data/corpora/index.js';
 import type { Fixtures } from '../fixtures.js';
-import { expectClearError, type FuzzCase } from '../judge.js';
+import { expectAccepted, expectClearError, type FuzzCase } from '../judge.js';
 import type { Category } from '../harness.js';
 
 async function drain(spec: string, textField?: string): Promise<number> {
@@ -60,6 +60,22 @@ export function datasetCases(fx: Fixtures, random: () => number, randomCount: nu
     return path.join(dir, name);
   };
 
+  cases.push({
+    category: 'dataset',
+    name: 'control: valid .txt and .jsonl',
+    run: async () => {
+      const dir = fx.scratch('dataset');
+      try {
+        writeFileSync(path.join(dir, 'a.txt'), 'héllo wörld ✓');
+        writeFileSync(path.join(dir, 'b.jsonl'), '{"text": "one"}\r\n{"text": "two ✓"}\n');
+        return await expectAccepted(async () => {
+          if ((await drain(dir)) !== 3) throw new Error(`${dir}: expected 3 documents`);
+        });
+      } finally {
+        fx.clean(dir);
+      }
+    },
+  });
   for (const ext of ['txt', 'jsonl']) {
     add(`empty .${ext}`, file(`empty.${ext}`, ''), true);
     add(`whitespace-only .${ext}`, file(`blank.${ext}`, ' \n\n\t\n'), true);
@@ -131,6 +147,14 @@ export function parquetCases(fx: Fixtures, random: () => number, randomCount: nu
         }
       },
     });
+  cases.push({
+    category,
+    name: 'control: the unchanged file',
+    run: () =>
+      expectAccepted(async () => {
+        if ((await drain(fx.parquetFile())) !== 9) throw new Error(`${fx.parquetFile()}: expected 9 documents`);
+      }),
+  });
   for (const keep of [0, 3, 4, 8, 12]) add(`truncated to ${keep} bytes`, (b) => b.subarray(0, keep), false);
   for (const drop of [1, 4, 8, 9]) add(`last ${drop} bytes missing`, (b) => b.subarray(0, b.length - drop), false);
   add('second half missing', (b) => b.subarray(0, b.length >> 1), false);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { importSae } from '../../../src-main/sae/formats/detect.js';
 import type { Fixtures } from '../fixtures.js';
-import { expectClearError, type FuzzCase } from '../judge.js';
+import { expectAccepted, expectClearError, type FuzzCase } from '../judge.js';
 
 type Header = Record<string, { dtype: string; shape: unknown; data_offsets: unknown } | unknown>;
 
@@ -57,6 +57,7 @@ export function safetensorsCases(fx: Fixtures, random: () => number, randomCount
       },
     });
 
+  cases.push({ category: 'safetensors', name: 'control: the unchanged folder', run: () => expectAccepted(() => importSae(fx.saeDir())) });
   for (const keep of [0, 4, 7, 8, 20]) add(`truncated to ${keep} bytes`, (b) => b.subarray(0, keep));
   add('truncated: last byte of the data missing', (b) => b.subarray(0, b.length - 1));
   add('truncated: half the data missing', (b) => b.subarray(0, 8 + Number(b.readBigUInt64LE(0)) + (b.length - 8 - Number(b.readBigUInt64LE(0))) / 2));
