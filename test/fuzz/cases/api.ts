@@ -28,7 +28,11 @@ export class ApiTarget {
       const rendererDir = path.join(this.workDir, 'renderer');
       mkdirSync(rendererDir, { recursive: true });
       writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>fuzz</title>');
-      const compute = new ComputeHost({ workspace: path.join(this.workDir, 'workspace') });
+      // Offline and with a private Hub cache: a pull the fuzz gets accepted must not reach the network.
+      const compute = new ComputeHost({
+        workspace: path.join(this.workDir, 'workspace'),
+        env: { HF_HUB_OFFLINE: '1', HF_HUB_CACHE: path.join(this.workDir, 'hub-cache') },
+      });
       await compute.start();
       const server = await startApiServer({ backend: compute, rendererDir, workspaceDir: path.join(this.workDir, 'workspace') });
       const made = await compute.call('workspace.createTinyModel', { name: 'tiny', layers: 1, dModel: 16, heads: 2, ctx: 32 });
