@@ -45,9 +45,9 @@ export type ChildMessage =
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.ts');
 
 /** Runs the cases from `from` in one child; resolves with the results and where to go on, if anywhere. */
-function runChild(options: FuzzOptions, from: number, workDir: string, record: (r: CaseResult) => void): Promise<{ next: number | null }> {
+function runChild(script: string, options: FuzzOptions, from: number, workDir: string, record: (r: CaseResult) => void): Promise<{ next: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [JSON.stringify({ ...options, from, workDir: path.join(workDir, `from-${from}`) })], {
+    const child = fork(script, [JSON.stringify({ ...options, from, workDir: path.join(workDir, `from-${from}`) })], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -93,8 +93,11 @@ function runChild(options: FuzzOptions, from: number, workDir: string, record: (
   });
 }
 
-/** Runs every case of `options`, restarting the child after a crash or a hang. */
-export async function runFuzz(options: FuzzOptions, onResult: (r: CaseResult) => void = () => {}): Promise<CaseResult[]> {
+/**
+ * Runs every case of `options`, restarting the child after a crash or a hang. `script` is the child
+ * (test/fuzz/child.ts; the watcher's own test passes one whose cases crash and hang on purpose).
+ */
+export async function runFuzz(options: FuzzOptions, onResult: (r: CaseResult) => void = () => {}, script = CHILD): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const record = (r: CaseResult) => {
     results.push(r);
@@ -103,7 +106,7 @@ export async function runFuzz(options: FuzzOptions, onResult: (r: CaseResult) =>
   const workDir = mkdtempSync(path.join(tmpdir(), 'sae-fuzz-'));
   try {
     let from: number | null = 0;
-    while (from !== null) from = (await runChild(options, from, workDir, record)).next;
+    while (from !== null) from = (await runChild(script, options, from, workDir, record)).next;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
