@@ -79,7 +79,15 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
     datasetId,
     tokens,
     topN: config.topN,
-    params: { contextSize: job.windows.contextSize, context: config.context, intervals: config.quantiles.intervals, perInterval: config.quantiles.perInterval, seed: config.quantiles.seed },
+    params: {
+      contextSize: job.windows.contextSize,
+      context: config.context,
+      intervals: config.quantiles.intervals,
+      perInterval: config.quantiles.perInterval,
+      seed: config.quantiles.seed,
+      // How contexts are picked; harvests stored before one record per window lack it, so they are redone.
+      contexts: 'window-peak',
+    },
   };
   const entries = job.saes.map((s) => {
     const spec = s.bundle.spec;

@@ -98,6 +98,10 @@ describe('runHarvest', () => {
     expect(changed.map((s) => s.skipped)).toEqual([false, false]);
     const maxTop = db.prepare(`SELECT max(n) AS n FROM (SELECT count(*) AS n FROM contexts WHERE kind = 'top' GROUP BY sae_id, latent)`).get() as { n: number };
     expect(maxTop.n).toBe(2);
+    // A harvest stored before contexts were one per window carries no "contexts" param: redone.
+    db.prepare(`UPDATE harvests SET params = json_remove(params, '$.contexts')`).run();
+    const old = await runHarvest({ ...job, config: { ...job.config, topN: 2 } });
+    expect(old.map((s) => s.skipped)).toEqual([false, false]);
   });
 
   it('refuses an SAE that does not fit the model before touching the stored harvests', async () => {
