@@ -1,5 +1,5 @@
-// The valid inputs the fuzz cases start from, made once per child in its work folder: a SAELens folder,
-// a tiny GPT-2 folder and a parquet corpus. Each case works on its own copy in a scratch folder.
+// The valid inputs the fuzz cases start from, made once per child in its work folder: a SAELens and a
+// sparsify SAE folder, a tiny GPT-2 folder and a parquet corpus. Each case works on its own scratch copy.
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTinyModel } from '../../src-main/model/tiny.js';
