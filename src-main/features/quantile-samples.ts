@@ -1,8 +1,9 @@
 // Quantile-interval samples (sae_vis): (0, max] split into equal-width intervals, and in each a uniform
-// reservoir sample (Vitter's algorithm R, seeded) of the tokens whose activation falls there, so weak
-// activations are shown too. Needs each latent's max, hence the harvest's second pass. A window counts
-// once per interval (its strongest token there), so an interval never shows the same text twice; it may
-// appear in several intervals, centred on tokens of different strengths.
+// reservoir sample (Vitter's algorithm R, seeded) of the windows with a token whose activation falls
+// there, each centred on its strongest such token, so weak activations are shown too. A window counts
+// once per interval, so an interval never shows the same text twice; it may appear in several
+// intervals, centred on tokens of different strengths. Needs each latent's max, hence the harvest's
+// second pass.
 import { WindowPeaks, type ActivationBatch } from './batch.js';
 import { ContextSlots, type CapturedContext, type ContextWidth } from './context-slots.js';
 import { seededRandom } from '../../src-shared/random.js';
