@@ -34,7 +34,7 @@ export class ApiTarget {
         env: { HF_HUB_OFFLINE: '1', HF_HUB_CACHE: path.join(this.workDir, 'hub-cache') },
       });
       await compute.start();
-      const server = await startApiServer({ backend: compute, rendererDir, workspaceDir: path.join(this.workDir, 'workspace') });
+      const server = await startApiServer({ backend: compute, rendererDir });
       const made = await compute.call('workspace.createTinyModel', { name: 'tiny', layers: 1, dModel: 16, heads: 2, ctx: 32 });
       if (!made.ok) throw new Error(`fuzz set-up: cannot create the tiny model: ${made.error.message}`);
       return { server, compute };

@@ -70,8 +70,8 @@ describe('openCorpus', () => {
     }
   });
 
-  // Found by the fuzz suite: a line past V8's longest string crashed the reader with "Invalid string
-  // length"; well before that, one huge document would exhaust the tokenizer's memory.
+  // Found by the fuzz suite: a 64 MiB + 1 byte line was read whole; the readers built each line as
+  // one string, which past V8's ~512 M-character limit can only end in a runtime error.
   it('refuses a document over the limit without holding it whole', async () => {
     const over = MAX_DOCUMENT_BYTES + 1;
     const jsonl = join(dir, 'long.jsonl');
