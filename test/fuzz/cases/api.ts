@@ -110,6 +110,18 @@ const FIELDS: Partial<Record<ApiMethod, { base: Record<string, unknown>; fields:
   'features.map': { base: { model: 'tiny', family: 'fam' }, fields: { model: 'id', family: 'id' } },
   'features.search': { base: { query: 'the' }, fields: { query: 'text', sae: 'id', limit: 'int' } },
   'inspect.prompt': { base: { model: 'tiny', sae: 'fam/32', text: 'hello' }, fields: { model: 'id', sae: 'id', text: 'text', latent: 'int', topPerToken: 'int' } },
+  'steer.generate': {
+    base: { model: 'tiny', sae: 'fam/32', prompt: 'hello', latents: [0], strength: 2 },
+    fields: { model: 'id', sae: 'id', prompt: 'text', latents: 'list', strength: 'number', fromPosition: 'int', maxNewTokens: 'int', temperature: 'number', seed: 'int' },
+  },
+  'steer.sweep': { base: { model: 'tiny', sae: 'fam/32', prompt: 'hello', latents: [0], strengths: [0, 2] }, fields: { model: 'id', sae: 'id', prompt: 'text', latents: 'list', strengths: 'list', maxNewTokens: 'int' } },
+  'attribution.run': { base: { model: 'tiny', saes: ['fam/32'], prompt: 'hello', target: ' world' }, fields: { model: 'id', saes: 'list', prompt: 'text', target: 'text' } },
+  'attribution.tokenEffects': { base: { model: 'tiny', sae: 'fam/32', latent: 0, tokens: [1, 2] }, fields: { model: 'id', sae: 'id', latent: 'int', tokens: 'list' } },
+  // The tiny model exists, so these run the real forward pass on whatever prompt and layer they get.
+  'attention.patterns': { base: { model: 'tiny', prompt: 'hello world', layer: 0 }, fields: { model: 'id', prompt: 'text', layer: 'int', bos: 'bool' } },
+  'attention.headScores': { base: { model: 'tiny', prompt: 'hello world' }, fields: { model: 'id', prompt: 'text', seed: 'int' } },
+  'attention.logitLens': { base: { model: 'tiny', prompt: 'hello world' }, fields: { model: 'id', prompt: 'text', top: 'int' } },
+  'family.tree': { base: { model: 'tiny', sae: 'fam/32', latent: 0 }, fields: { model: 'id', sae: 'id', latent: 'int', minCosine: 'number' } },
 };
 
 const PATH_LIKE = ['../../etc/passwd', '/etc/passwd', '..', '.', 'fam/../../..', '..\\..\\windows\\win.ini', '%2e%2e%2f%2e%2e%2fetc', 'x\u0000y', ' ', '~/.ssh/id_rsa', 'C:\\Windows', 'a'.repeat(5000), '😀', 'datasets/../../../etc'];
