@@ -32,5 +32,5 @@ describe('sae-explorer demo', () => {
     const second = await runCli(...args);
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/is already trained; reusing it/);
-  });
+  }, 300_000); // the whole pipeline twice (~60 s of CPU): the limit guards against a hang, it is not a speed check
 });
