@@ -11,6 +11,7 @@ import type {
   LogitLensParams,
 } from './api/attention.js';
 import type { AttributionParams, AttributionResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
+import type { Diagnostics, EngineReport } from './api/engine.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
 import type { FamilyTree, FamilyTreeParams } from './api/family.js';
 import { ApiError } from './api/errors.js';
@@ -33,6 +34,7 @@ import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo,
 
 export type * from './api/attention.js';
 export type * from './api/attribution.js';
+export type * from './api/engine.js';
 export * from './api/errors.js';
 export type * from './api/family.js';
 export type * from './api/features.js';
@@ -71,6 +73,8 @@ export interface ApiRequests {
   'attention.logitLens': { params: LogitLensParams; result: LogitLens };
   'family.tree': { params: FamilyTreeParams; result: FamilyTree };
   'lm.train': { params: LmTrainParams; result: JobRef };
+  'engine.info': { params: NoParams; result: EngineReport };
+  'engine.doctor': { params: NoParams; result: Diagnostics };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -106,6 +110,8 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'attention.logitLens': true,
   'family.tree': true,
   'lm.train': true,
+  'engine.info': true,
+  'engine.doctor': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

@@ -1,27 +1,55 @@
-// Picks the tfjs backend at start-up: CUDA through tfjs-node-gpu, TensorFlow CPU through tfjs-node,
-// then WebAssembly, then plain JavaScript. Everything else imports `tf` from here and never cares
-// which backend runs.
+// Picks the tfjs backend at start-up: CUDA through tfjs-node-gpu, TensorFlow on the CPU through
+// tfjs-node, then WebAssembly, then plain JavaScript. `auto` takes the best one that works and says
+// in one line why it passed over a better one; an explicit choice that cannot run is an error with
+// the fix. Everything else imports `tf` from here and never cares which backend runs.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import type { BackendChoice, BackendName, DeviceMemory, GpuDevice, SkippedBackend, TensorflowBinding } from '../../src-shared/api/engine.js';
+import { cudaProblems, findCudaLibraries, hasCudaBuild } from './cuda.js';
+import { computeGpu, listGpus, processDeviceBytes, queryDeviceMemory } from './nvidia.js';
 
 export { tf };
-
-/** What the user may ask for (`--backend`, env SAE_BACKEND). `auto` takes the best one installed. */
-export type BackendChoice = 'auto' | 'gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type { BackendChoice, BackendName };
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'gpu', 'tensorflow', 'wasm', 'cpu'];
 
+const GPU_BINDING = '@tensorflow/tfjs-node-gpu';
+const CPU_BINDING = '@tensorflow/tfjs-node';
+
 export interface EngineInfo {
-  /** The choice that was honoured. */
-  choice: Exclude<BackendChoice, 'auto'>;
+  requested: BackendChoice;
+  /** The backend that runs. */
+  choice: BackendName;
   /** tfjs's own backend name: 'tensorflow', 'wasm' or 'cpu'. */
   backend: string;
   /** The npm package that supplied the backend. */
   package: string;
+  /** The TensorFlow binding this process loaded; null on wasm and cpu. */
+  binding: TensorflowBinding | null;
+  /** The GPU TensorFlow computes on; null off the GPU. */
+  device: GpuDevice | null;
+  /** Better backends `auto` passed over, best first. */
+  skipped: SkippedBackend[];
+  /** The one line `auto` printed on stderr when it fell back; null when it did not. */
+  notice: string | null;
+}
+
+type Activated = Pick<EngineInfo, 'choice' | 'backend' | 'package' | 'binding' | 'device'>;
+
+/** A backend that cannot run here, with the reason and the fix: `auto` moves on, an explicit choice fails. */
+class BackendUnavailable extends Error {
+  constructor(readonly skipped: SkippedBackend) {
+    const others = BACKEND_CHOICES.filter((c) => c !== 'auto' && c !== skipped.backend).join('|');
+    super(`backend "${skipped.backend}" cannot run: ${skipped.reason}${skipped.fix ? `. Fix: ${skipped.fix}` : ''}; or pick another backend with --backend ${others}`);
+  }
 }
 
 const require = createRequire(import.meta.url);
 let current: EngineInfo | undefined;
+/** Both bindings register tfjs's "tensorflow" backend over their own libtensorflow: one per process. */
+let loadedBinding: TensorflowBinding | null = null;
+/** Device bytes this process held right after TensorFlow started (CUDA context, library handles). */
+let startupDeviceBytes: number | null = null;
 
 export function isInstalled(pkg: string): boolean {
   try {
@@ -40,64 +68,127 @@ export function parseBackendChoice(value: string | undefined): BackendChoice {
   return choice as BackendChoice;
 }
 
-async function loadTensorflow(pkg: string): Promise<void> {
-  try {
-    await import(pkg);
-  } catch (err) {
-    throw new Error(`${pkg} is installed but failed to load: ${(err as Error).message}`);
-  }
+/** The TensorFlow binding this process loaded, if any. */
+export function loadedTensorflowBinding(): TensorflowBinding | null {
+  return loadedBinding;
 }
 
-async function activate(choice: Exclude<BackendChoice, 'auto'>): Promise<EngineInfo> {
+function loadBinding(pkg: TensorflowBinding, backend: SkippedBackend['backend']): void {
+  if (loadedBinding === pkg) return;
+  if (loadedBinding) throw new Error(`${pkg} cannot load: this process already loaded ${loadedBinding}, and both register tfjs's "tensorflow" backend`);
+  try {
+    require(pkg);
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0];
+    throw new BackendUnavailable({ backend, reason: `${pkg} is installed but failed to load (${message})`, fix: `reinstall it: npm rebuild ${pkg}` });
+  }
+  loadedBinding = pkg;
+}
+
+function usingGpuDevice(): boolean {
+  return (tf.backend() as { isUsingGpuDevice?: unknown }).isUsingGpuDevice === true;
+}
+
+async function activateGpu(): Promise<Activated> {
+  if (!hasCudaBuild(process.platform)) throw new BackendUnavailable({ backend: 'gpu', reason: `${GPU_BINDING} has no CUDA build for ${process.platform}`, fix: null });
+  const { gpu, problem } = computeGpu(listGpus());
+  if (!gpu) {
+    const fix = process.env.CUDA_VISIBLE_DEVICES === undefined ? null : 'unset CUDA_VISIBLE_DEVICES, or set it to a GPU nvidia-smi lists';
+    throw new BackendUnavailable({ backend: 'gpu', reason: problem!, fix });
+  }
+  if (loadedBinding !== GPU_BINDING && !isInstalled(GPU_BINDING)) {
+    throw new BackendUnavailable({ backend: 'gpu', reason: `${GPU_BINDING} is not installed`, fix: `npm install ${GPU_BINDING}` });
+  }
+  const problems = cudaProblems(findCudaLibraries());
+  if (problems.length > 0) {
+    throw new BackendUnavailable({ backend: 'gpu', reason: problems.map((p) => p.reason).join('; '), fix: problems.find((p) => p.fix)?.fix ?? null });
+  }
+  // CUDA reads these when TensorFlow initialises it: device indices in nvidia-smi's order (so the
+  // device reported is the one used), and memory taken as needed rather than all of it at once (so
+  // free memory can be measured and other programs keep theirs).
+  process.env.CUDA_DEVICE_ORDER ??= 'PCI_BUS_ID';
+  process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
+  loadBinding(GPU_BINDING, 'gpu');
+  await tf.setBackend('tensorflow');
+  if (!usingGpuDevice()) {
+    throw new BackendUnavailable({
+      backend: 'gpu',
+      reason: `${GPU_BINDING} loaded but TensorFlow registered no GPU device (it skips the GPU when a CUDA library fails to open or the GPU is too old for its kernels)`,
+      fix: "run `TF_CPP_MIN_LOG_LEVEL=0 sae-explorer doctor` to see TensorFlow's own reason",
+    });
+  }
+  startupDeviceBytes = processDeviceBytes(gpu, process.pid);
+  return { choice: 'gpu', backend: 'tensorflow', package: GPU_BINDING, binding: GPU_BINDING, device: gpu };
+}
+
+async function activateTensorflow(): Promise<Activated> {
+  // After a GPU attempt loaded tfjs-node-gpu, it is this process's TensorFlow, on the CPU.
+  const pkg = loadedBinding ?? (isInstalled(CPU_BINDING) ? CPU_BINDING : isInstalled(GPU_BINDING) ? GPU_BINDING : null);
+  if (!pkg) throw new BackendUnavailable({ backend: 'tensorflow', reason: `${CPU_BINDING} is not installed`, fix: `npm install ${CPU_BINDING}` });
+  // tfjs-node-gpu without its CUDA libraries warns once per library; the notice already says why.
+  if (pkg === GPU_BINDING) process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  loadBinding(pkg, 'tensorflow');
+  await tf.setBackend('tensorflow');
+  return { choice: 'tensorflow', backend: 'tensorflow', package: pkg, binding: pkg, device: null };
+}
+
+async function activate(choice: BackendName): Promise<Activated> {
   switch (choice) {
-    case 'gpu': {
-      const pkg = '@tensorflow/tfjs-node-gpu';
-      if (!isInstalled(pkg)) {
-        throw new Error(`backend "gpu" needs ${pkg}, which is not installed (npm install ${pkg}; it needs CUDA 11.2 and cuDNN 8.1)`);
-      }
-      const { cudaProblems } = await import('./cuda.js');
-      const problems = cudaProblems();
-      if (problems.length > 0) {
-        throw new Error(`backend "gpu" cannot run: ${problems.join('; ')}. Fix that, or pick another backend with --backend wasm|cpu`);
-      }
-      await loadTensorflow(pkg);
-      await tf.setBackend('tensorflow');
-      return { choice, backend: 'tensorflow', package: pkg };
-    }
-    case 'tensorflow': {
-      const pkg = '@tensorflow/tfjs-node';
-      if (!isInstalled(pkg)) throw new Error(`backend "tensorflow" needs ${pkg}, which is not installed (npm install ${pkg})`);
-      await loadTensorflow(pkg);
-      await tf.setBackend('tensorflow');
-      return { choice, backend: 'tensorflow', package: pkg };
-    }
+    case 'gpu':
+      return activateGpu();
+    case 'tensorflow':
+      return activateTensorflow();
     case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
       const { registerWasmKernels } = await import('./kernels.js');
       registerWasmKernels();
-      return { choice, backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm' };
+      return { choice, backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', binding: null, device: null };
     }
     case 'cpu': {
       await tf.setBackend('cpu');
-      return { choice, backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu' };
+      return { choice, backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', binding: null, device: null };
     }
   }
 }
 
+/** "sae-explorer: backend auto chose tensorflow (@tensorflow/tfjs-node), not gpu: missing libcudnn.so.8 (cuDNN 8); fix: …" */
+function fallbackNotice(chosen: Activated, skipped: SkippedBackend[]): string {
+  const fix = skipped.find((s) => s.fix)?.fix;
+  return `sae-explorer: backend auto chose ${chosen.choice} (${chosen.package}), not ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; not ')}${fix ? `; fix: ${fix}` : ''}`;
+}
+
+export interface InitEngineOptions {
+  /** Receives the fallback notice; default: one line on stderr. */
+  onNotice?: (line: string) => void;
+}
+
 /**
- * Starts the tensor engine once per process. `auto` prefers tfjs-node-gpu, then tfjs-node, then wasm;
- * an installed GPU package that cannot run is an error with the fix, never a silent fallback.
+ * Starts the tensor engine once per process. `auto` takes gpu, else tensorflow, else wasm — the first
+ * that works — and reports each better backend it passed over; an explicit choice that cannot run throws.
  */
-export async function initEngine(requested?: string): Promise<EngineInfo> {
+export async function initEngine(requested?: string, options: InitEngineOptions = {}): Promise<EngineInfo> {
   const choice = parseBackendChoice(requested ?? process.env.SAE_BACKEND);
   if (current && (choice === 'auto' || choice === current.choice)) return current;
-  let resolved: Exclude<BackendChoice, 'auto'>;
-  if (choice !== 'auto') resolved = choice;
-  else if (isInstalled('@tensorflow/tfjs-node-gpu')) resolved = 'gpu';
-  else if (isInstalled('@tensorflow/tfjs-node')) resolved = 'tensorflow';
-  else resolved = 'wasm';
-  current = await activate(resolved);
+  if (choice !== 'auto') {
+    current = { ...(await activate(choice)), requested: choice, skipped: [], notice: null };
+    return current;
+  }
+  const skipped: SkippedBackend[] = [];
+  let chosen: Activated | null = null;
+  for (const candidate of ['gpu', 'tensorflow'] as const) {
+    try {
+      chosen = await activate(candidate);
+      break;
+    } catch (err) {
+      if (!(err instanceof BackendUnavailable)) throw err;
+      skipped.push(err.skipped);
+    }
+  }
+  chosen ??= await activate('wasm');
+  const notice = skipped.length > 0 ? fallbackNotice(chosen, skipped) : null;
+  if (notice) (options.onNotice ?? ((line) => process.stderr.write(`${line}\n`)))(notice);
+  current = { ...chosen, requested: choice, skipped, notice };
   return current;
 }
 
@@ -124,4 +215,20 @@ export async function backendThreads(): Promise<number> {
 export function engineInfo(): EngineInfo {
   if (!current) throw new Error('the tensor engine is not started: call initEngine() first');
   return current;
+}
+
+/**
+ * What a job may still allocate on the GPU the engine computes on: the device's free memory plus
+ * what TensorFlow's pool holds in this process beyond its start-up footprint and the live tensors
+ * (the pool keeps freed blocks for reuse instead of returning them to the driver). Null off the GPU,
+ * or when nvidia-smi cannot say.
+ */
+export function deviceMemory(): DeviceMemory | null {
+  const device = current?.device;
+  if (!device) return null;
+  const now = queryDeviceMemory(device);
+  if (!now) return null;
+  const held = processDeviceBytes(device, process.pid);
+  const reusable = held === null || startupDeviceBytes === null ? 0 : Math.max(0, held - startupDeviceBytes - tf.memory().numBytes);
+  return { totalBytes: now.totalBytes, freeBytes: now.freeBytes + reusable };
 }

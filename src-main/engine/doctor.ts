@@ -4,8 +4,10 @@
 import { cpus, availableParallelism, freemem, totalmem, release } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { createRequire } from 'node:module';
-import { backendThreads, initEngine, isInstalled, tf } from './backend.js';
-import { cudaProblems, findCudaLibraries, listGpus } from './cuda.js';
+import type { Diagnostics, EngineReport } from '../../src-shared/api/engine.js';
+import { backendThreads, initEngine, isInstalled, loadedTensorflowBinding, parseBackendChoice, tf } from './backend.js';
+import { cudaReport } from './cuda.js';
+import { listGpus } from './nvidia.js';
 import { hubCacheDir } from '../hub/cache.js';
 import { hubEndpoint, isOffline } from '../hub/http.js';
 
@@ -14,29 +16,7 @@ const require = createRequire(import.meta.url);
 /** The tfjs packages whose presence decides the backend, in order of preference. */
 export const BACKEND_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs'] as const;
 
-export interface Diagnostics {
-  engine: {
-    /** tfjs's backend name ('tensorflow', 'wasm', 'cpu'), or null when start-up failed. */
-    backend: string | null;
-    /** The npm package that supplied it. */
-    package: string | null;
-    /** Why the requested backend could not start. */
-    error: string | null;
-    threads: number | null;
-    /** wasm only: whether the SIMD build runs (about 3x faster matmul). */
-    wasmSimd: boolean | null;
-    tfjsVersion: string;
-  };
-  /** Installed version of each backend package, null when absent. */
-  packages: Record<string, string | null>;
-  /** nvidia-smi lines: name, memory, driver. */
-  gpus: string[];
-  cuda: { libraries: Record<string, string | null>; problems: string[] };
-  cpu: { model: string; cores: number; parallelism: number };
-  memory: { totalBytes: number; freeBytes: number; rssBytes: number; heapUsedBytes: number; heapLimitBytes: number; tensors: number; tensorBytes: number };
-  runtime: { node: string; electron: string | null; platform: string; arch: string; osRelease: string };
-  hub: { cacheDir: string; endpoint: string; offline: boolean; tokenSet: boolean };
-}
+export type { Diagnostics };
 
 function packageVersion(pkg: string): string | null {
   if (!isInstalled(pkg)) return null;
@@ -47,27 +27,30 @@ function packageVersion(pkg: string): string | null {
   }
 }
 
-async function engineDiagnostics(): Promise<Diagnostics['engine']> {
+/** The running engine (started with `auto` unless --backend / SAE_BACKEND says otherwise), or why it cannot start. */
+export async function engineReport(): Promise<EngineReport> {
   const tfjsVersion = tf.version.tfjs;
+  const requested = parseBackendChoice(process.env.SAE_BACKEND);
   try {
     const info = await initEngine();
     const wasmSimd = info.backend === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : null;
-    return { backend: info.backend, package: info.package, error: null, threads: await backendThreads(), wasmSimd, tfjsVersion };
+    const { requested: asked, choice, backend, package: pkg, binding, device, skipped, notice } = info;
+    return { requested: asked, choice, backend, package: pkg, binding, device, skipped, notice, error: null, threads: await backendThreads(), wasmSimd, tfjsVersion };
   } catch (err) {
-    return { backend: null, package: null, error: (err as Error).message, threads: null, wasmSimd: null, tfjsVersion };
+    return { requested, choice: null, backend: null, package: null, binding: loadedTensorflowBinding(), device: null, skipped: [], notice: null, error: (err as Error).message, threads: null, wasmSimd: null, tfjsVersion };
   }
 }
 
 export async function collectDiagnostics(): Promise<Diagnostics> {
-  const engine = await engineDiagnostics();
+  const engine = await engineReport();
   const processMemory = process.memoryUsage();
   const tensorMemory = tf.memory();
   const cpuList = cpus();
   return {
     engine,
     packages: Object.fromEntries(BACKEND_PACKAGES.map((p) => [p, packageVersion(p)])),
-    gpus: listGpus(),
-    cuda: { libraries: findCudaLibraries(), problems: cudaProblems() },
+    gpus: listGpus().gpus,
+    cuda: cudaReport(),
     cpu: { model: cpuList[0]?.model.trim() ?? 'unknown', cores: cpuList.length, parallelism: availableParallelism() },
     memory: {
       totalBytes: totalmem(),
@@ -87,36 +70,48 @@ function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 }
 
-/** What the user should do about the GPU, given what is installed and found. */
-function gpuAdvice(d: Diagnostics): string {
-  const gpuPackage = d.packages['@tensorflow/tfjs-node-gpu'] !== null;
-  if (d.engine.package === '@tensorflow/tfjs-node-gpu') return 'in use';
-  if (d.gpus.length === 0) return 'no NVIDIA GPU found; computing on the CPU';
-  if (!gpuPackage) return 'GPU found but @tensorflow/tfjs-node-gpu is not installed (npm install @tensorflow/tfjs-node-gpu; needs CUDA 11.2 + cuDNN 8.1)';
-  return d.cuda.problems.length > 0 ? `cannot use the GPU: ${d.cuda.problems.join('; ')}` : 'GPU ready; start with --backend gpu';
+/** Whether the GPU is used, and if not, why and what to do. */
+function gpuStatus(d: Diagnostics): string {
+  const e = d.engine;
+  if (e.choice === 'gpu') return `in use (${e.device?.name ?? 'GPU'})`;
+  const skipped = e.skipped.find((s) => s.backend === 'gpu');
+  if (skipped) return `not used: ${skipped.reason}${skipped.fix ? `; fix: ${skipped.fix}` : ''}`;
+  if (e.requested === 'gpu') return `failed: ${e.error}`;
+  return `not tried (--backend ${e.requested})`;
 }
 
 function row(label: string, value: string | number): string {
   return `  ${label.padEnd(30)} ${value}`;
 }
 
+function backendLine(e: Diagnostics['engine']): string {
+  if (!e.choice) return `failed: ${e.error}`;
+  return `${e.choice} (${e.backend} from ${e.package}${e.requested === 'auto' ? ', chosen by auto' : ''})`;
+}
+
 /** The human-readable report, one fact per line. */
 export function formatDiagnostics(d: Diagnostics): string {
   const e = d.engine;
-  const missingCuda = Object.values(d.cuda.libraries).includes(null) && d.runtime.platform === 'linux';
+  const gpuRows = d.gpus.map((g) => row(`gpu ${g.id}`, `${g.name}, ${gib(g.memory.freeBytes)} free of ${gib(g.memory.totalBytes)}, driver ${g.driver}`));
   const lines = [
     'engine',
-    row('backend', e.backend ? `${e.backend} (${e.package})` : `failed: ${e.error}`),
+    row('backend', backendLine(e)),
+    ...(e.notice ? [row('fallback', e.notice.replace(/^sae-explorer: /, ''))] : []),
+    row('tensorflow binding', e.binding ?? 'none loaded'),
+    ...(e.device ? [row('device', `${e.device.name}, ${gib(e.device.memory.freeBytes)} free of ${gib(e.device.memory.totalBytes)}`)] : []),
     row('tfjs', e.tfjsVersion),
     row('threads', `${e.threads ?? 'n/a'}${e.wasmSimd === null ? '' : `, wasm SIMD ${e.wasmSimd ? 'on' : 'off'}`}`),
     'packages',
     ...Object.entries(d.packages).map(([p, v]) => row(p, v ?? 'not installed')),
     'devices',
-    ...(d.gpus.length > 0 ? d.gpus.map((g) => row('gpu', g)) : [row('gpu', 'none (nvidia-smi found no NVIDIA GPU)')]),
-    row('gpu status', gpuAdvice(d)),
-    ...Object.entries(d.cuda.libraries).map(([lib, where]) => row(lib, where ?? 'missing')),
-    ...(missingCuda ? [row('cuda', 'for --backend gpu install CUDA 11.2 and cuDNN 8.1 and add their lib64 folders to LD_LIBRARY_PATH')] : []),
+    ...(gpuRows.length > 0 ? gpuRows : [row('gpu', 'none (nvidia-smi found no NVIDIA GPU)')]),
+    row('gpu status', gpuStatus(d)),
     row('cpu', `${d.cpu.model}, ${d.cpu.cores} cores (${d.cpu.parallelism} usable)`),
+    'cuda libraries (for tfjs-node-gpu: CUDA 11.2, cuDNN 8.1)',
+    row('libraries folder', d.cuda.libraryFolder ?? 'not set (SAE_EXPLORER_CUDA_LIB_DIR, or the app\'s CUDA libraries folder)'),
+    ...d.cuda.libraries.map((l) => row(l.file, l.path ?? 'missing')),
+    ...d.cuda.problems.map((p) => row('problem', p)),
+    ...d.cuda.fixes.map((f) => row('fix', f)),
     'memory',
     row('system', `${gib(d.memory.freeBytes)} free of ${gib(d.memory.totalBytes)}`),
     row('node heap', `${gib(d.memory.heapUsedBytes)} used, limit ${gib(d.memory.heapLimitBytes)} (rss ${gib(d.memory.rssBytes)})`),

@@ -7,6 +7,7 @@ import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './hand
 import { attentionHandlers } from './handlers/attention.js';
 import { attributionHandlers } from './handlers/attribution.js';
 import { familyHandlers } from './handlers/family.js';
+import { engineHandlers } from './handlers/engine.js';
 import { featureHandlers } from './handlers/features.js';
 import { harvestHandlers } from './handlers/harvest.js';
 import { inspectHandlers } from './handlers/inspect.js';
@@ -31,6 +32,7 @@ export const HANDLERS: HandlerTable = {
   ...attentionHandlers,
   ...familyHandlers,
   ...lmHandlers,
+  ...engineHandlers,
 };
 
 export interface DispatcherOptions {

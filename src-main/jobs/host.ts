@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiMethod, ApiResponse, ApiTransport, EventListener } from '../../src-shared/api.js';
+import { CUDA_LIB_DIR_ENV, withCudaLibraryFolder } from '../engine/cuda.js';
 import { findNode, type NodeRuntime, type NodeSearch } from './node-runtime.js';
 import { WORKSPACE_ENV, type ComputeMessage, type HostMessage } from './protocol.js';
 
@@ -22,6 +23,19 @@ export interface ComputeHostOptions {
   readyTimeoutMs?: number;
   /** Where to say which node runs the compute process; default nowhere. */
   log?: (line: string) => void;
+  /** The "CUDA libraries folder" setting; default env SAE_EXPLORER_CUDA_LIB_DIR. */
+  cudaLibraryDir?: string;
+}
+
+/**
+ * The compute process's environment: ours, the options', the workspace, and the CUDA libraries
+ * folder in front of the loader's path — set here because the loader reads LD_LIBRARY_PATH only when
+ * a process starts, and this process is where TensorFlow loads.
+ */
+export function computeEnv(options: ComputeHostOptions, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, ...options.env, [WORKSPACE_ENV]: path.resolve(options.workspace) };
+  const folder = options.cudaLibraryDir ?? env[CUDA_LIB_DIR_ENV];
+  return folder ? withCudaLibraryFolder(env, folder) : env;
 }
 
 /** Walks up from `start` to the folder whose package.json is this app's. */
@@ -113,7 +127,7 @@ export class ComputeHost implements ApiTransport {
     // environment, meant for a child that is Electron itself; this child is the system node.
     const child = spawn(node.path, ['--import', 'tsx', entry], {
       cwd: this.appRoot,
-      env: { ...process.env, ...this.options.env, [WORKSPACE_ENV]: path.resolve(this.options.workspace) },
+      env: computeEnv(this.options),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
