@@ -14,6 +14,7 @@ import { computeAppRoot } from './packaged.js';
 import { isAppUrl } from './security.js';
 import { readSettings, updateSettings } from './settings.js';
 import { createMainWindow, hardenSession, loadRenderer, type WindowPaths } from './window.js';
+import { rememberCudaLibraryDir, resolveCudaLibraryDir } from './cuda-folder.js';
 import { rememberWorkspace, resolveWorkspace } from './workspace.js';
 
 /** What the shell needs of the compute process (ComputeHost; a fake in tests). */
@@ -28,8 +29,8 @@ export interface DesktopOptions {
   outDir: string;
   /** Where ELECTRON_RENDERER_URL, SAE_EXPLORER_WORKSPACE and the node search's variables come from; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Default: a ComputeHost in the (unpacked) app root. */
-  createCompute?: (workspace: string, node: NodeSearch) => ComputeProcess;
+  /** Default: a ComputeHost in the (unpacked) app root, with the CUDA libraries folder on its library path. */
+  createCompute?: (workspace: string, node: NodeSearch, cudaLibraryDir: string | undefined) => ComputeProcess;
   log?: (line: string) => void;
 }
 
@@ -75,10 +76,10 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
   const report = (title: string, message: string): void => dialog.showErrorBox(title, message);
   const createCompute =
     options.createCompute ??
-    ((workspace: string, node: NodeSearch) => {
+    ((workspace: string, node: NodeSearch, cudaLibraryDir: string | undefined) => {
       const appRoot = computeAppRoot(options.outDir);
       // Only a node whose ABI matches the installed better-sqlite3 can open the store.
-      return new ComputeHost({ workspace, appRoot, node: { ...node, abi: nativeModuleAbi(appRoot) }, log });
+      return new ComputeHost({ workspace, appRoot, node: { ...node, abi: nativeModuleAbi(appRoot) }, log, cudaLibraryDir });
     });
 
   let window: BrowserWindowLike | null = null;
@@ -93,7 +94,7 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
     workspace = folder;
     rememberWorkspace(userData, folder);
     const settings = readSettings(userData);
-    return createCompute(folder, { env, setting: settings.node, remembered: settings.lastNode });
+    return createCompute(folder, { env, setting: settings.node, remembered: settings.lastNode }, resolveCudaLibraryDir(userData, env));
   };
   const startEngine = (target: ComputeProcess): Promise<void> =>
     target.start().then(
@@ -136,6 +137,19 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
     if (window) await loadRenderer(window, paths, report);
   }
 
+  // The loader reads the library path only when a process starts, so a new CUDA libraries folder
+  // means a new compute process: the workspace is opened again.
+  async function setCudaLibraryFolder(choose: boolean): Promise<void> {
+    if (choose) {
+      const choice = await dialog.showOpenDialog({ title: 'Folder with the CUDA 11 and cuDNN 8 libraries', properties: ['openDirectory'], defaultPath: resolveCudaLibraryDir(userData, env) });
+      if (choice.canceled || !choice.filePaths[0]) return;
+      rememberCudaLibraryDir(userData, choice.filePaths[0]);
+    } else {
+      rememberCudaLibraryDir(userData, null);
+    }
+    await openWorkspace(workspace);
+  }
+
   await app.whenReady();
   hardenSession(electron, paths);
   const menu = menuTemplate(
@@ -146,6 +160,8 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
           .then((choice) => (choice.canceled || !choice.filePaths[0] ? undefined : openWorkspace(choice.filePaths[0])))
           .catch((err: Error) => report('Cannot open that workspace', err.message)),
       revealWorkspace: () => void electron.shell.openPath(workspace),
+      chooseCudaLibraryFolder: () => void setCudaLibraryFolder(true).catch((err: Error) => report('Cannot use that folder', err.message)),
+      clearCudaLibraryFolder: () => void setCudaLibraryFolder(false).catch((err: Error) => report('Cannot restart the engine', err.message)),
     },
     !app.isPackaged,
   );

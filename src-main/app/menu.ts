@@ -4,6 +4,10 @@ import type { MenuItemOptions } from './electron-api.js';
 export interface MenuActions {
   openWorkspace(): void;
   revealWorkspace(): void;
+  /** Picks the folder holding the CUDA 11 / cuDNN 8 libraries for the GPU backend. */
+  chooseCudaLibraryFolder(): void;
+  /** Forgets it: the system's libraries only. */
+  clearCudaLibraryFolder(): void;
 }
 
 export function menuTemplate(actions: MenuActions, isDev: boolean): MenuItemOptions[] {
@@ -22,6 +26,9 @@ export function menuTemplate(actions: MenuActions, isDev: boolean): MenuItemOpti
       submenu: [
         { label: 'Open Workspace…', accelerator: 'CmdOrCtrl+O', click: actions.openWorkspace },
         { label: 'Show Workspace Folder', click: actions.revealWorkspace },
+        { type: 'separator' },
+        { label: 'CUDA Libraries Folder…', click: actions.chooseCudaLibraryFolder },
+        { label: 'Use System CUDA Libraries', click: actions.clearCudaLibraryFolder },
         { type: 'separator' },
         { role: 'quit' },
       ],

@@ -1,6 +1,6 @@
 // The desktop app's settings file (settings.json in the app's data folder): the workspace chosen
-// last, and the node the compute process runs on (the user's choice, and the one that worked last).
-// A missing or broken file reads as no settings.
+// last, the node the compute process runs on (the user's choice, and the one that worked last) and
+// the CUDA libraries folder. A missing or broken file reads as no settings.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -12,6 +12,8 @@ export interface Settings {
   node?: string;
   /** The node the compute process last started on; tried before searching again. */
   lastNode?: string;
+  /** A folder holding the CUDA 11 / cuDNN 8 libraries for tfjs-node-gpu (see `sae-explorer doctor`). */
+  cudaLibraryDir?: string;
 }
 
 function settingsFile(userData: string): string {

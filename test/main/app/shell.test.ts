@@ -10,6 +10,7 @@ import { API_CALL_CHANNEL, API_EVENT_CHANNEL } from '../../../src-main/app/chann
 import { findElectronBinary } from '../../../src-main/app/electron-binary.js';
 import { menuTemplate } from '../../../src-main/app/menu.js';
 import { DESKTOP_CSP, isAllowedRequest, isAppUrl, secureWebPreferences } from '../../../src-main/app/security.js';
+import { rememberCudaLibraryDir, resolveCudaLibraryDir } from '../../../src-main/app/cuda-folder.js';
 import { rememberWorkspace, resolveWorkspace } from '../../../src-main/app/workspace.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'sae-shell-'));
@@ -91,11 +92,15 @@ describe('window security', () => {
 describe('menu and workspace', () => {
   it('offers opening and revealing the workspace, and devtools only in development', () => {
     const calls: string[] = [];
-    const actions = { openWorkspace: () => calls.push('open'), revealWorkspace: () => calls.push('reveal') };
+    const actions = {
+      openWorkspace: () => calls.push('open'),
+      revealWorkspace: () => calls.push('reveal'),
+      chooseCudaLibraryFolder: () => calls.push('cuda'),
+      clearCudaLibraryFolder: () => calls.push('no cuda'),
+    };
     const file = menuTemplate(actions, false)[0]!.submenu!;
-    file.find((item) => item.label === 'Open Workspace…')!.click!();
-    file.find((item) => item.label === 'Show Workspace Folder')!.click!();
-    expect(calls).toEqual(['open', 'reveal']);
+    for (const label of ['Open Workspace…', 'Show Workspace Folder', 'CUDA Libraries Folder…', 'Use System CUDA Libraries']) file.find((item) => item.label === label)!.click!();
+    expect(calls).toEqual(['open', 'reveal', 'cuda', 'no cuda']);
     const roles = (dev: boolean) => menuTemplate(actions, dev).flatMap((m) => m.submenu ?? []).map((i) => i.role);
     expect(roles(false)).not.toContain('toggleDevTools');
     expect(roles(true)).toContain('toggleDevTools');
@@ -112,6 +117,19 @@ describe('menu and workspace', () => {
     expect(resolveWorkspace(userData, {})).toBe(path.join(userData, 'workspace'));
     writeFileSync(path.join(userData, 'settings.json'), '{ broken');
     expect(resolveWorkspace(userData, {})).toBe(path.join(userData, 'workspace'));
+  });
+
+  it('remembers the CUDA libraries folder beside the workspace; the env overrides it', () => {
+    const userData = path.join(tmp, 'userData-cuda');
+    expect(resolveCudaLibraryDir(userData, {})).toBeUndefined();
+    rememberWorkspace(userData, tmp);
+    rememberCudaLibraryDir(userData, '/home/u/sae-cuda11');
+    expect(resolveCudaLibraryDir(userData, {})).toBe('/home/u/sae-cuda11');
+    expect(resolveWorkspace(userData, {})).toBe(tmp);
+    expect(resolveCudaLibraryDir(userData, { SAE_EXPLORER_CUDA_LIB_DIR: '/opt/cuda11' })).toBe('/opt/cuda11');
+    rememberCudaLibraryDir(userData, null);
+    expect(resolveCudaLibraryDir(userData, {})).toBeUndefined();
+    expect(resolveWorkspace(userData, {})).toBe(tmp);
   });
 
   it('reports why the Electron binary is missing, or where it is', () => {

@@ -2,7 +2,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ComputeHost } from '../../../src-main/jobs/host.js';
+import type { Diagnostics } from '../../../src-shared/api.js';
+import { ComputeHost, computeEnv } from '../../../src-main/jobs/host.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-host-'));
 const host = new ComputeHost({ workspace: root });
@@ -100,6 +101,35 @@ describe('starting the compute process', () => {
       expect(host3.pid).toBeNull();
     } finally {
       await host3.close();
+    }
+  });
+});
+
+describe('the CUDA libraries folder setting', () => {
+  const folder = path.join(root, 'cuda11');
+  const cudnn = path.join(folder, 'nvidia', 'cudnn', 'lib');
+  mkdirSync(cudnn, { recursive: true });
+
+  it('is put in front of the compute process\'s LD_LIBRARY_PATH, from the option or else the environment', () => {
+    const base = { LD_LIBRARY_PATH: '/usr/local/lib', SAE_BACKEND: 'wasm' };
+    const env = computeEnv({ workspace: root, cudaLibraryDir: folder }, base);
+    expect(env).toMatchObject({ SAE_BACKEND: 'wasm', SAE_EXPLORER_WORKSPACE: root, SAE_EXPLORER_CUDA_LIB_DIR: folder });
+    expect(env.LD_LIBRARY_PATH).toBe(process.platform === 'win32' ? '/usr/local/lib' : `${folder}:${cudnn}:/usr/local/lib`);
+    expect(computeEnv({ workspace: root }, { ...base, SAE_EXPLORER_CUDA_LIB_DIR: folder })).toEqual(env);
+    expect(computeEnv({ workspace: root }, base)).toEqual({ ...base, SAE_EXPLORER_WORKSPACE: root });
+  });
+
+  it('reaches the spawned compute process, whose doctor searches it first', async () => {
+    const withFolder = new ComputeHost({ workspace: root, cudaLibraryDir: folder, env: { SAE_BACKEND: 'wasm' } });
+    try {
+      const response = await withFolder.call('engine.doctor', {});
+      expect(response.ok).toBe(true);
+      const { cuda } = (response as { result: Diagnostics }).result;
+      expect(cuda.libraryFolder).toBe(folder);
+      expect(cuda.searched.slice(0, 2)).toEqual([folder, cudnn]);
+      expect(cuda.problems.filter((p) => p.includes('not on this process'))).toEqual([]);
+    } finally {
+      await withFolder.close();
     }
   });
 });
