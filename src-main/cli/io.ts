@@ -29,11 +29,15 @@ export interface LoadedModel {
   tokenizer: Gpt2Tokenizer;
 }
 
-/** Starts the tensor engine, resolves --model and loads its weights and tokenizer. The caller disposes `model`. */
-export async function loadModelAndTokenizer(dirOrName: string): Promise<LoadedModel> {
+/**
+ * Starts the tensor engine, resolves --model and loads its weights and tokenizer. `beforeLoad` sees
+ * the resolved folder first (e.g. to refuse what will not fit the GPU). The caller disposes `model`.
+ */
+export async function loadModelAndTokenizer(dirOrName: string, beforeLoad?: (dir: string) => void): Promise<LoadedModel> {
   const { initEngine } = await import('../engine/backend.js');
   await initEngine();
   const dir = await resolveModel(dirOrName);
+  beforeLoad?.(dir);
   const { loadGpt2 } = await import('../model/load.js');
   const { loadTokenizer } = await import('../tokenizer/load.js');
   const [model, tokenizer] = await Promise.all([loadGpt2(dir), loadTokenizer(dir)]);

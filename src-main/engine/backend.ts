@@ -232,3 +232,20 @@ export function deviceMemory(): DeviceMemory | null {
   const reusable = held === null || startupDeviceBytes === null ? 0 : Math.max(0, held - startupDeviceBytes - tf.memory().numBytes);
   return { totalBytes: now.totalBytes, freeBytes: now.freeBytes + reusable };
 }
+
+function formatBytes(bytes: number): string {
+  const [unit, size] = bytes >= 2 ** 30 ? ['GiB', 2 ** 30] : bytes >= 2 ** 20 ? ['MiB', 2 ** 20] : ['KiB', 2 ** 10];
+  return `${(bytes / size).toFixed(1)} ${unit}`;
+}
+
+/**
+ * Refuses, before anything is allocated, work that needs more of the GPU than it has free, naming
+ * both figures; does nothing off the GPU or when the driver cannot say. `what` names the work and
+ * the size, e.g. "harvest of fam (model and 3 SAEs)".
+ */
+export function checkDeviceMemory(neededBytes: number, what: string): void {
+  const device = current?.device;
+  const memory = deviceMemory();
+  if (!device || !memory || neededBytes <= memory.freeBytes) return;
+  throw new Error(`${what} needs at least ${formatBytes(neededBytes)} on the GPU, but ${device.name} has ${formatBytes(memory.freeBytes)} free of ${formatBytes(memory.totalBytes)}; free some (other programs, a smaller size) or use --backend tensorflow`);
+}

@@ -1,6 +1,6 @@
 // Turns what the user names on the command line into harvest inputs: SAE folders (a family folder
 // expands to its sizes, as listed in its family.json), and the corpus windows.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openCorpus } from '../data/corpora/index.js';
 import { buildWindows, type WindowSet, type WindowTokenizer } from '../data/windows.js';
@@ -45,6 +45,17 @@ export function loadHarvestSaes(dirs: string[]): HarvestSaeInput[] {
     const family = existsSync(path.join(parent, FAMILY_FILE)) ? { path: parent, name: path.basename(parent) } : undefined;
     return { path: folder, bundle: loadSaeLens(folder), family };
   });
+}
+
+/**
+ * The least a harvest holds on the tensor device at once: the weights of the model and of every SAE,
+ * as their safetensors files measure them. Batches of activations come on top, so this is a floor
+ * for refusing early, not an estimate.
+ */
+export function harvestWeightBytes(modelDir: string, saeDirs: string[]): number {
+  const size = (file: string): number => (existsSync(file) ? statSync(file).size : 0);
+  const modelBytes = readdirSync(modelDir).filter((f) => f.endsWith('.safetensors')).reduce((sum, f) => sum + size(path.join(modelDir, f)), 0);
+  return saeDirs.reduce((sum, dir) => sum + size(path.join(dir, 'sae_weights.safetensors')), modelBytes);
 }
 
 /** Enough windows of the corpus for `tokens` harvested tokens (BOS positions are not harvested). */

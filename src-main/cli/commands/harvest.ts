@@ -44,8 +44,13 @@ export function register(program: Command): void {
       const { readUnembedding } = await import('../../features/unembedding.js');
       const { throttledLines } = await import('../../features/progress-text.js');
 
+      const { checkDeviceMemory } = await import('../../engine/backend.js');
+      const { harvestWeightBytes } = await import('../../features/harvest-inputs.js');
+
       const saes = loadHarvestSaes(dirs);
-      const { dir: modelDir, model, tokenizer } = await loadModelAndTokenizer(flags.model);
+      const { dir: modelDir, model, tokenizer } = await loadModelAndTokenizer(flags.model, (dir) =>
+        checkDeviceMemory(harvestWeightBytes(dir, saes.map((s) => s.path)), `harvest of ${saes.length} SAE${saes.length === 1 ? '' : 's'} with ${flags.model}`),
+      );
       const controller = new AbortController();
       const stop = () => controller.abort(new Error('harvest cancelled (Ctrl-C); rerun the same command to redo the unfinished SAEs'));
       process.once('SIGINT', stop);

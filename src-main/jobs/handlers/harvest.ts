@@ -72,8 +72,20 @@ async function harvestWithModel(plan: HarvestPlan, job: JobContext, ctx: Handler
   return { wrote: [`db:${path.basename(plan.dbFile)}`], summary };
 }
 
+/** On the GPU, refuses a harvest whose weights alone exceed the device's free memory, before the job starts. */
+async function checkFitsDevice(plan: HarvestPlan, ctx: HandlerContext): Promise<void> {
+  await ctx.engine.start();
+  const { checkDeviceMemory } = await import('../../engine/backend.js');
+  const { familyMembers, harvestWeightBytes } = await import('../../features/harvest-inputs.js');
+  try {
+    checkDeviceMemory(harvestWeightBytes(plan.modelFolder, familyMembers(plan.familyFolder)), `${METHOD}: harvest of ${plan.params.family} with ${plan.params.model}`);
+  } catch (err) {
+    throw new ApiError('bad_request', (err as Error).message);
+  }
+}
+
 export const harvestHandlers: DomainHandlers<'harvest'> = {
-  'harvest.start': (params, ctx) => {
+  'harvest.start': async (params, ctx) => {
     const p = readParams<HarvestParams>(METHOD, params, {
       model: { type: 'string', ...ENTRY_NAME },
       family: { type: 'string', ...ENTRY_NAME },
@@ -94,6 +106,7 @@ export const harvestHandlers: DomainHandlers<'harvest'> = {
     if (!ctx.jobs.list().every((job) => job.kind !== 'harvest' || ['done', 'failed', 'cancelled'].includes(job.state))) {
       throw new ApiError('conflict', `${METHOD}: a harvest is already queued or running; wait for it or cancel it`);
     }
+    await checkFitsDevice(plan, ctx);
     const job = ctx.jobs.start({
       kind: 'harvest',
       title: `harvest ${p.family} on ${p.model} (${p.tokens} tokens${p.umap === false ? '' : ' + UMAP'})`,

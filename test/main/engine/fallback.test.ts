@@ -1,11 +1,12 @@
 // `auto` on the machines users have, simulated with stand-in TensorFlow bindings, a fake nvidia-smi
 // and a folder of CUDA library files: it falls back with one line naming what is missing and the
 // fix, an explicit --backend gpu fails with that reason, and one process loads at most one binding.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Diagnostics } from '../../../src-shared/api.js';
+import { writeFixtures } from '../features/harvest-fixtures.js';
 import { ALL_CUDA_FILES, runOnMachine, type Machine } from './stand-ins.js';
 
 const roots: string[] = [];
@@ -102,5 +103,21 @@ describe('doctor --json', () => {
       expect.stringMatching(/^pip: pip install --target ~\/sae-cuda11 "nvidia-cudnn-cu11==8\.\*" — then set the app's CUDA libraries folder .* or SAE_EXPLORER_CUDA_LIB_DIR to ~\/sae-cuda11/),
       expect.stringMatching(/^conda: conda create -p ~\/sae-cuda11 -c conda-forge cudatoolkit=11\.2 cudnn=8\.1 — /),
     ]);
+  });
+});
+
+describe('GPU memory', () => {
+  it('refuses a harvest whose weights exceed the GPU\'s free memory before loading anything, with the figures', async () => {
+    const root = machineRoot();
+    const { modelDir, saeDirs } = writeFixtures(root);
+    const db = path.join(root, 'features.db');
+    const full: Machine = { gpuPackage: 'gpu', cpuPackage: 'cpu', nvidiaGpu: true, cudaFiles: ALL_CUDA_FILES, freeMiB: 0 };
+    const run = await runOnMachine(root, full, 'harvest', '--model', modelDir, '--sae', saeDirs[0]!, '--tokens', '300', '--db', db);
+    const weights = statSync(path.join(modelDir, 'model.safetensors')).size + statSync(path.join(saeDirs[0]!, 'sae_weights.safetensors')).size;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `sae-explorer: harvest of 1 SAE with ${modelDir} needs at least ${(weights / 2 ** 20).toFixed(1)} MiB on the GPU, but Stand-in RTX 3090 has 0.0 KiB free of 24.0 GiB; free some (other programs, a smaller size) or use --backend tensorflow\n`,
+    );
+    expect(existsSync(db)).toBe(false);
   });
 });

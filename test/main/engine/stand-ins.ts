@@ -21,8 +21,10 @@ export type StandIn = 'fails' | 'gpu' | 'cpu' | null;
 export interface Machine {
   gpuPackage: StandIn;
   cpuPackage: StandIn;
-  /** nvidia-smi lists one GPU; without it there is no nvidia-smi at all. */
+  /** nvidia-smi lists one 24 GiB GPU; without it nvidia-smi fails as it does without a driver. */
   nvidiaGpu: boolean;
+  /** Free memory nvidia-smi reports; default 20480 MiB. */
+  freeMiB?: number;
   /** CUDA library files in the folder given as SAE_EXPLORER_CUDA_LIB_DIR (pip --target layout), by soname. */
   cudaFiles: string[];
 }
@@ -63,10 +65,10 @@ Module._resolveFilename = function (request, ...rest) {
 };
 `;
 
-const NVIDIA_SMI = `#!/bin/sh
+const nvidiaSmi = (freeMiB: number): string => `#!/bin/sh
 case "$*" in
   *query-compute-apps*) ;;
-  *) echo "0, GPU-5ee1ab1e-0000-4000-8000-000000000000, Stand-in RTX 3090, 24576, 20480, 535.54.03" ;;
+  *) echo "0, GPU-5ee1ab1e-0000-4000-8000-000000000000, Stand-in RTX 3090, 24576, ${freeMiB}, 535.54.03" ;;
 esac
 `;
 
@@ -94,7 +96,7 @@ export async function runOnMachine(root: string, machine: Machine, ...args: stri
   writeFileSync(path.join(bin, 'ldconfig'), '#!/bin/sh\n');
   chmodSync(path.join(bin, 'ldconfig'), 0o755);
   // Without a GPU, nvidia-smi fails the way it does without a driver (exit 9), shadowing any real one.
-  writeFileSync(path.join(bin, 'nvidia-smi'), machine.nvidiaGpu ? NVIDIA_SMI : '#!/bin/sh\nexit 9\n');
+  writeFileSync(path.join(bin, 'nvidia-smi'), machine.nvidiaGpu ? nvidiaSmi(machine.freeMiB ?? 20480) : '#!/bin/sh\nexit 9\n');
   chmodSync(path.join(bin, 'nvidia-smi'), 0o755);
   const cudaFolder = path.join(root, 'cuda11');
   for (const file of machine.cudaFiles) {
