@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { CudaLibraryStatus, CudaReport } from '../../src-shared/api/engine.js';
+import type { CudaFix, CudaLibraryStatus, CudaReport } from '../../src-shared/api/engine.js';
 
 /** The setting's environment variable; the app passes its "CUDA libraries folder" this way too. */
 export const CUDA_LIB_DIR_ENV = 'SAE_EXPLORER_CUDA_LIB_DIR';
@@ -137,14 +137,14 @@ export function findCudaLibraries(options: LibrarySearchOptions = {}): CudaLibra
 }
 
 /** How to get the missing libraries into a user folder and point the setting at it. */
-function fixesFor(missing: CudaLibraryStatus[], platform: NodeJS.Platform): string[] {
+function fixesFor(missing: CudaLibraryStatus[], platform: NodeJS.Platform): CudaFix[] {
   if (missing.length === 0) return [];
   const folder = platform === 'win32' ? '%USERPROFILE%\\sae-cuda11' : '~/sae-cuda11';
   const wheels = [...new Set(CUDA_LIBRARIES.filter((lib) => missing.some((m) => m.name === lib.name)).map((lib) => lib.wheel))];
-  const setting = `then set the app's CUDA libraries folder (File > CUDA Libraries Folder…) or ${CUDA_LIB_DIR_ENV} to ${folder}`;
+  const then = `set the app's CUDA libraries folder (File > CUDA Libraries Folder…) or ${CUDA_LIB_DIR_ENV} to ${folder}`;
   return [
-    `pip: pip install --target ${folder} ${wheels.map((w) => (w.includes('*') ? `"${w}"` : w)).join(' ')} — ${setting} (its nvidia/*/${platform === 'win32' ? 'bin' : 'lib'} folders are searched)`,
-    `conda: conda create -p ${folder} -c conda-forge cudatoolkit=11.2 cudnn=8.1 — ${setting}`,
+    { via: 'pip', command: `pip install --target ${folder} ${wheels.map((w) => (w.includes('*') ? `"${w}"` : w)).join(' ')}`, then: `${then} (its nvidia/*/${platform === 'win32' ? 'bin' : 'lib'} folders are searched)` },
+    { via: 'conda', command: `conda create -p ${folder} -c conda-forge cudatoolkit=11.2 cudnn=8.1`, then },
   ];
 }
 

@@ -111,7 +111,7 @@ export function formatDiagnostics(d: Diagnostics): string {
     row('libraries folder', d.cuda.libraryFolder ?? 'not set (SAE_EXPLORER_CUDA_LIB_DIR, or the app\'s CUDA libraries folder)'),
     ...d.cuda.libraries.map((l) => row(l.file, l.path ?? 'missing')),
     ...d.cuda.problems.map((p) => row('problem', p)),
-    ...d.cuda.fixes.map((f) => row('fix', f)),
+    ...d.cuda.fixes.flatMap((f) => [row(`fix (${f.via})`, f.command), row('', `then ${f.then}`)]),
     'memory',
     row('system', `${gib(d.memory.freeBytes)} free of ${gib(d.memory.totalBytes)}`),
     row('node heap', `${gib(d.memory.heapUsedBytes)} used, limit ${gib(d.memory.heapLimitBytes)} (rss ${gib(d.memory.rssBytes)})`),

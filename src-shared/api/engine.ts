@@ -69,6 +69,15 @@ export interface CudaLibraryStatus {
   path: string | null;
 }
 
+/** One way to get the missing libraries into a folder of the user's own. */
+export interface CudaFix {
+  via: 'pip' | 'conda';
+  /** The command to run, as is. */
+  command: string;
+  /** What to do after it. */
+  then: string;
+}
+
 export interface CudaReport {
   /** The "CUDA libraries folder" setting (SAE_EXPLORER_CUDA_LIB_DIR), null when unset. */
   libraryFolder: string | null;
@@ -78,7 +87,7 @@ export interface CudaReport {
   /** Why tfjs-node-gpu cannot use a GPU here; empty when everything is in place. */
   problems: string[];
   /** Ways to get the missing libraries without touching the system CUDA; empty when none are missing. */
-  fixes: string[];
+  fixes: CudaFix[];
 }
 
 /** `sae-explorer doctor --json`, and the app's Doctor panel. */

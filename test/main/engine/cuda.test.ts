@@ -56,7 +56,11 @@ describe('finding the libraries', () => {
       { reason: 'missing libcublasLt.so.11 (cuBLASLt 11), libcufft.so.10 (cuFFT 10), libcurand.so.10 (cuRAND 10), libcusolver.so.11 (cuSOLVER 11), libcusparse.so.11 (cuSPARSE 11)', fix: expect.stringContaining('SAE_EXPLORER_CUDA_LIB_DIR') },
     ]);
     const report = cudaReport({ env, platform: 'linux', loaderCache: cache });
-    expect(report.fixes[0]).toMatch(/^pip: pip install --target ~\/sae-cuda11 nvidia-cublas-cu11 nvidia-cufft-cu11 nvidia-curand-cu11 nvidia-cusolver-cu11 nvidia-cusparse-cu11 — /);
+    expect(report.fixes[0]).toEqual({
+      via: 'pip',
+      command: 'pip install --target ~/sae-cuda11 nvidia-cublas-cu11 nvidia-cufft-cu11 nvidia-curand-cu11 nvidia-cusolver-cu11 nvidia-cusparse-cu11',
+      then: "set the app's CUDA libraries folder (File > CUDA Libraries Folder…) or SAE_EXPLORER_CUDA_LIB_DIR to ~/sae-cuda11 (its nvidia/*/lib folders are searched)",
+    });
     expect(report.searched).toEqual([path.join(dir, 'lib'), '(ldconfig cache)', '/lib', '/usr/lib', '/lib64', '/usr/lib64']);
   });
 

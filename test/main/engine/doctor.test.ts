@@ -70,7 +70,10 @@ describe('formatDiagnostics', () => {
         { name: 'cuDNN 8', file: 'libcudnn.so.8', found: false, path: null },
       ],
       problems: ['missing libcudnn.so.8 (cuDNN 8)'],
-      fixes: ['pip: pip install --target ~/sae-cuda11 "nvidia-cudnn-cu11==8.*" — then set …', 'conda: conda create -p ~/sae-cuda11 … — then set …'],
+      fixes: [
+        { via: 'pip', command: 'pip install --target ~/sae-cuda11 "nvidia-cudnn-cu11==8.*"', then: 'set the folder' },
+        { via: 'conda', command: 'conda create -p ~/sae-cuda11 -c conda-forge cudatoolkit=11.2 cudnn=8.1', then: 'set the folder' },
+      ],
     },
     cpu: { model: 'Ryzen 9', cores: 16, parallelism: 16 },
     memory: { totalBytes: 64 * 2 ** 30, freeBytes: 32 * 2 ** 30, rssBytes: 2 ** 28, heapUsedBytes: 2 ** 27, heapLimitBytes: 4 * 2 ** 30, tensors: 3, tensorBytes: 1024 },
@@ -88,8 +91,8 @@ describe('formatDiagnostics', () => {
     expect(text).toContain('  libcudnn.so.8                  missing\n');
     expect(text).toContain('  libcudart.so.11.0              /home/u/sae-cuda11/nvidia/cudart/lib/libcudart.so.11.0\n');
     expect(text).toContain('  problem                        missing libcudnn.so.8 (cuDNN 8)\n');
-    expect(text).toContain('  fix                            pip: pip install --target ~/sae-cuda11 "nvidia-cudnn-cu11==8.*"');
-    expect(text).toContain('  fix                            conda: conda create -p ~/sae-cuda11');
+    expect(text).toContain('  fix (pip)                      pip install --target ~/sae-cuda11 "nvidia-cudnn-cu11==8.*"\n                                 then set the folder\n');
+    expect(text).toContain('  fix (conda)                    conda create -p ~/sae-cuda11 -c conda-forge cudatoolkit=11.2 cudnn=8.1\n');
     expect(text).toContain('  @tensorflow/tfjs-node          not installed\n');
     expect(text).toContain('  system                         32.0 GiB free of 64.0 GiB\n');
     expect(text).toContain('  offline                        no\n');

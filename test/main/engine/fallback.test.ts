@@ -99,10 +99,8 @@ describe('doctor --json', () => {
     expect(cuda.libraries.find((l) => l.file === 'libcublasLt.so.11')?.path).toBe(path.join(folder, 'nvidia', 'cublasLt', 'lib', 'libcublasLt.so.11'));
     expect(cuda.libraries.find((l) => l.file === 'libcudnn.so.8')).toEqual({ name: 'cuDNN 8', file: 'libcudnn.so.8', found: false, path: null });
     expect(cuda.problems).toEqual(['missing libcudnn.so.8 (cuDNN 8)']);
-    expect(cuda.fixes).toEqual([
-      expect.stringMatching(/^pip: pip install --target ~\/sae-cuda11 "nvidia-cudnn-cu11==8\.\*" — then set the app's CUDA libraries folder .* or SAE_EXPLORER_CUDA_LIB_DIR to ~\/sae-cuda11/),
-      expect.stringMatching(/^conda: conda create -p ~\/sae-cuda11 -c conda-forge cudatoolkit=11\.2 cudnn=8\.1 — /),
-    ]);
+    expect(cuda.fixes.map((f) => f.command)).toEqual(['pip install --target ~/sae-cuda11 "nvidia-cudnn-cu11==8.*"', 'conda create -p ~/sae-cuda11 -c conda-forge cudatoolkit=11.2 cudnn=8.1']);
+    expect(cuda.fixes[0]!.then).toMatch(/^set the app's CUDA libraries folder .* or SAE_EXPLORER_CUDA_LIB_DIR to ~\/sae-cuda11/);
   });
 });
 
