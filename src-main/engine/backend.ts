@@ -129,7 +129,9 @@ async function activateTensorflow(): Promise<Activated> {
   if (pkg === GPU_BINDING) process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   loadBinding(pkg, 'tensorflow');
   await tf.setBackend('tensorflow');
-  return { choice: 'tensorflow', backend: 'tensorflow', package: pkg, binding: pkg, device: null };
+  // tfjs-node-gpu takes the GPU whenever it can; say so, so its memory is what jobs are checked against.
+  const device = usingGpuDevice() ? computeGpu(listGpus()).gpu : null;
+  return { choice: 'tensorflow', backend: 'tensorflow', package: pkg, binding: pkg, device };
 }
 
 async function activate(choice: BackendName): Promise<Activated> {
