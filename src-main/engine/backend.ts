@@ -241,13 +241,23 @@ function formatBytes(bytes: number): string {
 }
 
 /**
- * Refuses, before anything is allocated, work that needs more of the GPU than it has free, naming
- * both figures; does nothing off the GPU or when the driver cannot say. `what` names the work and
- * the size, e.g. "harvest of fam (model and 3 SAEs)".
+ * The GPU as a memory budget, for checks that take one (the training-memory check): what may still be
+ * allocated and a name for messages. Null off the GPU or when the driver cannot say.
  */
-export function checkDeviceMemory(neededBytes: number, what: string): void {
+export function deviceBudget(): { bytes: number; name: string } | null {
   const device = current?.device;
   const memory = deviceMemory();
-  if (!device || !memory || neededBytes <= memory.freeBytes) return;
-  throw new Error(`${what} needs at least ${formatBytes(neededBytes)} on the GPU, but ${device.name} has ${formatBytes(memory.freeBytes)} free of ${formatBytes(memory.totalBytes)}; free some (other programs, a smaller size) or use --backend tensorflow`);
+  if (!device || !memory) return null;
+  return { bytes: memory.freeBytes, name: `the free memory of ${device.name} (${formatBytes(memory.totalBytes)} in all)` };
+}
+
+/**
+ * Refuses, before anything is allocated, work that needs more of the GPU than it has free, naming
+ * both figures; does nothing off the GPU or when the driver cannot say. `what` names the work and
+ * the size, e.g. "harvest of 3 SAEs with gpt2".
+ */
+export function checkDeviceMemory(neededBytes: number, what: string): void {
+  const budget = deviceBudget();
+  if (!budget || neededBytes <= budget.bytes) return;
+  throw new Error(`${what} needs at least ${formatBytes(neededBytes)} on the GPU, but ${budget.name} is ${formatBytes(budget.bytes)}; free some (other programs, a smaller size) or use --backend tensorflow`);
 }

@@ -114,7 +114,7 @@ describe('GPU memory', () => {
     const weights = statSync(path.join(modelDir, 'model.safetensors')).size + statSync(path.join(saeDirs[0]!, 'sae_weights.safetensors')).size;
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `sae-explorer: harvest of 1 SAE with ${modelDir} needs at least ${(weights / 2 ** 20).toFixed(1)} MiB on the GPU, but Stand-in RTX 3090 has 0.0 KiB free of 24.0 GiB; free some (other programs, a smaller size) or use --backend tensorflow\n`,
+      `sae-explorer: harvest of 1 SAE with ${modelDir} needs at least ${(weights / 2 ** 20).toFixed(1)} MiB on the GPU, but the free memory of Stand-in RTX 3090 (24.0 GiB in all) is 0.0 KiB; free some (other programs, a smaller size) or use --backend tensorflow\n`,
     );
     expect(existsSync(db)).toBe(false);
   });
