@@ -166,8 +166,9 @@ export interface InitEngineOptions {
 }
 
 /**
- * Starts the tensor engine once per process. `auto` takes gpu, else tensorflow, else wasm — the first
- * that works — and reports each better backend it passed over; an explicit choice that cannot run throws.
+ * Starts the tensor engine once per process. `auto` takes gpu (where there is a CUDA build), else
+ * tensorflow, else wasm — the first that works — and reports each better backend it passed over; an
+ * explicit choice that cannot run throws.
  */
 export async function initEngine(requested?: string, options: InitEngineOptions = {}): Promise<EngineInfo> {
   const choice = parseBackendChoice(requested ?? process.env.SAE_BACKEND);
@@ -178,7 +179,9 @@ export async function initEngine(requested?: string, options: InitEngineOptions 
   }
   const skipped: SkippedBackend[] = [];
   let chosen: Activated | null = null;
-  for (const candidate of ['gpu', 'tensorflow'] as const) {
+  // Where tfjs-node-gpu has no CUDA build (macOS) the GPU is no candidate, so not a fallback to report.
+  const candidates = hasCudaBuild(process.platform) ? (['gpu', 'tensorflow'] as const) : (['tensorflow'] as const);
+  for (const candidate of candidates) {
     try {
       chosen = await activate(candidate);
       break;
