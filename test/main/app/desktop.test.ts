@@ -267,3 +267,40 @@ process.send!({ type: 'ready', pid: process.pid });
   });
 });
 
+
+describe('the CUDA libraries folder', () => {
+  it('is chosen from the menu, remembered, and given to a new compute process; the system libraries again when cleared', async () => {
+    const fake = fakeElectron();
+    const folder = path.join(tmp, 'sae-cuda11');
+    let menu: MenuItemOptions[] = [];
+    Object.assign(fake.electron.Menu, { setApplicationMenu: (template: MenuItemOptions[]) => (menu = template) });
+    Object.assign(fake.electron.dialog, { showOpenDialog: async () => ({ canceled: false, filePaths: [folder] }) });
+    const folders: Array<string | undefined> = [];
+    let created = deferred();
+    await runDesktopApp(fake.electron, {
+      outDir: OUT,
+      env: { SAE_EXPLORER_WORKSPACE: path.join(tmp, 'ws-cuda') },
+      log: () => {},
+      createCompute: (workspace, _node, cudaLibraryDir) => {
+        folders.push(cudaLibraryDir);
+        created.resolve();
+        const compute = new FakeCompute(workspace);
+        compute.closed.resolve();
+        return compute;
+      },
+    });
+    const item = (label: string) => menu[0]!.submenu!.find((i) => i.label === label)!;
+
+    created = deferred();
+    item('CUDA Libraries Folder…').click!();
+    await created.promise;
+    expect(JSON.parse(readFileSync(path.join(fake.userData, 'settings.json'), 'utf8'))).toMatchObject({ cudaLibraryDir: folder });
+
+    created = deferred();
+    item('Use System CUDA Libraries').click!();
+    await created.promise;
+    expect(JSON.parse(readFileSync(path.join(fake.userData, 'settings.json'), 'utf8'))).not.toHaveProperty('cudaLibraryDir');
+    expect(folders).toEqual([undefined, folder, undefined]);
+    expect(fake.errors).toEqual([]);
+  });
+});
