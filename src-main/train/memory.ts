@@ -7,6 +7,7 @@
 //   values and indices, and the [batch, d] inputs, reconstructions, residuals and gradients.
 // Shared by every size: the model's weights and the shuffling buffer of activations.
 import { totalmem } from 'node:os';
+import { deviceBudget } from '../engine/backend.js';
 import type { Gpt2Config } from '../model/config.js';
 import { expectedShapes } from '../model/weights.js';
 import { MAX_DENSE_ELEMENTS } from '../sae/bounds.js';
@@ -110,8 +111,14 @@ export function estimateTrainMemory(r: TrainMemoryRequest): TrainMemoryEstimate 
   return { perSae, shared, total, largestInstance };
 }
 
-/** The budget of this machine for a backend: system memory, and on wasm the heap of one instance. */
+/**
+ * The budget of this machine for a backend: system memory, and on wasm the heap of one instance, on
+ * the GPU the device's free memory (the engine's deviceBudget; the model's weights, when already
+ * loaded, count both there and in the estimate, which errs on the safe side).
+ */
 export function machineBudget(backend: string): MemoryBudget {
+  const gpu = deviceBudget();
+  if (gpu) return { systemBytes: totalmem(), instanceBytes: gpu.bytes, instanceName: gpu.name };
   return backend === 'wasm'
     ? { systemBytes: totalmem(), instanceBytes: WASM_HEAP_BYTES, instanceName: 'the wasm heap of one instance' }
     : { systemBytes: totalmem(), instanceBytes: null, instanceName: `one ${backend} instance` };

@@ -118,4 +118,15 @@ describe('GPU memory', () => {
     );
     expect(existsSync(db)).toBe(false);
   });
+
+  it('refuses a training run larger than the GPU\'s free memory, measured against the device', async () => {
+    const root = machineRoot();
+    const { modelDir } = writeFixtures(root);
+    const out = path.join(root, 'family');
+    const full: Machine = { gpuPackage: 'gpu', cpuPackage: 'cpu', nvidiaGpu: true, cudaFiles: ALL_CUDA_FILES, freeMiB: 0 };
+    const run = await runOnMachine(root, full, 'train', '--model', modelDir, '--hook', 'blocks.1.hook_resid_post', '--latents', '64', '--k', '4', '--tokens', '2000', '--out', out);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^sae-explorer: training needs about [\d.]+ GiB in one tensor instance \(64 latents .*\), but the free memory of Stand-in RTX 3090 \(24\.0 GiB in all\) holds at most 0\.00 GiB; /m);
+    expect(existsSync(path.join(out, '64'))).toBe(false);
+  });
 });
