@@ -29,6 +29,7 @@ import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
 import type { SteerParams, SteerResult, SteerSweep, SteerSweepParams } from './api/steer.js';
 import type { LmTrainParams } from './api/lm.js';
+import type { SaeEvaluateParams } from './api/saes.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
 import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
 
@@ -42,6 +43,7 @@ export type * from './api/inspect.js';
 export * from './api/jobs.js';
 export type * from './api/steer.js';
 export type * from './api/lm.js';
+export type * from './api/saes.js';
 export type * from './api/training.js';
 export type * from './api/workspace.js';
 
@@ -75,6 +77,7 @@ export interface ApiRequests {
   'lm.train': { params: LmTrainParams; result: JobRef };
   'engine.info': { params: NoParams; result: EngineReport };
   'engine.doctor': { params: NoParams; result: Diagnostics };
+  'saes.evaluate': { params: SaeEvaluateParams; result: JobRef };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -112,6 +115,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'lm.train': true,
   'engine.info': true,
   'engine.doctor': true,
+  'saes.evaluate': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

@@ -14,6 +14,7 @@ import { inspectHandlers } from './handlers/inspect.js';
 import { jobHandlers } from './handlers/jobs.js';
 import { steerHandlers } from './handlers/steer.js';
 import { lmHandlers } from './handlers/lm.js';
+import { saeHandlers } from './handlers/saes.js';
 import { trainingHandlers } from './handlers/training.js';
 import { workspaceHandlers } from './handlers/workspace.js';
 import { JobManager } from './manager.js';
@@ -33,6 +34,7 @@ export const HANDLERS: HandlerTable = {
   ...familyHandlers,
   ...lmHandlers,
   ...engineHandlers,
+  ...saeHandlers,
 };
 
 export interface DispatcherOptions {

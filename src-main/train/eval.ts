@@ -228,9 +228,16 @@ function summarise(t: Totals, dSae: number, k: number | null): EvalResult {
   };
 }
 
+/** What an evaluation ran on, when the caller knows it by workspace ids (the app's saes.evaluate). */
+export interface EvalSubject {
+  model: string;
+  dataset: string;
+}
+
 /** The result in snake_case (the CLI's JSON keys) with the definitions of every figure. */
-export function evalResultJson(result: EvalResult): Record<string, unknown> {
+export function evalResultJson(result: EvalResult, subject?: EvalSubject): Record<string, unknown> {
   return {
+    ...(subject ? { model: subject.model, dataset: subject.dataset } : {}),
     d_sae: result.dSae,
     k: result.k,
     tokens: result.tokens,
@@ -248,6 +255,6 @@ export function evalResultJson(result: EvalResult): Record<string, unknown> {
 }
 
 /** Writes `eval.json` into an SAE folder, atomically. */
-export function writeEvalJson(saeDir: string, result: EvalResult): void {
-  writeJsonAtomic(join(saeDir, 'eval.json'), evalResultJson(result));
+export function writeEvalJson(saeDir: string, result: EvalResult, subject?: EvalSubject): void {
+  writeJsonAtomic(join(saeDir, 'eval.json'), evalResultJson(result, subject));
 }

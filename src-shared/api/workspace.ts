@@ -1,5 +1,6 @@
 // Workspace domain of the API contract: what the workspace folder holds (models, datasets, SAE
 // families, SAEs, feature databases) and the requests that add to it.
+import type { SaeEvaluation } from './saes.js';
 
 /** A GPT-2-style model folder (Hugging Face layout: config.json + model.safetensors). */
 export interface ModelEntry {
@@ -43,6 +44,8 @@ export interface SaeEntry {
   modelName: string;
   hookName: string;
   sizeBytes: number;
+  /** The SAE's eval.json (written by training, `sae eval --save` or saes.evaluate); null when it has none. */
+  evaluation: SaeEvaluation | null;
 }
 
 /** SAEs of several sizes trained together on one site (the feature-splitting comparison unit). */

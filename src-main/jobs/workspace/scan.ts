@@ -3,7 +3,7 @@
 // warning rather than hiding the rest of the workspace.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { DatabaseEntry, DatasetEntry, DatasetKind, FamilyEntry, ModelEntry, SaeEntry, WorkspaceListing } from '../../../src-shared/api.js';
+import type { DatabaseEntry, DatasetEntry, DatasetKind, FamilyEntry, ModelEntry, SaeEntry, SaeEvaluation, WorkspaceListing } from '../../../src-shared/api.js';
 import { EMBEDDED_DATASET, type WorkspaceLayout } from './layout.js';
 
 export type ScanWarning = (message: string) => void;
@@ -73,8 +73,36 @@ function datasetKind(file: string, isDir: boolean): DatasetKind | null {
   return null;
 }
 
+/** eval.json keys (src-main/train/eval.ts, evalResultJson) → SaeEvaluation fields. */
+const EVAL_FIGURES = { tokens: 'tokens', nmse: 'nmse', l0: 'l0', dead_frac: 'deadFrac', delta_lm_loss: 'deltaLmLoss', ce_loss_score: 'ceLossScore' } as const;
+
+/**
+ * The SAE's eval.json, or null when it has none. A broken one is reported and listed as no
+ * evaluation, so the SAE itself stays usable (re-evaluating it rewrites the file).
+ */
+function readEvaluation(folder: string, warn: ScanWarning): SaeEvaluation | null {
+  const file = path.join(folder, 'eval.json');
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
+  try {
+    const json = readJson(file);
+    const figures: Record<string, number> = {};
+    for (const [key, field] of Object.entries(EVAL_FIGURES)) {
+      const value = json[key];
+      // JSON has no NaN: a figure of 0/0 (e.g. ce_loss_score when ablation costs nothing) is written as null.
+      if (value === null) figures[field] = Number.NaN;
+      else if (typeof value === 'number') figures[field] = value;
+      else throw new Error(`"${key}" must be a number, got ${JSON.stringify(value)}`);
+    }
+    const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+    return { ...(figures as Omit<SaeEvaluation, 'model' | 'dataset'>), model: text(json.model), dataset: text(json.dataset) };
+  } catch (err) {
+    warn(`ignored ${file}: ${(err as Error).message}; re-evaluate the SAE to rewrite it`);
+    return null;
+  }
+}
+
 /** Reads a SAELens cfg.json, v6 keys first and the legacy (< 6.0) keys as fallback. */
-export function scanSae(layout: WorkspaceLayout, id: string, family: string | null): SaeEntry {
+export function scanSae(layout: WorkspaceLayout, id: string, family: string | null, warn: ScanWarning = () => {}): SaeEntry {
   const folder = layout.sae(id);
   const file = path.join(folder, 'cfg.json');
   const cfg = readJson(file);
@@ -94,6 +122,7 @@ export function scanSae(layout: WorkspaceLayout, id: string, family: string | nu
     modelName: text(metadata.model_name ?? cfg.model_name),
     hookName: text(metadata.hook_name ?? cfg.hook_name ?? cfg.hook_point),
     sizeBytes: sizeOnDisk(folder),
+    evaluation: readEvaluation(folder, warn),
   };
 }
 
@@ -136,13 +165,13 @@ export function scanWorkspace(layout: WorkspaceLayout, warn: ScanWarning = () =>
     const folder = layout.family(name);
     if (!isDir(folder)) continue;
     if (hasFile(folder, 'cfg.json')) {
-      const sae = attempt(`SAE ${name}`, () => scanSae(layout, name, null));
+      const sae = attempt(`SAE ${name}`, () => scanSae(layout, name, null, warn));
       if (sae) saes.push(sae);
       continue;
     }
     const members = listDir(folder)
       .filter((sub) => isDir(path.join(folder, sub)) && hasFile(path.join(folder, sub), 'cfg.json'))
-      .map((sub) => attempt(`SAE ${name}/${sub}`, () => scanSae(layout, `${name}/${sub}`, name)))
+      .map((sub) => attempt(`SAE ${name}/${sub}`, () => scanSae(layout, `${name}/${sub}`, name, warn)))
       .filter((entry): entry is SaeEntry => entry !== null)
       .sort((a, b) => a.dSae - b.dSae);
     if (members.length === 0) continue;

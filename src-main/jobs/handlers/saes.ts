@@ -1,0 +1,77 @@
+// saes.evaluate: the CLI's `sae eval --save` (src-main/train/eval.ts) on a workspace SAE, model and
+// dataset, as a cancellable job. The figures go into the SAE's eval.json with the model and dataset
+// ids they were measured on, and workspace.list shows them with the SAE.
+import type { JobResult, SaeEvaluateParams } from '../../../src-shared/api.js';
+import type { DomainHandlers, HandlerContext } from '../handler.js';
+import type { JobContext } from '../manager.js';
+import { DATASET_ID, ENTRY_NAME, SAE_ID, readParams } from '../params.js';
+import { TRAIN_LIMITS } from '../../train/limits.js';
+import { corpusSpec } from './datasets.js';
+import { requireModel, requireSae } from './lookup.js';
+
+const METHOD = 'saes.evaluate';
+/** Windows per forward pass when the request does not say: the CLI's default. */
+const DEFAULT_BATCH = 8;
+
+interface EvalPlan {
+  saeFolder: string;
+  modelFolder: string;
+  corpus: string;
+  params: SaeEvaluateParams;
+}
+
+async function runEvaluation(plan: EvalPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+  const { params } = plan;
+  job.progress({ done: 0, total: params.tokens, unit: 'tokens', phase: 'loading model' });
+  const { model, release } = await ctx.resources.acquireModel(plan.modelFolder);
+  try {
+    const { importSaeDetailed } = await import('../../sae/formats/detect.js');
+    const { evaluateSae, writeEvalJson } = await import('../../train/eval.js');
+    // The CLI's loader: it checks the SAE fits the model (d_in, hook) and names the mismatch if not.
+    const { bundle } = await importSaeDetailed(plan.saeFolder, { model: model.config });
+    job.progress({ done: 0, total: params.tokens, unit: 'tokens', phase: 'evaluating' });
+    const result = await evaluateSae({
+      model,
+      sae: bundle,
+      dataset: plan.corpus,
+      tokenizer: await ctx.resources.tokenizer(plan.modelFolder),
+      tokens: params.tokens,
+      batch: params.batch ?? DEFAULT_BATCH,
+      signal: job.signal,
+    });
+    writeEvalJson(plan.saeFolder, result, { model: params.model, dataset: params.dataset });
+    job.progress({ done: result.tokens, total: result.tokens, unit: 'tokens', phase: 'evaluated' });
+    return {
+      wrote: [`sae:${params.sae}`],
+      summary: { tokens: result.tokens, nmse: result.nmse, l0: result.l0, dead_frac: result.deadFrac, delta_lm_loss: result.deltaLmLoss, ce_loss_score: result.ceLossScore },
+    };
+  } finally {
+    release();
+  }
+}
+
+export const saeHandlers: DomainHandlers<'saes'> = {
+  'saes.evaluate': (params, ctx) => {
+    const p = readParams<SaeEvaluateParams>(METHOD, params, {
+      sae: { type: 'string', ...SAE_ID },
+      model: { type: 'string', ...ENTRY_NAME },
+      dataset: { type: 'string', ...DATASET_ID },
+      tokens: { type: 'integer', min: 1, max: TRAIN_LIMITS.tokens },
+      batch: { type: 'integer', optional: true, min: 1, max: 1024 },
+    });
+    const { workspace } = ctx;
+    const plan: EvalPlan = {
+      saeFolder: requireSae(workspace, METHOD, p.sae),
+      modelFolder: requireModel(workspace, METHOD, p.model),
+      corpus: corpusSpec(workspace, METHOD, p.dataset),
+      params: p,
+    };
+    const job = ctx.jobs.start({
+      kind: 'sae-eval',
+      title: `evaluate ${p.sae} on ${p.model} (${p.tokens} tokens of ${p.dataset})`,
+      pausable: false,
+      run: (jobContext) => runEvaluation(plan, jobContext, ctx),
+    });
+    return { jobId: job.id };
+  },
+};

@@ -1,0 +1,35 @@
+// SAEs domain of the API contract: requests about one SAE of the workspace. `saes.evaluate` runs the
+// CLI's `sae eval` (src-main/train/eval.ts) as a job and stores the figures in the SAE's eval.json,
+// which every SaeEntry of `workspace.list` then carries as `evaluation`.
+
+export interface SaeEvaluateParams {
+  /** SaeEntry id, e.g. "fam/4096". */
+  sae: string;
+  /** ModelEntry id of the GPT-2 whose activations and LM loss the SAE is judged on. */
+  model: string;
+  /** DatasetEntry id ("embedded:sotu" for the built-in corpus); its held-out split is used. */
+  dataset: string;
+  /** Activation tokens to evaluate (BOS excluded); rounded up to whole windows. */
+  tokens: number;
+  /** Windows per forward pass; default 8 (the CLI's). */
+  batch?: number;
+}
+
+/** The figures of an SAE's eval.json (definitions in src-main/train/eval.ts and in the file itself). */
+export interface SaeEvaluation {
+  /** Activation tokens evaluated. */
+  tokens: number;
+  /** Fraction of variance unexplained (FVU). */
+  nmse: number;
+  /** Mean active latents per token. */
+  l0: number;
+  /** Fraction of latents that never fired on the eval tokens. */
+  deadFrac: number;
+  /** LM cross-entropy with the reconstruction spliced in minus the clean one (nats). */
+  deltaLmLoss: number;
+  /** (CE zero-ablated − CE with SAE) ÷ (CE zero-ablated − CE clean); 1 is perfect. */
+  ceLossScore: number;
+  /** ModelEntry id and DatasetEntry id it was evaluated on; null in eval.json files that do not say (training, the CLI). */
+  model: string | null;
+  dataset: string | null;
+}
