@@ -1,0 +1,34 @@
+// How an SAE's stored evaluation (SaeEntry.evaluation, from its eval.json) reads in SAE lists.
+import type { SaeEvaluation } from '../../../src-shared/api.js';
+import { formatCount, formatValue } from './format.js';
+
+export interface EvalCells {
+  fvu: string;
+  l0: string;
+  dead: string;
+  deltaLm: string;
+  ceScore: string;
+  /** What it was measured on: "8192 tokens of embedded:sotu on tiny". */
+  on: string;
+}
+
+/** The table cells of an evaluation; every cell "—" for an SAE never evaluated. */
+export function evalCells(evaluation: SaeEvaluation | null): EvalCells {
+  if (!evaluation) return { fvu: '—', l0: '—', dead: '—', deltaLm: '—', ceScore: '—', on: 'not evaluated' };
+  const subject = [evaluation.dataset ? `of ${evaluation.dataset}` : '', evaluation.model ? `on ${evaluation.model}` : ''].filter(Boolean).join(' ');
+  return {
+    fvu: formatValue(evaluation.nmse),
+    l0: evaluation.l0.toFixed(1),
+    dead: `${(100 * evaluation.deadFrac).toFixed(1)}%`,
+    deltaLm: formatValue(evaluation.deltaLmLoss),
+    ceScore: formatValue(evaluation.ceLossScore),
+    on: `${formatCount(evaluation.tokens)} tokens${subject ? ` ${subject}` : ''}`,
+  };
+}
+
+/** One short line for pickers: "FVU 0.123 · L0 4.0", or "" when never evaluated. */
+export function evalLine(evaluation: SaeEvaluation | null): string {
+  if (!evaluation) return '';
+  const cells = evalCells(evaluation);
+  return `FVU ${cells.fvu} · L0 ${cells.l0}`;
+}
