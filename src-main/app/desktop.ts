@@ -15,7 +15,7 @@ import { isAppUrl } from './security.js';
 import { readSettings, updateSettings } from './settings.js';
 import { createMainWindow, hardenSession, loadRenderer, type WindowPaths } from './window.js';
 import { rememberCudaLibraryDir, resolveCudaLibraryDir } from './cuda-folder.js';
-import { rememberWorkspace, resolveWorkspace } from './workspace.js';
+import { recentWorkspaces, rememberWorkspace, resolveWorkspace } from './workspace.js';
 
 /** What the shell needs of the compute process (ComputeHost; a fake in tests). */
 export interface ComputeProcess extends ApiTransport {
@@ -129,6 +129,7 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
     const previous = compute!;
     compute = computeFor(folder);
     ipc!.setBackend(compute);
+    installMenu();
     const stopped = previous.close();
     stopping.add(stopped);
     void stopped.finally(() => stopping.delete(stopped));
@@ -150,24 +151,31 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
     await openWorkspace(workspace);
   }
 
+  const open = (folder: string): void => void openWorkspace(folder).catch((err: Error) => report('Cannot open that workspace', err.message));
+  /** The menu again whenever a workspace is opened, so Open Recent lists it first. */
+  const installMenu = (): void => {
+    const menu = menuTemplate(
+      {
+        openWorkspace: () =>
+          void electron.dialog
+            .showOpenDialog({ title: 'Open workspace folder', properties: ['openDirectory', 'createDirectory'], defaultPath: workspace })
+            .then((choice) => (choice.canceled || !choice.filePaths[0] ? undefined : open(choice.filePaths[0])))
+            .catch((err: Error) => report('Cannot open that workspace', err.message)),
+        revealWorkspace: () => void electron.shell.openPath(workspace),
+        recentWorkspaces: recentWorkspaces(userData).filter((folder) => folder !== workspace),
+        openRecentWorkspace: open,
+        chooseCudaLibraryFolder: () => void setCudaLibraryFolder(true).catch((err: Error) => report('Cannot use that folder', err.message)),
+        clearCudaLibraryFolder: () => void setCudaLibraryFolder(false).catch((err: Error) => report('Cannot restart the engine', err.message)),
+      },
+      !app.isPackaged,
+    );
+    electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(menu));
+  };
+
   await app.whenReady();
   hardenSession(electron, paths);
-  const menu = menuTemplate(
-    {
-      openWorkspace: () =>
-        void electron.dialog
-          .showOpenDialog({ title: 'Open workspace folder', properties: ['openDirectory', 'createDirectory'], defaultPath: workspace })
-          .then((choice) => (choice.canceled || !choice.filePaths[0] ? undefined : openWorkspace(choice.filePaths[0])))
-          .catch((err: Error) => report('Cannot open that workspace', err.message)),
-      revealWorkspace: () => void electron.shell.openPath(workspace),
-      chooseCudaLibraryFolder: () => void setCudaLibraryFolder(true).catch((err: Error) => report('Cannot use that folder', err.message)),
-      clearCudaLibraryFolder: () => void setCudaLibraryFolder(false).catch((err: Error) => report('Cannot restart the engine', err.message)),
-    },
-    !app.isPackaged,
-  );
-  electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(menu));
-
   compute = computeFor(resolveWorkspace(userData, env));
+  installMenu();
   ipc = registerApiIpc(electron.ipcMain, compute, (url) => isAppUrl(url, paths.rendererDir, paths.devServerUrl));
   window = createMainWindow(electron, paths);
   window.on('closed', () => (window = null));

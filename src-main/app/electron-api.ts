@@ -50,6 +50,7 @@ export interface MenuItemOptions {
   role?: string;
   type?: 'separator' | 'normal';
   accelerator?: string;
+  enabled?: boolean;
   submenu?: MenuItemOptions[];
   click?: () => void;
 }

@@ -4,6 +4,9 @@ import type { MenuItemOptions } from './electron-api.js';
 export interface MenuActions {
   openWorkspace(): void;
   revealWorkspace(): void;
+  /** Workspace folders for File → Open Recent, most recent first. */
+  recentWorkspaces: string[];
+  openRecentWorkspace(folder: string): void;
   /** Picks the folder holding the CUDA 11 / cuDNN 8 libraries for the GPU backend. */
   chooseCudaLibraryFolder(): void;
   /** Forgets it: the system's libraries only. */
@@ -25,6 +28,11 @@ export function menuTemplate(actions: MenuActions, isDev: boolean): MenuItemOpti
       label: 'File',
       submenu: [
         { label: 'Open Workspace…', accelerator: 'CmdOrCtrl+O', click: actions.openWorkspace },
+        {
+          label: 'Open Recent',
+          enabled: actions.recentWorkspaces.length > 0,
+          submenu: actions.recentWorkspaces.map((folder) => ({ label: folder, click: () => actions.openRecentWorkspace(folder) })),
+        },
         { label: 'Show Workspace Folder', click: actions.revealWorkspace },
         { type: 'separator' },
         { label: 'CUDA Libraries Folder…', click: actions.chooseCudaLibraryFolder },

@@ -1,6 +1,6 @@
 // The desktop app's settings file (settings.json in the app's data folder): the workspace chosen
-// last, the node the compute process runs on (the user's choice, and the one that worked last) and
-// the CUDA libraries folder. A missing or broken file reads as no settings.
+// last and the recent ones, the node the compute process runs on (the user's choice, and the one
+// that worked last) and the CUDA libraries folder. A missing or broken file reads as no settings.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -8,6 +8,8 @@ import { writeJsonAtomic } from '../io/atomic.js';
 export interface Settings {
   /** The workspace folder opened last. */
   workspace?: string;
+  /** Workspace folders opened, most recent first, for File → Open Recent. */
+  recentWorkspaces?: string[];
   /** Absolute path of the Node.js executable to run the compute process on, set by the user. */
   node?: string;
   /** The node the compute process last started on; tried before searching again. */

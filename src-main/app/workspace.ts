@@ -1,5 +1,6 @@
 // Which workspace folder the desktop app opens: the one chosen last (remembered in the app's data
-// directory), else <app data>/workspace. SAE_EXPLORER_WORKSPACE overrides both.
+// directory), else <app data>/workspace. SAE_EXPLORER_WORKSPACE overrides both. The folders opened
+// before are kept too, most recent first, for File → Open Recent.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { readSettings, updateSettings } from './settings.js';
@@ -13,6 +14,18 @@ export function resolveWorkspace(userData: string, env: NodeJS.ProcessEnv = proc
   return fallback;
 }
 
+/** Recent workspaces kept in the settings. */
+export const MAX_RECENT_WORKSPACES = 10;
+
+/** Records the workspace as the one to open next time and as the most recent one. */
 export function rememberWorkspace(userData: string, workspace: string): void {
-  updateSettings(userData, { workspace: path.resolve(workspace) });
+  const folder = path.resolve(workspace);
+  const recent = [folder, ...(readSettings(userData).recentWorkspaces ?? []).filter((other) => other !== folder)];
+  updateSettings(userData, { workspace: folder, recentWorkspaces: recent.slice(0, MAX_RECENT_WORKSPACES) });
+}
+
+/** The remembered workspaces that still exist, most recent first. */
+export function recentWorkspaces(userData: string): string[] {
+  const recent = readSettings(userData).recentWorkspaces;
+  return Array.isArray(recent) ? recent.filter((folder) => typeof folder === 'string' && existsSync(folder)) : [];
 }

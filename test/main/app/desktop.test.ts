@@ -58,6 +58,7 @@ function fakeElectron(options: { isPackaged?: boolean; loadFails?: Error; onQuit
   const session = { permissionRequest: null as unknown, permissionCheck: null as unknown, device: null as unknown };
   let handles = 0;
   let removes = 0;
+  let menu: MenuItemOptions[] = [];
   const electron = {
     app: {
       isPackaged: options.isPackaged ?? false,
@@ -103,7 +104,7 @@ function fakeElectron(options: { isPackaged?: boolean; loadFails?: Error; onQuit
       handle: (channel: string, listener: (event: IpcMainInvokeEventLike, ...args: unknown[]) => unknown) => (handles++, handlers.set(channel, listener)),
       removeHandler: (channel: string) => (removes++, handlers.delete(channel)),
     },
-    Menu: { buildFromTemplate: (template: MenuItemOptions[]) => template, setApplicationMenu: () => {} },
+    Menu: { buildFromTemplate: (template: MenuItemOptions[]) => template, setApplicationMenu: (installed: MenuItemOptions[]) => (menu = installed) },
     dialog: {
       showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
       showErrorBox: (title: string, content: string) => void errors.push([title, content]),
@@ -119,7 +120,8 @@ function fakeElectron(options: { isPackaged?: boolean; loadFails?: Error; onQuit
     },
   } as unknown as ElectronMain;
   const invoke = async (method: string) => (await handlers.get(API_CALL_CHANNEL)!({ senderFrame: { url: PAGE } }, method, {})) as ApiResponse<unknown>;
-  return { electron, userData, log, errors, invoke, session, counts: () => ({ handles, removes }), emitBeforeQuit: () => electron.app.quit() };
+  const openRecent = () => menu[0]!.submenu!.find((item) => item.label === 'Open Recent')!;
+  return { electron, userData, log, errors, invoke, session, openRecent, counts: () => ({ handles, removes }), emitBeforeQuit: () => electron.app.quit() };
 }
 
 function start(fake: ReturnType<typeof fakeElectron>, computes: FakeCompute[] = []) {
@@ -148,7 +150,7 @@ describe('the desktop app', () => {
     computes[0]!.started.resolve();
     await app.engine;
     expect(await answer).toEqual({ ok: true, result: { workspace: path.join(tmp, 'ws-first') } });
-    expect(JSON.parse(readFileSync(path.join(fake.userData, 'settings.json'), 'utf8'))).toEqual({ workspace: path.join(tmp, 'ws-first'), lastNode: '/opt/homebrew/bin/node' });
+    expect(JSON.parse(readFileSync(path.join(fake.userData, 'settings.json'), 'utf8'))).toEqual({ workspace: path.join(tmp, 'ws-first'), recentWorkspaces: [path.join(tmp, 'ws-first')], lastNode: '/opt/homebrew/bin/node' });
   });
 
   it('shows why the engine could not start and stays open, so the user can fix node and retry', async () => {
@@ -189,6 +191,25 @@ describe('the desktop app', () => {
     expect(fake.counts()).toEqual({ handles: 1, removes: 0 });
     expect(fake.log.filter((line) => line.startsWith('loadFile'))).toHaveLength(2);
     computes[0]!.closed.resolve();
+  });
+
+  it('lists the workspaces opened before under File → Open Recent and opens one from there', async () => {
+    const fake = fakeElectron();
+    const computes: FakeCompute[] = [];
+    const first = path.join(tmp, 'ws-first');
+    const other = path.join(tmp, 'ws-recent');
+    mkdirSync(first, { recursive: true });
+    mkdirSync(other, { recursive: true });
+    const app = (await start(fake, computes))!;
+    computes[0]!.started.resolve();
+    expect(fake.openRecent().submenu).toEqual([]);
+    await app.openWorkspace(other);
+    computes[0]!.closed.resolve();
+    expect(fake.openRecent().submenu!.map((item) => item.label)).toEqual([first]);
+    fake.openRecent().submenu![0]!.click!();
+    expect(computes.map((c) => c.workspace)).toEqual([first, other, first]);
+    expect(fake.openRecent().submenu!.map((item) => item.label)).toEqual([other]);
+    expect(JSON.parse(readFileSync(path.join(fake.userData, 'settings.json'), 'utf8')).recentWorkspaces).toEqual([first, other]);
   });
 
   it('quits only after the compute process has stopped', async () => {

@@ -11,7 +11,7 @@ import { findElectronBinary } from '../../../src-main/app/electron-binary.js';
 import { menuTemplate } from '../../../src-main/app/menu.js';
 import { DESKTOP_CSP, isAllowedRequest, isAppUrl, secureWebPreferences } from '../../../src-main/app/security.js';
 import { rememberCudaLibraryDir, resolveCudaLibraryDir } from '../../../src-main/app/cuda-folder.js';
-import { rememberWorkspace, resolveWorkspace } from '../../../src-main/app/workspace.js';
+import { MAX_RECENT_WORKSPACES, recentWorkspaces, rememberWorkspace, resolveWorkspace } from '../../../src-main/app/workspace.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'sae-shell-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -97,10 +97,16 @@ describe('menu and workspace', () => {
       revealWorkspace: () => calls.push('reveal'),
       chooseCudaLibraryFolder: () => calls.push('cuda'),
       clearCudaLibraryFolder: () => calls.push('no cuda'),
+      recentWorkspaces: ['/ws/b', '/ws/a'],
+      openRecentWorkspace: (folder: string) => calls.push(`recent ${folder}`),
     };
     const file = menuTemplate(actions, false)[0]!.submenu!;
     for (const label of ['Open Workspace…', 'Show Workspace Folder', 'CUDA Libraries Folder…', 'Use System CUDA Libraries']) file.find((item) => item.label === label)!.click!();
-    expect(calls).toEqual(['open', 'reveal', 'cuda', 'no cuda']);
+    const recent = file.find((item) => item.label === 'Open Recent')!;
+    expect(recent.submenu!.map((item) => item.label)).toEqual(['/ws/b', '/ws/a']);
+    recent.submenu![1]!.click!();
+    expect(calls).toEqual(['open', 'reveal', 'cuda', 'no cuda', 'recent /ws/a']);
+    expect(menuTemplate({ ...actions, recentWorkspaces: [] }, false)[0]!.submenu!.find((item) => item.label === 'Open Recent')!.enabled).toBe(false);
     const roles = (dev: boolean) => menuTemplate(actions, dev).flatMap((m) => m.submenu ?? []).map((i) => i.role);
     expect(roles(false)).not.toContain('toggleDevTools');
     expect(roles(true)).toContain('toggleDevTools');
@@ -117,6 +123,17 @@ describe('menu and workspace', () => {
     expect(resolveWorkspace(userData, {})).toBe(path.join(userData, 'workspace'));
     writeFileSync(path.join(userData, 'settings.json'), '{ broken');
     expect(resolveWorkspace(userData, {})).toBe(path.join(userData, 'workspace'));
+  });
+
+  it('remembers the workspaces opened, most recent first, once each, at most ten, and lists those that still exist', () => {
+    const userData = path.join(tmp, 'userData-recent');
+    const folders = Array.from({ length: 12 }, (_, i) => mkdtempSync(path.join(tmp, `recent-${i}-`)));
+    for (const folder of folders) rememberWorkspace(userData, folder);
+    rememberWorkspace(userData, folders[5]!);
+    expect(recentWorkspaces(userData)).toEqual([folders[5], ...folders.slice(2).reverse().filter((f) => f !== folders[5])].slice(0, MAX_RECENT_WORKSPACES));
+    rmSync(folders[11]!, { recursive: true });
+    expect(recentWorkspaces(userData)).not.toContain(folders[11]);
+    expect(recentWorkspaces(userData)[0]).toBe(folders[5]);
   });
 
   it('remembers the CUDA libraries folder beside the workspace; the env overrides it', () => {
