@@ -84,6 +84,16 @@ describe('saes.evaluate', () => {
     }
   }, 120_000);
 
+  it('fails the job, naming the mismatch, when the SAE does not fit the chosen model, and keeps the stored eval.json', async () => {
+    await call('workspace.createTinyModel', { name: 'wide', layers: 2, dModel: 2 * D_MODEL, heads: 2, ctx: 64 });
+    const before = readFileSync(path.join(root, 'saes', 'fam', '16', 'eval.json'), 'utf8');
+    const { jobId } = await call('saes.evaluate', { sae: 'fam/16', model: 'wide', dataset: 'embedded:sotu', tokens: TOKENS });
+    const job = await finished(jobId);
+    expect(job.state).toBe('failed');
+    expect(job.error!.message).toMatch(/saes[/\\]fam[/\\]16: SAE d_in is 16 but hook "blocks.1.hook_resid_post" of this model \(d_model 32, 2 layers\) has width 32$/);
+    expect(readFileSync(path.join(root, 'saes', 'fam', '16', 'eval.json'), 'utf8')).toBe(before);
+  }, 60_000);
+
   it('lists an SAE with a broken eval.json as not evaluated and says which file is wrong', async () => {
     warnings.length = 0;
     const broken = (await call('workspace.list', {})).saes.find((s) => s.id === 'broken')!;
@@ -99,7 +109,7 @@ describe('saes.evaluate', () => {
     const good = { sae: 'fam/16', model: 'tiny', dataset: 'embedded:sotu', tokens: TOKENS };
     expect(await answer({ ...good, sae: 'fam/32' })).toMatch(/^not_found: saes.evaluate: no SAE "fam\/32"/);
     expect(await answer({ ...good, sae: '../fam' })).toMatch(/^bad_request: saes.evaluate: "sae" must be an SAE id like "family\/4096"/);
-    expect(await answer({ ...good, model: 'gpt2' })).toMatch(/^not_found: saes.evaluate: no model "gpt2" .*\(have: tiny\)/);
+    expect(await answer({ ...good, model: 'gpt2' })).toMatch(/^not_found: saes.evaluate: no model "gpt2" .*\(have: tiny, wide\)/);
     expect(await answer({ ...good, dataset: 'nope.txt' })).toMatch(/^not_found: saes.evaluate: no dataset "nope.txt"/);
     expect(await answer({ ...good, dataset: '../secret' })).toMatch(/^bad_request: saes.evaluate: "dataset" must be a file or folder name under datasets\//);
     expect(await answer({ ...good, tokens: 0 })).toMatch(/^bad_request: saes.evaluate: "tokens" /);
