@@ -28,7 +28,10 @@ export interface StepMetrics {
 export interface StepResult {
   /** Total loss that was minimised: the sum of `losses`. */
   loss: number;
-  /** Terms by name: mse (‖x − x̂‖² summed over d, mean over tokens), auxk, multi_topk, l1. */
+  /**
+   * Terms by name: mse (‖x − x̂‖² summed over d, mean over tokens, times SaeTrainState.mseScale),
+   * multi_topk, auxk, l1.
+   */
   losses: Record<string, number>;
   metrics: StepMetrics;
 }
@@ -58,6 +61,13 @@ export interface SaeTrainState {
   tokensSeen: number;
   /** BatchTopK: running activation threshold used at inference (0 for other architectures). */
   threshold: number;
+  /**
+   * Multiplier of the reconstruction terms (mse, multi_topk): 1 / E‖x − mean(x)‖² over the
+   * initialisation sample for the top-k family (OpenAI's mse_scale), so they are normalised MSEs of
+   * the same scale as the dimensionless AuxK term; 1 for standard, whose L1 coefficient is set
+   * against the plain MSE.
+   */
+  mseScale: number;
 }
 
 /** SaeSpec fields the SAE itself cannot know: provenance of the activations. */
@@ -85,7 +95,11 @@ export interface TrainableSae {
 export interface CreateSaeOptions {
   /** Start from these weights (e.g. a checkpoint's or an imported SAE's) instead of the tied random init. */
   weights?: SaeParamArrays;
-  /** Normalised activations [samples, dIn] to initialise b_dec (geometric median or mean, config.bPreInit). */
+  /**
+   * Normalised activations [samples, dIn] to initialise b_dec (geometric median or mean,
+   * config.bPreInit) and fit the top-k family's mseScale. Without one, b_dec starts at 0 and
+   * mseScale is 1/dIn, its value for inputs of unit variance per dimension (layer_norm's).
+   */
   sample?: tf.Tensor2D;
   /** Worker threads the latents are split across (OpenAI's n_op_shards); 1 runs in this thread. Default 1. */
   shards?: number;

@@ -48,6 +48,20 @@ export function seededNormal(count: number, seed: number): Float32Array {
   return out;
 }
 
+/**
+ * OpenAI's mse_scale: 1 / E‖x − mean(x)‖² over the initialisation sample, fixed for the run, so the
+ * reconstruction loss is a normalised MSE (≈ FVU) whatever the inputs' scale. Without a sample, 1/dIn:
+ * its value for inputs of unit variance per dimension.
+ */
+export function fitMseScale(dIn: number, sample?: tf.Tensor2D): number {
+  if (!sample) return 1 / dIn;
+  const variance = tf.tidy(() => sample.sub(sample.mean(0)).square().sum(1).mean().dataSync()[0]);
+  if (!(variance > 0) || !Number.isFinite(variance)) {
+    throw new Error(`SAE init: the initialisation sample's variance E‖x − mean(x)‖² is ${variance}; expected a finite number > 0 (is the sample constant?)`);
+  }
+  return 1 / variance;
+}
+
 function centre(sample: tf.Tensor2D, how: BPreInit): tf.Tensor1D {
   return how === 'mean' ? sample.mean(0) : geometricMedian(sample);
 }

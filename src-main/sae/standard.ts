@@ -129,6 +129,7 @@ export class StandardSae implements TrainableSae {
       firingCounts: this.firing.firingCounts.slice(),
       tokensSeen: this.firing.tokensSeen,
       threshold: 0,
+      mseScale: 1,
     };
   }
 

@@ -8,7 +8,8 @@ import type { SaeParamArrays, SaeTrainState } from '../sae/api.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 const META_KEY = 'sae_explorer_checkpoint';
-const FORMAT_VERSION = 1;
+// Version 2 added mseScale (the top-k family's loss changed with it): version 1 checkpoints cannot continue exactly.
+const FORMAT_VERSION = 2;
 const PARAM_NAMES: Array<keyof SaeParamArrays> = ['W_enc', 'b_enc', 'W_dec', 'b_dec'];
 
 /** SaeTrainState without its arrays, stored as JSON. */
@@ -36,7 +37,7 @@ export function writeCheckpoint<M>(file: string, run: M, states: SaeTrainState[]
     }
     tensors[`sae${i}.tokensSinceFired`] = f32(s.tokensSinceFired);
     tensors[`sae${i}.firingCounts`] = f32(s.firingCounts);
-    saes.push({ config: s.config, step: s.step, tokensSeen: s.tokensSeen, threshold: s.threshold });
+    saes.push({ config: s.config, step: s.step, tokensSeen: s.tokensSeen, threshold: s.threshold, mseScale: s.mseScale });
   });
   writeTensorCheckpoint(file, { run, saes } satisfies Omit<StoredMeta<M>, 'version'>, tensors);
 }

@@ -12,7 +12,7 @@ import type { CreateSaeOptions, SaeExportMeta, SaeParamArrays, SaeTrainState, Sp
 import { toSaeBundle } from '../bundle.js';
 import type { SaeTrainConfig } from '../config.js';
 import { FiringStats } from '../firing.js';
-import { initialParams } from '../init.js';
+import { fitMseScale, initialParams } from '../init.js';
 import { BiasParam, joinLatents, shardRanges, sliceLatents } from '../params.js';
 import type { SaeBundle } from '../types.js';
 import { leadingRelu, mergeTopK, splitByRange, type HostCode } from './codes.js';
@@ -44,6 +44,7 @@ export class SparseSae implements TrainableSae {
     private readonly shards: ShardHandle[],
     private readonly bDec: BiasParam,
     private firing: FiringStats,
+    private mseScale: number,
   ) {}
 
   static async create(config: SaeTrainConfig, rule: SparseRule, options: CreateSaeOptions = {}): Promise<SparseSae> {
@@ -73,7 +74,7 @@ export class SparseSae implements TrainableSae {
       const { startWorkerShard } = await import('./remote.js');
       shards = await Promise.all(slices.map((s) => startWorkerShard(config, s.offset, s.count, s.state)));
     }
-    return new SparseSae(config, rule, shards, new BiasParam(params.b_dec), FiringStats.empty(config.dSae));
+    return new SparseSae(config, rule, shards, new BiasParam(params.b_dec), FiringStats.empty(config.dSae), fitMseScale(config.dIn, options.sample));
   }
 
   async step(x: tf.Tensor2D): Promise<StepResult> {
@@ -100,20 +101,26 @@ export class SparseSae implements TrainableSae {
       const residual = xhat.sub(x); // [batch, dIn]
       const sse = residual.square().sum();
       const variance = x.sub(x.mean(0)).square().sum();
-      // L(k) = ‖x − x̂‖² summed over d, mean over tokens (Gao et al. §2).
-      const losses: Record<string, tf.Scalar> = { mse: sse.div(batch) };
-      const dOutputs: tf.Tensor[] = [residual.mul(2 / batch)];
+      // L(k) = ‖x − x̂‖² summed over d, mean over tokens (Gao et al. §2), times the fixed mse_scale
+      // 1/E‖x − μ‖² (OpenAI train.py): a normalised MSE, on the scale of the dimensionless AuxK term.
+      // Unscaled, it would be ~E‖x − μ‖² (≈ d for layer-normed inputs) times larger, and a latent
+      // that fired and then died would keep Adam second moments from those gradients for ~1/(1 − β2)
+      // steps, damping its AuxK updates by as much: such latents would in effect never revive.
+      const scale = this.mseScale / batch;
+      const losses: Record<string, tf.Scalar> = { mse: sse.mul(scale) };
+      const dOutputs: tf.Tensor[] = [residual.mul(2 * scale)];
       let next = 1;
       if (multi) {
         // Multi-TopK: L(k) + L(4k)/8 (Gao et al. §5.3, "progressive recovery").
         const residual4k = partials[next++].add(bDec).sub(x); // [batch, dIn]
-        losses.multi_topk = residual4k.square().sum().div(8 * batch);
-        dOutputs.push(residual4k.mul(2 / (8 * batch)));
+        losses.multi_topk = residual4k.square().sum().mul(scale / 8);
+        dOutputs.push(residual4k.mul((2 * scale) / 8));
       }
       if (aux) {
         // AuxK (Gao et al. §A.2): the dead latents' top-k_aux reconstruct the main model's error
-        // e = x − x̂ (no gradient through e); normalised by the error's variance about its mean as in
-        // sparsify (auxk_loss / total_variance) so α = 1/32 means the same at any scale.
+        // e = x − x̂ (no gradient through e), as a normalised MSE: divided by the error's variance
+        // about its mean, as OpenAI's normalized_mse(auxk_recons, e) (sparsify instead divides by
+        // the input's variance and keeps b_dec inside the error).
         const error = residual.neg(); // [batch, dIn]
         const errorVariance = error.sub(error.mean(0)).square().sum().maximum(1e-12);
         const miss = partials[next++].sub(error); // [batch, dIn]
@@ -194,6 +201,7 @@ export class SparseSae implements TrainableSae {
       firingCounts: this.firing.firingCounts.slice(),
       tokensSeen: this.firing.tokensSeen,
       threshold: this.rule.threshold,
+      mseScale: this.mseScale,
     };
   }
 
@@ -214,6 +222,7 @@ export class SparseSae implements TrainableSae {
     this.firing = new FiringStats(state.tokensSinceFired.slice(), state.firingCounts.slice(), state.tokensSeen);
     this.t = state.step;
     this.rule.threshold = state.threshold;
+    this.mseScale = checkMseScale(state.mseScale);
   }
 
   async dispose(): Promise<void> {
@@ -256,6 +265,13 @@ export function checkStateConfig(config: SaeTrainConfig, state: SaeTrainState): 
   if (keys.length !== Object.keys(state.config ?? {}).length || keys.some((key) => state.config[key] !== config[key])) {
     throw new Error(`SAE setState: the state was saved with config ${JSON.stringify(state.config)}, but this SAE has ${JSON.stringify(config)}`);
   }
+}
+
+export function checkMseScale(value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new Error(`SAE setState: mseScale = ${JSON.stringify(value)} is invalid; expected a finite number > 0 (1 / E‖x − mean(x)‖² of the initialisation sample)`);
+  }
+  return value;
 }
 
 /** A sparse code as a dense [batch, dSae] tensor (padding slots hold 0 and add nothing). */

@@ -135,3 +135,41 @@ describe('AuxK', () => {
     expect(on.deadFraction).toBeLessThan(0.3);
   });
 });
+
+describe('AuxK on latents that fired and then died', () => {
+  // Phase A: data in the first 16 of 32 dimensions; every latent fires. Phase B: the data move to the
+  // other 16; most latents stop firing, and live latents are too few to cover the new directions.
+  // Inputs are scaled so E‖x − μ‖² ≈ 700, the scale of layer-normed GPT-2 activations (d 768).
+  // A dead latent's Adam second moments still hold its main-loss gradients from phase A; with an
+  // unnormalised MSE they are ~E‖x − μ‖² times its AuxK gradients, AuxK's steps shrink by as much,
+  // and the run ends as if AuxK were off (measured: 48 dead of 64, nMSE 0.26).
+  const n = 64;
+  const window = 512;
+  const scale = 15;
+  const before = plantedDictionary(16, 32, 3, 11);
+  const after = plantedDictionary(16, 32, 3, 13);
+  const phaseA = (seed: number) => tf.tidy(() => tf.concat([before.batch(256, seed), tf.zeros([256, 16])], 1).mul(scale) as tf.Tensor2D);
+  const phaseB = (seed: number) => tf.tidy(() => tf.concat([tf.zeros([256, 16]), after.batch(256, seed)], 1).mul(scale) as tf.Tensor2D);
+
+  async function run(auxK: number): Promise<{ firedInA: number; dead: number; nmse: number }> {
+    const sample = phaseA(999);
+    const sae = await createSae(validateSaeConfig({ dIn: 32, dSae: n, k: 3, lr: 1e-2, deadTokensWindow: window, auxK }), { sample });
+    sample.dispose();
+    await train(sae, phaseA, 100);
+    const firedInA = (await sae.getState()).firingCounts.filter((c) => c > 0).length;
+    const last = await train(sae, (s) => phaseB(1000 + s), 400);
+    await sae.dispose();
+    return { firedInA, dead: Math.round(last.metrics.deadFraction * n), nmse: last.metrics.nmse };
+  }
+
+  it('revives them within 400 steps, where AuxK off leaves them dead', async () => {
+    const off = await run(0);
+    const on = await run(32);
+    console.log(`after the shift: AuxK off ${off.dead} dead of ${n}, nMSE ${off.nmse.toFixed(3)}; on ${on.dead} dead, nMSE ${on.nmse.toFixed(3)}`);
+    expect(off.firedInA).toBe(n);
+    expect(on.firedInA).toBe(n);
+    expect(off.dead).toBeGreaterThanOrEqual(40);
+    expect(on.dead).toBeLessThanOrEqual(off.dead - 8);
+    expect(on.nmse).toBeLessThan(0.6 * off.nmse);
+  });
+});

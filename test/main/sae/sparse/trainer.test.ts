@@ -32,7 +32,7 @@ function topMask(scores: tf.Tensor2D, k: number): tf.Tensor2D {
  * The step's gradient by autodiff of the dense formulation, with the top-k selections held fixed
  * (top-k's gradient passes through the selected entries): mse + Multi-TopK + AuxK, or mse + L1.
  */
-function referenceGradients(config: SaeTrainConfig, p: SaeParamArrays, x: tf.Tensor2D, dead: Uint8Array): Record<keyof SaeParamArrays, Float32Array> {
+function referenceGradients(config: SaeTrainConfig, p: SaeParamArrays, x: tf.Tensor2D, dead: Uint8Array, mseScale: number): Record<keyof SaeParamArrays, Float32Array> {
   const { dIn, dSae, k } = config;
   const batch = x.shape[0];
   return tf.tidy(() => {
@@ -56,9 +56,9 @@ function referenceGradients(config: SaeTrainConfig, p: SaeParamArrays, x: tf.Ten
       const pre = preOf(We, be, bd);
       const act = pre.relu();
       const z = act.mul(mainMask);
-      let total = tf.matMul(z, Wd).add(bd).sub(x).square().sum().div(batch) as tf.Scalar;
+      let total = tf.matMul(z, Wd).add(bd).sub(x).square().sum().mul(mseScale / batch) as tf.Scalar;
       if (standard) total = total.add(z.sum().mul(config.l1Coefficient / batch));
-      if (multiMask) total = total.add(tf.matMul(act.mul(multiMask), Wd).add(bd).sub(x).square().sum().div(8 * batch));
+      if (multiMask) total = total.add(tf.matMul(act.mul(multiMask), Wd).add(bd).sub(x).square().sum().mul(mseScale / (8 * batch)));
       if (auxMask) total = total.add(tf.matMul(act.mul(auxMask), Wd).sub(error).square().sum().div(errorVariance).mul(config.auxKCoefficient));
       return total;
     };
@@ -100,7 +100,10 @@ async function checkGradients(overrides: Partial<SaeTrainConfig>, deadLatents: n
   await sae.setState(state);
   const result = await sae.step(x);
   const after = await sae.getState();
-  const expected = referenceGradients(config, state.params, x, dead);
+  // The top-k family's reconstruction terms are normalised by the sample's variance (OpenAI's mse_scale).
+  const variance = tf.tidy(() => x.sub(x.mean(0)).square().sum(1).mean().dataSync()[0]);
+  expect(state.mseScale).toBeCloseTo(config.architecture === 'standard' ? 1 : 1 / variance, 6);
+  const expected = referenceGradients(config, state.params, x, dead, state.mseScale);
   const actual = stepGradients(state.params, after.params, config.dIn);
   for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
     const scale = Math.max(maxAbsValue(expected[key]), 1e-3);
