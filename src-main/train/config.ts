@@ -39,6 +39,12 @@ export interface TrainRunConfig {
   context: number;
   /** Seed of data order, shuffling and SAE initialisation. Default 0. */
   seed: number;
+  /**
+   * Initialise every size from the same random stream (the first rows of a larger size then equal a
+   * smaller size's, and links between sizes partly show that shared start). Default false: each size
+   * draws its own stream (initSeed).
+   */
+  sharedInit: boolean;
   /** Steps between checkpoints; 0 only checkpoints on cancel and at the end. Default 100. */
   checkpointEvery: number;
   /** Steps between progress events. Default 10. */
@@ -81,6 +87,7 @@ const DEFAULTS = {
   batch: 4096,
   context: DEFAULT_CONTEXT,
   seed: 0,
+  sharedInit: false,
   checkpointEvery: 100,
   logEvery: 10,
   cacheDtype: 'f16',
@@ -154,6 +161,7 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
     lr: c.lr === undefined ? undefined : typeof c.lr === 'number' && c.lr > 0 && Number.isFinite(c.lr) ? c.lr : fail('lr', c.lr, 'a finite number > 0'),
     context: positiveInt(c.context, 'context', 2),
     seed: positiveInt(c.seed, 'seed', 0),
+    sharedInit: typeof c.sharedInit === 'boolean' ? c.sharedInit : fail('sharedInit', c.sharedInit, 'true or false'),
     checkpointEvery: positiveInt(c.checkpointEvery, 'checkpointEvery', 0),
     logEvery: positiveInt(c.logEvery, 'logEvery'),
     cacheActivations: c.cacheActivations === undefined ? undefined : typeof c.cacheActivations === 'string' && c.cacheActivations ? c.cacheActivations : fail('cacheActivations', c.cacheActivations, 'a folder path'),
@@ -173,6 +181,15 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
   };
   if (config.multiTopK && config.arch !== 'topk') fail('multiTopK', true, `false: Multi-TopK applies to arch "topk", not "${config.arch}"`);
   return config;
+}
+
+/**
+ * Seed of one size's initialisation: the run's seed when sizes share their init, else a stream of its
+ * own mixed from (seed, d_sae), so latent i of two sizes starts from unrelated directions.
+ */
+export function initSeed(config: TrainRunConfig, dSae: number): number {
+  if (config.sharedInit) return config.seed;
+  return (Math.imul(config.seed + 1, 0x9e3779b1) ^ Math.imul(dSae, 0x85ebca6b)) >>> 0;
 }
 
 /** SAE core architecture of a CLI architecture name. */

@@ -3,7 +3,7 @@
 import { tf } from '../engine/backend.js';
 import { createSae, validateSaeConfig, type SaeExportMeta, type SaeTrainConfig, type SaeTrainState, type StepResult, type TrainableSae } from '../sae/index.js';
 import type { SaeBundle } from '../sae/types.js';
-import { deadWindowTokens, saeArchitecture, type TrainRunConfig } from './config.js';
+import { deadWindowTokens, initSeed, saeArchitecture, type TrainRunConfig } from './config.js';
 import type { SaeProgress } from './events.js';
 
 export type CreateSae = typeof createSae;
@@ -34,7 +34,7 @@ export function saeConfigFor(run: TrainRunConfig, dIn: number, dSae: number): Sa
     multiTopK: run.multiTopK,
     l1Coefficient: run.l1Coefficient,
     normalizeActivations: run.normalize,
-    seed: run.seed,
+    seed: initSeed(run, dSae),
   });
 }
 

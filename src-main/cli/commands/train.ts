@@ -28,6 +28,7 @@ interface TrainFlags {
   deadWindow?: string;
   auxK?: string;
   multiTopk?: boolean;
+  sharedInit?: boolean;
   evalTokens?: string;
   textField?: string;
   normalize?: string;
@@ -79,6 +80,7 @@ export function runConfigFromFlags(flags: TrainFlags): Record<string, unknown> {
     deadWindow: opt(flags.deadWindow, (v) => parseCount('--dead-window', v)),
     auxK: opt(flags.auxK, (v) => parseCount('--aux-k', v)),
     multiTopK: flags.multiTopk ?? false,
+    sharedInit: flags.sharedInit ?? false,
     evalTokens: opt(flags.evalTokens, (v) => parseCount('--eval-tokens', v)),
     textField: flags.textField,
     normalize: flags.normalize,
@@ -166,6 +168,7 @@ export function register(program: Command): void {
     .option('--dead-window <tokens>', 'tokens without firing after which a latent is dead (default min(10M, tokens/4))')
     .option('--aux-k <n>', 'dead latents per token in the AuxK loss, 0 = off (default d_in/2)')
     .option('--multi-topk', 'add the Multi-TopK loss L(4k)/8')
+    .option('--shared-init', 'start every size from the same random stream (default: each size its own, so sizes are compared from unrelated starts)')
     .option('--eval-tokens <n>', 'held-out tokens for the final evals, 0 = none (default 16384)')
     .option('--text-field <name>', 'text field of a jsonl/parquet dataset (default text)')
     .option('--normalize <kind>', 'input normalisation: layer_norm, expected_average_only_in, constant_norm_rescale, none (default layer_norm)')
