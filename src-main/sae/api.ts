@@ -15,8 +15,8 @@ export interface SparseCode {
 export interface StepMetrics {
   /** Mean number of non-zero latents per token. */
   l0: number;
-  /** Fraction of variance unexplained: Σ‖x − x̂‖² ÷ Σ‖x − mean(x)‖² over the batch (OpenAI train.py). */
-  nmse: number;
+  /** Fraction of variance unexplained on the batch as given (normalised inputs): Σ‖x − x̂‖² ÷ Σ‖x − mean(x)‖² (OpenAI train.py). */
+  fvu: number;
   /** Fraction of latents that have not fired for config.deadTokensWindow tokens (after this step). */
   deadFraction: number;
   /** Dead latents each token used in the AuxK loss this step (0 when none are dead or AuxK is off). */

@@ -85,7 +85,7 @@ export class StandardSae implements TrainableSae {
       losses,
       metrics: {
         l0: fired.reduce((a, b) => a + b, 0) / batch,
-        nmse: sse / Math.max(variance, 1e-12),
+        fvu: sse / Math.max(variance, 1e-12),
         deadFraction: this.firing.deadFraction(this.config.deadTokensWindow),
         auxLatents: 0,
         tokens: batch,

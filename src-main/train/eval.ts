@@ -1,17 +1,25 @@
 // Held-out evaluation of one SAE on a GPT-2: reconstruction quality at the hook and what splicing the
 // reconstruction into the forward pass costs the language model. Definitions (also written into
 // eval.json so a reader never has to guess):
-// - nmse: Σ‖x − x̂‖² ÷ Σ‖x − mean(x)‖² over all eval tokens, mean(x) taken over those tokens
-//   (fraction of variance unexplained, OpenAI train.py); explained_variance = 1 − nmse.
-// - l0: mean number of non-zero latents per token. dead_frac: latents that never fired on the eval tokens.
-// - ce_clean / ce_sae / ce_zero_ablation: next-token cross-entropy (nats, mean over predicted
-//   positions) with the hook activation untouched / replaced by x̂ / replaced by zeros. The BOS
-//   position is left untouched in every case, as in training, which never sees it.
-// - delta_lm_loss = ce_sae − ce_clean; ce_loss_score = (ce_zero_ablation − ce_sae) ÷ (ce_zero_ablation − ce_clean) (SAELens).
+// - eval_fvu: Σ‖x − x̂‖² ÷ Σ‖x − mean(x)‖² over all eval tokens in the raw activation space (x̂
+//   mapped back through the normalisation), mean(x) over those tokens (fraction of variance
+//   unexplained, OpenAI train.py); explained_variance = 1 − eval_fvu. Training reports its own
+//   train_fvu, on normalised inputs; the two are not the same figure.
+// - l0: mean number of non-zero latents per token. never_fired_frac: latents that never fired on
+//   the eval tokens (not the paper's dead fraction, which is over the last 10M training tokens).
+// - ce_clean / ce_sae: next-token cross-entropy (nats, mean over predicted positions) with the hook
+//   activation untouched / replaced by x̂ (BOS left untouched: the SAE never saw it in training).
+// - ce_zero_ablation: the hook activation zeroed at every position, BOS included (SAELens);
+//   ce_loss_score = (ce_zero_ablation − ce_sae) ÷ (ce_zero_ablation − ce_clean), SAELens's and
+//   Neuronpedia's convention. ce_zero_ablation_keep_bos / ce_loss_score_keep_bos zero every
+//   position but BOS, this app's earlier convention.
+// - delta_lm_loss = ce_sae − ce_clean; kl_div: KL(clean ‖ spliced) of the next-token distributions,
+//   nats, mean over predicted positions.
 import { join } from 'node:path';
 import { tf } from '../engine/backend.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Gpt2 } from '../model/gpt2.js';
+import type { RunOptions } from '../model/hooks.js';
 import { createSaeRunner } from '../sae/inference.js';
 import type { SaeBundle } from '../sae/types.js';
 import type { HookName } from '../../src-shared/hooks.js';
@@ -20,7 +28,7 @@ import { buildWindows, splitWindows, windowAt, type WindowSet, type WindowTokeni
 import { loadTokenizer } from '../tokenizer/load.js';
 
 export interface EvalOptions {
-  model: Pick<Gpt2, 'config' | 'lossPerToken'>;
+  model: Pick<Gpt2, 'config' | 'lossPerToken' | 'run'>;
   sae: SaeBundle;
   /** Held-out windows; when omitted, `dataset` is read and its validation split used. */
   windows?: WindowSet;
@@ -46,25 +54,32 @@ export interface EvalResult {
   k: number | null;
   /** Activation tokens evaluated (BOS positions excluded). */
   tokens: number;
-  nmse: number;
+  evalFvu: number;
   explainedVariance: number;
   l0: number;
-  deadFrac: number;
+  neverFiredFrac: number;
   ceClean: number;
   ceSae: number;
   ceZeroAblation: number;
+  ceZeroAblationKeepBos: number;
   deltaLmLoss: number;
   ceLossScore: number;
+  ceLossScoreKeepBos: number;
+  klDiv: number;
 }
 
 export const EVAL_DEFINITIONS = {
-  nmse: 'sum ||x - x_hat||^2 / sum ||x - mean(x)||^2 over all eval tokens (fraction of variance unexplained)',
-  explained_variance: '1 - nmse',
+  eval_fvu: 'sum ||x - x_hat||^2 / sum ||x - mean(x)||^2 over all held-out eval tokens, in the raw activation space (fraction of variance unexplained)',
+  explained_variance: '1 - eval_fvu',
   l0: 'mean number of non-zero latents per token',
-  dead_frac: 'fraction of latents that never fired on the eval tokens',
-  ce: 'next-token cross-entropy in nats, mean over predicted positions; BOS position never replaced',
+  never_fired_frac: 'fraction of latents that never fired on the eval tokens (the training dead fraction is over the last 10M training tokens)',
+  ce: 'next-token cross-entropy in nats, mean over predicted positions; ce_sae leaves the BOS position unreplaced',
+  ce_zero_ablation: 'ce with the hook activation zeroed at every position, BOS included (SAELens)',
+  ce_zero_ablation_keep_bos: 'ce with the hook activation zeroed at every position but BOS',
   delta_lm_loss: 'ce_sae - ce_clean',
-  ce_loss_score: '(ce_zero_ablation - ce_sae) / (ce_zero_ablation - ce_clean)',
+  ce_loss_score: '(ce_zero_ablation - ce_sae) / (ce_zero_ablation - ce_clean), SAELens and Neuronpedia convention',
+  ce_loss_score_keep_bos: '(ce_zero_ablation_keep_bos - ce_sae) / (ce_zero_ablation_keep_bos - ce_clean)',
+  kl_div: 'KL(clean || with SAE) of the next-token distributions, nats, mean over predicted positions',
 };
 
 async function heldOutWindows(options: Omit<EvalOptions, 'sae'>, contextSize: number, needed: number): Promise<{ windows: WindowSet; indices: ArrayLike<number> }> {
@@ -84,7 +99,7 @@ class Totals {
   sum: Float64Array;
   active = 0;
   fired: Uint8Array;
-  ce = { clean: 0, sae: 0, abl: 0, positions: 0 };
+  ce = { clean: 0, sae: 0, abl: 0, ablKeepBos: 0, kl: 0, positions: 0 };
   constructor(dIn: number, dSae: number) {
     this.sum = new Float64Array(dIn);
     this.fired = new Uint8Array(dSae);
@@ -146,6 +161,25 @@ async function sumLoss(loss: tf.Tensor): Promise<number> {
   }
 }
 
+/** Next-token log-probabilities [batch · (pos − 1), vocab] of a run with `hooks`, and the targets' cross-entropy sum. */
+async function nextTokenLogProbs(model: EvalOptions['model'], tokens: tf.Tensor2D, options: RunOptions): Promise<{ logProbs: tf.Tensor2D; ce: number }> {
+  const [n, ctx] = tokens.shape;
+  const { logits } = model.run(tokens, options); // no cache asked for, so none to free
+  if (!logits) throw new Error('evaluateSae: the model returned no logits');
+  const rows = n * (ctx - 1);
+  const { logProbs, ce } = tf.tidy(() => {
+    const vocab = logits.shape[2];
+    const logProbs = tf.logSoftmax(logits.slice([0, 0, 0], [n, ctx - 1, vocab]).reshape([rows, vocab])) as tf.Tensor2D; // [rows, vocab]
+    // gatherND on (row, target) pairs, because gather with batchDims crashes on wasm.
+    const pairs = tf.stack([tf.range(0, rows, 1, 'int32'), tokens.slice([0, 1], [n, ctx - 1]).reshape([rows])], 1); // [rows, 2]
+    return { logProbs, ce: tf.gatherND(logProbs, pairs).sum().neg() }; // [rows, vocab], []
+  });
+  logits.dispose();
+  const total = (await ce.data())[0];
+  ce.dispose();
+  return { logProbs, ce: total };
+}
+
 async function evalBatch(
   model: EvalOptions['model'],
   runners: Array<ReturnType<typeof createSaeRunner>>,
@@ -158,14 +192,17 @@ async function evalBatch(
   let captured: tf.Tensor | undefined;
   const kept: tf.Tensor[] = [tokens];
   try {
-    const ceClean = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: (act) => void (captured = tf.keep(act.clone())) }])); // [batch, pos − 1]
+    const clean = await nextTokenLogProbs(model, tokens, { hooks: [{ name: hook, fn: (act) => void (captured = tf.keep(act.clone())) }] });
+    kept.push(clean.logProbs);
     if (!captured) throw new Error(`the model never reached hook "${hook}"`);
     kept.push(captured);
     const bos = captured.slice([0, 0, 0], [n, 1, dIn]); // [batch, 1, d]
     const x = captured.slice([0, 1, 0], [n, ctx - 1, dIn]).reshape([n * (ctx - 1), dIn]) as tf.Tensor2D; // [tokens, d]
-    const ablated = tf.concat([bos, tf.zeros([n, ctx - 1, dIn])], 1); // [batch, pos, d]
-    kept.push(bos, x, ablated);
-    const ceAbl = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: () => ablated }])); // [batch, pos − 1]
+    const zeros = tf.zeros([n, ctx, dIn]); // [batch, pos, d]
+    const ablatedKeepBos = tf.concat([bos, tf.zeros([n, ctx - 1, dIn])], 1); // [batch, pos, d]
+    kept.push(bos, x, zeros, ablatedKeepBos);
+    const ceAbl = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: () => zeros }])); // [batch, pos − 1]
+    const ceAblKeepBos = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: () => ablatedKeepBos }])); // [batch, pos − 1]
     const xStats = tf.tidy(() => [tf.sum(tf.square(x)), tf.sum(x, 0)]); // [], [d]
     const [sqNorm, sum] = await Promise.all(xStats.map((t) => t.data()));
     tf.dispose(xStats);
@@ -173,14 +210,17 @@ async function evalBatch(
       const xHat = runners[s].reconstruct(x); // [tokens, d]
       const z = runners[s].encode(x); // [tokens, dSae]
       const spliced = tf.concat([bos, xHat.reshape([n, ctx - 1, dIn])], 1); // [batch, pos, d]
+      let withSae: tf.Tensor2D | undefined;
       try {
-        const ceSae = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: () => spliced }])); // [batch, pos − 1]
+        const run = await nextTokenLogProbs(model, tokens, { hooks: [{ name: hook, fn: () => spliced }] });
+        withSae = run.logProbs;
         const stats = tf.tidy(() => [
           tf.sum(tf.square(tf.sub(x, xHat))), // []
           tf.sum(tf.cast(tf.greater(z, 0), 'float32')), // []
           tf.cast(tf.greater(tf.max(z, 0), 0), 'int32'), // [dSae]
+          tf.sum(tf.mul(tf.exp(clean.logProbs), tf.sub(clean.logProbs, withSae!))), // [] Σ p (log p − log q)
         ]);
-        const [sqErr, active, fired] = await Promise.all(stats.map((t) => t.data()));
+        const [sqErr, active, fired, kl] = await Promise.all(stats.map((t) => t.data()));
         tf.dispose(stats);
         const t = totals[s];
         t.tokens += n * (ctx - 1);
@@ -189,12 +229,14 @@ async function evalBatch(
         for (let i = 0; i < sum.length; i++) t.sum[i] += sum[i];
         t.active += active[0];
         for (let i = 0; i < fired.length; i++) if (fired[i]) t.fired[i] = 1;
-        t.ce.clean += ceClean;
-        t.ce.sae += ceSae;
+        t.ce.clean += clean.ce;
+        t.ce.sae += run.ce;
         t.ce.abl += ceAbl;
+        t.ce.ablKeepBos += ceAblKeepBos;
+        t.ce.kl += kl[0];
         t.ce.positions += n * (ctx - 1);
       } finally {
-        tf.dispose([xHat, z, spliced]);
+        tf.dispose([xHat, z, spliced, ...(withSae ? [withSae] : [])]);
       }
     }
   } finally {
@@ -206,25 +248,29 @@ function summarise(t: Totals, dSae: number, k: number | null): EvalResult {
   let meanSq = 0;
   for (const s of t.sum) meanSq += (s / t.tokens) ** 2;
   const variance = t.sqNorm - t.tokens * meanSq;
-  const nmse = t.sqErr / variance;
+  const evalFvu = t.sqErr / variance;
   const ceClean = t.ce.clean / t.ce.positions;
   const ceSae = t.ce.sae / t.ce.positions;
   const ceZeroAblation = t.ce.abl / t.ce.positions;
+  const ceZeroAblationKeepBos = t.ce.ablKeepBos / t.ce.positions;
   let fired = 0;
   for (const f of t.fired) fired += f;
   return {
     dSae,
     k,
     tokens: t.tokens,
-    nmse,
-    explainedVariance: 1 - nmse,
+    evalFvu,
+    explainedVariance: 1 - evalFvu,
     l0: t.active / t.tokens,
-    deadFrac: 1 - fired / dSae,
+    neverFiredFrac: 1 - fired / dSae,
     ceClean,
     ceSae,
     ceZeroAblation,
+    ceZeroAblationKeepBos,
     deltaLmLoss: ceSae - ceClean,
     ceLossScore: (ceZeroAblation - ceSae) / (ceZeroAblation - ceClean),
+    ceLossScoreKeepBos: (ceZeroAblationKeepBos - ceSae) / (ceZeroAblationKeepBos - ceClean),
+    klDiv: t.ce.kl / t.ce.positions,
   };
 }
 
@@ -241,15 +287,18 @@ export function evalResultJson(result: EvalResult, subject?: EvalSubject): Recor
     d_sae: result.dSae,
     k: result.k,
     tokens: result.tokens,
-    nmse: result.nmse,
+    eval_fvu: result.evalFvu,
     explained_variance: result.explainedVariance,
     l0: result.l0,
-    dead_frac: result.deadFrac,
+    never_fired_frac: result.neverFiredFrac,
     ce_clean: result.ceClean,
     ce_sae: result.ceSae,
     ce_zero_ablation: result.ceZeroAblation,
+    ce_zero_ablation_keep_bos: result.ceZeroAblationKeepBos,
     delta_lm_loss: result.deltaLmLoss,
     ce_loss_score: result.ceLossScore,
+    ce_loss_score_keep_bos: result.ceLossScoreKeepBos,
+    kl_div: result.klDiv,
     definitions: EVAL_DEFINITIONS,
   };
 }

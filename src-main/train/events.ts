@@ -7,15 +7,17 @@ export interface SaeProgress {
   loss: number;
   /** Loss terms by name (mse, auxk, multi_topk, l1). */
   losses: Record<string, number>;
-  /** Σ‖x − x̂‖² ÷ Σ‖x − mean(x)‖² per batch, on the SAE's normalised inputs (see NMSE_DEFINITION). */
-  nmse: number;
+  /** Training FVU: Σ‖x − x̂‖² ÷ Σ‖x − mean(x)‖² per batch, on the SAE's normalised inputs (TRAIN_FVU_DEFINITION). */
+  trainFvu: number;
   /** Mean non-zero latents per token. */
   l0: number;
   /** Latents that have not fired within the dead window, after the latest step. */
   deadFraction: number;
 }
 
-export const NMSE_DEFINITION = 'nMSE = sum ||x - x_hat||^2 / sum ||x - mean(x)||^2 over each batch (mean over the batch), on normalised inputs';
+export const TRAIN_FVU_DEFINITION = 'train FVU = sum ||x - x_hat||^2 / sum ||x - mean(x)||^2 over one training batch, mean(x) over the batch, on the normalised inputs the SAE trains on';
+export const EVAL_FVU_DEFINITION = 'eval FVU = sum ||x - x_hat||^2 / sum ||x - mean(x)||^2 over the held-out eval tokens, in the raw activation space (x_hat mapped back through the normalisation)';
+export const DEAD_DEFINITION = 'dead = not fired in the last 10M training tokens, or in the whole run if it was shorter (Gao et al. 2024)';
 
 export type TrainEvent =
   | {
@@ -40,13 +42,20 @@ export type TrainEvent =
 export interface SaeRunResult {
   dSae: number;
   k: number | null;
-  /** Held-out nMSE in the raw activation space (eval.ts), or the last training nMSE when evals are off. */
-  nmse: number;
-  l0: number;
-  /** Training dead fraction at the end (latents silent for the whole dead window). */
+  /** Training FVU of the final step's batch, on normalised inputs (TRAIN_FVU_DEFINITION). */
+  trainFvu: number | null;
+  /** Held-out FVU in the raw activation space (EVAL_FVU_DEFINITION); null when evals are off. */
+  evalFvu: number | null;
+  /** Mean active latents per token on the final training batch. */
+  trainL0: number | null;
+  /** Mean active latents per token on the eval tokens (BatchTopK's inference threshold applies); null when evals are off. */
+  evalL0: number | null;
+  /** Fraction of latents dead at the end (DEAD_DEFINITION). */
   deadFrac: number;
   /** CE with x̂ spliced in minus clean CE, nats; null when evals are off. */
   deltaLmLoss: number | null;
+  /** SAELens's CE-loss score (zero ablation at every position); null when evals are off. */
+  ceLossScore: number | null;
   tokens: number;
   tokensPerS: number;
   /** The SAELens folder written. */

@@ -41,14 +41,14 @@ export function saeConfigFor(run: TrainRunConfig, dIn: number, dSae: number): Sa
 /** Running means of the step metrics between two progress events. */
 class MetricsWindow {
   private steps = 0;
-  private sums = { loss: 0, nmse: 0, l0: 0 };
+  private sums = { loss: 0, fvu: 0, l0: 0 };
   private losses: Record<string, number> = {};
   private deadFraction = 0;
 
   add(r: StepResult): void {
     this.steps++;
     this.sums.loss += r.loss;
-    this.sums.nmse += r.metrics.nmse;
+    this.sums.fvu += r.metrics.fvu;
     this.sums.l0 += r.metrics.l0;
     for (const [name, v] of Object.entries(r.losses)) this.losses[name] = (this.losses[name] ?? 0) + v;
     this.deadFraction = r.metrics.deadFraction;
@@ -60,12 +60,12 @@ class MetricsWindow {
       dSae,
       loss: this.sums.loss / n,
       losses: Object.fromEntries(Object.entries(this.losses).map(([k, v]) => [k, v / n])),
-      nmse: this.sums.nmse / n,
+      trainFvu: this.sums.fvu / n,
       l0: this.sums.l0 / n,
       deadFraction: this.deadFraction,
     };
     this.steps = 0;
-    this.sums = { loss: 0, nmse: 0, l0: 0 };
+    this.sums = { loss: 0, fvu: 0, l0: 0 };
     this.losses = {};
     return out;
   }

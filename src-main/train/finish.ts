@@ -11,14 +11,15 @@ import type { HookName } from '../../src-shared/hooks.js';
 import type { WindowSet } from '../data/windows.js';
 import { totalSteps, type TrainRunConfig } from './config.js';
 import { evaluateSaes, writeEvalJson, type EvalResult } from './eval.js';
-import { NMSE_DEFINITION, type SaeRunResult } from './events.js';
+import { DEAD_DEFINITION, EVAL_FVU_DEFINITION, TRAIN_FVU_DEFINITION, type SaeRunResult } from './events.js';
+import type { SaeTrainState } from '../sae/api.js';
 import type { SaeFamily } from './family.js';
 
 export const FAMILY_FILE = 'family.json';
 
 export interface FinishInput {
   config: TrainRunConfig;
-  model: Pick<Gpt2, 'config' | 'lossPerToken'>;
+  model: Pick<Gpt2, 'config' | 'lossPerToken' | 'run'>;
   family: SaeFamily;
   hook: HookName;
   normalization: NormalizationFit;
@@ -38,6 +39,17 @@ function evalBatchWindows(contextSize: number, vocabSize: number): number {
 /** SAELens model_name: a Hub name as given, a local folder by its name. */
 function modelLabel(spec: string): string {
   return existsSync(spec) ? basename(spec.replace(/[/\\]+$/, '')) : spec;
+}
+
+/** The paper's dead window: 10M training tokens (Gao et al. §A.2), or the whole run if shorter. */
+export const PAPER_DEAD_TOKENS = 10_000_000;
+
+/** Latents that did not fire in the last min(10M, all) training tokens, as a fraction (DEAD_DEFINITION). */
+export function paperDeadFraction(state: Pick<SaeTrainState, 'tokensSinceFired' | 'tokensSeen'>): number {
+  const window = Math.min(PAPER_DEAD_TOKENS, state.tokensSeen);
+  let dead = 0;
+  for (const t of state.tokensSinceFired) if (t >= window) dead++;
+  return dead / state.tokensSinceFired.length;
 }
 
 export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> {
@@ -77,24 +89,26 @@ export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> 
 
   const k = config.arch === 'relu' ? null : config.k;
   const results: SaeRunResult[] = sizes.map((dSae, i) => {
-    const state = states[i];
-    let dead = 0;
-    for (const t of state.tokensSinceFired) if (t >= state.config.deadTokensWindow) dead++;
+    // A run resumed at its last step takes no step in this session: no final training batch to report.
     const last = family.last[i];
     return {
       dSae,
       k,
-      nmse: evals ? evals[i].nmse : (last?.metrics.nmse ?? NaN),
-      l0: evals ? evals[i].l0 : (last?.metrics.l0 ?? NaN),
-      deadFrac: dead / dSae,
+      trainFvu: last ? last.metrics.fvu : null,
+      evalFvu: evals ? evals[i].evalFvu : null,
+      trainL0: last ? last.metrics.l0 : null,
+      evalL0: evals ? evals[i].l0 : null,
+      deadFrac: paperDeadFraction(states[i]),
       deltaLmLoss: evals ? evals[i].deltaLmLoss : null,
+      ceLossScore: evals ? evals[i].ceLossScore : null,
       tokens,
       tokensPerS: input.tokensPerS,
       dir: dirs[i],
     };
   });
   writeJsonAtomic(join(config.out, FAMILY_FILE), {
-    version: 1,
+    // Version 2 names train and eval figures apart (version 1 had one "nmse", eval or train).
+    version: 2,
     model: meta.modelName,
     hook,
     dataset: config.dataset,
@@ -103,8 +117,16 @@ export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> 
     k,
     tokens,
     context: config.context,
-    saes: sizes.map((n, i) => ({ d_sae: n, path: String(n), eval: evals ? { nmse: evals[i].nmse, l0: evals[i].l0, delta_lm_loss: evals[i].deltaLmLoss } : null })),
-    nmse_definition: NMSE_DEFINITION,
+    saes: sizes.map((n, i) => ({
+      d_sae: n,
+      path: String(n),
+      train: { train_fvu: results[i].trainFvu, l0: results[i].trainL0, dead_frac: results[i].deadFrac },
+      // null: the run had no eval tokens, so there is no eval figure (the training figures are above).
+      eval: evals
+        ? { eval_fvu: evals[i].evalFvu, l0: evals[i].l0, never_fired_frac: evals[i].neverFiredFrac, delta_lm_loss: evals[i].deltaLmLoss, ce_loss_score: evals[i].ceLossScore, kl_div: evals[i].klDiv }
+        : null,
+    })),
+    definitions: { train_fvu: TRAIN_FVU_DEFINITION, eval_fvu: EVAL_FVU_DEFINITION, dead_frac: DEAD_DEFINITION, eval: 'see eval.json in each size folder for every eval figure and its definition' },
     config,
     created: new Date().toISOString(),
   });

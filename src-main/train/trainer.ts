@@ -17,7 +17,7 @@ import type { WindowTokenizer } from '../data/windows.js';
 import { ActivationStream, hookWidth, type ActivationSource, type StreamState } from '../data/activations.js';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { RESUMABLE_CHANGES, resolveSizes, totalSteps, validateTrainRunConfig, type TrainRunConfig } from './config.js';
-import { NMSE_DEFINITION, type SaeRunResult, type TrainEventHandler } from './events.js';
+import { TRAIN_FVU_DEFINITION, type SaeRunResult, type TrainEventHandler } from './events.js';
 import { SaeFamily, type CreateSae } from './family.js';
 import { finishFamily } from './finish.js';
 import { checkRunMemory, machineBudget, type MemoryBudget } from './memory.js';
@@ -123,7 +123,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
       ({ family, normalization } = await freshFamily(config, data, sizes, dIn, context.createSae));
     }
     const fam = family;
-    log(`training ${config.arch} SAEs of ${sizes.join(', ')} latents on ${site.name}: ${steps} steps of ${config.batch} tokens; ${NMSE_DEFINITION}`);
+    log(`training ${config.arch} SAEs of ${sizes.join(', ')} latents on ${site.name}: ${steps} steps of ${config.batch} tokens; ${TRAIN_FVU_DEFINITION}`);
 
     const stream = new ActivationStream(source, data.split.train, config.context, {
       batchTokens: config.batch,

@@ -152,12 +152,12 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(`${format} ${summaryLine(bundle)}\n`);
-      if (evaluation) process.stdout.write(`eval: nmse ${evaluation.nmse}, l0 ${evaluation.l0}, dead_frac ${evaluation.dead_frac}, delta_lm_loss ${evaluation.delta_lm_loss}\n`);
+      if (evaluation) process.stdout.write(`eval: eval_fvu ${evaluation.eval_fvu}, l0 ${evaluation.l0}, never_fired_frac ${evaluation.never_fired_frac}, delta_lm_loss ${evaluation.delta_lm_loss}, ce_loss_score ${evaluation.ce_loss_score}, kl_div ${evaluation.kl_div}\n`);
     });
 
   sae
     .command('eval')
-    .description('evaluate an SAE on held-out text: nMSE, L0, dead fraction and the LM loss with the reconstruction spliced in')
+    .description('evaluate an SAE on held-out text: FVU in raw space, L0, never-fired fraction, and the LM loss, CE-loss score and KL with the reconstruction spliced in')
     .requiredOption('--sae <dir>', 'SAE folder or file (any importable format)')
     .requiredOption('--model <dir-or-name>', 'GPT-2 folder or Hub name')
     .requiredOption('--dataset <path-or-name>', 'corpus: a file, folder, Hub dataset or "sotu" (its held-out split is used)')
@@ -165,7 +165,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'windows per forward pass (default 8)')
     .option('--text-field <name>', 'text field of a jsonl/parquet dataset (default text)')
     .option('--save', 'also write eval.json into the SAE folder')
-    .option('--json', 'print {"d_sae","k","nmse","l0","dead_frac","delta_lm_loss","tokens","tokens_per_s"}')
+    .option('--json', 'print {"d_sae","k","eval_fvu","l0","never_fired_frac","delta_lm_loss","ce_loss_score","kl_div","tokens","tokens_per_s"}')
     .action(async (flags: EvalFlags) => {
       const tokens = positiveInt('--tokens', flags.tokens) ?? 8192;
       const batch = positiveInt('--batch', flags.batch) ?? 8;
@@ -185,12 +185,12 @@ export function register(program: Command): void {
         if (flags.save) writeEvalJson(where, result);
         const tokensPerS = result.tokens / seconds;
         if (flags.json) {
-          printJson({ d_sae: result.dSae, k: result.k, nmse: result.nmse, l0: result.l0, dead_frac: result.deadFrac, delta_lm_loss: result.deltaLmLoss, tokens: result.tokens, tokens_per_s: tokensPerS });
+          printJson({ d_sae: result.dSae, k: result.k, eval_fvu: result.evalFvu, l0: result.l0, never_fired_frac: result.neverFiredFrac, delta_lm_loss: result.deltaLmLoss, ce_loss_score: result.ceLossScore, kl_div: result.klDiv, tokens: result.tokens, tokens_per_s: tokensPerS });
         } else {
           process.stdout.write(
             `${summaryLine(bundle)}\n` +
-              `nmse ${result.nmse.toFixed(4)} (explained variance ${result.explainedVariance.toFixed(4)}), l0 ${result.l0.toFixed(2)}, dead ${(100 * result.deadFrac).toFixed(1)}%\n` +
-              `CE clean ${result.ceClean.toFixed(4)}, with SAE ${result.ceSae.toFixed(4)} (delta ${result.deltaLmLoss.toFixed(4)}), zero-ablated ${result.ceZeroAblation.toFixed(4)}, CE-loss score ${result.ceLossScore.toFixed(4)}\n` +
+              `eval FVU ${result.evalFvu.toFixed(4)} in raw space (explained variance ${result.explainedVariance.toFixed(4)}), l0 ${result.l0.toFixed(2)}, never fired in these tokens ${(100 * result.neverFiredFrac).toFixed(1)}%\n` +
+              `CE clean ${result.ceClean.toFixed(4)}, with SAE ${result.ceSae.toFixed(4)} (delta ${result.deltaLmLoss.toFixed(4)}), zero-ablated ${result.ceZeroAblation.toFixed(4)}, CE-loss score ${result.ceLossScore.toFixed(4)} (SAELens; ${result.ceLossScoreKeepBos.toFixed(4)} with BOS kept), KL ${result.klDiv.toFixed(4)}\n` +
               `${result.tokens} tokens in ${seconds.toFixed(1)} s (${tokensPerS.toFixed(0)} tokens/s)\n`,
           );
         }

@@ -4,7 +4,7 @@
 // clean. Ctrl-C saves a checkpoint after the current step; a second Ctrl-C exits at once.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { TrainEvent } from '../../train/events.js';
+import type { SaeRunResult, TrainEvent } from '../../train/events.js';
 
 interface TrainFlags {
   model: string;
@@ -54,6 +54,25 @@ function parseNumber(flag: string, value: string): number {
 
 function parseList(flag: string, value: string, parse: (flag: string, v: string) => number): number[] {
   return value.split(',').map((v) => parse(flag, v));
+}
+
+export const TRAIN_JSON_KEYS = ['d_sae', 'k', 'train_fvu', 'eval_fvu', 'train_l0', 'eval_l0', 'dead_frac', 'delta_lm_loss', 'ce_loss_score', 'tokens', 'tokens_per_s'] as const;
+
+/** One size's result as `train --json` prints it; eval fields are null when the run had no eval tokens. */
+export function trainJsonLine(r: SaeRunResult): Record<(typeof TRAIN_JSON_KEYS)[number], number | null> {
+  return {
+    d_sae: r.dSae,
+    k: r.k,
+    train_fvu: r.trainFvu,
+    eval_fvu: r.evalFvu,
+    train_l0: r.trainL0,
+    eval_l0: r.evalL0,
+    dead_frac: r.deadFrac,
+    delta_lm_loss: r.deltaLmLoss,
+    ce_loss_score: r.ceLossScore,
+    tokens: r.tokens,
+    tokens_per_s: r.tokensPerS,
+  };
 }
 
 /** Flags → the trainer's run config (validated there; unknown values are its errors). */
@@ -115,7 +134,7 @@ class TrainProgressView {
   handle(event: TrainEvent): void {
     if (event.type === 'log') this.line(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}`);
     if (event.type !== 'progress') return;
-    const metrics = event.perSae.map((s) => `${s.dSae}: nmse ${s.nmse.toFixed(3)} l0 ${s.l0.toFixed(1)} dead ${(100 * s.deadFraction).toFixed(1)}%`).join(' | ');
+    const metrics = event.perSae.map((s) => `${s.dSae}: train FVU ${s.trainFvu.toFixed(3)} l0 ${s.l0.toFixed(1)} dead ${(100 * s.deadFraction).toFixed(1)}%`).join(' | ');
     const payload = { tok: compact(event.tokens), totalTok: compact(event.totalTokens), rate: compact(event.tokensPerSecond), eta: seconds(event.etaSeconds), metrics };
     if (!this.tty) {
       this.stream.write(`step ${event.step}/${event.totalSteps} ${payload.tok}/${payload.totalTok} tokens, ${payload.rate} tokens/s, ETA ${payload.eta} | ${metrics}\n`);
@@ -159,7 +178,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'tokens per step (default 4096)')
     .option('--lr <lr>', 'learning rate (default 2e-4 / sqrt(d_sae / 2^14) per size)')
     .option('--resume', 'continue from the checkpoint in --out')
-    .option('--json', 'print one JSON line per size at the end: {"d_sae","k","nmse","l0","dead_frac","delta_lm_loss","tokens","tokens_per_s"}')
+    .option('--json', `print one JSON line per size at the end: {${TRAIN_JSON_KEYS.map((k) => `"${k}"`).join(',')}} (train_fvu on normalised inputs, eval_fvu held out in raw space, null without evals)`)
     .option('--context <n>', 'tokens per window including BOS (default 64)')
     .option('--seed <n>', 'seed of data order and initialisation (default 0)')
     .option('--checkpoint-every <steps>', 'steps between checkpoints, 0 = only at the end and on Ctrl-C (default 100)')
@@ -198,13 +217,13 @@ export function register(program: Command): void {
         if (result.status === 'cancelled') throw new Error(`cancelled at step ${result.step}; the checkpoint in ${flags.out} continues with --resume`);
         for (const r of result.results) {
           if (flags.json) {
-            const line = { d_sae: r.dSae, k: r.k, nmse: r.nmse, l0: r.l0, dead_frac: r.deadFrac, delta_lm_loss: r.deltaLmLoss, tokens: r.tokens, tokens_per_s: r.tokensPerS };
-            process.stdout.write(`${JSON.stringify(line)}\n`);
+            process.stdout.write(`${JSON.stringify(trainJsonLine(r))}\n`);
           } else {
-            const delta = r.deltaLmLoss === null ? 'n/a' : r.deltaLmLoss.toFixed(4);
+            const fixed = (v: number | null, digits: number) => (v === null ? 'n/a' : v.toFixed(digits));
+            const evalPart = r.evalFvu === null ? 'no eval (no held-out tokens)' : `eval FVU ${fixed(r.evalFvu, 4)} (raw), eval l0 ${fixed(r.evalL0, 1)}, delta LM loss ${fixed(r.deltaLmLoss, 4)}, CE-loss score ${fixed(r.ceLossScore, 4)}`;
             process.stdout.write(
-              `d_sae ${r.dSae}: nmse ${r.nmse.toFixed(4)}, l0 ${r.l0.toFixed(1)}, dead ${(100 * r.deadFrac).toFixed(1)}%, ` +
-                `delta LM loss ${delta}, ${r.tokens} tokens at ${r.tokensPerS.toFixed(0)} tokens/s → ${r.dir}\n`,
+              `d_sae ${r.dSae}: train FVU ${fixed(r.trainFvu, 4)} (normalised), train l0 ${fixed(r.trainL0, 1)}, ${evalPart}, dead ${(100 * r.deadFrac).toFixed(1)}%, ` +
+                `${r.tokens} tokens at ${r.tokensPerS.toFixed(0)} tokens/s → ${r.dir}\n`,
             );
           }
         }

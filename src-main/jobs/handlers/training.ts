@@ -44,7 +44,7 @@ function report(event: TrainEvent, job: JobContext): void {
       phase: 'training',
       metrics: { step: event.step, total_steps: event.totalSteps, tokens_per_s: event.tokensPerSecond },
       series: Object.fromEntries(
-        event.perSae.map((s) => [String(s.dSae), { loss: s.loss, nmse: s.nmse, l0: s.l0, dead_frac: s.deadFraction, ...s.losses }]),
+        event.perSae.map((s) => [String(s.dSae), { loss: s.loss, train_fvu: s.trainFvu, l0: s.l0, dead_frac: s.deadFraction, ...s.losses }]),
       ),
     });
   } else if (event.type === 'log') job.log(event.level, event.message);
@@ -72,8 +72,14 @@ async function runTraining(config: Record<string, unknown>, out: string, job: Jo
       if (result?.status === 'finished') {
         const summary: Record<string, number | string> = { steps: result.step };
         for (const r of result.results) {
-          Object.assign(summary, { [`nmse_${r.dSae}`]: r.nmse, [`l0_${r.dSae}`]: r.l0, [`dead_frac_${r.dSae}`]: r.deadFrac, [`tokens_per_s_${r.dSae}`]: r.tokensPerS });
+          Object.assign(summary, { [`dead_frac_${r.dSae}`]: r.deadFrac, [`tokens_per_s_${r.dSae}`]: r.tokensPerS });
+          if (r.trainFvu !== null) summary[`train_fvu_${r.dSae}`] = r.trainFvu;
+          if (r.trainL0 !== null) summary[`train_l0_${r.dSae}`] = r.trainL0;
+          // No eval tokens, no eval keys: a training figure never stands in for an eval one.
+          if (r.evalFvu !== null) summary[`eval_fvu_${r.dSae}`] = r.evalFvu;
+          if (r.evalL0 !== null) summary[`eval_l0_${r.dSae}`] = r.evalL0;
           if (r.deltaLmLoss !== null) summary[`delta_lm_loss_${r.dSae}`] = r.deltaLmLoss;
+          if (r.ceLossScore !== null) summary[`ce_loss_score_${r.dSae}`] = r.ceLossScore;
           ctx.resources.forgetSae(r.dir);
         }
         return { wrote: result.results.map((r) => `sae:${saeIdOf(ctx.workspace, r.dir)}`), summary };

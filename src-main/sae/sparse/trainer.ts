@@ -128,7 +128,7 @@ export class SparseSae implements TrainableSae {
         dOutputs.push(miss.mul(errorVariance.reciprocal().mul(2 * config.auxKCoefficient)));
       }
       const bDecGrad = dOutputs.slice(0, multi ? 2 : 1).reduce((sum: tf.Tensor, d: tf.Tensor) => sum.add(d.sum(0)), tf.zeros([config.dIn])) as tf.Tensor1D; // [dIn]
-      return { losses, nmse: sse.div(variance.maximum(1e-12)) as tf.Scalar, dOutputs, bDecGrad };
+      return { losses, fvu: sse.div(variance.maximum(1e-12)) as tf.Scalar, dOutputs, bDecGrad };
     });
     tf.dispose(partials);
 
@@ -142,13 +142,13 @@ export class SparseSae implements TrainableSae {
     this.firing.record(counts, batch);
 
     const losses = Object.fromEntries(Object.entries(terms.losses).map(([name, v]) => [name, v.dataSync()[0]]));
-    const nmse = terms.nmse.dataSync()[0];
-    tf.dispose([bDecGrad, terms.bDecGrad, terms.nmse, ...terms.dOutputs, ...Object.values(terms.losses)]);
+    const fvu = terms.fvu.dataSync()[0];
+    tf.dispose([bDecGrad, terms.bDecGrad, terms.fvu, ...terms.dOutputs, ...Object.values(terms.losses)]);
     const active = counts.reduce((a, b) => a + b, 0);
     return {
       loss: Object.values(losses).reduce((a, b) => a + b, 0),
       losses,
-      metrics: { l0: active / batch, nmse, deadFraction: this.firing.deadFraction(config.deadTokensWindow), auxLatents: auxWidth, tokens: batch },
+      metrics: { l0: active / batch, fvu, deadFraction: this.firing.deadFraction(config.deadTokensWindow), auxLatents: auxWidth, tokens: batch },
     };
   }
 

@@ -5,7 +5,7 @@ import type { JobProgress } from '../../../src-shared/api.js';
 /** The charted metrics, with the key names a trainer may report each under. */
 export const TRAIN_METRICS = [
   { id: 'loss', label: 'loss', keys: ['loss'] },
-  { id: 'nmse', label: 'nMSE', keys: ['nmse', 'nMSE'] },
+  { id: 'nmse', label: 'train FVU (normalised inputs)', keys: ['train_fvu', 'trainFvu', 'nmse', 'nMSE'] },
   { id: 'l0', label: 'L0', keys: ['l0', 'L0'] },
   { id: 'dead', label: 'dead fraction', keys: ['deadFraction', 'dead_frac', 'dead_fraction', 'deadFrac'], range: [0, 1] },
 ] as const satisfies ReadonlyArray<{ id: string; label: string; keys: readonly string[]; range?: readonly [number, number] }>;

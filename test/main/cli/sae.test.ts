@@ -66,12 +66,13 @@ describe('sae-explorer sae eval', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const line = JSON.parse(result.stdout);
-    expect(Object.keys(line)).toEqual(['d_sae', 'k', 'nmse', 'l0', 'dead_frac', 'delta_lm_loss', 'tokens', 'tokens_per_s']);
+    expect(Object.keys(line)).toEqual(['d_sae', 'k', 'eval_fvu', 'l0', 'never_fired_frac', 'delta_lm_loss', 'ce_loss_score', 'kl_div', 'tokens', 'tokens_per_s']);
     expect(line).toMatchObject({ d_sae: 32, k: 4, tokens: 60 });
     // A top-k SAE fires at most k latents per token; a random one reconstructs badly but finitely.
     expect(line.l0).toBeGreaterThan(0);
     expect(line.l0).toBeLessThanOrEqual(4);
-    expect(Number.isFinite(line.nmse) && line.nmse > 0).toBe(true);
+    expect(Number.isFinite(line.eval_fvu) && line.eval_fvu > 0).toBe(true);
+    expect(line.kl_div).toBeGreaterThan(0);
     expect(line.tokens_per_s).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(path.join(sae, 'eval.json'), 'utf8'))).toMatchObject({ d_sae: 32, tokens: 60 });
   });

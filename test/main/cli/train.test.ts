@@ -40,7 +40,7 @@ function runCli(argv: string[], whileRunning?: (child: ReturnType<typeof spawn>)
   });
 }
 
-const KEYS = ['d_sae', 'k', 'nmse', 'l0', 'dead_frac', 'delta_lm_loss', 'tokens', 'tokens_per_s'];
+const KEYS = ['d_sae', 'k', 'train_fvu', 'eval_fvu', 'train_l0', 'eval_l0', 'dead_frac', 'delta_lm_loss', 'ce_loss_score', 'tokens', 'tokens_per_s'];
 
 describe('sae-explorer train', () => {
   it('survives kill -9: resume prints one JSON line per size and ends at the uninterrupted weights', async () => {
@@ -70,8 +70,9 @@ describe('sae-explorer train', () => {
     expect(lines.map((l) => l.d_sae)).toEqual([64, 128]);
     for (const line of lines) {
       expect(Object.keys(line)).toEqual(KEYS);
-      expect(line).toMatchObject({ k: 4, l0: 4, tokens: STEPS * 32 });
-      expect(line.nmse).toBeGreaterThan(0);
+      expect(line).toMatchObject({ k: 4, train_l0: 4, eval_l0: 4, tokens: STEPS * 32 });
+      expect(line.eval_fvu).toBeGreaterThan(0);
+      expect(line.train_fvu).toBeGreaterThan(0);
       expect(line.tokens_per_s).toBeGreaterThan(0);
       expect(Number.isFinite(line.delta_lm_loss)).toBe(true);
     }

@@ -36,10 +36,10 @@ describe('top-k SAE on a planted dictionary (d 32, 64 directions, 3 active per s
   it('recovers the planted directions (decoder row at cosine ≥ 0.95)', async () => {
     const state = await topk.getState();
     const recovered = recoveredFraction(data.directions, 64, state.params.W_dec, 128, 32);
-    console.log(`top-k recovered ${(recovered * 100).toFixed(1)}% of 64 directions; nMSE ${topkResult.metrics.nmse.toFixed(4)}, L0 ${topkResult.metrics.l0}`);
+    console.log(`top-k recovered ${(recovered * 100).toFixed(1)}% of 64 directions; nMSE ${topkResult.metrics.fvu.toFixed(4)}, L0 ${topkResult.metrics.l0}`);
     expect(recovered).toBeGreaterThanOrEqual(0.9);
     expect(topkResult.metrics.l0).toBe(3);
-    expect(topkResult.metrics.nmse).toBeLessThan(0.1);
+    expect(topkResult.metrics.fvu).toBeLessThan(0.1);
   });
 
   it('keeps every decoder row at unit norm', async () => {
@@ -86,10 +86,10 @@ describe('top-k SAE on a planted dictionary (d 32, 64 directions, 3 active per s
     const reluResult = await train(relu, batch, 300);
     const state = await relu.getState();
     const recovered = recoveredFraction(data.directions, 64, state.params.W_dec, 128, 32);
-    console.log(`ReLU-L1 (λ 1) recovered ${(recovered * 100).toFixed(1)}%; nMSE ${reluResult.metrics.nmse.toFixed(4)}, L0 ${reluResult.metrics.l0.toFixed(2)}; losses ${JSON.stringify(reluResult.losses)}`);
+    console.log(`ReLU-L1 (λ 1) recovered ${(recovered * 100).toFixed(1)}%; nMSE ${reluResult.metrics.fvu.toFixed(4)}, L0 ${reluResult.metrics.l0.toFixed(2)}; losses ${JSON.stringify(reluResult.losses)}`);
     expect(reluResult.metrics.l0).toBeLessThan(8);
     expect(recovered).toBeGreaterThanOrEqual(0.6);
-    expect(reluResult.metrics.nmse).toBeGreaterThan(2 * topkResult.metrics.nmse);
+    expect(reluResult.metrics.fvu).toBeGreaterThan(2 * topkResult.metrics.fvu);
     expect(reluResult.losses.l1).toBeGreaterThan(0);
     await relu.dispose();
   });
@@ -159,7 +159,7 @@ describe('AuxK on latents that fired and then died', () => {
     const firedInA = (await sae.getState()).firingCounts.filter((c) => c > 0).length;
     const last = await train(sae, (s) => phaseB(1000 + s), 400);
     await sae.dispose();
-    return { firedInA, dead: Math.round(last.metrics.deadFraction * n), nmse: last.metrics.nmse };
+    return { firedInA, dead: Math.round(last.metrics.deadFraction * n), nmse: last.metrics.fvu };
   }
 
   it('revives them within 400 steps, where AuxK off leaves them dead', async () => {

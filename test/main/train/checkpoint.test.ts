@@ -20,6 +20,7 @@ function state(dIn: number, dSae: number, seed: number): SaeTrainState {
     firingCounts: fill(dSae, 40),
     tokensSeen: 1234 + seed,
     threshold: 0.5 * seed,
+    mseScale: 1 / (seed + 3),
   };
 }
 

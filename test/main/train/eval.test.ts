@@ -37,16 +37,23 @@ describe('evaluateSae', () => {
     const windows = await buildWindows(openCorpus('sotu'), await loadTokenizer(), { contextSize: 16, maxWindows: 12 });
     const [exact, zero] = await evaluateSaes({ model, saes: [exactSae(), zeroSae()], windows, tokens: 100, batch: 3 });
     expect(exact.tokens).toBe(7 * 15);
-    expect(exact.nmse).toBeLessThan(1e-6);
+    expect(exact.evalFvu).toBeLessThan(1e-6);
+    expect(exact.klDiv).toBeLessThan(1e-5);
     expect(exact.explainedVariance).toBeGreaterThan(1 - 1e-6);
     expect(Math.abs(exact.deltaLmLoss)).toBeLessThan(1e-4);
     expect(exact.ceLossScore).toBeCloseTo(1, 3);
     // Every coordinate is non-zero, so exactly one of its two latents fires: L0 = d_in.
     expect(exact.l0).toBe(dIn);
     expect(exact.ceClean).toBeGreaterThan(0);
-    expect(zero.ceSae).toBeCloseTo(zero.ceZeroAblation, 5);
-    expect(zero.ceLossScore).toBeCloseTo(0, 3);
-    expect(zero.nmse).toBeGreaterThan(1);
+    // The zero SAE leaves BOS alone, so it equals the keep-BOS ablation; SAELens's ablation zeroes
+    // BOS too, a different intervention, so the SAELens score of the same SAE is not 0.
+    expect(zero.ceSae).toBeCloseTo(zero.ceZeroAblationKeepBos, 5);
+    expect(zero.ceLossScoreKeepBos).toBeCloseTo(0, 3);
+    expect(Math.abs(zero.ceZeroAblation - zero.ceZeroAblationKeepBos)).toBeGreaterThan(1e-3);
+    expect(zero.ceLossScore).toBeCloseTo((zero.ceZeroAblation - zero.ceSae) / (zero.ceZeroAblation - zero.ceClean), 6);
+    expect(Math.abs(zero.ceLossScore)).toBeGreaterThan(1e-3);
+    expect(zero.klDiv).toBeGreaterThan(1e-3);
+    expect(zero.evalFvu).toBeGreaterThan(1);
     expect(zero.ceClean).toBe(exact.ceClean);
     model.dispose();
   });
@@ -56,8 +63,12 @@ describe('evaluateSae', () => {
     const result = await evaluateSae({ model, sae: exactSae(), dataset: 'sotu', tokens: 30, batch: 2 });
     expect(result.tokens).toBe(30);
     expect(Object.keys(evalResultJson(result))).toEqual([
-      'd_sae', 'k', 'tokens', 'nmse', 'explained_variance', 'l0', 'dead_frac', 'ce_clean', 'ce_sae', 'ce_zero_ablation', 'delta_lm_loss', 'ce_loss_score', 'definitions',
+      'd_sae', 'k', 'tokens', 'eval_fvu', 'explained_variance', 'l0', 'never_fired_frac', 'ce_clean', 'ce_sae', 'ce_zero_ablation', 'ce_zero_ablation_keep_bos',
+      'delta_lm_loss', 'ce_loss_score', 'ce_loss_score_keep_bos', 'kl_div', 'definitions',
     ]);
+    // Every figure, and both ablation conventions, are defined in the file itself.
+    const definitions = evalResultJson(result).definitions as Record<string, string>;
+    for (const key of ['eval_fvu', 'never_fired_frac', 'ce_zero_ablation', 'ce_zero_ablation_keep_bos', 'ce_loss_score', 'ce_loss_score_keep_bos', 'kl_div']) expect(definitions[key]).toBeTruthy();
     await expect(evaluateSae({ model, sae: exactSae(), tokens: 30, batch: 2 })).rejects.toThrow(/pass held-out `windows` or a `dataset`/);
     model.dispose();
   });

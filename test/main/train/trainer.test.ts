@@ -10,13 +10,16 @@ import type { TrainEvent } from '../../../src-main/train/events.js';
 import { FAMILY_FILE, trainFamily } from '../../../src-main/train/trainer.js';
 import { maxAbsDiff, runConfig, saeWeights, tempOut, tinyModel } from './fixture.js';
 
-/** The model with model.run counted: every GPT-2 forward pass of the activation stream goes through it. */
+/**
+ * The model with the activation stream's passes counted: they run up to the hook (stopAt); the
+ * evals' full passes, which also go through model.run, are not counted.
+ */
 async function countedModel(): Promise<{ model: Gpt2; calls: () => number }> {
   const model = await tinyModel();
   let calls = 0;
   const run = model.run.bind(model);
   model.run = (tokens, opts) => {
-    calls++;
+    if (opts?.stopAt) calls++;
     return run(tokens, opts);
   };
   return { model, calls: () => calls };
@@ -26,8 +29,13 @@ describe('trainFamily', () => {
   it('trains three sizes on one GPT-2 pass per batch and writes SAELens folders, evals and family.json', async () => {
     const single = await countedModel();
     const tensorsBefore = tf.memory().numTensors;
-    await trainFamily(runConfig(tempOut(), { latents: [64], evalTokens: 0 }), { model: single.model });
+    const noEvalOut = tempOut();
+    const noEval = await trainFamily(runConfig(noEvalOut, { latents: [64], evalTokens: 0 }), { model: single.model });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+    // Without eval tokens there is no eval figure: the training FVU does not stand in for it.
+    expect(noEval.results[0]).toMatchObject({ evalFvu: null, evalL0: null, deltaLmLoss: null, ceLossScore: null });
+    expect(noEval.results[0].trainFvu).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(noEvalOut, FAMILY_FILE), 'utf8')).saes[0].eval).toBeNull();
     const family = await countedModel();
     const out = tempOut();
     const events: TrainEvent[] = [];
@@ -38,17 +46,24 @@ describe('trainFamily', () => {
     expect(result.status).toBe('finished');
     expect(result.results.map((r) => r.dSae)).toEqual([64, 128, 256]);
     for (const r of result.results) {
-      expect(r).toMatchObject({ k: 4, l0: 4, tokens: 512 });
-      expect(r.nmse).toBeGreaterThan(0);
-      expect(r.nmse).toBeLessThan(1);
+      expect(r).toMatchObject({ k: 4, trainL0: 4, evalL0: 4, tokens: 512 });
+      expect(r.evalFvu).toBeGreaterThan(0);
+      expect(r.evalFvu).toBeLessThan(1);
+      expect(r.trainFvu).toBeGreaterThan(0);
+      expect(r.trainFvu).not.toBe(r.evalFvu);
       expect(Number.isFinite(r.deltaLmLoss)).toBe(true);
+      expect(Number.isFinite(r.ceLossScore)).toBe(true);
       const bundle = loadSaeLens(join(out, String(r.dSae)));
       expect(bundle.spec).toMatchObject({ architecture: 'topk', dIn: 32, dSae: r.dSae, k: 4, hookName: 'blocks.0.hook_resid_post', contextSize: 16, prependBos: true });
       const evalJson = JSON.parse(readFileSync(join(out, String(r.dSae), 'eval.json'), 'utf8'));
-      expect(evalJson.nmse).toBe(r.nmse);
-      expect(evalJson.definitions.nmse).toMatch(/sum \|\|x - x_hat\|\|\^2/);
+      expect(evalJson.eval_fvu).toBe(r.evalFvu);
+      expect(evalJson.definitions.eval_fvu).toMatch(/sum \|\|x - x_hat\|\|\^2 .* raw activation space/);
     }
     const familyJson = JSON.parse(readFileSync(join(out, FAMILY_FILE), 'utf8'));
+    expect(familyJson.saes[0].train).toEqual({ train_fvu: result.results[0].trainFvu, l0: 4, dead_frac: result.results[0].deadFrac });
+    expect(familyJson.saes[0].eval).toMatchObject({ eval_fvu: result.results[0].evalFvu, ce_loss_score: result.results[0].ceLossScore });
+    expect(familyJson.definitions.train_fvu).toMatch(/normalised inputs/);
+    expect(familyJson.definitions.eval_fvu).toMatch(/raw activation space/);
     expect(familyJson).toMatchObject({ hook: 'blocks.0.hook_resid_post', sizes: [64, 128, 256], k: 4, tokens: 512, dataset: 'sotu', architecture: 'topk' });
 
     const progress = events.filter((e) => e.type === 'progress');

@@ -160,7 +160,7 @@ describe('sharded trainer', () => {
       const b = await sharded.step(x);
       auxUsed.push(a.metrics.auxLatents);
       expect(b.loss).toBeCloseTo(a.loss, 4);
-      expect(b.metrics).toEqual({ ...a.metrics, nmse: expect.closeTo(a.metrics.nmse, 5) });
+      expect(b.metrics).toEqual({ ...a.metrics, fvu: expect.closeTo(a.metrics.fvu, 5) });
     }
     expect(auxUsed[0]).toBe(8);
     const sa = await single.getState();
