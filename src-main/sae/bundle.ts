@@ -17,7 +17,7 @@ export function toSaeBundle(
       architecture,
       dIn: config.dIn,
       dSae: config.dSae,
-      ...(architecture === 'topk' ? { k: config.k } : {}),
+      ...(architecture === 'topk' || architecture === 'batchtopk' ? { k: config.k } : {}),
       normalizeActivations: config.normalizeActivations,
       applyBDecToInput: true,
     },

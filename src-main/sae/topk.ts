@@ -7,6 +7,10 @@ import type { SparseRule } from './sparse/rule.js';
 import { SparseSae } from './sparse/trainer.js';
 
 export const topkRule: SparseRule = {
+  architecture: 'topk',
+  thresholded: false,
+  // Exactly k (or 4k) per token: the candidates are the code.
+  saturated: () => false,
   trainingCandidates: (config) => (config.multiTopK ? 4 * config.k : config.k),
   inferenceCandidates: (config) => config.k,
   train: (merged, config) => ({
@@ -14,7 +18,6 @@ export const topkRule: SparseRule = {
     multi: config.multiTopK ? leadingRelu(merged, 4 * config.k) : undefined,
   }),
   infer: (merged, config) => leadingRelu(merged, config.k),
-  exportAs: 'topk',
 };
 
 registerSae('topk', (config, options) => SparseSae.create(config, topkRule, options));

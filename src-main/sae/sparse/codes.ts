@@ -73,6 +73,13 @@ export function kthLargest(code: HostCode, count: number): number {
   return sorted[sorted.length - count];
 }
 
+/** The smallest positive value in the code, or undefined when none is positive. */
+export function minPositive(code: HostCode): number | undefined {
+  let smallest = Infinity;
+  for (const v of code.values) if (v > 0 && v < smallest) smallest = v;
+  return smallest === Infinity ? undefined : smallest;
+}
+
 /** Non-zero entries in the code. */
 export function countActive(code: HostCode): number {
   let n = 0;

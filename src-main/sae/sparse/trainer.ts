@@ -86,10 +86,8 @@ export class SparseSae implements TrainableSae {
     const dead = this.firing.deadMask(config.deadTokensWindow);
     const deadCount = dead.reduce((a, b) => a + b, 0);
     const auxWidth = config.auxK > 0 && config.auxKCoefficient > 0 ? Math.min(config.auxK, deadCount) : 0;
-    const width = this.sparseRule.trainingCandidates(config);
-    const found = await this.forward(input, width, auxWidth > 0 ? dead : undefined, auxWidth);
-
-    const { main, multi } = this.sparseRule.train(mergeTopK(found.map((f) => f.main), width), config, this.rule);
+    const { found, merged } = await this.candidates(input, this.sparseRule.trainingCandidates(config), 'train', auxWidth > 0 ? dead : undefined, auxWidth);
+    const { main, multi } = this.sparseRule.train(merged, config, this.rule);
     // Shards without dead latents return no AuxK candidates; the others hold at least auxWidth in total.
     const aux = auxWidth > 0 ? leadingRelu(mergeTopK(found.flatMap((f) => (f.aux ? [f.aux] : [])), auxWidth), auxWidth) : undefined;
     const codeSets = [main, ...(multi ? [multi] : []), ...(aux ? [aux] : [])];
@@ -154,10 +152,9 @@ export class SparseSae implements TrainableSae {
 
   async encode(x: tf.Tensor2D): Promise<SparseCode> {
     this.checkBatch(x, 'encode');
-    const width = this.sparseRule.inferenceCandidates(this.config);
-    const found = await this.forward(new BatchInput(x), width, undefined, 0);
+    const { merged } = await this.candidates(new BatchInput(x), this.sparseRule.inferenceCandidates(this.config), 'infer', undefined, 0);
     await Promise.all(this.shards.map((s) => s.release()));
-    const code = this.sparseRule.infer(mergeTopK(found.map((f) => f.main), width), this.config, this.rule);
+    const code = this.sparseRule.infer(merged, this.config, this.rule);
     return {
       values: tf.tensor2d(code.values, [code.batch, code.width]),
       indices: tf.tensor2d(code.indices, [code.batch, code.width], 'int32'),
@@ -183,8 +180,8 @@ export class SparseSae implements TrainableSae {
 
   async toBundle(meta: SaeExportMeta): Promise<SaeBundle> {
     const state = await this.getState();
-    const threshold = this.sparseRule.exportAs === 'jumprelu' ? this.rule.threshold : undefined;
-    return toSaeBundle(this.config, state.params, this.firing.logSparsity(), meta, this.sparseRule.exportAs, threshold);
+    const threshold = this.sparseRule.thresholded ? this.rule.threshold : undefined;
+    return toSaeBundle(this.config, state.params, this.firing.logSparsity(), meta, this.sparseRule.architecture, threshold);
   }
 
   async getState(): Promise<SaeTrainState> {
@@ -235,6 +232,19 @@ export class SparseSae implements TrainableSae {
       throw new Error(`SAE ${what}: input has shape [${x.shape}], expected [batch, ${this.config.dIn}]`);
     }
     return x.shape[0];
+  }
+
+  /**
+   * Every shard's top `width` candidates per token, merged; widened (doubling) while the rule finds a
+   * token whose last candidate is still kept, so no token is capped by the candidate count.
+   */
+  private async candidates(input: BatchInput, width: number, phase: 'train' | 'infer', dead: Uint8Array | undefined, auxWidth: number) {
+    for (;;) {
+      const found = await this.forward(input, width, dead, auxWidth);
+      const merged = mergeTopK(found.map((f) => f.main), width);
+      if (!this.sparseRule.saturated(merged, this.config, this.rule, phase)) return { found, merged };
+      width = Math.min(this.config.dSae, 2 * width);
+    }
   }
 
   private async forward(input: BatchInput, width: number, dead: Uint8Array | undefined, auxWidth: number) {
