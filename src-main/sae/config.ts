@@ -21,8 +21,12 @@ export interface SaeTrainConfig {
   dSae: number;
   /** Active latents per token (topk), or per token on average over a batch (batchtopk). Default 32; unused by standard. */
   k: number;
-  /** Adam learning rate, constant. Default 2e-4 / √(dSae / 2^14) (sparsify's scaling). */
+  /** Adam learning rate after the warm-up. Default 2e-4 / √(dSae / 2^14) (sparsify's scaling). */
   lr: number;
+  /** Steps over which the learning rate rises linearly to lr (lr·t/steps at step t), as sparsify's lr_warmup_steps; 0 = none. Default 1000. */
+  lrWarmupSteps: number;
+  /** Largest global L2 norm of a step's gradient (all parameters, decoder gradient after its projection); larger ones are scaled down to it; 0 = no clipping. Default 1.0. */
+  gradClipNorm: number;
   /** Adam β1. Default 0.9. */
   adamBeta1: number;
   /** Adam β2. Default 0.999. */
@@ -56,6 +60,8 @@ const FIXED_DEFAULTS = {
   adamBeta1: 0.9,
   adamBeta2: 0.999,
   adamEps: 6.25e-10,
+  lrWarmupSteps: 1000,
+  gradClipNorm: 1,
   auxKCoefficient: 1 / 32,
   deadTokensWindow: 10_000_000,
   multiTopK: false,
@@ -98,6 +104,8 @@ export function validateSaeConfig(input: unknown): SaeTrainConfig {
     adamBeta1: unitInterval(merged, 'adamBeta1'),
     adamBeta2: unitInterval(merged, 'adamBeta2'),
     adamEps: positiveNumber(merged, 'adamEps'),
+    lrWarmupSteps: nonNegativeInteger(merged, 'lrWarmupSteps'),
+    gradClipNorm: nonNegativeNumber(merged, 'gradClipNorm'),
     auxK: nonNegativeInteger({ auxK: merged.auxK ?? Math.floor(dIn / 2) }, 'auxK'),
     auxKCoefficient: nonNegativeNumber(merged, 'auxKCoefficient'),
     deadTokensWindow: positiveInteger(merged, 'deadTokensWindow'),

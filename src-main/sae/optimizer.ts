@@ -8,7 +8,22 @@
 import { tf } from '../engine/backend.js';
 import { SAE_KERNELS, type SaeAdamAttrs } from '../engine/kernels.js';
 import { adamUpdate, type AdamHyper, type AdamSlot } from './adam.js';
+import type { SaeTrainConfig } from './config.js';
 import { replaceValue } from './variables.js';
+
+/** Adam's learning rate at step t (1-based): linear warm-up over config.lrWarmupSteps, then config.lr. */
+export function learningRate(config: SaeTrainConfig, t: number): number {
+  return config.lrWarmupSteps > 0 ? config.lr * Math.min(1, t / config.lrWarmupSteps) : config.lr;
+}
+
+/**
+ * The factor a step's gradients are multiplied by so their global norm √sqNorm is at most
+ * config.gradClipNorm (torch.nn.utils.clip_grad_norm_); 1 when under it or when clipping is off.
+ */
+export function clipFactor(config: SaeTrainConfig, sqNorm: number): number {
+  const norm = Math.sqrt(sqNorm);
+  return config.gradClipNorm > 0 && norm > config.gradClipNorm ? config.gradClipNorm / norm : 1;
+}
 
 export interface UpdateOptions {
   gradTransposed?: boolean;

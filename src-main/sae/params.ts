@@ -51,8 +51,32 @@ export class LatentParams {
     return { W_enc: [this.dIn, this.count], b_enc: [this.count], W_dec: [this.count, this.dIn] };
   }
 
-  /** Adam step with the decoder constraint; `t` is the 1-based step number. Disposes nothing it was given. */
-  apply(grads: LatentGrads, hyper: AdamHyper, t: number): void {
+  /**
+   * Squared L2 norm of the gradients as the step will use them: the decoder's after removing each
+   * row's parallel component, ‖g‖² − Σ_rows (g·w)² for unit rows w.
+   */
+  squaredNorm(grads: LatentGrads): number {
+    return tf.tidy(() => {
+      const along = grads.W_dec.mul(this.W_dec).sum(1); // [count]
+      const encoder = grads.W_encT ?? grads.W_enc!;
+      return encoder.square().sum().add(grads.b_enc.square().sum()).add(grads.W_dec.square().sum()).sub(along.square().sum()).dataSync()[0];
+    });
+  }
+
+  /**
+   * Adam step with the decoder constraint on the gradients times `gradScale` (clipping); `t` is the
+   * 1-based step number. Disposes nothing it was given.
+   */
+  apply(given: LatentGrads, hyper: AdamHyper, t: number, gradScale = 1): void {
+    const grads = gradScale === 1 ? given : scaleGrads(given, gradScale);
+    try {
+      this.applyScaled(grads, hyper, t);
+    } finally {
+      if (grads !== given) tf.dispose([grads.W_encT ?? grads.W_enc!, grads.b_enc, grads.W_dec]);
+    }
+  }
+
+  private applyScaled(grads: LatentGrads, hyper: AdamHyper, t: number): void {
     if (grads.W_encT) applyAdam(this.W_enc, grads.W_encT, this.slots.W_enc, hyper, t, { gradTransposed: true });
     else applyAdam(this.W_enc, grads.W_enc!, this.slots.W_enc, hyper, t);
     applyAdam(this.b_enc, grads.b_enc, this.slots.b_enc, hyper, t);
@@ -82,6 +106,11 @@ export class LatentParams {
   }
 }
 
+function scaleGrads(grads: LatentGrads, scale: number): LatentGrads {
+  const common = { b_enc: grads.b_enc.mul(scale) as tf.Tensor1D, W_dec: grads.W_dec.mul(scale) as tf.Tensor2D };
+  return grads.W_encT ? { ...common, W_encT: grads.W_encT.mul(scale) as tf.Tensor2D } : { ...common, W_enc: grads.W_enc!.mul(scale) as tf.Tensor2D };
+}
+
 /** b_dec (Gao et al.'s b_pre) with its Adam moments; shared by all latent shards. */
 export class BiasParam {
   readonly value: tf.Variable<tf.Rank.R1>; // [dIn]
@@ -92,8 +121,11 @@ export class BiasParam {
     this.slot = createAdamSlot([value.length], m, v);
   }
 
-  apply(grad: tf.Tensor1D, hyper: AdamHyper, t: number): void {
-    applyAdam(this.value, grad, this.slot, hyper, t);
+  /** Adam step on `grad` times `gradScale` (clipping). */
+  apply(grad: tf.Tensor1D, hyper: AdamHyper, t: number, gradScale = 1): void {
+    const scaled = tf.tidy(() => grad.mul(gradScale));
+    applyAdam(this.value, scaled, this.slot, hyper, t);
+    scaled.dispose();
   }
 
   getState(): { value: Float32Array; m: Float32Array; v: Float32Array } {

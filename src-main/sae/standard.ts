@@ -8,6 +8,7 @@ import { toSaeBundle } from './bundle.js';
 import type { SaeTrainConfig } from './config.js';
 import { FiringStats } from './firing.js';
 import { initialParams } from './init.js';
+import { clipFactor } from './optimizer.js';
 import { BiasParam, LatentParams } from './params.js';
 import { registerSae } from './registry.js';
 import { gatherCombine } from './sparse-ops.js';
@@ -70,8 +71,12 @@ export class StandardSae implements TrainableSae {
     }
     W_decT.dispose();
     const bDecGrad = tf.tidy(() => acc.gBDec.sub(tf.matMul(W_enc, acc.gBias.expandDims(1)).reshape([dIn])) as tf.Tensor1D); // [dIn]
-    this.latents.apply({ W_enc: acc.gEnc as tf.Tensor2D, b_enc: acc.gBias as tf.Tensor1D, W_dec: acc.gDec as tf.Tensor2D }, adamHyper(this.config), t);
-    this.bDec.apply(bDecGrad, adamHyper(this.config), t);
+    const grads = { W_enc: acc.gEnc as tf.Tensor2D, b_enc: acc.gBias as tf.Tensor1D, W_dec: acc.gDec as tf.Tensor2D };
+    const bDecSquared = tf.tidy(() => bDecGrad.square().sum().dataSync()[0]);
+    const gradScale = clipFactor(this.config, this.latents.squaredNorm(grads) + bDecSquared);
+    const hyper = adamHyper(this.config, t);
+    this.latents.apply(grads, hyper, t, gradScale);
+    this.bDec.apply(bDecGrad, hyper, t, gradScale);
 
     const variance = tf.tidy(() => x.sub(x.mean(0)).square().sum().dataSync()[0]);
     const sse = acc.sse.dataSync()[0];

@@ -35,6 +35,10 @@ export interface TrainRunConfig {
   batch: number;
   /** Adam learning rate for every size; default per size 2e-4 / √(d_sae / 2^14). */
   lr?: number;
+  /** Steps of linear learning-rate warm-up. Default min(1000, ⌈steps / 10⌉): sparsify's 1,000, scaled down for short runs (lrWarmupSteps). */
+  lrWarmup?: number;
+  /** Largest global gradient norm per step, 0 = no clipping. Default 1.0 (the SAE core's gradClipNorm). */
+  gradClip?: number;
   /** Tokens per window including BOS. Default 64 (Gao et al.). */
   context: number;
   /** Seed of data order, shuffling and SAE initialisation. Default 0. */
@@ -102,7 +106,7 @@ const DEFAULTS = {
   resume: false,
 } satisfies Partial<TrainRunConfig>;
 
-const OPTIONAL = ['latents', 'expansion', 'lr', 'cacheActivations', 'deadWindow', 'auxK', 'l1Coefficient'] as const;
+const OPTIONAL = ['latents', 'expansion', 'lr', 'lrWarmup', 'gradClip', 'cacheActivations', 'deadWindow', 'auxK', 'l1Coefficient'] as const;
 const REQUIRED = ['model', 'hook', 'tokens', 'out'] as const;
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS)]);
 
@@ -159,6 +163,8 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
     arch: oneOf(c.arch, 'arch', RUN_ARCHITECTURES),
     batch: positiveInt(c.batch, 'batch', 1, TRAIN_LIMITS.batch),
     lr: c.lr === undefined ? undefined : typeof c.lr === 'number' && c.lr > 0 && Number.isFinite(c.lr) ? c.lr : fail('lr', c.lr, 'a finite number > 0'),
+    lrWarmup: c.lrWarmup === undefined ? undefined : positiveInt(c.lrWarmup, 'lrWarmup', 0),
+    gradClip: c.gradClip === undefined ? undefined : typeof c.gradClip === 'number' && c.gradClip >= 0 && Number.isFinite(c.gradClip) ? c.gradClip : fail('gradClip', c.gradClip, 'a finite number ≥ 0 (0 = no clipping)'),
     context: positiveInt(c.context, 'context', 2),
     seed: positiveInt(c.seed, 'seed', 0),
     sharedInit: typeof c.sharedInit === 'boolean' ? c.sharedInit : fail('sharedInit', c.sharedInit, 'true or false'),
@@ -210,6 +216,11 @@ export function resolveSizes(config: TrainRunConfig, dIn: number): number[] {
 /** Steps of the run: tokens rounded up to whole batches. */
 export function totalSteps(config: TrainRunConfig): number {
   return Math.ceil(config.tokens / config.batch);
+}
+
+/** Warm-up steps the run uses: as given, else sparsify's 1,000 or a tenth of the run if shorter. */
+export function lrWarmupSteps(config: TrainRunConfig): number {
+  return config.lrWarmup ?? Math.min(1000, Math.ceil(totalSteps(config) / 10));
 }
 
 /** The dead window the run uses: the paper's 10M tokens, scaled down for short runs. */

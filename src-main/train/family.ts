@@ -3,7 +3,7 @@
 import { tf } from '../engine/backend.js';
 import { createSae, validateSaeConfig, type SaeExportMeta, type SaeTrainConfig, type SaeTrainState, type StepResult, type TrainableSae } from '../sae/index.js';
 import type { SaeBundle } from '../sae/types.js';
-import { deadWindowTokens, initSeed, saeArchitecture, type TrainRunConfig } from './config.js';
+import { deadWindowTokens, initSeed, lrWarmupSteps, saeArchitecture, type TrainRunConfig } from './config.js';
 import type { SaeProgress } from './events.js';
 
 export type CreateSae = typeof createSae;
@@ -29,6 +29,8 @@ export function saeConfigFor(run: TrainRunConfig, dIn: number, dSae: number): Sa
     dSae,
     k: run.k,
     lr: run.lr,
+    lrWarmupSteps: lrWarmupSteps(run),
+    gradClipNorm: run.gradClip,
     auxK: run.auxK,
     deadTokensWindow: deadWindowTokens(run),
     multiTopK: run.multiTopK,

@@ -18,6 +18,8 @@ interface TrainFlags {
   arch: string;
   batch?: string;
   lr?: string;
+  lrWarmup?: string;
+  gradClip?: string;
   resume?: boolean;
   json?: boolean;
   context?: string;
@@ -90,6 +92,8 @@ export function runConfigFromFlags(flags: TrainFlags): Record<string, unknown> {
     arch: flags.arch,
     batch: opt(flags.batch, (v) => parseCount('--batch', v)),
     lr: opt(flags.lr, (v) => parseNumber('--lr', v)),
+    lrWarmup: opt(flags.lrWarmup, (v) => parseCount('--lr-warmup', v)),
+    gradClip: opt(flags.gradClip, (v) => parseNumber('--grad-clip', v)),
     resume: flags.resume ?? false,
     context: opt(flags.context, (v) => parseCount('--context', v)),
     seed: opt(flags.seed, (v) => parseCount('--seed', v)),
@@ -177,6 +181,8 @@ export function register(program: Command): void {
     .option('--arch <arch>', 'topk, relu (SAELens "standard") or batchtopk', 'topk')
     .option('--batch <n>', 'tokens per step (default 4096)')
     .option('--lr <lr>', 'learning rate (default 2e-4 / sqrt(d_sae / 2^14) per size)')
+    .option('--lr-warmup <steps>', 'steps of linear learning-rate warm-up, 0 = none (default min(1000, steps/10))')
+    .option('--grad-clip <norm>', 'largest gradient norm per step, 0 = no clipping (default 1.0)')
     .option('--resume', 'continue from the checkpoint in --out')
     .option('--json', `print one JSON line per size at the end: {${TRAIN_JSON_KEYS.map((k) => `"${k}"`).join(',')}} (train_fvu on normalised inputs, eval_fvu held out in raw space, null without evals)`)
     .option('--context <n>', 'tokens per window including BOS (default 64)')

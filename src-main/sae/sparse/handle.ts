@@ -2,7 +2,8 @@
 import { tf } from '../../engine/backend.js';
 import type { LatentSliceState } from '../params.js';
 import type { HostCode } from './codes.js';
-import { LatentShard, type ForwardRequest, type ForwardResult } from './shard.js';
+import type { AdamHyper } from '../adam.js';
+import { LatentShard, type BackwardResult, type ForwardRequest, type ForwardResult } from './shard.js';
 
 /** A batch handed to every shard: the tensor for in-thread shards, a shared host copy for workers. */
 export class BatchInput {
@@ -24,7 +25,8 @@ export interface ShardHandle {
   readonly count: number;
   forward(x: BatchInput, request: ForwardRequest): Promise<ForwardResult>;
   decode(codeSets: HostCode[]): Promise<Float32Array[]>;
-  backward(dOutputs: Float32Array[], t: number): Promise<Float32Array>;
+  backward(dOutputs: Float32Array[]): Promise<BackwardResult>;
+  update(hyper: AdamHyper, t: number, gradScale: number): Promise<void>;
   release(): Promise<void>;
   getState(): Promise<LatentSliceState>;
   setState(state: LatentSliceState): Promise<void>;
@@ -50,8 +52,12 @@ export class LocalShardHandle implements ShardHandle {
     return this.shard.decode(codeSets);
   }
 
-  async backward(dOutputs: Float32Array[], t: number): Promise<Float32Array> {
-    return this.shard.backward(dOutputs, t);
+  async backward(dOutputs: Float32Array[]): Promise<BackwardResult> {
+    return this.shard.backward(dOutputs);
+  }
+
+  async update(hyper: AdamHyper, t: number, gradScale: number): Promise<void> {
+    this.shard.update(hyper, t, gradScale);
   }
 
   async release(): Promise<void> {

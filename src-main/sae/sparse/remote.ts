@@ -8,7 +8,8 @@ import type { SaeTrainConfig } from '../config.js';
 import type { LatentSliceState } from '../params.js';
 import type { HostCode } from './codes.js';
 import type { BatchInput, ShardHandle } from './handle.js';
-import type { ForwardRequest, ForwardResult } from './shard.js';
+import type { AdamHyper } from '../adam.js';
+import type { BackwardResult, ForwardRequest, ForwardResult } from './shard.js';
 
 /**
  * The worker is TypeScript: the bootstrap registers tsx's ESM loader inside the worker thread (Node 20
@@ -33,7 +34,8 @@ export interface WorkerInit {
 export type WorkerRequest =
   | { op: 'forward'; x: Float32Array; batch: number; request: ForwardRequest }
   | { op: 'decode'; codeSets: HostCode[] }
-  | { op: 'backward'; dOutputs: Float32Array[]; t: number }
+  | { op: 'backward'; dOutputs: Float32Array[] }
+  | { op: 'update'; hyper: AdamHyper; t: number; gradScale: number }
   | { op: 'release' }
   | { op: 'getState' }
   | { op: 'setState'; state: LatentSliceState };
@@ -96,8 +98,12 @@ class WorkerShard implements ShardHandle {
     return this.call({ op: 'decode', codeSets }, codeSets.flatMap((c) => [c.values.buffer as ArrayBuffer, c.indices.buffer as ArrayBuffer]));
   }
 
-  backward(dOutputs: Float32Array[], t: number): Promise<Float32Array> {
-    return this.call({ op: 'backward', dOutputs, t });
+  backward(dOutputs: Float32Array[]): Promise<BackwardResult> {
+    return this.call({ op: 'backward', dOutputs });
+  }
+
+  update(hyper: AdamHyper, t: number, gradScale: number): Promise<void> {
+    return this.call({ op: 'update', hyper, t, gradScale });
   }
 
   release(): Promise<void> {

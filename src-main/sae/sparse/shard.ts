@@ -7,10 +7,12 @@
 //   backward: given ∂L/∂x̂ per code set, the sparse gradients (Gao et al.'s "B·k·d" backward):
 //             ∂W_dec[i] += z ∂x̂ ; ∂z = W_dec[i]·∂x̂ ; ∂pre = ∂z·[z > 0] ;
 //             ∂W_enc[:, i] += ∂pre (x − b_dec) ; ∂b_enc[i] += ∂pre ; ∂b_dec −= W_enc ∂b_enc
-//             then Adam on this range, the decoder gradient projection and row renormalisation.
+//             kept until `update`, with their squared norm returned for the global clipping norm;
+//   update:   Adam on this range with the clipped gradients, the decoder gradient projection and
+//             row renormalisation.
 import { tf } from '../../engine/backend.js';
 import type { AdamHyper } from '../adam.js';
-import { LatentParams, type LatentSliceState } from '../params.js';
+import { LatentParams, type LatentGrads, type LatentSliceState } from '../params.js';
 import { gatherCombine, gatherDot, scatterOuter } from '../sparse-ops.js';
 import { MAX_DENSE_ELEMENTS } from '../bounds.js';
 import type { HostCode } from './codes.js';
@@ -32,13 +34,21 @@ export interface ForwardResult {
   aux?: HostCode;
 }
 
+export interface BackwardResult {
+  /** This range's contribution to ∂L/∂b_dec through the encoder, [dIn]. */
+  bDecPart: Float32Array;
+  /** Squared L2 norm of this range's gradients as the update will use them (decoder projected). */
+  squaredNorm: number;
+}
+
 export class LatentShard {
   readonly params: LatentParams;
   private x?: tf.Tensor2D; // [batch, dIn]
   private bDec?: tf.Tensor1D; // [dIn]
   private codes: Array<{ indices: tf.Tensor2D; values: tf.Tensor2D }> = [];
+  private grads?: LatentGrads;
 
-  constructor(readonly dIn: number, readonly offset: number, readonly count: number, state: LatentSliceState, private readonly hyper: AdamHyper) {
+  constructor(readonly dIn: number, readonly offset: number, readonly count: number, state: LatentSliceState) {
     this.params = new LatentParams(dIn, count, state);
   }
 
@@ -78,11 +88,8 @@ export class LatentShard {
     });
   }
 
-  /**
-   * Gradients of this range from ∂L/∂x̂ of each decoded code set ([batch · dIn] each), then the Adam
-   * step (`t` 1-based). Returns this range's contribution to ∂L/∂b_dec through the encoder, [dIn].
-   */
-  backward(dOutputs: Float32Array[], t: number): Float32Array {
+  /** Gradients of this range from ∂L/∂x̂ of each decoded code set ([batch · dIn] each), kept for `update`. */
+  backward(dOutputs: Float32Array[]): BackwardResult {
     if (!this.x || !this.bDec || this.codes.length !== dOutputs.length) {
       throw new Error(`LatentShard.backward: expected forward and decode of ${dOutputs.length} code sets first`);
     }
@@ -107,10 +114,25 @@ export class LatentShard {
       return { W_encT: gEncT!, b_enc: gBias!, W_dec: gDec!, bDecPart };
     });
     const bDecPart = grads.bDecPart.dataSync() as Float32Array;
-    this.params.apply(grads, this.hyper, t);
-    tf.dispose([grads.W_encT, grads.b_enc, grads.W_dec, grads.bDecPart]);
+    grads.bDecPart.dispose();
     this.release();
-    return bDecPart;
+    this.grads = { W_encT: grads.W_encT, b_enc: grads.b_enc, W_dec: grads.W_dec };
+    return { bDecPart, squaredNorm: this.params.squaredNorm(this.grads) };
+  }
+
+  /** The Adam step (`t` 1-based) with the gradients of the last backward times `gradScale`. */
+  update(hyper: AdamHyper, t: number, gradScale: number): void {
+    if (!this.grads) throw new Error('LatentShard.update: no gradients; call backward first');
+    try {
+      this.params.apply(this.grads, hyper, t, gradScale);
+    } finally {
+      this.dropGrads();
+    }
+  }
+
+  private dropGrads(): void {
+    if (this.grads) tf.dispose([this.grads.W_encT!, this.grads.b_enc, this.grads.W_dec]);
+    this.grads = undefined;
   }
 
   /** Frees the batch kept between phases. */
@@ -133,6 +155,7 @@ export class LatentShard {
 
   dispose(): void {
     this.release();
+    this.dropGrads();
     this.params.dispose();
   }
 }

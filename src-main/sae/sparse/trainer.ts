@@ -8,6 +8,7 @@
 // With one in-thread shard this is the single-threaded trainer; the arithmetic is identical.
 import { engineInfo, tf } from '../../engine/backend.js';
 import type { AdamHyper } from '../adam.js';
+import { clipFactor, learningRate } from '../optimizer.js';
 import type { CreateSaeOptions, SaeExportMeta, SaeParamArrays, SaeTrainState, SparseCode, StepResult, TrainableSae } from '../api.js';
 import { toSaeBundle } from '../bundle.js';
 import type { SaeTrainConfig } from '../config.js';
@@ -20,8 +21,9 @@ import { BatchInput, LocalShardHandle, type ShardHandle } from './handle.js';
 import type { RuleState, SparseRule } from './rule.js';
 import { LatentShard } from './shard.js';
 
-export function adamHyper(config: SaeTrainConfig): AdamHyper {
-  return { lr: config.lr, beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps };
+/** Adam's settings at step t (1-based): the learning rate follows the warm-up (optimizer.ts). */
+export function adamHyper(config: SaeTrainConfig, t: number): AdamHyper {
+  return { lr: learningRate(config, t), beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps };
 }
 
 export function checkParamShapes(config: SaeTrainConfig, params: SaeParamArrays, what: string): void {
@@ -69,7 +71,7 @@ export class SparseSae implements TrainableSae {
     }
     let shards: ShardHandle[];
     if (shardCount === 1) {
-      shards = slices.map((s) => new LocalShardHandle(new LatentShard(config.dIn, s.offset, s.count, s.state, adamHyper(config))));
+      shards = slices.map((s) => new LocalShardHandle(new LatentShard(config.dIn, s.offset, s.count, s.state)));
     } else {
       const { startWorkerShard } = await import('./remote.js');
       shards = await Promise.all(slices.map((s) => startWorkerShard(config, s.offset, s.count, s.state)));
@@ -131,9 +133,14 @@ export class SparseSae implements TrainableSae {
     tf.dispose(partials);
 
     const dHost = terms.dOutputs.map((d) => d.dataSync() as Float32Array);
-    const parts = await Promise.all(this.shards.map((s) => s.backward(dHost, t)));
-    const bDecGrad = tf.tidy(() => parts.reduce((sum: tf.Tensor1D, p) => sum.add(tf.tensor1d(p)), terms.bDecGrad));
-    this.bDec.apply(bDecGrad, adamHyper(config), t);
+    const parts = await Promise.all(this.shards.map((s) => s.backward(dHost)));
+    const bDecGrad = tf.tidy(() => parts.reduce((sum: tf.Tensor1D, p) => sum.add(tf.tensor1d(p.bDecPart)), terms.bDecGrad));
+    // Clipping needs the norm of the whole gradient, so every shard reports before any steps.
+    const bDecSquared = tf.tidy(() => bDecGrad.square().sum().dataSync()[0]);
+    const gradScale = clipFactor(config, parts.reduce((sum, p) => sum + p.squaredNorm, bDecSquared));
+    const hyper = adamHyper(config, t);
+    this.bDec.apply(bDecGrad, hyper, t, gradScale);
+    await Promise.all(this.shards.map((s) => s.update(hyper, t, gradScale)));
 
     const counts = new Float32Array(config.dSae);
     for (let i = 0; i < main.values.length; i++) if (main.values[i] > 0) counts[main.indices[i]]++;

@@ -3,14 +3,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initEngine, tf } from '../../engine/backend.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './remote.js';
 import { LatentShard } from './shard.js';
-import { adamHyper } from './trainer.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
 
 try {
   await initEngine(init.backend);
-  const shard = new LatentShard(init.config.dIn, init.offset, init.count, init.state, adamHyper(init.config));
+  const shard = new LatentShard(init.config.dIn, init.offset, init.count, init.state);
   port.on('message', (message: WorkerRequest & { id: number }) => {
     let reply: WorkerReply;
     try {
@@ -32,7 +31,9 @@ function serve(shard: LatentShard, message: WorkerRequest): unknown {
     case 'decode':
       return shard.decode(message.codeSets);
     case 'backward':
-      return shard.backward(message.dOutputs, message.t);
+      return shard.backward(message.dOutputs);
+    case 'update':
+      return shard.update(message.hyper, message.t, message.gradScale);
     case 'release':
       return shard.release();
     case 'getState':

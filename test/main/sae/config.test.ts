@@ -13,6 +13,8 @@ describe('validateSaeConfig', () => {
       adamBeta1: 0.9,
       adamBeta2: 0.999,
       adamEps: 6.25e-10,
+      lrWarmupSteps: 1000,
+      gradClipNorm: 1,
       auxK: 384,
       auxKCoefficient: 1 / 32,
       deadTokensWindow: 10_000_000,
@@ -36,6 +38,8 @@ describe('validateSaeConfig', () => {
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, architecture: 'gated' })).toThrow(/"architecture" = "gated" is invalid; expected one of topk, batchtopk, standard/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, adamBeta2: 1 })).toThrow(/"adamBeta2" = 1 is invalid; expected a number in \[0, 1\)/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, lr: -1 })).toThrow(/"lr" = -1 is invalid/);
+    expect(() => validateSaeConfig({ dIn: 8, dSae: 16, lrWarmupSteps: 2.5 })).toThrow(/"lrWarmupSteps" = 2.5 is invalid; expected a non-negative integer/);
+    expect(() => validateSaeConfig({ dIn: 8, dSae: 16, gradClipNorm: -1 })).toThrow(/"gradClipNorm" = -1 is invalid; expected a finite number ≥ 0/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, multiTopK: 'yes' })).toThrow(/"multiTopK" = "yes" is invalid; expected true or false/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, k: 17 })).toThrow(/k = 17 exceeds dSae = 16/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, k: 2, architecture: 'batchtopk', multiTopK: true })).toThrow(/multiTopK applies to architecture "topk" only/);

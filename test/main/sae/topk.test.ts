@@ -24,7 +24,7 @@ describe('top-k SAE on a planted dictionary (d 32, 64 directions, 3 active per s
 
   beforeAll(async () => {
     const sample = data.batch(1024, 999);
-    topk = await createSae(validateSaeConfig({ dIn: 32, dSae: 128, k: 3, lr: 1e-2, deadTokensWindow: 2048 }), { sample });
+    topk = await createSae(validateSaeConfig({ dIn: 32, dSae: 128, k: 3, lr: 1e-2, lrWarmupSteps: 0, deadTokensWindow: 2048 }), { sample });
     sample.dispose();
     topkResult = await train(topk, batch, 150);
   });
@@ -81,7 +81,7 @@ describe('top-k SAE on a planted dictionary (d 32, 64 directions, 3 active per s
 
   it('beats a ReLU-L1 SAE at similar L0 on reconstruction (shrinkage costs the L1 SAE)', async () => {
     const sample = data.batch(1024, 999);
-    const relu = await createSae(validateSaeConfig({ architecture: 'standard', dIn: 32, dSae: 128, lr: 1e-2, l1Coefficient: 1 }), { sample });
+    const relu = await createSae(validateSaeConfig({ architecture: 'standard', dIn: 32, dSae: 128, lr: 1e-2, lrWarmupSteps: 0, l1Coefficient: 1 }), { sample });
     sample.dispose();
     const reluResult = await train(relu, batch, 300);
     const state = await relu.getState();
@@ -118,7 +118,7 @@ describe('AuxK', () => {
   }
 
   async function run(auxK: number): Promise<{ deadFraction: number; revived: number }> {
-    const sae = await createSae(validateSaeConfig({ dIn: d, dSae: n, k: 3, lr: 1e-2, deadTokensWindow: 512, auxK }), { weights: halfOrthogonalWeights() });
+    const sae = await createSae(validateSaeConfig({ dIn: d, dSae: n, k: 3, lr: 1e-2, lrWarmupSteps: 0, deadTokensWindow: 512, auxK }), { weights: halfOrthogonalWeights() });
     const result = await train(sae, (s) => data.batch(256, s), 80);
     const state = await sae.getState();
     await sae.dispose();
@@ -153,7 +153,7 @@ describe('AuxK on latents that fired and then died', () => {
 
   async function run(auxK: number): Promise<{ firedInA: number; dead: number; nmse: number }> {
     const sample = phaseA(999);
-    const sae = await createSae(validateSaeConfig({ dIn: 32, dSae: n, k: 3, lr: 1e-2, deadTokensWindow: window, auxK }), { sample });
+    const sae = await createSae(validateSaeConfig({ dIn: 32, dSae: n, k: 3, lr: 1e-2, lrWarmupSteps: 0, deadTokensWindow: window, auxK }), { sample });
     sample.dispose();
     await train(sae, phaseA, 100);
     const firedInA = (await sae.getState()).firingCounts.filter((c) => c > 0).length;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deadWindowTokens, resolveSizes, saeArchitecture, totalSteps, validateTrainRunConfig } from '../../../src-main/train/config.js';
+import { deadWindowTokens, lrWarmupSteps, resolveSizes, saeArchitecture, totalSteps, validateTrainRunConfig } from '../../../src-main/train/config.js';
+import { saeConfigFor } from '../../../src-main/train/family.js';
 
 const base = { model: 'gpt2', hook: 'blocks.8.hook_resid_post', tokens: 10_000, out: '/tmp/x' };
 
@@ -10,6 +11,11 @@ describe('validateTrainRunConfig', () => {
     expect(totalSteps(c)).toBe(3);
     expect(deadWindowTokens(c)).toBe(4096);
     expect(deadWindowTokens(validateTrainRunConfig({ ...base, latents: [8], tokens: 1e9 }))).toBe(10_000_000);
+    // Warm-up: sparsify's 1,000 steps, a tenth of a shorter run; clipping at norm 1.0 unless given.
+    expect(lrWarmupSteps(c)).toBe(1);
+    expect(lrWarmupSteps(validateTrainRunConfig({ ...base, latents: [8], tokens: 1e9 }))).toBe(1000);
+    expect(saeConfigFor(validateTrainRunConfig({ ...base, latents: [64], tokens: 1e9 }), 4, 64)).toMatchObject({ lrWarmupSteps: 1000, gradClipNorm: 1 });
+    expect(saeConfigFor(validateTrainRunConfig({ ...base, latents: [64], lrWarmup: 0, gradClip: 0.5 }), 4, 64)).toMatchObject({ lrWarmupSteps: 0, gradClipNorm: 0.5 });
   });
 
   it('rejects unknown keys, both or neither size forms, and bad values, naming the field', () => {
@@ -26,6 +32,8 @@ describe('validateTrainRunConfig', () => {
     expect(() => validateTrainRunConfig({ ...base, latents: [8], batch: 2 ** 21 })).toThrow(/"batch" = 2097152 is invalid; expected an integer in \[1, 1048576\]/);
     expect(() => validateTrainRunConfig({ ...base, latents: [8], tokens: 1e300 })).toThrow(/"tokens" = 1e\+300 is invalid/);
     expect(() => validateTrainRunConfig({ ...base, latents: Array.from({ length: 17 }, (_, i) => i + 1) })).toThrow(/expected at most 16 sizes/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], gradClip: -1 })).toThrow(/"gradClip" = -1 is invalid; expected a finite number ≥ 0/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], lrWarmup: 1.5 })).toThrow(/"lrWarmup" = 1.5 is invalid; expected an integer ≥ 0/);
   });
 
   it('maps relu to SAELens "standard" and expansion factors to sizes, ascending', () => {

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { tf } from '../../../../src-main/engine/backend.js';
 import { createSae, validateSaeConfig, type SaeParamArrays, type SaeTrainConfig } from '../../../../src-main/sae/index.js';
 
-const SGD = { adamBeta1: 0, adamBeta2: 0, adamEps: 1e8, lr: 1e8 };
+// No warm-up or clipping: the read-out needs θ − θ' = g exactly.
+const SGD = { adamBeta1: 0, adamBeta2: 0, adamEps: 1e8, lr: 1e8, lrWarmupSteps: 0, gradClipNorm: 0 };
 
 function randomBatch(batch: number, d: number, seed: number): tf.Tensor2D {
   return tf.tidy(() => tf.randomNormal([batch, d], 0, 1, 'float32', seed).add(0.3) as tf.Tensor2D);
@@ -109,7 +110,13 @@ async function checkGradients(overrides: Partial<SaeTrainConfig>, deadLatents: n
   // The top-k family's reconstruction terms are normalised by the sample's variance (OpenAI's mse_scale).
   const variance = tf.tidy(() => x.sub(x.mean(0)).square().sum(1).mean().dataSync()[0]);
   expect(state.mseScale).toBeCloseTo(config.architecture === 'standard' ? 1 : 1 / variance, 6);
-  const expected = referenceGradients(config, state.params, x, dead, state.mseScale);
+  const reference = referenceGradients(config, state.params, x, dead, state.mseScale);
+  // Step 1 of a warm-up runs at lr / lrWarmupSteps; clipping scales the whole gradient to gradClipNorm
+  // (the clipping norms below are under the measured norms: 0.67 for topk, 36 for standard).
+  const norm = Math.sqrt(Object.values(reference).reduce((sum, g) => sum + g.reduce((s, v) => s + v * v, 0), 0));
+  const factor = (config.lrWarmupSteps > 0 ? 1 / config.lrWarmupSteps : 1) * (config.gradClipNorm > 0 && norm > config.gradClipNorm ? config.gradClipNorm / norm : 1);
+  console.log(`gradient norm ${norm.toExponential(2)}, expected step factor ${factor.toExponential(2)}`);
+  const expected = Object.fromEntries(Object.entries(reference).map(([key, g]) => [key, g.map((v) => v * factor)])) as typeof reference;
   const actual = stepGradients(state.params, after.params, config.dIn);
   for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
     const scale = Math.max(maxAbsValue(expected[key]), 1e-3);
@@ -140,11 +147,17 @@ describe('hand-written backward vs autodiff', () => {
   it('standard: mse + L1 gradients match', async () => {
     await checkGradients({ architecture: 'standard', l1Coefficient: 0.3 }, 0);
   });
+
+  it('warm-up and clipping: step 1 moves by g / lrWarmupSteps, scaled to the clipping norm over all parameters', async () => {
+    await checkGradients({ architecture: 'topk', multiTopK: true, lrWarmupSteps: 2, gradClipNorm: 0.3 }, 15);
+    await checkGradients({ architecture: 'standard', l1Coefficient: 0.3, lrWarmupSteps: 2, gradClipNorm: 10 }, 0);
+  });
 });
 
 describe('sharded trainer', () => {
   it('two worker shards give the same parameters, losses and state as one thread', async () => {
-    const config = validateSaeConfig({ dIn: 16, dSae: 48, k: 4, deadTokensWindow: 64, auxK: 8, multiTopK: true });
+    // A clipping norm every step exceeds: the shards must agree on the norm of the whole gradient.
+    const config = validateSaeConfig({ dIn: 16, dSae: 48, k: 4, deadTokensWindow: 64, auxK: 8, multiTopK: true, gradClipNorm: 1e-3 });
     const batches = [0, 1, 2, 3, 4].map((s) => randomBatch(32, 16, 100 + s));
     const single = await createSae(config, { sample: batches[0] });
     const sharded = await createSae(config, { sample: batches[0], shards: 2 });
