@@ -13,7 +13,7 @@ export const TRAIN_NORMALIZATIONS: readonly TrainNormalization[] = ['none', 'lay
 export type BPreInit = 'geometric_median' | 'mean';
 
 export interface SaeTrainConfig {
-  /** 'topk' (Gao et al.), 'batchtopk' (Bussmann et al. 2024) or 'standard' (ReLU + L1). Default 'topk'. */
+  /** 'topk' (Gao et al.), 'batchtopk' (Bussmann et al. 2024) or 'standard' (ReLU + L1, Anthropic's April 2024 recipe). Default 'topk'. */
   architecture: SaeTrainArchitecture;
   /** Width of the input activation, in dimensions (768 for GPT-2 small's residual stream). Required. */
   dIn: number;
@@ -41,8 +41,10 @@ export interface SaeTrainConfig {
   deadTokensWindow: number;
   /** Add the Multi-TopK term L(4k)/8 (Gao et al. §5.3), topk only. Default false. */
   multiTopK: boolean;
-  /** L1 penalty per unit of latent activation, summed over latents, mean over tokens (standard only). Default 1; sweep it for the L0 wanted. */
+  /** L1 penalty λ on Σ_i z_i ‖W_dec,i‖, mean over tokens (standard only). Default 1; sweep it for the L0 wanted. */
   l1Coefficient: number;
+  /** Steps over which λ rises linearly from 0 to l1Coefficient (standard only; the April 2024 recipe warms over the first 5% of training). Default 0. */
+  l1WarmupSteps: number;
   /** Normalisation the caller applies to inputs before `step` (normalize.ts); recorded in the export. Default 'layer_norm' (Gao et al.). */
   normalizeActivations: TrainNormalization;
   /** How b_pre (SAELens b_dec) starts from the initialisation sample. Default 'geometric_median' (Gao et al.). */
@@ -66,6 +68,7 @@ const FIXED_DEFAULTS = {
   deadTokensWindow: 10_000_000,
   multiTopK: false,
   l1Coefficient: 1,
+  l1WarmupSteps: 0,
   normalizeActivations: 'layer_norm',
   bPreInit: 'geometric_median',
   seed: 0,
@@ -111,6 +114,7 @@ export function validateSaeConfig(input: unknown): SaeTrainConfig {
     deadTokensWindow: positiveInteger(merged, 'deadTokensWindow'),
     multiTopK: boolean(merged, 'multiTopK'),
     l1Coefficient: nonNegativeNumber(merged, 'l1Coefficient'),
+    l1WarmupSteps: nonNegativeInteger(merged, 'l1WarmupSteps'),
     normalizeActivations: oneOf(merged, 'normalizeActivations', TRAIN_NORMALIZATIONS),
     bPreInit: oneOf(merged, 'bPreInit', ['geometric_median', 'mean'] as const),
     seed: nonNegativeInteger(merged, 'seed'),

@@ -1,9 +1,14 @@
 // Initial parameters (Gao et al. 2024): unit-norm random decoder rows, the encoder as the decoder's
 // transpose ("tied init"), b_enc = 0, and b_pre (b_dec) at the geometric median or mean of a sample.
+// The standard (ReLU-L1) SAE's decoder is unconstrained and its rows start at norm 0.1 (Anthropic,
+// Circuits Updates April 2024).
 import { tf } from '../engine/backend.js';
 import type { SaeParamArrays } from './api.js';
 import type { BPreInit, SaeTrainConfig } from './config.js';
 import { seededRandom } from '../../src-shared/random.js';
+
+/** Initial decoder row norm of the standard SAE (April 2024 recipe); the top-k family's rows are unit-norm. */
+const STANDARD_DECODER_NORM = 0.1;
 
 /** Weiszfeld iterations; OpenAI's code uses 100, but the estimate settles to 1e-3 long before. */
 const WEISZFELD_ITERATIONS = 30;
@@ -16,7 +21,8 @@ export function initialParams(config: SaeTrainConfig, sample?: tf.Tensor2D): Sae
   // Typed arrays are read after tf.tidy: tidy walks whatever it returns, element by element.
   const tensors = tf.tidy(() => {
     const raw = tf.tensor2d(seededNormal(dSae * dIn, config.seed), [dSae, dIn]); // [dSae, dIn]
-    const W_dec = raw.div(raw.norm('euclidean', 1, true)); // [dSae, dIn]
+    const rowNorm = config.architecture === 'standard' ? STANDARD_DECODER_NORM : 1;
+    const W_dec = raw.div(raw.norm('euclidean', 1, true)).mul(rowNorm); // [dSae, dIn]
     const W_enc = W_dec.transpose(); // [dIn, dSae]
     const b_dec = sample ? centre(sample, config.bPreInit) : tf.zeros([dIn]); // [dIn]
     return { W_enc, W_dec, b_dec };

@@ -35,7 +35,11 @@ export class LatentParams {
   readonly W_dec: tf.Variable<tf.Rank.R2>; // [count, dIn]
   private readonly slots: Record<LatentKey, AdamSlot>;
 
-  constructor(readonly dIn: number, readonly count: number, state: LatentSliceState) {
+  /**
+   * `unitDecoderRows`: Gao et al.'s constraint (the top-k family); false leaves the decoder free, as
+   * the April 2024 ReLU-L1 recipe does (its L1 term weighs each latent by its decoder norm instead).
+   */
+  constructor(readonly dIn: number, readonly count: number, state: LatentSliceState, private readonly unitDecoderRows = true) {
     const shapes = this.shapes();
     this.W_enc = variableOf(state.params.W_enc, shapes.W_enc) as tf.Variable<tf.Rank.R2>;
     this.b_enc = variableOf(state.params.b_enc, shapes.b_enc) as tf.Variable<tf.Rank.R1>;
@@ -52,14 +56,16 @@ export class LatentParams {
   }
 
   /**
-   * Squared L2 norm of the gradients as the step will use them: the decoder's after removing each
-   * row's parallel component, ‖g‖² − Σ_rows (g·w)² for unit rows w.
+   * Squared L2 norm of the gradients as the step will use them: with unit decoder rows w, the
+   * decoder's after removing each row's parallel component, ‖g‖² − Σ_rows (g·w)².
    */
   squaredNorm(grads: LatentGrads): number {
     return tf.tidy(() => {
-      const along = grads.W_dec.mul(this.W_dec).sum(1); // [count]
       const encoder = grads.W_encT ?? grads.W_enc!;
-      return encoder.square().sum().add(grads.b_enc.square().sum()).add(grads.W_dec.square().sum()).sub(along.square().sum()).dataSync()[0];
+      const total = encoder.square().sum().add(grads.b_enc.square().sum()).add(grads.W_dec.square().sum());
+      if (!this.unitDecoderRows) return total.dataSync()[0];
+      const along = grads.W_dec.mul(this.W_dec).sum(1); // [count]
+      return total.sub(along.square().sum()).dataSync()[0];
     });
   }
 
@@ -80,7 +86,7 @@ export class LatentParams {
     if (grads.W_encT) applyAdam(this.W_enc, grads.W_encT, this.slots.W_enc, hyper, t, { gradTransposed: true });
     else applyAdam(this.W_enc, grads.W_enc!, this.slots.W_enc, hyper, t);
     applyAdam(this.b_enc, grads.b_enc, this.slots.b_enc, hyper, t);
-    applyAdam(this.W_dec, grads.W_dec, this.slots.W_dec, hyper, t, { unitRows: true });
+    applyAdam(this.W_dec, grads.W_dec, this.slots.W_dec, hyper, t, { unitRows: this.unitDecoderRows });
   }
 
   getState(): LatentSliceState {

@@ -65,6 +65,8 @@ export interface TrainRunConfig {
   multiTopK: boolean;
   /** L1 coefficient of the relu architecture. Default 1 (SAE core's default). */
   l1Coefficient?: number;
+  /** Steps over which the relu architecture's L1 coefficient rises from 0. Default ⌈5% of the steps⌉ (April 2024 recipe). */
+  l1Warmup?: number;
   /** Input normalisation (SAELens names). Default "layer_norm" (Gao et al.). */
   normalize: TrainNormalization;
   /** Held-out activation tokens for the final evals. Default 16384. */
@@ -106,7 +108,7 @@ const DEFAULTS = {
   resume: false,
 } satisfies Partial<TrainRunConfig>;
 
-const OPTIONAL = ['latents', 'expansion', 'lr', 'lrWarmup', 'gradClip', 'cacheActivations', 'deadWindow', 'auxK', 'l1Coefficient'] as const;
+const OPTIONAL = ['latents', 'expansion', 'lr', 'lrWarmup', 'gradClip', 'cacheActivations', 'deadWindow', 'auxK', 'l1Coefficient', 'l1Warmup'] as const;
 const REQUIRED = ['model', 'hook', 'tokens', 'out'] as const;
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS)]);
 
@@ -176,6 +178,7 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
     auxK: c.auxK === undefined ? undefined : positiveInt(c.auxK, 'auxK', 0),
     multiTopK: typeof c.multiTopK === 'boolean' ? c.multiTopK : fail('multiTopK', c.multiTopK, 'true or false'),
     l1Coefficient: c.l1Coefficient === undefined ? undefined : typeof c.l1Coefficient === 'number' && c.l1Coefficient >= 0 ? c.l1Coefficient : fail('l1Coefficient', c.l1Coefficient, 'a number ≥ 0'),
+    l1Warmup: c.l1Warmup === undefined ? undefined : positiveInt(c.l1Warmup, 'l1Warmup', 0),
     normalize: oneOf(c.normalize, 'normalize', ['none', 'layer_norm', 'expected_average_only_in', 'constant_norm_rescale'] as const),
     evalTokens: positiveInt(c.evalTokens, 'evalTokens', 0, TRAIN_LIMITS.evalTokens),
     holdoutEvery: positiveInt(c.holdoutEvery, 'holdoutEvery', 2),
@@ -221,6 +224,12 @@ export function totalSteps(config: TrainRunConfig): number {
 /** Warm-up steps the run uses: as given, else sparsify's 1,000 or a tenth of the run if shorter. */
 export function lrWarmupSteps(config: TrainRunConfig): number {
   return config.lrWarmup ?? Math.min(1000, Math.ceil(totalSteps(config) / 10));
+}
+
+/** L1 warm-up steps of a relu run: as given, else the first 5% of the steps (April 2024 recipe); 0 for other architectures. */
+export function l1WarmupSteps(config: TrainRunConfig): number {
+  if (config.arch !== 'relu') return 0;
+  return config.l1Warmup ?? Math.ceil(0.05 * totalSteps(config));
 }
 
 /** The dead window the run uses: the paper's 10M tokens, scaled down for short runs. */

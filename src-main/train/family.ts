@@ -3,7 +3,7 @@
 import { tf } from '../engine/backend.js';
 import { createSae, validateSaeConfig, type SaeExportMeta, type SaeTrainConfig, type SaeTrainState, type StepResult, type TrainableSae } from '../sae/index.js';
 import type { SaeBundle } from '../sae/types.js';
-import { deadWindowTokens, initSeed, lrWarmupSteps, saeArchitecture, type TrainRunConfig } from './config.js';
+import { deadWindowTokens, initSeed, l1WarmupSteps, lrWarmupSteps, saeArchitecture, type TrainRunConfig } from './config.js';
 import type { SaeProgress } from './events.js';
 
 export type CreateSae = typeof createSae;
@@ -35,6 +35,7 @@ export function saeConfigFor(run: TrainRunConfig, dIn: number, dSae: number): Sa
     deadTokensWindow: deadWindowTokens(run),
     multiTopK: run.multiTopK,
     l1Coefficient: run.l1Coefficient,
+    l1WarmupSteps: l1WarmupSteps(run),
     normalizeActivations: run.normalize,
     seed: initSeed(run, dSae),
   });

@@ -20,6 +20,7 @@ describe('validateSaeConfig', () => {
       deadTokensWindow: 10_000_000,
       multiTopK: false,
       l1Coefficient: 1,
+      l1WarmupSteps: 0,
       normalizeActivations: 'layer_norm',
       bPreInit: 'geometric_median',
       seed: 0,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadWindowTokens, lrWarmupSteps, resolveSizes, saeArchitecture, totalSteps, validateTrainRunConfig } from '../../../src-main/train/config.js';
+import { deadWindowTokens, l1WarmupSteps, lrWarmupSteps, resolveSizes, saeArchitecture, totalSteps, validateTrainRunConfig } from '../../../src-main/train/config.js';
 import { saeConfigFor } from '../../../src-main/train/family.js';
 
 const base = { model: 'gpt2', hook: 'blocks.8.hook_resid_post', tokens: 10_000, out: '/tmp/x' };
@@ -16,6 +16,9 @@ describe('validateTrainRunConfig', () => {
     expect(lrWarmupSteps(validateTrainRunConfig({ ...base, latents: [8], tokens: 1e9 }))).toBe(1000);
     expect(saeConfigFor(validateTrainRunConfig({ ...base, latents: [64], tokens: 1e9 }), 4, 64)).toMatchObject({ lrWarmupSteps: 1000, gradClipNorm: 1 });
     expect(saeConfigFor(validateTrainRunConfig({ ...base, latents: [64], lrWarmup: 0, gradClip: 0.5 }), 4, 64)).toMatchObject({ lrWarmupSteps: 0, gradClipNorm: 0.5 });
+    // relu: the L1 coefficient warms up over the first 5% of the steps (April 2024 recipe).
+    expect(l1WarmupSteps(validateTrainRunConfig({ ...base, latents: [64], arch: 'relu', tokens: 4096 * 200 }))).toBe(10);
+    expect(l1WarmupSteps(validateTrainRunConfig({ ...base, latents: [64], tokens: 4096 * 200 }))).toBe(0);
   });
 
   it('rejects unknown keys, both or neither size forms, and bad values, naming the field', () => {

@@ -64,15 +64,17 @@ function referenceGradients(config: SaeTrainConfig, p: SaeParamArrays, x: tf.Ten
       const act = pre.relu();
       const z = act.mul(mainMask);
       let total = tf.matMul(z, Wd).add(bd).sub(x).square().sum().mul(mseScale / batch) as tf.Scalar;
-      if (standard) total = total.add(z.sum().mul(config.l1Coefficient / batch));
+      // April 2024 L1: each latent weighted by its decoder row's norm, which carries gradient too.
+      if (standard) total = total.add(z.sum(0).mul(Wd.norm('euclidean', 1)).sum().mul(config.l1Coefficient / batch));
       if (multiMask) total = total.add(tf.matMul(act.mul(multiMask), Wd).add(bd).sub(x).square().sum().mul(mseScale / (8 * batch)));
       if (auxMask) total = total.add(tf.matMul(act.mul(auxMask), Wd).sub(error).square().sum().div(errorVariance).mul(config.auxKCoefficient));
       return total;
     };
     const [gWe, gbe, gWd, gbd] = tf.grads((We, be, Wd, bd) => loss(We, be, Wd, bd))([W_enc, b_enc, W_dec, b_dec]);
-    // The step projects out each decoder row's parallel component; so does the reference.
+    // The top-k family's step projects out each decoder row's parallel component; so does the
+    // reference. The standard SAE's decoder is unconstrained.
     const along = gWd.mul(W_dec).sum(1, true);
-    const gWdProjected = gWd.sub(along.mul(W_dec));
+    const gWdProjected = standard ? gWd : gWd.sub(along.mul(W_dec));
     return {
       W_enc: gWe.dataSync() as Float32Array,
       b_enc: gbe.dataSync() as Float32Array,
@@ -82,9 +84,10 @@ function referenceGradients(config: SaeTrainConfig, p: SaeParamArrays, x: tf.Ten
   });
 }
 
-/** θ − θ' of a step for W_enc, b_enc, b_dec; for W_dec the projected gradient g⊥ with θ' = unit(θ − g⊥). */
-function stepGradients(before: SaeParamArrays, after: SaeParamArrays, dIn: number): Record<keyof SaeParamArrays, Float32Array> {
+/** θ − θ' of a step; with unit decoder rows, for W_dec the projected gradient g⊥ with θ' = unit(θ − g⊥). */
+function stepGradients(before: SaeParamArrays, after: SaeParamArrays, dIn: number, unitRows: boolean): Record<keyof SaeParamArrays, Float32Array> {
   const diff = (a: Float32Array, b: Float32Array) => a.map((v, i) => v - b[i]);
+  if (!unitRows) return { W_enc: diff(before.W_enc, after.W_enc), b_enc: diff(before.b_enc, after.b_enc), W_dec: diff(before.W_dec, after.W_dec), b_dec: diff(before.b_dec, after.b_dec) };
   // unit(w − g⊥) has the direction of w − g⊥; since g⊥ ⟂ w and |w| = 1, w − g⊥ = after · √(1 + |g⊥|²),
   // and the scale follows from the component along w: (w − g⊥)·w = 1 ⇒ scale = 1 / (after·w).
   const W_dec = new Float32Array(before.W_dec.length);
@@ -96,7 +99,7 @@ function stepGradients(before: SaeParamArrays, after: SaeParamArrays, dIn: numbe
   return { W_enc: diff(before.W_enc, after.W_enc), b_enc: diff(before.b_enc, after.b_enc), W_dec, b_dec: diff(before.b_dec, after.b_dec) };
 }
 
-async function checkGradients(overrides: Partial<SaeTrainConfig>, deadLatents: number): Promise<void> {
+async function checkGradients(overrides: Partial<SaeTrainConfig>, deadLatents: number, referenceL1?: number): Promise<void> {
   const config = validateSaeConfig({ dIn: 12, dSae: 40, k: 3, deadTokensWindow: 100, auxK: 6, ...SGD, ...overrides });
   const x = randomBatch(24, config.dIn, 7);
   const sae = await createSae(config, { sample: x });
@@ -110,14 +113,14 @@ async function checkGradients(overrides: Partial<SaeTrainConfig>, deadLatents: n
   // The top-k family's reconstruction terms are normalised by the sample's variance (OpenAI's mse_scale).
   const variance = tf.tidy(() => x.sub(x.mean(0)).square().sum(1).mean().dataSync()[0]);
   expect(state.mseScale).toBeCloseTo(config.architecture === 'standard' ? 1 : 1 / variance, 6);
-  const reference = referenceGradients(config, state.params, x, dead, state.mseScale);
+  const reference = referenceGradients({ ...config, l1Coefficient: referenceL1 ?? config.l1Coefficient }, state.params, x, dead, state.mseScale);
   // Step 1 of a warm-up runs at lr / lrWarmupSteps; clipping scales the whole gradient to gradClipNorm
   // (the clipping norms below are under the measured norms: 0.67 for topk, 36 for standard).
   const norm = Math.sqrt(Object.values(reference).reduce((sum, g) => sum + g.reduce((s, v) => s + v * v, 0), 0));
   const factor = (config.lrWarmupSteps > 0 ? 1 / config.lrWarmupSteps : 1) * (config.gradClipNorm > 0 && norm > config.gradClipNorm ? config.gradClipNorm / norm : 1);
   console.log(`gradient norm ${norm.toExponential(2)}, expected step factor ${factor.toExponential(2)}`);
   const expected = Object.fromEntries(Object.entries(reference).map(([key, g]) => [key, g.map((v) => v * factor)])) as typeof reference;
-  const actual = stepGradients(state.params, after.params, config.dIn);
+  const actual = stepGradients(state.params, after.params, config.dIn, config.architecture !== 'standard');
   for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
     const scale = Math.max(maxAbsValue(expected[key]), 1e-3);
     const error = maxAbs(actual[key], expected[key]) / scale;
@@ -151,6 +154,8 @@ describe('hand-written backward vs autodiff', () => {
   it('warm-up and clipping: step 1 moves by g / lrWarmupSteps, scaled to the clipping norm over all parameters', async () => {
     await checkGradients({ architecture: 'topk', multiTopK: true, lrWarmupSteps: 2, gradClipNorm: 0.3 }, 15);
     await checkGradients({ architecture: 'standard', l1Coefficient: 0.3, lrWarmupSteps: 2, gradClipNorm: 10 }, 0);
+    // λ's warm-up: step 1 of 4 penalises with λ/4, as the reference with l1Coefficient 0.3/4 does.
+    await checkGradients({ architecture: 'standard', l1Coefficient: 0.3, l1WarmupSteps: 4 }, 0, 0.3 / 4);
   });
 });
 
