@@ -193,7 +193,13 @@ async function evalBatch(
   const kept: tf.Tensor[] = [tokens];
   try {
     const clean = await nextTokenLogProbs(model, tokens, { hooks: [{ name: hook, fn: (act) => void (captured = tf.keep(act.clone())) }] });
-    kept.push(clean.logProbs);
+    // KL(p ‖ q) = Σ p log p − Σ p log q: the first sum and p itself are shared by every SAE.
+    const cleanProbs = tf.tidy(() => tf.exp(clean.logProbs)); // [rows, vocab]
+    kept.push(cleanProbs);
+    const negEntropy = tf.tidy(() => tf.sum(tf.mul(cleanProbs, clean.logProbs))); // []
+    clean.logProbs.dispose();
+    const cleanSelf = (await negEntropy.data())[0];
+    negEntropy.dispose();
     if (!captured) throw new Error(`the model never reached hook "${hook}"`);
     kept.push(captured);
     const bos = captured.slice([0, 0, 0], [n, 1, dIn]); // [batch, 1, d]
@@ -218,7 +224,7 @@ async function evalBatch(
           tf.sum(tf.square(tf.sub(x, xHat))), // []
           tf.sum(tf.cast(tf.greater(z, 0), 'float32')), // []
           tf.cast(tf.greater(tf.max(z, 0), 0), 'int32'), // [dSae]
-          tf.sum(tf.mul(tf.exp(clean.logProbs), tf.sub(clean.logProbs, withSae!))), // [] Σ p (log p − log q)
+          tf.sum(tf.mul(cleanProbs, withSae!)), // [] Σ p log q
         ]);
         const [sqErr, active, fired, kl] = await Promise.all(stats.map((t) => t.data()));
         tf.dispose(stats);
@@ -233,7 +239,7 @@ async function evalBatch(
         t.ce.sae += run.ce;
         t.ce.abl += ceAbl;
         t.ce.ablKeepBos += ceAblKeepBos;
-        t.ce.kl += kl[0];
+        t.ce.kl += cleanSelf - kl[0];
         t.ce.positions += n * (ctx - 1);
       } finally {
         tf.dispose([xHat, z, spliced, ...(withSae ? [withSae] : [])]);
