@@ -43,11 +43,7 @@ export interface TrainRunConfig {
   context: number;
   /** Seed of data order, shuffling and SAE initialisation. Default 0. */
   seed: number;
-  /**
-   * Initialise every size from the same random stream (the first rows of a larger size then equal a
-   * smaller size's, and links between sizes partly show that shared start). Default false: each size
-   * draws its own stream (initSeed).
-   */
+  /** Initialise every size from one random stream (a larger size then starts with a smaller one's rows); default false: each its own (initSeed). */
   sharedInit: boolean;
   /** Steps between checkpoints; 0 only checkpoints on cancel and at the end. Default 100. */
   checkpointEvery: number;

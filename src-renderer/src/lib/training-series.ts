@@ -7,7 +7,7 @@ export const TRAIN_METRICS = [
   { id: 'loss', label: 'loss', keys: ['loss'] },
   { id: 'nmse', label: 'train FVU (normalised inputs)', keys: ['train_fvu', 'trainFvu', 'nmse', 'nMSE'] },
   { id: 'l0', label: 'L0', keys: ['l0', 'L0'] },
-  { id: 'dead', label: 'dead fraction', keys: ['deadFraction', 'dead_frac', 'dead_fraction', 'deadFrac'], range: [0, 1] },
+  { id: 'dead', label: 'dead fraction (training window)', keys: ['deadFraction', 'dead_frac', 'dead_fraction', 'deadFrac'], range: [0, 1] },
 ] as const satisfies ReadonlyArray<{ id: string; label: string; keys: readonly string[]; range?: readonly [number, number] }>;
 
 export type TrainMetricId = (typeof TRAIN_METRICS)[number]['id'];
