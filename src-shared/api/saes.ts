@@ -19,15 +19,15 @@ export interface SaeEvaluateParams {
 export interface SaeEvaluation {
   /** Activation tokens evaluated. */
   tokens: number;
-  /** Fraction of variance unexplained (FVU). */
-  nmse: number;
+  /** Eval FVU: fraction of variance unexplained on the eval tokens, in the raw activation space. */
+  evalFvu: number;
   /** Mean active latents per token. */
   l0: number;
-  /** Fraction of latents that never fired on the eval tokens. */
-  deadFrac: number;
+  /** Fraction of latents that never fired on the eval tokens (not the paper's dead fraction, which is over training). */
+  neverFiredFrac: number;
   /** LM cross-entropy with the reconstruction spliced in minus the clean one (nats). */
   deltaLmLoss: number;
-  /** (CE zero-ablated − CE with SAE) ÷ (CE zero-ablated − CE clean); 1 is perfect. */
+  /** (CE zero-ablated − CE with SAE) ÷ (CE zero-ablated − CE clean), BOS zeroed too (SAELens); 1 is perfect. */
   ceLossScore: number;
   /** ModelEntry id and DatasetEntry id it was evaluated on; null in eval.json files that do not say (training, the CLI). */
   model: string | null;

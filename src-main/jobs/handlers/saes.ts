@@ -43,7 +43,7 @@ async function runEvaluation(plan: EvalPlan, job: JobContext, ctx: HandlerContex
     job.progress({ done: result.tokens, total: result.tokens, unit: 'tokens', phase: 'evaluated' });
     return {
       wrote: [`sae:${params.sae}`],
-      summary: { tokens: result.tokens, nmse: result.nmse, l0: result.l0, dead_frac: result.deadFrac, delta_lm_loss: result.deltaLmLoss, ce_loss_score: result.ceLossScore },
+      summary: { tokens: result.tokens, eval_fvu: result.evalFvu, l0: result.l0, never_fired_frac: result.neverFiredFrac, delta_lm_loss: result.deltaLmLoss, ce_loss_score: result.ceLossScore },
     };
   } finally {
     release();

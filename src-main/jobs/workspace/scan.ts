@@ -74,7 +74,7 @@ function datasetKind(file: string, isDir: boolean): DatasetKind | null {
 }
 
 /** eval.json keys (src-main/train/eval.ts, evalResultJson) → SaeEvaluation fields. */
-const EVAL_FIGURES = { tokens: 'tokens', nmse: 'nmse', l0: 'l0', dead_frac: 'deadFrac', delta_lm_loss: 'deltaLmLoss', ce_loss_score: 'ceLossScore' } as const;
+const EVAL_FIGURES = { tokens: 'tokens', eval_fvu: 'evalFvu', l0: 'l0', never_fired_frac: 'neverFiredFrac', delta_lm_loss: 'deltaLmLoss', ce_loss_score: 'ceLossScore' } as const;
 
 /**
  * The SAE's eval.json, or null when it has none. A broken one is reported and listed as no

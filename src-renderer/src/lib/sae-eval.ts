@@ -17,9 +17,9 @@ export function evalCells(evaluation: SaeEvaluation | null): EvalCells {
   if (!evaluation) return { fvu: '—', l0: '—', dead: '—', deltaLm: '—', ceScore: '—', on: 'not evaluated' };
   const subject = [evaluation.dataset ? `of ${evaluation.dataset}` : '', evaluation.model ? `on ${evaluation.model}` : ''].filter(Boolean).join(' ');
   return {
-    fvu: formatValue(evaluation.nmse),
+    fvu: formatValue(evaluation.evalFvu),
     l0: evaluation.l0.toFixed(1),
-    dead: `${(100 * evaluation.deadFrac).toFixed(1)}%`,
+    dead: `${(100 * evaluation.neverFiredFrac).toFixed(1)}%`,
     deltaLm: formatValue(evaluation.deltaLmLoss),
     ceScore: formatValue(evaluation.ceLossScore),
     on: `${formatCount(evaluation.tokens)} tokens${subject ? ` ${subject}` : ''}`,

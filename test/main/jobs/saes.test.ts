@@ -37,7 +37,7 @@ beforeAll(async () => {
   await call('workspace.createTinyModel', { name: 'tiny', layers: 2, dModel: D_MODEL, heads: 2, ctx: 64 });
   saveSaeLens(path.join(root, 'saes', 'fam', '16'), sae);
   saveSaeLens(path.join(root, 'saes', 'broken'), randomTopKSae(8, 1, 2));
-  writeFileSync(path.join(root, 'saes', 'broken', 'eval.json'), JSON.stringify({ nmse: 'high' }));
+  writeFileSync(path.join(root, 'saes', 'broken', 'eval.json'), JSON.stringify({ eval_fvu: 'high' }));
 }, 60_000);
 afterAll(async () => {
   await dispatcher.close();
@@ -58,25 +58,25 @@ describe('saes.evaluate', () => {
     const listed = (await call('workspace.list', {})).saes.find((s) => s.id === 'fam/16')!.evaluation!;
     expect(listed).toEqual({
       tokens: TOKENS,
-      nmse: stored.nmse,
+      evalFvu: stored.eval_fvu,
       l0: stored.l0,
-      deadFrac: stored.dead_frac,
+      neverFiredFrac: stored.never_fired_frac,
       deltaLmLoss: stored.delta_lm_loss,
       ceLossScore: stored.ce_loss_score,
       model: 'tiny',
       dataset: 'embedded:sotu',
     });
-    expect(job.result!.summary).toMatchObject({ tokens: TOKENS, nmse: listed.nmse, l0: listed.l0, dead_frac: listed.deadFrac });
+    expect(job.result!.summary).toMatchObject({ tokens: TOKENS, eval_fvu: listed.evalFvu, l0: listed.l0, never_fired_frac: listed.neverFiredFrac });
     // Top-k with a positive encoder bias fires exactly k latents per token.
     expect(listed.l0).toBe(3);
-    expect(listed.nmse).toBeGreaterThan(0);
+    expect(listed.evalFvu).toBeGreaterThan(0);
 
     // The same evaluator the CLI's `sae eval` runs, on the same model, corpus and tokens.
     const model = await loadGpt2(path.join(root, 'models', 'tiny'));
     try {
       const direct = await evaluateSae({ model, sae, dataset: 'sotu', tokens: TOKENS, batch: 2 });
-      expect(listed.nmse).toBeCloseTo(direct.nmse, 5);
-      expect(listed.deadFrac).toBe(direct.deadFrac);
+      expect(listed.evalFvu).toBeCloseTo(direct.evalFvu, 5);
+      expect(listed.neverFiredFrac).toBe(direct.neverFiredFrac);
       expect(listed.deltaLmLoss).toBeCloseTo(direct.deltaLmLoss, 5);
       expect(listed.ceLossScore).toBeCloseTo(direct.ceLossScore, 5);
     } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evalCells, evalLine } from '../../../src-renderer/src/lib/sae-eval.js';
 
-const evaluation = { tokens: 8192, nmse: 0.1234, l0: 4, deadFrac: 0.0625, deltaLmLoss: 0.0312, ceLossScore: 0.912, model: 'tiny', dataset: 'embedded:sotu' };
+const evaluation = { tokens: 8192, evalFvu: 0.1234, l0: 4, neverFiredFrac: 0.0625, deltaLmLoss: 0.0312, ceLossScore: 0.912, model: 'tiny', dataset: 'embedded:sotu' };
 
 describe('evalCells', () => {
   it('formats every figure of a stored evaluation and what it was measured on', () => {
