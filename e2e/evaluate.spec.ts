@@ -49,7 +49,7 @@ test('evaluates an SAE from its row and sees its figures listed', async ({ page 
   await expect(row.getByTestId('eval-on')).toHaveText('252 tokens of embedded:sotu on tiny');
   await expect(row.getByTestId('eval-l0')).toHaveText('4.0');
   for (const cell of ['eval-fvu', 'eval-delta-lm', 'eval-ce-score']) await expect(row.getByTestId(cell)).toHaveText(/^-?\d/);
-  await expect(row.getByTestId('eval-dead')).toHaveText(/^\d+(\.\d)?%$/);
+  await expect(row.getByTestId('eval-never-fired')).toHaveText(/^\d+(\.\d)?%$/);
   await page.getByTestId('saes').scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'test-results/evaluate-sae.png', fullPage: true });
   expect(problems).toEqual([]);

@@ -5,7 +5,7 @@ import { formatCount, formatValue } from './format.js';
 export interface EvalCells {
   fvu: string;
   l0: string;
-  dead: string;
+  neverFired: string;
   deltaLm: string;
   ceScore: string;
   /** What it was measured on: "8192 tokens of embedded:sotu on tiny". */
@@ -14,12 +14,12 @@ export interface EvalCells {
 
 /** The table cells of an evaluation; every cell "—" for an SAE never evaluated. */
 export function evalCells(evaluation: SaeEvaluation | null): EvalCells {
-  if (!evaluation) return { fvu: '—', l0: '—', dead: '—', deltaLm: '—', ceScore: '—', on: 'not evaluated' };
+  if (!evaluation) return { fvu: '—', l0: '—', neverFired: '—', deltaLm: '—', ceScore: '—', on: 'not evaluated' };
   const subject = [evaluation.dataset ? `of ${evaluation.dataset}` : '', evaluation.model ? `on ${evaluation.model}` : ''].filter(Boolean).join(' ');
   return {
     fvu: formatValue(evaluation.evalFvu),
     l0: evaluation.l0.toFixed(1),
-    dead: `${(100 * evaluation.neverFiredFrac).toFixed(1)}%`,
+    neverFired: `${(100 * evaluation.neverFiredFrac).toFixed(1)}%`,
     deltaLm: formatValue(evaluation.deltaLmLoss),
     ceScore: formatValue(evaluation.ceLossScore),
     on: `${formatCount(evaluation.tokens)} tokens${subject ? ` ${subject}` : ''}`,
