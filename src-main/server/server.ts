@@ -6,9 +6,9 @@
 // The API and the events need the token (Bearer header; on the WebSocket also as a subprotocol);
 // the default bind is 127.0.0.1. The workspace's files are never served.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { pipeline, type Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { errorResponse, isApiMethod } from '../../src-shared/api.js';
 import type { ApiTransport } from '../../src-shared/api.js';
@@ -29,6 +29,11 @@ export interface ApiServerOptions {
   port?: number;
   /** The secret; a fresh random one when omitted. */
   token?: string;
+  /**
+   * Opens a file that was found to exist; default createReadStream. Tests swap it to remove the file
+   * between that check and the open, as a rebuild of the renderer does for real.
+   */
+  openFile?: (file: string) => ReadStream;
 }
 
 export interface ApiServer {
@@ -51,9 +56,20 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 }
 
-function sendFile(response: ServerResponse, file: string): void {
-  response.writeHead(200, { 'Content-Type': mimeType(file), 'Cache-Control': 'no-cache' });
-  createReadStream(file).pipe(response);
+/**
+ * Headers go out only once the file is open, so a file that vanished since it was resolved is a 404.
+ * After that, a read error or a client that leaves ends both streams (pipeline), and neither may throw:
+ * an 'error' event without a listener would kill the server.
+ */
+function sendFile(response: ServerResponse, file: string, open: (file: string) => ReadStream): void {
+  const stream = open(file);
+  const vanished = (): void => sendText(response, 404, 'not found');
+  stream.once('error', vanished);
+  stream.once('ready', () => {
+    stream.off('error', vanished);
+    response.writeHead(200, { 'Content-Type': mimeType(file), 'Cache-Control': 'no-cache' });
+    pipeline(stream, response, () => {});
+  });
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
@@ -95,10 +111,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'only GET serves files');
     const file = resolveInside(options.rendererDir, url.pathname === '/' ? 'index.html' : url.pathname);
     if (!file) return sendText(response, 404, 'not found');
-    sendFile(response, file);
+    sendFile(response, file, options.openFile ?? createReadStream);
   }
 
   function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node hands an upgrade's socket over without its error listener; a reset would otherwise throw.
+    socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://server.invalid');
     const refuse = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
@@ -109,6 +127,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     sockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       const unsubscribe = options.backend.subscribe((event) => ws.send(JSON.stringify(event)));
       ws.on('close', unsubscribe);
+      // An oversized or malformed frame: ws closes the socket itself; the event must not go unheard.
+      ws.on('error', () => ws.terminate());
     });
   }
 
