@@ -1,7 +1,9 @@
 // Lists what a workspace folder holds by reading the files themselves (config.json, cfg.json), so
 // anything copied into the folder by hand shows up too. Unreadable entries are skipped with a
-// warning rather than hiding the rest of the workspace.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// warning rather than hiding the rest of the workspace. Nothing here may block or walk out of the
+// workspace: symlinks are never followed when sizing, and only regular files are read (a FIFO named
+// config.json would block the compute process forever on its read).
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { DatabaseEntry, DatasetEntry, DatasetKind, FamilyEntry, ModelEntry, SaeEntry, SaeEvaluation, WorkspaceListing } from '../../../src-shared/api.js';
 import { EMBEDDED_DATASET, type WorkspaceLayout } from './layout.js';
@@ -16,16 +18,43 @@ function listDir(dir: string): string[] {
   }
 }
 
-/** Bytes of a file or of every file below a folder (symlinks are not followed). */
+/** stat or lstat, or null for any failure (missing, ELOOP, EACCES): a bad entry is not a failed listing. */
+function statOrNull(target: string, follow: boolean): Stats | null {
+  try {
+    return follow ? statSync(target) : lstatSync(target);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Bytes of a file or of every file below a folder. Symlinks count as themselves and are never
+ * followed, the entry itself included: `datasets/etc -> /etc` must not walk /etc, nor a loop spin.
+ */
 export function sizeOnDisk(target: string): number {
-  const stat = statSync(target, { throwIfNoEntry: false });
+  const stat = statOrNull(target, false);
   if (!stat) return 0;
   if (!stat.isDirectory()) return stat.size;
   return listDir(target).reduce((sum, name) => sum + sizeOnDisk(path.join(target, name)), 0);
 }
 
+/**
+ * The file's text, refusing anything but a regular file. O_NONBLOCK makes opening a FIFO return at
+ * once instead of waiting for a writer; fstat of the open descriptor then decides, so the file cannot
+ * be swapped between the check and the read.
+ */
+export function readRegularFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${file}: not a regular file; only regular files are read`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readJson(file: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  const value: unknown = JSON.parse(readRegularFile(file));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${file}: expected a JSON object`);
   return value as Record<string, unknown>;
 }
@@ -127,11 +156,11 @@ export function scanSae(layout: WorkspaceLayout, id: string, family: string | nu
 }
 
 function isDir(target: string): boolean {
-  return statSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return statOrNull(target, true)?.isDirectory() ?? false;
 }
 
 function hasFile(folder: string, name: string): boolean {
-  return statSync(path.join(folder, name), { throwIfNoEntry: false })?.isFile() ?? false;
+  return statOrNull(path.join(folder, name), true)?.isFile() ?? false;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,5 +68,37 @@ describe('scanWorkspace', () => {
     roots.push(root);
     const listing = scanWorkspace(new WorkspaceLayout(root));
     expect(listing).toEqual({ root, models: [], datasets: [{ id: 'embedded:sotu', path: null, kind: 'embedded', sizeBytes: 0 }], families: [], saes: [], databases: [] });
+  });
+
+  it('sizes symlinks as themselves: a link to /etc is not walked, and a self-referencing link fails nothing', () => {
+    const layout = fixture();
+    symlinkSync('/etc', layout.dataset('etc'));
+    symlinkSync('loop', layout.dataset('loop'));
+    symlinkSync('loop.txt', layout.dataset('loop.txt'));
+    symlinkSync('config.json', path.join(layout.model('tiny'), 'config.json.loop'));
+    symlinkSync('self', path.join(layout.dir('models'), 'self'));
+    const warnings: string[] = [];
+    const listing = scanWorkspace(layout, (message) => warnings.push(message));
+    const datasets = Object.fromEntries(listing.datasets.map((d) => [d.id, d]));
+    expect(datasets.etc).toMatchObject({ kind: 'folder', sizeBytes: lstatSync(layout.dataset('etc')).size });
+    expect(datasets.etc!.sizeBytes).toBe('/etc'.length);
+    // A loop cannot be told apart from a file by following it; its name decides, as for any entry.
+    expect(datasets['loop.txt']).toMatchObject({ kind: 'txt', sizeBytes: 'loop.txt'.length });
+    expect(datasets.loop).toBeUndefined();
+    expect(listing.models.map((m) => m.id)).toEqual(['old', 'tiny']);
+    expect(warnings).toEqual([expect.stringMatching(/^skipped model broken: /)]);
+  });
+
+  it('never reads a FIFO: one named config.json is skipped with a warning instead of blocking the scan', () => {
+    const layout = fixture();
+    mkdirSync(layout.model('fifo'));
+    execFileSync('mkfifo', [path.join(layout.model('fifo'), 'config.json')]);
+    mkdirSync(path.join(layout.family('fam'), '256'));
+    execFileSync('mkfifo', [path.join(layout.family('fam'), '256', 'cfg.json')]);
+    const warnings: string[] = [];
+    const listing = scanWorkspace(layout, (message) => warnings.push(message));
+    expect(listing.models.map((m) => m.id)).toEqual(['old', 'tiny']);
+    expect(listing.families[0]!.sizes).toEqual([64, 128]);
+    expect(warnings).toContain(`skipped model fifo: ${path.join(layout.model('fifo'), 'config.json')}: not a regular file; only regular files are read`);
   });
 });
