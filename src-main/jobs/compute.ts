@@ -29,6 +29,10 @@ async function main(): Promise<void> {
       void shutdown();
       return;
     }
+    if (message.type === 'ping') {
+      send({ type: 'pong', id: message.id });
+      return;
+    }
     void dispatcher.call(message.method, message.params).then((response) => send({ type: 'response', id: message.id, response }));
   });
   send({ type: 'ready', pid: process.pid });

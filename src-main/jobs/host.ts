@@ -1,7 +1,9 @@
 // The owner's side of the compute process: spawns it with the system `node` (found by
-// node-runtime.ts) and tsx's loader, relays calls and events, restarts it on the next call after a
-// crash or a failed start, and stops it on close. Electron main and the `serve` command both use
-// this, so the two transports reach the same process.
+// node-runtime.ts) and tsx's loader, relays calls and events, and stops it on close. Electron main and
+// the `serve` command both use this, so the two transports reach the same process. Nothing the
+// process does can hang a caller: every call has a deadline, and a process that stops answering
+// pings is killed. A process that dies after it was ready is restarted at once (so it can report the
+// jobs it interrupted); a start that failed is retried on the next call.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,6 +27,22 @@ export interface ComputeHostOptions {
   log?: (line: string) => void;
   /** The "CUDA libraries folder" setting; default env SAE_EXPLORER_CUDA_LIB_DIR. */
   cudaLibraryDir?: string;
+  /**
+   * How long a call may wait for its answer; default env SAE_EXPLORER_CALL_TIMEOUT_S (seconds), else
+   * 30 s. Long work runs as jobs whose start call answers at once, so every request is short.
+   */
+  callTimeoutMs?: number;
+  /** How often the process is pinged; default 5 s. */
+  heartbeatMs?: number;
+  /**
+   * A process that has answered no ping for this long is hung, killed and restarted; default env
+   * SAE_EXPLORER_HUNG_AFTER_S (seconds), else 5 minutes. Far longer than the call deadline because
+   * some job steps hold the event loop for many seconds on GPT-2-small-sized families (the harvest's
+   * database writes, a model forward on a slow backend), and killing those would lose the job.
+   */
+  hungAfterMs?: number;
+  /** The compute process's entry script; default src-main/jobs/compute.ts (tests run fakes). */
+  entry?: string;
 }
 
 /**
@@ -36,6 +54,20 @@ export function computeEnv(options: ComputeHostOptions, base: NodeJS.ProcessEnv 
   const env: NodeJS.ProcessEnv = { ...base, ...options.env, [WORKSPACE_ENV]: path.resolve(options.workspace) };
   const folder = options.cudaLibraryDir ?? env[CUDA_LIB_DIR_ENV];
   return folder ? withCudaLibraryFolder(env, folder) : env;
+}
+
+export const CALL_TIMEOUT_ENV = 'SAE_EXPLORER_CALL_TIMEOUT_S';
+export const HUNG_AFTER_ENV = 'SAE_EXPLORER_HUNG_AFTER_S';
+const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+const DEFAULT_HUNG_AFTER_MS = 300_000;
+const DEFAULT_HEARTBEAT_MS = 5_000;
+
+function millisecondsFromEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const seconds = Number(text);
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new Error(`${name} must be a positive number of seconds, got "${text}"`);
+  return seconds * 1000;
 }
 
 /** Walks up from `start` to the folder whose package.json is this app's. */
@@ -60,9 +92,15 @@ export class ComputeHost implements ApiTransport {
   private closed = false;
   private readonly appRoot: string;
   private runtime: NodeRuntime | null = null;
+  private readonly callTimeoutMs: number;
+  private readonly heartbeatMs: number;
+  private readonly hungAfterMs: number;
 
   constructor(private readonly options: ComputeHostOptions) {
     this.appRoot = options.appRoot ?? findAppRoot();
+    this.callTimeoutMs = options.callTimeoutMs ?? millisecondsFromEnv(CALL_TIMEOUT_ENV, DEFAULT_CALL_TIMEOUT_MS);
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.hungAfterMs = options.hungAfterMs ?? millisecondsFromEnv(HUNG_AFTER_ENV, DEFAULT_HUNG_AFTER_MS);
   }
 
   /**
@@ -94,7 +132,20 @@ export class ComputeHost implements ApiTransport {
     }
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, { resolve });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        const seconds = this.callTimeoutMs / 1000;
+        resolve({
+          ok: false,
+          error: { code: 'internal', message: `${method}: no answer from the compute process within ${seconds} s (${CALL_TIMEOUT_ENV} sets the limit); long work runs as jobs, so this request is stuck` },
+        });
+      }, this.callTimeoutMs);
+      this.pending.set(id, {
+        resolve: (response) => {
+          clearTimeout(timer);
+          resolve(response);
+        },
+      });
       this.send({ type: 'call', id, method, params });
     });
   }
@@ -110,7 +161,8 @@ export class ComputeHost implements ApiTransport {
     if (!child || child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     this.send({ type: 'shutdown' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    // Longer than the compute process's own wait for its running job (JobManager.shutdown).
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);
   }
@@ -122,7 +174,7 @@ export class ComputeHost implements ApiTransport {
   private async spawn(): Promise<void> {
     const node = await this.findRuntime();
     if (this.closed) throw new Error('the compute process was closed');
-    const entry = path.join(this.appRoot, 'src-main', 'jobs', 'compute.ts');
+    const entry = this.entry();
     // spawn with an IPC fd, not fork: Electron's fork adds ELECTRON_RUN_AS_NODE to the child's
     // environment, meant for a child that is Electron itself; this child is the system node.
     const child = spawn(node.path, ['--import', 'tsx', entry], {
@@ -143,6 +195,10 @@ export class ComputeHost implements ApiTransport {
     this.options.log?.(`compute process ${child.pid} runs on node ${node.version} at ${node.path} (${node.source})`);
   }
 
+  private entry(): string {
+    return this.options.entry ?? path.join(this.appRoot, 'src-main', 'jobs', 'compute.ts');
+  }
+
   private async findRuntime(): Promise<NodeRuntime> {
     this.runtime ??= await findNode({ env: { ...process.env, ...this.options.env }, ...this.options.node });
     return this.runtime;
@@ -151,18 +207,38 @@ export class ComputeHost implements ApiTransport {
   /**
    * Resolves on the child's `ready`; rejects, naming the node, when it cannot be spawned (which emits
    * only `error`, never `exit`), exits first, or stays silent past the deadline (then it is killed).
+   * Once ready, pings it, and kills it when it stops answering.
    */
   private untilReady(child: ChildProcess, node: NodeRuntime): Promise<void> {
     const which = `node ${node.version} at ${node.path} (${node.source})`;
     const timeoutMs = this.options.readyTimeoutMs ?? 120_000;
+    let wasReady = false;
+    let hung: string | null = null;
+    let lastPong = Date.now();
+    let heartbeat: NodeJS.Timeout | undefined;
+    const beat = (): void => {
+      if (Date.now() - lastPong <= this.hungAfterMs) {
+        if (child.connected) child.send({ type: 'ping', id: lastPong } satisfies HostMessage);
+        return;
+      }
+      hung = `it answered no ping for ${this.hungAfterMs / 1000} s`;
+      process.stderr.write(`sae-explorer: killing the compute process (pid ${child.pid}): ${hung}\n`);
+      clearInterval(heartbeat);
+      child.kill('SIGKILL');
+    };
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`the compute process did not start within ${timeoutMs / 1000} s on ${which}; it was stopped`));
         child.kill('SIGKILL');
       }, timeoutMs);
       child.on('message', (message: ComputeMessage) => {
+        if (message.type === 'pong') lastPong = Date.now();
         if (message.type !== 'ready') return;
         clearTimeout(timer);
+        wasReady = true;
+        lastPong = Date.now();
+        heartbeat = setInterval(beat, this.heartbeatMs);
+        heartbeat.unref();
         resolve();
       });
       child.on('error', (err) => {
@@ -172,19 +248,23 @@ export class ComputeHost implements ApiTransport {
         // The node found earlier may have gone (an upgrade removed it): search again next time.
         this.runtime = null;
         if (this.child === child) this.child = null;
-        reject(new Error(`cannot run ${path.join(this.appRoot, 'src-main', 'jobs', 'compute.ts')} with ${which}: ${err.message}`));
+        reject(new Error(`cannot run ${this.entry()} with ${which}: ${err.message}`));
       });
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
-        const reason = `the compute process exited (${signal ?? `code ${code}`})`;
+        clearInterval(heartbeat);
+        const reason = hung
+          ? `the compute process stopped answering (${hung}); it was killed and is restarted`
+          : `the compute process exited (${signal ?? `code ${code}`})`;
         reject(new Error(`${reason} on ${which}`));
         for (const { resolve: answer } of this.pending.values()) answer({ ok: false, error: { code: 'internal', message: reason } });
         this.pending.clear();
         // A late exit of a process already replaced must not forget its successor.
-        if (this.child === child) {
-          this.child = null;
-          this.ready = null;
-        }
+        if (this.child !== child) return;
+        this.child = null;
+        this.ready = null;
+        // At once, so the new process reports the jobs this one interrupted; a failure shows on the next call.
+        if (wasReady && !this.closed) this.start().catch(() => {});
       });
     });
   }

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Diagnostics } from '../../../src-shared/api.js';
 import { ComputeHost, computeEnv } from '../../../src-main/jobs/host.js';
@@ -130,6 +131,58 @@ describe('the CUDA libraries folder setting', () => {
       expect(cuda.problems.filter((p) => p.includes('not on this process'))).toEqual([]);
     } finally {
       await withFolder.close();
+    }
+  });
+});
+
+describe('ComputeHost with a compute process that does not answer', () => {
+  const entry = fileURLToPath(new URL('./fake-compute.ts', import.meta.url));
+
+  it('answers a call with an error once its deadline passes, keeping a process that still answers pings', async () => {
+    const silent = new ComputeHost({ workspace: root, entry, env: { FAKE_COMPUTE_MODE: 'silent' }, callTimeoutMs: 200, heartbeatMs: 50, hungAfterMs: 60_000 });
+    try {
+      await silent.start();
+      const pid = silent.pid;
+      expect(await silent.call('workspace.list', {})).toEqual({
+        ok: false,
+        error: {
+          code: 'internal',
+          message: 'workspace.list: no answer from the compute process within 0.2 s (SAE_EXPLORER_CALL_TIMEOUT_S sets the limit); long work runs as jobs, so this request is stuck',
+        },
+      });
+      expect(silent.pid).toBe(pid);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('refuses a limit in the environment that is not a positive number of seconds, naming it', () => {
+    for (const name of ['SAE_EXPLORER_CALL_TIMEOUT_S', 'SAE_EXPLORER_HUNG_AFTER_S']) {
+      process.env[name] = '0';
+      try {
+        expect(() => new ComputeHost({ workspace: root })).toThrow(`${name} must be a positive number of seconds, got "0"`);
+      } finally {
+        delete process.env[name];
+      }
+    }
+  });
+
+  it('kills a process that stops answering pings, answers its pending calls, and restarts it', async () => {
+    const hung = new ComputeHost({ workspace: root, entry, env: { FAKE_COMPUTE_MODE: 'hang' }, callTimeoutMs: 600_000, heartbeatMs: 50, hungAfterMs: 1000 });
+    try {
+      await hung.start();
+      const firstPid = hung.pid!;
+      const [a, b] = await Promise.all([hung.call('workspace.list', {}), hung.call('jobs.list', {})]);
+      const reason = 'the compute process stopped answering (it answered no ping for 1 s); it was killed and is restarted';
+      expect([a, b]).toEqual([
+        { ok: false, error: { code: 'internal', message: reason } },
+        { ok: false, error: { code: 'internal', message: reason } },
+      ]);
+      expect(() => process.kill(firstPid, 0)).toThrow(/ESRCH/);
+      await hung.start();
+      expect(hung.pid).not.toBe(firstPid);
+    } finally {
+      await hung.close();
     }
   });
 });
