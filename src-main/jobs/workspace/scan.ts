@@ -3,8 +3,9 @@
 // warning rather than hiding the rest of the workspace. Nothing here may block or walk out of the
 // workspace: symlinks are never followed when sizing, and only regular files are read (a FIFO named
 // config.json would block the compute process forever on its read).
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { readRegularFile } from '../../io/regular-file.js';
 import type { DatabaseEntry, DatasetEntry, DatasetKind, FamilyEntry, ModelEntry, SaeEntry, SaeEvaluation, WorkspaceListing } from '../../../src-shared/api.js';
 import { EMBEDDED_DATASET, type WorkspaceLayout } from './layout.js';
 
@@ -36,21 +37,6 @@ export function sizeOnDisk(target: string): number {
   if (!stat) return 0;
   if (!stat.isDirectory()) return stat.size;
   return listDir(target).reduce((sum, name) => sum + sizeOnDisk(path.join(target, name)), 0);
-}
-
-/**
- * The file's text, refusing anything but a regular file. O_NONBLOCK makes opening a FIFO return at
- * once instead of waiting for a writer; fstat of the open descriptor then decides, so the file cannot
- * be swapped between the check and the read.
- */
-export function readRegularFile(file: string): string {
-  const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  try {
-    if (!fstatSync(fd).isFile()) throw new Error(`${file}: not a regular file; only regular files are read`);
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function readJson(file: string): Record<string, unknown> {
