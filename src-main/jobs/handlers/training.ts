@@ -1,7 +1,8 @@
 // training.start: validates a family-training request against the workspace, then runs the family
 // trainer (src-main/train) as a pausable job. The trainer stops only by saving a checkpoint, so
 // pausing stops it that way and resuming continues from that checkpoint (exactly, per the trainer).
-import { existsSync } from 'node:fs';
+// The same checkpoint lets a run interrupted by the compute process's death continue (jobs.resume).
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import type { JobResult, TrainParams } from '../../../src-shared/api.js';
@@ -9,7 +10,9 @@ import type { HookName } from '../../../src-shared/hooks.js';
 import { TRAIN_LIMITS } from '../../train/limits.js';
 import type { TrainEvent } from '../../train/events.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
+import type { JobRecord } from '../job-store.js';
 import type { JobContext } from '../manager.js';
+import type { WorkspaceLayout } from '../workspace/layout.js';
 import { DATASET_ID, ENTRY_NAME, readParams } from '../params.js';
 import { corpusSpec } from './datasets.js';
 import { saeIdOf } from './feature-views.js';
@@ -96,6 +99,27 @@ async function runTraining(config: Record<string, unknown>, out: string, job: Jo
   }
 }
 
+/**
+ * Removes a family folder that holds neither a checkpoint nor a finished SAE, as a failed or killed
+ * run leaves it (empty, or with a checkpoint's temporary file): kept, its name would answer
+ * `conflict` to the next training.start although there is nothing in it to resume.
+ */
+async function dropIfNothingToKeep(out: string): Promise<void> {
+  const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
+  if (!existsSync(out)) return;
+  const keep = readdirSync(out).some((name) => name === CHECKPOINT_FILE || existsSync(path.join(out, name, 'cfg.json')));
+  if (!keep) rmSync(out, { recursive: true, force: true });
+}
+
+/** After a crash: whether an interrupted training can continue (its checkpoint survived); else frees its name. */
+export async function recoverTrainingJob(record: JobRecord, workspace: WorkspaceLayout): Promise<boolean> {
+  if (record.request?.method !== METHOD) return false;
+  const out = workspace.family((record.request.params as TrainParams).family);
+  await dropIfNothingToKeep(out);
+  const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
+  return existsSync(path.join(out, CHECKPOINT_FILE));
+}
+
 export const trainingHandlers: DomainHandlers<'training'> = {
   'training.start': async (params, ctx) => {
     const p = readTrainParams(params);
@@ -124,7 +148,15 @@ export const trainingHandlers: DomainHandlers<'training'> = {
       kind: 'train',
       title: `train ${p.family} (${p.latents.join(', ')} latents, k ${p.k}) on ${p.model} ${p.hook}`,
       pausable: true,
-      run: (jobContext) => runTraining(config, out, jobContext, ctx),
+      request: { method: METHOD, params: p },
+      run: async (jobContext) => {
+        try {
+          return await runTraining(config, out, jobContext, ctx);
+        } catch (err) {
+          await dropIfNothingToKeep(out);
+          throw err;
+        }
+      },
     });
     return { jobId: job.id };
   },
