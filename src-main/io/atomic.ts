@@ -2,7 +2,7 @@
 // a half-written file where a reader would take it for a good one. The data goes to a temporary
 // sibling (same folder, so the rename cannot cross file systems), is fsynced, then renamed over the
 // target; the folder is fsynced too so the rename itself survives a power cut.
-import { chmodSync, closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdtempSync, openSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -54,6 +54,32 @@ export function writeAll(fd: number, data: Uint8Array): void {
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   withAtomicFile(target, (fd) => writeAll(fd, bytes));
+}
+
+/**
+ * Creates `target` whole, or returns false without touching it when it already exists: the data is
+ * written to a temporary sibling, then hard-linked to the target name, which (unlike a rename) fails
+ * rather than replace a file. Two processes claiming the same name cannot both succeed.
+ */
+export function createFileExclusive(target: string, data: string | Uint8Array): boolean {
+  const tmp = tempSibling(target);
+  const fd = openSync(tmp, 'wx');
+  try {
+    try {
+      writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(tmp, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  fsyncDir(path.dirname(target));
+  return true;
 }
 
 /** Pretty-printed JSON with a trailing newline, written atomically. */

@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     }
     void dispatcher.call(message.method, message.params).then((response) => send({ type: 'response', id: message.id, response }));
   });
+  // Before `ready`, so no call sees a job of a dead process as still running.
+  await dispatcher.recoverInterruptedJobs();
   send({ type: 'ready', pid: process.pid });
 }
 

@@ -1,7 +1,7 @@
 // The compute side of the contract: one handler per request, looked up by name. Transports (the
 // compute process's IPC channel, in-process tests) call `dispatch`; events go to `subscribe`rs.
 import { ApiError, isApiMethod, toErrorInfo } from '../../src-shared/api.js';
-import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener } from '../../src-shared/api.js';
+import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener, JobInfo } from '../../src-shared/api.js';
 import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
 import { attentionHandlers } from './handlers/attention.js';
@@ -17,6 +17,8 @@ import { lmHandlers } from './handlers/lm.js';
 import { saeHandlers } from './handlers/saes.js';
 import { trainingHandlers } from './handlers/training.js';
 import { workspaceHandlers } from './handlers/workspace.js';
+import { recoverTrainingJob } from './handlers/training.js';
+import { JobStore } from './job-store.js';
 import { JobManager } from './manager.js';
 import { Resources } from './resources.js';
 import { WorkspaceLayout } from './workspace/layout.js';
@@ -52,13 +54,22 @@ export class Dispatcher implements ApiTransport {
     const workspace = new WorkspaceLayout(options.workspace);
     workspace.ensure();
     const engine = options.engine ?? lazyEngine();
+    const warn = options.warn ?? ((message: string) => process.stderr.write(`compute: ${message}\n`));
     this.context = {
       workspace,
-      jobs: new JobManager((event) => this.emit(event)),
+      jobs: new JobManager((event) => this.emit(event), Date.now, new JobStore(workspace.dir('jobs'), warn)),
       engine,
       resources: new Resources(workspace, engine),
-      warn: options.warn ?? ((message) => process.stderr.write(`compute: ${message}\n`)),
+      warn,
     };
+  }
+
+  /**
+   * Reports the jobs an earlier compute process left unfinished as failed (training resumable where
+   * its checkpoint survived) and emits their final states; call once subscribed.
+   */
+  recoverInterruptedJobs(): Promise<JobInfo[]> {
+    return this.context.jobs.recoverInterrupted(async (record) => (record.info.kind === 'train' ? recoverTrainingJob(record, this.context.workspace) : false));
   }
 
   async call(method: ApiMethod, params: unknown): Promise<ApiResponse<unknown>> {

@@ -1,7 +1,10 @@
 // Runs long jobs one at a time in the compute process (they share its CPU and tensor engine), tracks
-// their state, turns raw progress into rate + ETA, and emits every change as a JobEvent.
+// their state, turns raw progress into rate + ETA, and emits every change as a JobEvent. With a
+// JobStore, every state change is also written to the workspace, and the jobs of earlier compute
+// processes are listed too: those left unfinished by a process that is gone are interrupted.
 import { ApiError, FINISHED_JOB_STATES, toErrorInfo } from '../../src-shared/api.js';
 import type { ApiEvent, JobInfo, JobKind, JobProgress, JobResult } from '../../src-shared/api.js';
+import type { JobRecord, JobRequest, JobStore } from './job-store.js';
 
 /** What a job reports; the manager adds rate and ETA. */
 export type ProgressReport = Omit<JobProgress, 'rate' | 'etaSeconds' | 'metrics' | 'series'> &
@@ -27,12 +30,15 @@ export interface JobSpec {
   title: string;
   /** Whether `checkpoint()` is called between steps, so pausing can take effect. */
   pausable: boolean;
+  /** The request that started the job, recorded so that work interrupted by a crash can be continued. */
+  request?: JobRequest;
   run(ctx: JobContext): Promise<JobResult>;
 }
 
 interface Job {
   info: JobInfo;
   spec: JobSpec;
+  record: JobRecord;
   abort: AbortController;
   resumeWaiters: Array<() => void>;
   pauseListeners: Set<() => void>;
@@ -40,21 +46,40 @@ interface Job {
   rateBase: { at: number; done: number } | null;
 }
 
+/** How long shutdown waits for the running job to stop; the owner kills the process a little later. */
+const SHUTDOWN_WAIT_MS = 10_000;
+
 export class JobManager {
   private readonly jobs = new Map<string, Job>();
   private readonly queue: Job[] = [];
   private running: Job | null = null;
+  /** The running job's execution, settled once it has stopped and its state is final. */
+  private execution: Promise<void> | null = null;
   private nextId = 1;
+  /** Jobs of earlier compute processes, by id; they can be listed, and continued when resumable. */
+  private readonly past = new Map<string, JobRecord>();
+  /** Set by shutdown: the records of jobs it stops stay unfinished, so the next start reports them interrupted. */
+  private closing = false;
 
   constructor(
     private readonly emit: (event: ApiEvent) => void,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly store: JobStore | null = null,
+  ) {
+    for (const record of store?.load() ?? []) this.past.set(record.info.id, record);
+  }
 
   start(spec: JobSpec): JobInfo {
-    const id = `job-${this.nextId++}`;
+    const info = (id: string): JobInfo => ({
+      id, kind: spec.kind, title: spec.title, state: 'queued', createdAt: new Date(this.now()).toISOString(), finishedAt: null, progress: null, error: null, result: null, resumable: false,
+    });
+    const record = this.store
+      ? this.store.create((id) => ({ info: info(id), owner: process.pid, request: spec.request ?? null }))
+      : { info: info(`job-${this.nextId++}`), owner: process.pid, request: spec.request ?? null };
+    const { id } = record.info;
     const job: Job = {
-      info: { id, kind: spec.kind, title: spec.title, state: 'queued', createdAt: new Date(this.now()).toISOString(), finishedAt: null, progress: null, error: null, result: null },
+      info: record.info,
+      record,
       spec,
       abort: new AbortController(),
       resumeWaiters: [],
@@ -69,11 +94,50 @@ export class JobManager {
   }
 
   list(): JobInfo[] {
-    return [...this.jobs.values()].map((job) => ({ ...job.info }));
+    return [...this.past.values(), ...this.jobs.values()].map((job) => ({ ...job.info }));
   }
 
   get(jobId: string): JobInfo {
-    return { ...this.find(jobId).info };
+    const past = this.past.get(jobId);
+    return { ...(past ?? this.find(jobId)).info };
+  }
+
+  /**
+   * Marks every job an earlier compute process left unfinished, and whose process is gone, as failed
+   * with the reason, resumable where `canContinue` says its work can continue, and emits its final
+   * state. Call once listeners are subscribed, so the UI hears that those jobs ended.
+   */
+  async recoverInterrupted(canContinue: (record: JobRecord) => Promise<boolean>): Promise<JobInfo[]> {
+    const recovered: JobInfo[] = [];
+    for (const record of this.past.values()) {
+      const { info } = record;
+      if (FINISHED_JOB_STATES.includes(info.state) || isAlive(record.owner)) continue;
+      info.resumable = await canContinue(record);
+      const next = info.resumable ? 'jobs.resume continues it from its checkpoint' : 'start it again';
+      info.error = { code: 'internal', message: `interrupted: the compute process (pid ${record.owner}) stopped while job ${info.id} was ${info.state}; ${next}` };
+      info.state = 'failed';
+      info.finishedAt = new Date(this.now()).toISOString();
+      this.store?.save(record);
+      this.emit({ type: 'job.state', job: { ...info } });
+      recovered.push({ ...info });
+    }
+    return recovered;
+  }
+
+  /** The record of an interrupted job whose work can continue, else null. */
+  resumableRecord(jobId: string): JobRecord | null {
+    const record = this.past.get(jobId);
+    return record?.info.resumable ? record : null;
+  }
+
+  /** Notes that an interrupted job was continued by job `by`, so it cannot be continued twice. */
+  markContinued(jobId: string, by: string): void {
+    const record = this.past.get(jobId);
+    if (!record) return;
+    record.info.resumable = false;
+    record.info.error = { code: 'internal', message: `${record.info.error?.message ?? 'interrupted'}; continued by ${by}` };
+    this.store?.save(record);
+    this.emit({ type: 'job.state', job: { ...record.info } });
   }
 
   pause(jobId: string): JobInfo {
@@ -110,19 +174,29 @@ export class JobManager {
     return this.get(jobId);
   }
 
-  /** Cancels everything and waits for the running job to stop (process shutdown). */
+  /**
+   * Stops everything and waits for the running job to stop (process shutdown). Their records keep the
+   * state they had, so the next compute process reports them as interrupted, resumable where possible,
+   * rather than as cancelled by a user.
+   */
   async shutdown(): Promise<void> {
+    this.closing = true;
     for (const job of [...this.queue]) this.cancel(job.info.id);
     const running = this.running;
     if (!running) return;
-    const stopped = new Promise<void>((resolve) => running.resumeWaiters.push(resolve));
+    const stopped = this.execution;
     if (!FINISHED_JOB_STATES.includes(running.info.state)) this.cancel(running.info.id);
-    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    // The trainer stops by writing its checkpoint, which is what lets the job resume after the restart.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   private find(jobId: string): Job {
     const job = this.jobs.get(jobId);
-    if (!job) throw new ApiError('not_found', `no job "${jobId}"; known jobs: ${[...this.jobs.keys()].join(', ') || 'none'}`);
+    const past = this.past.get(jobId);
+    if (!job && past) throw new ApiError('conflict', `job ${jobId} is ${past.info.state} in compute process ${past.owner}, not this one`);
+    if (!job) throw new ApiError('not_found', `no job "${jobId}"; known jobs: ${[...this.past.keys(), ...this.jobs.keys()].join(', ') || 'none'}`);
     return job;
   }
 
@@ -133,7 +207,7 @@ export class JobManager {
     this.queue.splice(this.queue.indexOf(job), 1);
     this.running = job;
     this.setState(job, 'running');
-    void this.execute(job);
+    this.execution = this.execute(job);
   }
 
   private async execute(job: Job): Promise<void> {
@@ -198,6 +272,18 @@ export class JobManager {
   }
 
   private emitState(job: Job): void {
+    if (this.store && !this.closing) this.store.save(job.record);
     this.emit({ type: 'job.state', job: { ...job.info } });
+  }
+}
+
+/** Whether a process with this id runs (EPERM: it does, under another user). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

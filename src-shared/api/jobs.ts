@@ -42,6 +42,12 @@ export interface JobInfo {
   error: ApiErrorInfo | null;
   /** What a finished job produced (paths of written SAEs, database ids), else null. */
   result: JobResult | null;
+  /**
+   * True for a job that failed because the compute process stopped under it and whose work can
+   * continue (training, from its checkpoint): `jobs.resume` then starts a new job that continues it
+   * and answers with that job. False otherwise, and once continued.
+   */
+  resumable: boolean;
 }
 
 export interface JobResult {

@@ -4,13 +4,14 @@
 //   datasets/<file|folder>    corpora the trainer accepts (.txt, .jsonl, .parquet, folders of them)
 //   saes/<family>/<d_sae>/    SAELens folders (cfg.json, sae_weights.safetensors), one per size
 //   db/<name>.sqlite          feature databases
+//   jobs/<job id>.json        job records, so jobs outlive the compute process (src-main/jobs/job-store.ts)
 import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import { hubCacheDir } from '../../hub/cache.js';
 import { DATASET_ID, ENTRY_NAME } from '../params.js';
 
-export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db'] as const;
+export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db', 'jobs'] as const;
 export type WorkspaceDir = (typeof WORKSPACE_DIRS)[number];
 
 export const DEFAULT_DATABASE = 'features.sqlite';
@@ -28,7 +29,7 @@ export interface WorkspaceEntry {
   state: 'present' | 'absent' | 'refused';
 }
 
-const ENTRY_NOUN: Record<WorkspaceDir, string> = { models: 'model', datasets: 'dataset', saes: 'SAE', db: 'database' };
+const ENTRY_NOUN: Record<WorkspaceDir, string> = { models: 'model', datasets: 'dataset', saes: 'SAE', db: 'database', jobs: 'job record' };
 
 function realOrNull(target: string): string | null {
   try {
