@@ -2,12 +2,27 @@
 // a half-written file where a reader would take it for a good one. The data goes to a temporary
 // sibling (same folder, so the rename cannot cross file systems), is fsynced, then renamed over the
 // target; the folder is fsynced too so the rename itself survives a power cut.
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdtempSync, openSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 function tempSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+const TEMP_SIBLING = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temporary siblings in `dir` that a writer killed mid-write left behind (their name
+ * carries the writer's pid), and returns their names; those of a writer still running are kept.
+ */
+export function removeStaleTempSiblings(dir: string, writerAlive: (pid: number) => boolean): string[] {
+  const stale = readdirSync(dir).filter((name) => {
+    const match = TEMP_SIBLING.exec(name);
+    return match !== null && !writerAlive(Number(match[1]));
+  });
+  for (const name of stale) rmSync(path.join(dir, name), { force: true });
+  return stale;
 }
 
 /** Flushes a folder's entries (renames, creations). Windows cannot open folders for fsync; skip there. */

@@ -4,7 +4,7 @@
 // processes are listed too: those left unfinished by a process that is gone are interrupted.
 import { ApiError, FINISHED_JOB_STATES, toErrorInfo } from '../../src-shared/api.js';
 import type { ApiEvent, JobInfo, JobKind, JobProgress, JobResult } from '../../src-shared/api.js';
-import type { JobRecord, JobRequest, JobStore } from './job-store.js';
+import { isAlive, type JobRecord, type JobRequest, type JobStore } from './job-store.js';
 
 /** What a job reports; the manager adds rate and ETA. */
 export type ProgressReport = Omit<JobProgress, 'rate' | 'etaSeconds' | 'metrics' | 'series'> &
@@ -274,16 +274,5 @@ export class JobManager {
   private emitState(job: Job): void {
     if (this.store && !this.closing) this.store.save(job.record);
     this.emit({ type: 'job.state', job: { ...job.info } });
-  }
-}
-
-/** Whether a process with this id runs (EPERM: it does, under another user). */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeTempSiblingDir, replaceDirAtomic, withAtomicFile, writeAll, writeFileAtomic, writeJsonAtomic } from '../../../src-main/io/atomic.js';
+import { createFileExclusive, makeTempSiblingDir, removeStaleTempSiblings, replaceDirAtomic, withAtomicFile, writeAll, writeFileAtomic, writeJsonAtomic } from '../../../src-main/io/atomic.js';
 
 let dir: string;
 beforeEach(() => {
@@ -78,5 +78,25 @@ describe('replaceDirAtomic', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe('createFileExclusive', () => {
+  it('creates a file whole, and refuses to replace one that exists', () => {
+    const target = path.join(dir, 'job-1.json');
+    expect(createFileExclusive(target, 'first')).toBe(true);
+    expect(createFileExclusive(target, 'second')).toBe(false);
+    expect(readFileSync(target, 'utf8')).toBe('first');
+    expect(readdirSync(dir)).toEqual(['job-1.json']);
+  });
+});
+
+describe('removeStaleTempSiblings', () => {
+  it('removes the temporary files of dead writers only', () => {
+    writeFileSync(path.join(dir, '.job-1.json.4242.0badf00d.tmp'), '{ half');
+    writeFileSync(path.join(dir, '.job-2.json.7.deadbeef.tmp'), '{ being written');
+    writeFileSync(path.join(dir, 'job-3.json'), '{}');
+    expect(removeStaleTempSiblings(dir, (pid) => pid === 7)).toEqual(['.job-1.json.4242.0badf00d.tmp']);
+    expect(readdirSync(dir).sort()).toEqual(['.job-2.json.7.deadbeef.tmp', 'job-3.json']);
   });
 });
