@@ -10,18 +10,23 @@ function tempSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-const TEMP_SIBLING = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+/** What the writers below leave when killed mid-write, each name carrying the writer's pid. */
+const TEMP_SIBLINGS = [
+  /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/, // tempSibling: a file being written
+  /^\..+\.tmp-(\d+)-[^/]{6}$/, // makeTempSiblingDir: a folder being built
+  /^.+\.old-(\d+)-[0-9a-f]{8}$/, // replaceDirAtomic: the old folder, set aside
+];
 
 /**
- * Removes the temporary siblings in `dir` that a writer killed mid-write left behind (their name
- * carries the writer's pid), and returns their names; those of a writer still running are kept.
+ * Removes the temporary siblings in `dir` that writers killed mid-write left behind, and returns
+ * their names; those of a writer still running are kept.
  */
 export function removeStaleTempSiblings(dir: string, writerAlive: (pid: number) => boolean): string[] {
   const stale = readdirSync(dir).filter((name) => {
-    const match = TEMP_SIBLING.exec(name);
-    return match !== null && !writerAlive(Number(match[1]));
+    const pid = TEMP_SIBLINGS.map((pattern) => pattern.exec(name)).find((match) => match !== null)?.[1];
+    return pid !== undefined && !writerAlive(Number(pid));
   });
-  for (const name of stale) rmSync(path.join(dir, name), { force: true });
+  for (const name of stale) rmSync(path.join(dir, name), { recursive: true, force: true });
   return stale;
 }
 
@@ -109,7 +114,7 @@ export function writeJsonAtomic(target: string, value: unknown): void {
  * moves it into place. Being a sibling guarantees the final rename stays on one file system.
  */
 export function makeTempSiblingDir(finalDir: string): string {
-  const dir = mkdtempSync(path.join(path.dirname(path.resolve(finalDir)), `.${path.basename(finalDir)}.tmp-`));
+  const dir = mkdtempSync(path.join(path.dirname(path.resolve(finalDir)), `.${path.basename(finalDir)}.tmp-${process.pid}-`));
   // mkdtemp makes the folder private (0700); the folder it becomes is an ordinary shared one.
   chmodSync(dir, 0o755);
   return dir;

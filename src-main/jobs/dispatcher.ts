@@ -18,10 +18,11 @@ import { saeHandlers } from './handlers/saes.js';
 import { trainingHandlers } from './handlers/training.js';
 import { workspaceHandlers } from './handlers/workspace.js';
 import { recoverTrainingJob } from './handlers/training.js';
-import { JobStore } from './job-store.js';
+import { isAlive, JobStore } from './job-store.js';
 import { JobManager } from './manager.js';
 import { Resources } from './resources.js';
 import { WorkspaceLayout } from './workspace/layout.js';
+import { sweepStaleTemps } from './workspace/sweep.js';
 
 export const HANDLERS: HandlerTable = {
   ...workspaceHandlers,
@@ -55,6 +56,7 @@ export class Dispatcher implements ApiTransport {
     workspace.ensure();
     const engine = options.engine ?? lazyEngine();
     const warn = options.warn ?? ((message: string) => process.stderr.write(`compute: ${message}\n`));
+    sweepStaleTemps(workspace, isAlive, warn);
     this.context = {
       workspace,
       jobs: new JobManager((event) => this.emit(event), Date.now, new JobStore(workspace.dir('jobs'), warn)),

@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ApiMethod, JobInfo } from '../../src-shared/api.js';
-import { createFileExclusive, removeStaleTempSiblings, writeJsonAtomic } from '../io/atomic.js';
+import { createFileExclusive, writeJsonAtomic } from '../io/atomic.js';
 import { readRegularFile } from '../io/regular-file.js';
 
 /** The request that started a job, params as validated, so the work can be continued later. */
@@ -28,7 +28,6 @@ export class JobStore {
     private readonly warn: (message: string) => void,
   ) {
     mkdirSync(dir, { recursive: true });
-    for (const name of removeStaleTempSiblings(dir, isAlive)) warn(`removed ${path.join(dir, name)}, a job record's write cut short by a killed process`);
   }
 
   /**

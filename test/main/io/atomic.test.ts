@@ -92,11 +92,21 @@ describe('createFileExclusive', () => {
 });
 
 describe('removeStaleTempSiblings', () => {
-  it('removes the temporary files of dead writers only', () => {
+  it('removes the temporary files and folders of dead writers only', () => {
     writeFileSync(path.join(dir, '.job-1.json.4242.0badf00d.tmp'), '{ half');
     writeFileSync(path.join(dir, '.job-2.json.7.deadbeef.tmp'), '{ being written');
     writeFileSync(path.join(dir, 'job-3.json'), '{}');
-    expect(removeStaleTempSiblings(dir, (pid) => pid === 7)).toEqual(['.job-1.json.4242.0badf00d.tmp']);
-    expect(readdirSync(dir).sort()).toEqual(['.job-2.json.7.deadbeef.tmp', 'job-3.json']);
+    mkdirSync(path.join(dir, '.16.tmp-4242-a1B2c3'));
+    mkdirSync(path.join(dir, '32.old-4242-0badf00d'));
+    mkdirSync(path.join(dir, '32'));
+    expect(removeStaleTempSiblings(dir, (pid) => pid === 7).sort()).toEqual(['.16.tmp-4242-a1B2c3', '.job-1.json.4242.0badf00d.tmp', '32.old-4242-0badf00d']);
+    expect(readdirSync(dir).sort()).toEqual(['.job-2.json.7.deadbeef.tmp', '32', 'job-3.json']);
+  });
+
+  it('recognises what the writers here leave behind', () => {
+    const target = path.join(dir, 'model');
+    mkdirSync(target);
+    const building = makeTempSiblingDir(target);
+    expect(removeStaleTempSiblings(dir, () => false)).toEqual([path.basename(building)]);
   });
 });

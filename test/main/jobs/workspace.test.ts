@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkspaceLayout } from '../../../src-main/jobs/workspace/layout.js';
 import { scanWorkspace } from '../../../src-main/jobs/workspace/scan.js';
+import { sweepStaleTemps } from '../../../src-main/jobs/workspace/sweep.js';
 
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
@@ -100,5 +101,31 @@ describe('scanWorkspace', () => {
     expect(listing.models.map((m) => m.id)).toEqual(['old', 'tiny']);
     expect(listing.families[0]!.sizes).toEqual([64, 128]);
     expect(warnings).toContain(`skipped model fifo: ${path.join(layout.model('fifo'), 'config.json')}: not a regular file; only regular files are read`);
+  });
+});
+
+describe('sweepStaleTemps', () => {
+  it('removes what writers killed mid-write left, keeping the files of live writers and everything else', () => {
+    const layout = fixture();
+    const dead = 4242;
+    const live = 7;
+    const family = layout.family('fam');
+    const left = [
+      path.join(family, `.checkpoint.safetensors.${dead}.0badf00d.tmp`),
+      path.join(family, '64', `.eval.json.${dead}.0badf00d.tmp`),
+      path.join(layout.dir('jobs'), `.job-3.json.${dead}.0badf00d.tmp`),
+    ];
+    for (const file of left) write(layout.root, path.relative(layout.root, file), '{ half');
+    mkdirSync(path.join(family, `.256.tmp-${dead}-a1B2c3`));
+    mkdirSync(path.join(layout.dir('models'), `tiny.old-${dead}-0badf00d`));
+    const writing = path.join(layout.dir('jobs'), `.job-4.json.${live}.0badf00d.tmp`);
+    write(layout.root, path.relative(layout.root, writing), '{ being written');
+    const warnings: string[] = [];
+    sweepStaleTemps(layout, (pid) => pid === live, (message) => warnings.push(message));
+    expect(warnings).toHaveLength(5);
+    for (const file of left) expect(existsSync(file), file).toBe(false);
+    expect(readdirSync(family).sort()).toEqual(['128', '64']);
+    expect(readdirSync(layout.dir('models')).sort()).toEqual(['broken', 'old', 'tiny']);
+    expect(existsSync(writing)).toBe(true);
   });
 });
