@@ -195,7 +195,10 @@ export class JobManager {
   private find(jobId: string): Job {
     const job = this.jobs.get(jobId);
     const past = this.past.get(jobId);
-    if (!job && past) throw new ApiError('conflict', `job ${jobId} is ${past.info.state} in compute process ${past.owner}, not this one`);
+    if (!job && past) {
+      const where = FINISHED_JOB_STATES.includes(past.info.state) ? `it ran in an earlier compute process (pid ${past.owner})` : `it runs in another compute process (pid ${past.owner})`;
+      throw new ApiError('conflict', `job ${jobId} is ${past.info.state}; ${where}`);
+    }
     if (!job) throw new ApiError('not_found', `no job "${jobId}"; known jobs: ${[...this.past.keys(), ...this.jobs.keys()].join(', ') || 'none'}`);
     return job;
   }

@@ -110,7 +110,7 @@ describe('kill -9 during each kind of job', () => {
     const continued = await call('jobs.resume', { jobId });
     expect(continued.id).not.toBe(jobId);
     expect((await call('jobs.list', {})).find((j) => j.id === jobId)!.resumable).toBe(false);
-    await expect(call('jobs.resume', { jobId })).rejects.toThrow(/conflict: job job-\d+ is failed in compute process \d+, not this one/);
+    await expect(call('jobs.resume', { jobId })).rejects.toThrow(/conflict: job job-\d+ is failed; it ran in an earlier compute process \(pid \d+\)/);
     const done = await finished(continued.id);
     expect(done.state).toBe('done');
     expect(done.result).toMatchObject({ wrote: ['sae:fam/16', 'sae:fam/32'], summary: { steps: STEPS } });

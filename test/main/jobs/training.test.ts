@@ -1,11 +1,13 @@
 // training.start after a failed run: the family name is free again, since the failed run left nothing
 // to keep (it used to leave an empty folder, after which the name answered `conflict`).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiMethod, JobInfo, ParamsOf, ResultOf } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+import { recoverTrainingJob } from '../../../src-main/jobs/handlers/training.js';
+import type { JobRecord } from '../../../src-main/jobs/job-store.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-training-'));
 const dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
@@ -43,5 +45,17 @@ describe('training.start', () => {
       expect(job.error!.message).toMatch(/too short to train on/);
       expect(existsSync(path.join(root, 'saes', 'fam'))).toBe(false);
     }
+  });
+
+  it('after a crash, keeps a family with a checkpoint to resume, and frees the name of one with nothing in it', async () => {
+    const record = (family: string): JobRecord => ({ info: { id: 'job-9', kind: 'train' } as JobInfo, owner: 1, request: { method: 'training.start', params: { family } } });
+    mkdirSync(path.join(root, 'saes', 'resumable'));
+    writeFileSync(path.join(root, 'saes', 'resumable', 'checkpoint.safetensors'), 'a checkpoint');
+    mkdirSync(path.join(root, 'saes', 'early'));
+    writeFileSync(path.join(root, 'saes', 'early', '.checkpoint.safetensors.1.0badf00d.tmp'), 'cut short');
+    expect(await recoverTrainingJob(record('resumable'), dispatcher.context.workspace)).toBe(true);
+    expect(await recoverTrainingJob(record('early'), dispatcher.context.workspace)).toBe(false);
+    expect(existsSync(path.join(root, 'saes', 'resumable', 'checkpoint.safetensors'))).toBe(true);
+    expect(existsSync(path.join(root, 'saes', 'early'))).toBe(false);
   });
 });
