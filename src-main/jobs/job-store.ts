@@ -24,7 +24,7 @@ const RECORD_FILE = /^job-(\d+)\.json$/;
 
 export class JobStore {
   constructor(
-    readonly dir: string,
+    private readonly dir: string,
     private readonly warn: (message: string) => void,
   ) {
     mkdirSync(dir, { recursive: true });
