@@ -22,8 +22,12 @@ function clip(v: number): number {
   return v > CLIP ? CLIP : v < -CLIP ? -CLIP : v;
 }
 
-/** Optimises `embedding` [n, dim] in place. */
-export function optimizeLayout(graph: FuzzyGraph, embedding: Float32Array, dim: number, options: LayoutOptions): void {
+/**
+ * Optimises `embedding` [n, dim] in place. It gives the event loop a turn before each epoch: an epoch
+ * of 65k points takes about half a second, the whole layout minutes, and meanwhile the compute
+ * process must answer its heartbeat and queries, and a cancel must be able to arrive.
+ */
+export async function optimizeLayout(graph: FuzzyGraph, embedding: Float32Array, dim: number, options: LayoutOptions): Promise<void> {
   const { nEpochs, random } = options;
   const negativeRate = options.negativeSampleRate ?? 5;
   const initialAlpha = options.learningRate ?? 1;
@@ -46,6 +50,7 @@ export function optimizeLayout(graph: FuzzyGraph, embedding: Float32Array, dim: 
   const y = Float64Array.from(embedding);
   const delta = new Float64Array(dim);
   for (let epoch = 0; epoch < nEpochs; epoch++) {
+    await new Promise((resolve) => setImmediate(resolve));
     options.signal?.throwIfAborted();
     const alpha = initialAlpha * (1 - epoch / nEpochs);
     for (let i = 0; i < m; i++) {

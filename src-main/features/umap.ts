@@ -61,7 +61,7 @@ export async function umapLayout(
   onProgress?.('knn', 1, 1);
   const initDims = init.length / n;
   const nEpochs = o.nEpochs ?? (n <= 10_000 ? 500 : 200);
-  const embed = (dim: 2 | 3): Float32Array => {
+  const embed = async (dim: 2 | 3): Promise<Float32Array> => {
     const random = seededRandom(o.seed + dim);
     // umap-learn's PCA init: scaled to ±10, plus a little noise so no two points coincide.
     let scale = 0;
@@ -70,7 +70,7 @@ export async function umapLayout(
     for (let i = 0; i < n; i++) {
       for (let c = 0; c < dim; c++) embedding[i * dim + c] = (c < initDims ? (init[i * initDims + c] * 10) / (scale || 1) : 0) + 1e-4 * (random() - 0.5);
     }
-    optimizeLayout(graph, embedding, dim, {
+    await optimizeLayout(graph, embedding, dim, {
       nEpochs,
       minDist: o.minDist,
       random,
@@ -79,5 +79,5 @@ export async function umapLayout(
     });
     return embedding;
   };
-  return { xy: embed(2), xyz: embed(3) };
+  return { xy: await embed(2), xyz: await embed(3) };
 }

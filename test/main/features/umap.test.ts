@@ -31,6 +31,15 @@ describe('knnGraph', () => {
 });
 
 describe('umapLayout', () => {
+  it('lets a cancel arrive between layout epochs (the event loop gets a turn, so the heartbeat is answered too)', async () => {
+    const controller = new AbortController();
+    const x = twoClusters(20, 16);
+    const layout = umapLayout(x, 40, 16, { nNeighbors: 6, nEpochs: 60 }, (stage, done) => {
+      if (stage === '2d' && done === 1) setImmediate(() => controller.abort(new Error('cancelled after the first epoch')));
+    }, controller.signal);
+    await expect(layout).rejects.toThrow('cancelled after the first epoch');
+  });
+
   it('gives finite 2-D and 3-D coordinates that separate two clusters, the same for the same seed', async () => {
     const d = 16;
     const x = twoClusters(20, d);
