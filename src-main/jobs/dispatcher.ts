@@ -1,7 +1,7 @@
 // The compute side of the contract: one handler per request, looked up by name. Transports (the
 // compute process's IPC channel, in-process tests) call `dispatch`; events go to `subscribe`rs.
 import { ApiError, isApiMethod, toErrorInfo } from '../../src-shared/api.js';
-import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener, JobInfo } from '../../src-shared/api.js';
+import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener, JobInfo, JobKind } from '../../src-shared/api.js';
 import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
 import { attentionHandlers } from './handlers/attention.js';
@@ -13,11 +13,11 @@ import { harvestHandlers } from './handlers/harvest.js';
 import { inspectHandlers } from './handlers/inspect.js';
 import { jobHandlers } from './handlers/jobs.js';
 import { steerHandlers } from './handlers/steer.js';
-import { lmHandlers } from './handlers/lm.js';
+import { lmHandlers, recoverLmJob } from './handlers/lm.js';
 import { saeHandlers } from './handlers/saes.js';
 import { recoverTrainingJob, trainingHandlers } from './handlers/training.js';
 import { workspaceHandlers } from './handlers/workspace.js';
-import { isAlive, JobStore } from './job-store.js';
+import { isAlive, JobStore, type JobRecord } from './job-store.js';
 import { JobManager } from './manager.js';
 import { Resources } from './resources.js';
 import { WorkspaceLayout } from './workspace/layout.js';
@@ -37,6 +37,12 @@ export const HANDLERS: HandlerTable = {
   ...lmHandlers,
   ...engineHandlers,
   ...saeHandlers,
+};
+
+/** Per job kind, whether a job an earlier compute process left unfinished can continue (its checkpoint survived). */
+const RECOVERY: Partial<Record<JobKind, (record: JobRecord, workspace: WorkspaceLayout) => Promise<boolean>>> = {
+  train: recoverTrainingJob,
+  'lm-train': recoverLmJob,
 };
 
 export interface DispatcherOptions {
@@ -70,7 +76,7 @@ export class Dispatcher implements ApiTransport {
    * its checkpoint survived) and emits their final states; call once subscribed.
    */
   recoverInterruptedJobs(): Promise<JobInfo[]> {
-    return this.context.jobs.recoverInterrupted(async (record) => (record.info.kind === 'train' ? recoverTrainingJob(record, this.context.workspace) : false));
+    return this.context.jobs.recoverInterrupted(async (record) => RECOVERY[record.info.kind]?.(record, this.context.workspace) ?? false);
   }
 
   async call(method: ApiMethod, params: unknown): Promise<ApiResponse<unknown>> {

@@ -7,7 +7,9 @@ import { ApiError } from '../../../src-shared/api.js';
 import type { JobResult, LmTrainParams } from '../../../src-shared/api.js';
 import type { LmTrainEvent } from '../../lm/events.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
+import type { JobRecord } from '../job-store.js';
 import type { JobContext, ProgressReport } from '../manager.js';
+import type { WorkspaceLayout } from '../workspace/layout.js';
 import { ENTRY_NAME, readParams } from '../params.js';
 import { corpusSpec } from './datasets.js';
 import { requireModel } from './lookup.js';
@@ -101,6 +103,13 @@ async function runLmTraining(config: Record<string, unknown>, out: string, job: 
   }
 }
 
+/** After a crash: whether an interrupted lm.train can continue, which it can where its checkpoint survived. */
+export async function recoverLmJob(record: JobRecord, workspace: WorkspaceLayout): Promise<boolean> {
+  if (record.request?.method !== METHOD) return false;
+  const { LM_CHECKPOINT_FILE } = await import('../../lm/trainer.js');
+  return existsSync(path.join(workspace.model((record.request.params as LmTrainParams).name), LM_CHECKPOINT_FILE));
+}
+
 export const lmHandlers: DomainHandlers<'lm'> = {
   'lm.train': async (params, ctx) => {
     const p = readLmTrainParams(params);
@@ -126,6 +135,7 @@ export const lmHandlers: DomainHandlers<'lm'> = {
       kind: 'lm-train',
       title: `train language model ${p.name} (${shape}, ${steps} steps) on ${p.dataset}`,
       pausable: true,
+      request: { method: METHOD, params: p },
       run: (jobContext) => runLmTraining(config, out, jobContext, ctx),
     });
     return { jobId: job.id };

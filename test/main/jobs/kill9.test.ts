@@ -2,10 +2,8 @@
 // itself, on a tiny model. Afterwards every job has ended (failed, with the reason, resumable where
 // its checkpoint survived), the workspace lists, its database and checkpoints open, no temporary
 // file is left, and a resumable training resumes to the end. Figures: docs/reliability.md.
-// The language-model trainer's job (lm.train) is not here yet: it landed after this suite; its case
-// would mirror training's, once recovery makes it resumable (see recoverTrainingJob).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, ApiMethod, ApiResponse, JobInfo, ParamsOf, ResultOf } from '../../../src-shared/api.js';
 import { ComputeHost } from '../../../src-main/jobs/host.js';
 import { openStore } from '../../../src-main/store/open.js';
+import { LM_CHECKPOINT_FILE } from '../../../src-main/lm/trainer.js';
+import { loadGpt2 } from '../../../src-main/model/load.js';
 import { CHECKPOINT_FILE, readCheckpoint } from '../../../src-main/train/checkpoint.js';
+import { grammarCorpus } from '../lm/fixture.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-kill9-'));
 const workspace = path.join(root, 'workspace');
@@ -117,6 +118,33 @@ describe('kill -9 during each kind of job', () => {
     expect(done.result).toMatchObject({ wrote: ['sae:fam/16', 'sae:fam/32'], summary: { steps: STEPS } });
     expect(events.some(logOf(continued.id, new RegExp(`^resumed .*${CHECKPOINT_FILE} at step ${checkpoint.run.step} of ${STEPS}$`)))).toBe(true);
     expect((await call('workspace.list', {})).families).toMatchObject([{ id: 'fam', sizes: [16, 32] }]);
+    expect(temporaryFiles(workspace)).toEqual([]);
+  });
+
+  it('language-model training: the job fails as interrupted and resumable, and resumes from its checkpoint to the end', async () => {
+    cpSync(grammarCorpus(), path.join(workspace, 'datasets', 'grammar'), { recursive: true });
+    events.length = 0;
+    const steps = 40;
+    const { jobId } = await call('lm.train', { name: 'lm', dataset: 'grammar', layers: 1, dModel: 16, heads: 2, ctx: 16, tokens: steps * 8 * 16, batch: 8, evalEvery: 10 });
+    // As for training: a checkpoint first (pausing writes one), then a kill while it runs again.
+    await nextEvent(progressOf(jobId, (phase) => phase === 'training'));
+    await call('jobs.pause', { jobId });
+    await nextEvent(logOf(jobId, /^training stopped/));
+    expect(existsSync(path.join(workspace, 'models', 'lm', LM_CHECKPOINT_FILE))).toBe(true);
+    await call('jobs.resume', { jobId });
+    events.length = 0;
+    const job = await killComputeWhen(jobId, progressOf(jobId, (phase) => phase === 'training'));
+    expect(job.error!.message).toMatch(INTERRUPTED);
+    expect(job.error!.message).toMatch(/jobs\.resume continues it from its checkpoint$/);
+    expect(job.resumable).toBe(true);
+
+    const continued = await call('jobs.resume', { jobId });
+    expect(continued).toMatchObject({ kind: 'lm-train' });
+    const done = await finished(continued.id);
+    expect(done.state, JSON.stringify(done.error)).toBe('done');
+    expect(done.result).toMatchObject({ wrote: ['model:lm'], summary: { steps } });
+    expect(events.some(logOf(continued.id, /^resumed /))).toBe(true);
+    (await loadGpt2(path.join(workspace, 'models', 'lm'))).dispose();
     expect(temporaryFiles(workspace)).toEqual([]);
   });
 
