@@ -27,7 +27,7 @@ import type {
 } from './api/features.js';
 import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
-import type { SteerParams, SteerResult, SteerSweep, SteerSweepParams } from './api/steer.js';
+import type { SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerSweep, SteerSweepParams } from './api/steer.js';
 import type { LmTrainParams } from './api/lm.js';
 import type { SaeEvaluateParams } from './api/saes.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
@@ -68,6 +68,9 @@ export interface ApiRequests {
   'inspect.prompt': { params: InspectParams; result: InspectResult };
   'steer.generate': { params: SteerParams; result: SteerResult };
   'steer.sweep': { params: SteerSweepParams; result: SteerSweep };
+  'steer.listPresets': { params: NoParams; result: SteerPreset[] };
+  'steer.savePreset': { params: SteerPreset; result: SteerPreset[] };
+  'steer.deletePreset': { params: SteerPresetName; result: SteerPreset[] };
   'attribution.run': { params: AttributionParams; result: AttributionResult };
   'attribution.tokenEffects': { params: TokenEffectParams; result: TokenEffectResult };
   'attention.patterns': { params: AttentionPatternParams; result: AttentionPatterns };
@@ -106,6 +109,9 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'inspect.prompt': true,
   'steer.generate': true,
   'steer.sweep': true,
+  'steer.listPresets': true,
+  'steer.savePreset': true,
+  'steer.deletePreset': true,
   'attribution.run': true,
   'attribution.tokenEffects': true,
   'attention.patterns': true,

@@ -20,6 +20,16 @@ export interface SteerParams {
   seed?: number;
 }
 
+/** Steer settings saved under a name in the workspace (steer/presets.json), to run again later. */
+export interface SteerPreset extends SteerParams {
+  /** Letters, digits, ".", "_" and "-"; saving under a taken name replaces that preset. */
+  name: string;
+}
+
+export interface SteerPresetName {
+  name: string;
+}
+
 export interface Completion {
   /** The new text only. */
   text: string;

@@ -1,24 +1,76 @@
 // steer.generate: a prompt continued as the model is and with SAE latents steered, side by side;
-// steer.sweep: the same at several strengths, tracking the tokens the latent promotes.
-import type { SteerParams, SteerResult, SteerSweepParams } from '../../../src-shared/api.js';
-import type { DomainHandlers } from '../handler.js';
-import { ENTRY_NAME, SAE_ID, readParams } from '../params.js';
+// steer.sweep: the same at several strengths, tracking the tokens the latent promotes;
+// steer.listPresets / savePreset / deletePreset: named steer settings kept in the workspace.
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../../../src-shared/api.js';
+import type { SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerSweepParams } from '../../../src-shared/api.js';
+import { writeJsonAtomic } from '../../io/atomic.js';
+import type { DomainHandlers, HandlerContext } from '../handler.js';
+import { ENTRY_NAME, SAE_ID, readParams, type ParamsSpec } from '../params.js';
 import { withLoaded } from './loaded.js';
+import { requireModel, requireSae } from './lookup.js';
+
+const STEER_FIELDS: ParamsSpec<SteerParams> = {
+  model: { type: 'string', ...ENTRY_NAME },
+  sae: { type: 'string', ...SAE_ID },
+  prompt: { type: 'string', maxLength: 20_000 },
+  latents: { type: 'integer[]', min: 0, minItems: 1 },
+  strength: { type: 'number', min: -1e6, max: 1e6 },
+  mode: { type: 'enum', optional: true, values: ['add', 'clamp'] },
+  fromPosition: { type: 'integer', optional: true, min: 0 },
+  maxNewTokens: { type: 'integer', optional: true, min: 1, max: 256 },
+  temperature: { type: 'number', optional: true, min: 0, max: 10 },
+  seed: { type: 'integer', optional: true, min: 0, max: 2 ** 32 - 1 },
+};
+
+const PRESET_FIELDS: ParamsSpec<SteerPreset> = { name: { type: 'string', ...ENTRY_NAME }, ...STEER_FIELDS };
+
+const PRESETS_FILE = 'presets.json';
+/** The file is read whole on every presets request; this keeps it small (each prompt is at most 20k characters). */
+export const MAX_PRESETS = 100;
+
+/** The presets file's path, through the workspace's containment check (steer/ may be a link out). */
+function presetsFile(ctx: HandlerContext, method: string): string {
+  const entry = ctx.workspace.entry(method, 'steer', PRESETS_FILE);
+  if (entry.state === 'refused') throw new ApiError('conflict', `${method}: ${entry.path} leads outside the workspace or nowhere (a link); remove it`);
+  return entry.path;
+}
+
+/** The stored presets, each checked as a save would be, so a hand-edited file cannot feed bad params to the screen. */
+function readPresets(method: string, file: string): SteerPreset[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  let stored: unknown;
+  try {
+    stored = JSON.parse(text);
+  } catch (err) {
+    throw new ApiError('conflict', `${method}: ${file} is not JSON (${(err as Error).message}); fix or remove it`);
+  }
+  const presets = (stored as { presets?: unknown } | null)?.presets;
+  if (!Array.isArray(presets)) throw new ApiError('conflict', `${method}: ${file} must hold {"presets": [...]}; fix or remove it`);
+  return presets.map((preset, i) => {
+    try {
+      return readParams<SteerPreset>(`${method}: ${file}, preset ${i}`, preset, PRESET_FIELDS);
+    } catch (err) {
+      throw new ApiError('conflict', `${(err as Error).message}; fix or remove it`);
+    }
+  });
+}
+
+function writePresets(file: string, presets: SteerPreset[]): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeJsonAtomic(file, { presets });
+}
 
 export const steerHandlers: DomainHandlers<'steer'> = {
   'steer.generate': async (params, ctx) => {
-    const p = readParams<SteerParams>('steer.generate', params, {
-      model: { type: 'string', ...ENTRY_NAME },
-      sae: { type: 'string', ...SAE_ID },
-      prompt: { type: 'string', maxLength: 20_000 },
-      latents: { type: 'integer[]', min: 0, minItems: 1 },
-      strength: { type: 'number', min: -1e6, max: 1e6 },
-      mode: { type: 'enum', optional: true, values: ['add', 'clamp'] },
-      fromPosition: { type: 'integer', optional: true, min: 0 },
-      maxNewTokens: { type: 'integer', optional: true, min: 1, max: 256 },
-      temperature: { type: 'number', optional: true, min: 0, max: 10 },
-      seed: { type: 'integer', optional: true, min: 0, max: 2 ** 32 - 1 },
-    });
+    const p = readParams<SteerParams>('steer.generate', params, STEER_FIELDS);
     return withLoaded(ctx, 'steer.generate', p.model, [p.sae], async ({ model, tokenizer, saes: [sae] }): Promise<SteerResult> => {
       const { promptIds } = await import('../../causal/prompt.js');
       const { steerGenerate } = await import('../../causal/steer.js');
@@ -65,5 +117,39 @@ export const steerHandlers: DomainHandlers<'steer'> = {
         rows: rows.map((r) => ({ strength: r.strength, text: tokenizer.decode(r.ids), tokens: r.ids.map((id) => tokenizer.displayToken(id)), probs: r.probs })),
       };
     });
+  },
+  'steer.listPresets': (params, ctx) => {
+    const method = 'steer.listPresets';
+    readParams<Record<string, never>>(method, params, {});
+    return readPresets(method, presetsFile(ctx, method));
+  },
+  // Read, change and write happen with no await between them, so two saves cannot interleave.
+  'steer.savePreset': (params, ctx) => {
+    const method = 'steer.savePreset';
+    const preset = readParams<SteerPreset>(method, params, PRESET_FIELDS);
+    requireModel(ctx.workspace, method, preset.model);
+    requireSae(ctx.workspace, method, preset.sae);
+    const file = presetsFile(ctx, method);
+    const presets = readPresets(method, file);
+    const at = presets.findIndex((p) => p.name === preset.name);
+    if (at < 0 && presets.length >= MAX_PRESETS) {
+      throw new ApiError('conflict', `${method}: the workspace already keeps ${MAX_PRESETS} presets, the most it holds; delete one or save under a taken name to replace it`);
+    }
+    if (at < 0) presets.push(preset);
+    else presets[at] = preset;
+    writePresets(file, presets);
+    return presets;
+  },
+  'steer.deletePreset': (params, ctx) => {
+    const method = 'steer.deletePreset';
+    const { name } = readParams<SteerPresetName>(method, params, { name: { type: 'string', ...ENTRY_NAME } });
+    const file = presetsFile(ctx, method);
+    const presets = readPresets(method, file);
+    const kept = presets.filter((p) => p.name !== name);
+    if (kept.length === presets.length) {
+      throw new ApiError('not_found', `${method}: no preset "${name}" in ${file} (have: ${presets.map((p) => p.name).join(', ') || 'none'})`);
+    }
+    writePresets(file, kept);
+    return kept;
   },
 };

@@ -5,13 +5,14 @@
 //   saes/<family>/<d_sae>/    SAELens folders (cfg.json, sae_weights.safetensors), one per size
 //   db/<name>.sqlite          feature databases
 //   jobs/<job id>.json        job records, so jobs outlive the compute process (src-main/jobs/job-store.ts)
+//   steer/presets.json        named steering settings (src-main/jobs/handlers/steer.ts)
 import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import { hubCacheDir } from '../../hub/cache.js';
 import { DATASET_ID, ENTRY_NAME } from '../params.js';
 
-export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db', 'jobs'] as const;
+export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db', 'jobs', 'steer'] as const;
 export type WorkspaceDir = (typeof WORKSPACE_DIRS)[number];
 
 export const DEFAULT_DATABASE = 'features.sqlite';
@@ -29,7 +30,7 @@ export interface WorkspaceEntry {
   state: 'present' | 'absent' | 'refused';
 }
 
-const ENTRY_NOUN: Record<WorkspaceDir, string> = { models: 'model', datasets: 'dataset', saes: 'SAE', db: 'database', jobs: 'job record' };
+const ENTRY_NOUN: Record<WorkspaceDir, string> = { models: 'model', datasets: 'dataset', saes: 'SAE', db: 'database', jobs: 'job record', steer: 'steering file' };
 
 function realOrNull(target: string): string | null {
   try {

@@ -115,6 +115,11 @@ const FIELDS: Partial<Record<ApiMethod, { base: Record<string, unknown>; fields:
     fields: { model: 'id', sae: 'id', prompt: 'text', latents: 'list', strength: 'number', fromPosition: 'int', maxNewTokens: 'int', temperature: 'number', seed: 'int' },
   },
   'steer.sweep': { base: { model: 'tiny', sae: 'fam/32', prompt: 'hello', latents: [0], strengths: [0, 2] }, fields: { model: 'id', sae: 'id', prompt: 'text', latents: 'list', strengths: 'list', maxNewTokens: 'int' } },
+  'steer.savePreset': {
+    base: { name: 'p', model: 'tiny', sae: 'fam/32', prompt: 'hello', latents: [0], strength: 2 },
+    fields: { name: 'id', model: 'id', sae: 'id', prompt: 'text', latents: 'list', strength: 'number', fromPosition: 'int', maxNewTokens: 'int', temperature: 'number', seed: 'int' },
+  },
+  'steer.deletePreset': { base: { name: 'p' }, fields: { name: 'id' } },
   'attribution.run': { base: { model: 'tiny', saes: ['fam/32'], prompt: 'hello', target: ' world' }, fields: { model: 'id', saes: 'list', prompt: 'text', target: 'text' } },
   'attribution.tokenEffects': { base: { model: 'tiny', sae: 'fam/32', latent: 0, tokens: [1, 2] }, fields: { model: 'id', sae: 'id', latent: 'int', tokens: 'list' } },
   // The tiny model exists, so these run the real forward pass on whatever prompt and layer they get.

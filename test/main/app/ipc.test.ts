@@ -87,6 +87,9 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'inspect.prompt': { model: 'none', sae: 'f/64', text: 'hi' },
   'steer.generate': { model: 'none', sae: 'f/64', prompt: 'hi', latents: [1], strength: 2 },
   'steer.sweep': { model: 'none', sae: 'f/64', prompt: 'hi', latents: [1], strengths: [0, 2] },
+  'steer.listPresets': {},
+  'steer.savePreset': { name: 'p', model: 'none', sae: 'f/64', prompt: 'hi', latents: [1], strength: 2 },
+  'steer.deletePreset': { name: 'p' },
   'attribution.run': { model: 'none', saes: ['f/64'], prompt: 'hi', target: ' there' },
   'attribution.tokenEffects': { model: 'none', sae: 'f/64', latent: 1, tokens: [1, 2] },
   'attention.patterns': { model: 'none', prompt: 'hi', layer: 0 },
@@ -111,7 +114,7 @@ describe('the contract on both transports', () => {
       const r = await dispatcher.call(m, SAMPLE_PARAMS[m]);
       return r.ok ? 'ok' : r.error.code;
     }));
-    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'bad_request', 'not_found']);
+    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'bad_request', 'not_found']);
   });
 
   it('the renderer API behaves identically on both: results, and errors with their codes', async () => {

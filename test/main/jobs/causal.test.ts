@@ -1,11 +1,12 @@
 // The causal requests (steer, attribution, attention) through the dispatcher, on a workspace with a
 // tiny model and a random top-k SAE: the same results as the library calls, and bad params refused.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiMethod, ParamsOf, ResultOf } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+import { MAX_PRESETS } from '../../../src-main/jobs/handlers/steer.js';
 import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
 import { D_MODEL, randomTopKSae } from '../features/harvest-fixtures.js';
 
@@ -52,6 +53,72 @@ describe('steer.generate', () => {
     await expect(call('steer.generate', { ...base, mode: 'scale' as never })).rejects.toThrow(/"mode" must be one of add, clamp/);
     await expect(call('steer.generate', { ...base, maxNewTokens: 64 })).rejects.toThrow(/plus 64 new tokens, more than the model's context of 64/);
     await expect(call('steer.generate', { ...base, sae: 'fam/99' })).rejects.toThrow(/not_found: steer.generate: no SAE "fam\/99"/);
+  });
+});
+
+describe('steer presets', () => {
+  const presetsFile = path.join(root, 'steer', 'presets.json');
+  const preset = { name: 'dogs', model: MODEL, sae: SAE, prompt: 'The dog ran to', latents: [3, 7], strength: 12, mode: 'clamp' as const, fromPosition: 1, maxNewTokens: 6, temperature: 0.7, seed: 9 };
+
+  it('saves, replaces by name, lists after a restart and deletes, in one JSON file in the workspace', async () => {
+    expect(await call('steer.listPresets', {})).toEqual([]);
+    expect(await call('steer.savePreset', preset)).toEqual([preset]);
+    const cats = { name: 'cats', model: MODEL, sae: SAE, prompt: 'A cat', latents: [1], strength: -4 };
+    await call('steer.savePreset', cats);
+    const changed = { ...preset, strength: 20 };
+    expect(await call('steer.savePreset', changed)).toEqual([changed, cats]);
+    expect(JSON.parse(readFileSync(presetsFile, 'utf8'))).toEqual({ presets: [changed, cats] });
+    expect(readdirSync(path.dirname(presetsFile))).toEqual(['presets.json']);
+    const restarted = new Dispatcher({ workspace: root, warn: () => {} });
+    try {
+      expect(await restarted.call('steer.listPresets', {})).toEqual({ ok: true, result: [changed, cats] });
+    } finally {
+      await restarted.close();
+    }
+    expect(await call('steer.deletePreset', { name: 'dogs' })).toEqual([cats]);
+    await expect(call('steer.deletePreset', { name: 'dogs' })).rejects.toThrow(/not_found: steer.deletePreset: no preset "dogs" in .*presets.json \(have: cats\)/);
+    expect(await call('steer.deletePreset', { name: 'cats' })).toEqual([]);
+  });
+
+  it('refuses a bad name, an unknown model or SAE, bad params and oversize input, leaving the file as it was', async () => {
+    await call('steer.savePreset', preset);
+    const before = readFileSync(presetsFile, 'utf8');
+    await expect(call('steer.savePreset', { ...preset, name: '../escape' })).rejects.toThrow(/bad_request: steer.savePreset: "name" must be a name of letters, digits/);
+    await expect(call('steer.savePreset', { ...preset, name: '' })).rejects.toThrow(/bad_request: steer.savePreset: "name"/);
+    await expect(call('steer.savePreset', { ...preset, sae: 'fam/99' })).rejects.toThrow(/not_found: steer.savePreset: no SAE "fam\/99"/);
+    await expect(call('steer.savePreset', { ...preset, model: 'nope' })).rejects.toThrow(/not_found: steer.savePreset: no model "nope"/);
+    await expect(call('steer.savePreset', { ...preset, mode: 'scale' as never })).rejects.toThrow(/"mode" must be one of add, clamp/);
+    await expect(call('steer.savePreset', { ...preset, prompt: 'x'.repeat(20_001) })).rejects.toThrow(/bad_request: steer.savePreset: "prompt"/);
+    await expect(call('steer.deletePreset', { name: 'a/b' })).rejects.toThrow(/bad_request: steer.deletePreset: "name"/);
+    expect(readFileSync(presetsFile, 'utf8')).toBe(before);
+    for (let i = 1; i < MAX_PRESETS; i++) await call('steer.savePreset', { ...preset, name: `p${i}` });
+    await expect(call('steer.savePreset', { ...preset, name: 'one-more' })).rejects.toThrow(new RegExp(`conflict: steer.savePreset: the workspace already keeps ${MAX_PRESETS} presets`));
+    // Replacing a taken name is still allowed when full.
+    expect(await call('steer.savePreset', { ...preset, name: 'p1', strength: 1 })).toHaveLength(MAX_PRESETS);
+    rmSync(presetsFile);
+  });
+
+  it('names the file when it was hand-edited into something that is not a preset list, and writes nothing', async () => {
+    writeFileSync(presetsFile, '{"presets": [');
+    await expect(call('steer.listPresets', {})).rejects.toThrow(/conflict: steer.listPresets: .*presets.json is not JSON .*; fix or remove it/);
+    writeFileSync(presetsFile, JSON.stringify({ presets: [{ ...preset, latents: 'three' }] }));
+    await expect(call('steer.savePreset', { ...preset, name: 'other' })).rejects.toThrow(/conflict: steer.savePreset: .*presets.json, preset 0: "latents" must be a list.*; fix or remove it/);
+    expect(JSON.parse(readFileSync(presetsFile, 'utf8')).presets[0].latents).toBe('three');
+    rmSync(presetsFile);
+  });
+
+  it('refuses a steer/ folder that links outside the workspace', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'sae-outside-'));
+    rmSync(path.join(root, 'steer'), { recursive: true, force: true });
+    symlinkSync(outside, path.join(root, 'steer'));
+    try {
+      await expect(call('steer.savePreset', preset)).rejects.toThrow(/conflict: steer.savePreset: .*presets.json leads outside the workspace/);
+      expect(readdirSync(outside)).toEqual([]);
+    } finally {
+      rmSync(path.join(root, 'steer'));
+      mkdirSync(path.join(root, 'steer'));
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 
