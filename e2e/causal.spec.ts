@@ -85,6 +85,38 @@ test('steer from a feature page: baseline and steered completions side by side',
   await screenshot('steer');
 });
 
+test('save the steer settings as a preset, reload, and load it back into the form', async () => {
+  await page.goto(`${server.url}#/steer/fam%2F32/5`);
+  await expect(page.getByTestId('steer-latents')).toHaveValue('5');
+  await page.getByTestId('steer-latents').fill('5, 9');
+  await page.getByTestId('steer-prompt').fill('A saved prompt');
+  await page.getByTestId('steer-mode').selectOption('clamp');
+  await page.getByTestId('steer-strength').fill('7.5');
+  await page.getByTestId('steer-from').fill('1');
+  await page.getByTestId('preset-name').fill('bad name');
+  await expect(page.getByTestId('preset-save')).toBeDisabled();
+  await page.getByTestId('preset-name').fill('clamp-5-9');
+  await page.getByTestId('preset-save').click();
+  await expect(page.getByTestId('preset-select')).toHaveValue('clamp-5-9');
+  // A fresh page keeps nothing of the form: the preset comes back from the workspace.
+  await page.goto(`${server.url}#/steer`);
+  await page.reload();
+  await expect(page.getByTestId('steer-latents')).toHaveValue('');
+  await expect(page.getByTestId('preset-select').locator('option', { hasText: 'clamp-5-9' })).toHaveCount(1);
+  await page.getByTestId('preset-select').selectOption('clamp-5-9');
+  await expect(page.getByTestId('steer-latents')).toHaveValue('5, 9');
+  await expect(page.getByTestId('steer-prompt')).toHaveValue('A saved prompt');
+  await expect(page.getByTestId('steer-mode')).toHaveValue('clamp');
+  await expect(page.getByTestId('steer-strength')).toHaveValue('7.5');
+  await expect(page.getByTestId('steer-from')).toHaveValue('1');
+  await expect(page.getByTestId('preset-name')).toHaveValue('clamp-5-9');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-result')).toContainText('clamp #5, #9 to 7.5, from token 1', { timeout: COMPUTE_TIMEOUT });
+  await screenshot('steer-preset');
+  await page.getByTestId('preset-delete').click();
+  await expect(page.getByTestId('preset-select').locator('option', { hasText: 'clamp-5-9' })).toHaveCount(0);
+});
+
 test('attribute a prompt, then open a listed feature', async () => {
   await page.goto(`${server.url}#/attribute`);
   await page.getByTestId('attribution-prompt').fill('The people of the United');
