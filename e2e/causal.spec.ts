@@ -1,7 +1,8 @@
 // Steering, attribution and attention end to end in browser mode: a tiny model, a two-size family
-// and its harvest made by the real CLI in the served workspace, then: steer from a feature page
-// (after its next-token effects and family tree) and see both completions; attribute a prompt and
-// open a listed feature; open an attention pattern and read a cell. Screenshots go to
+// with its harvest and map made by the real CLI in the served workspace, then: steer from a feature
+// page (after its next-token effects and family tree) and see both completions; save a steering
+// preset and load it after a reload; open a map-selected latent's family tree; attribute a prompt
+// and open a listed feature; open an attention pattern and read a cell. Screenshots go to
 // test-results/causal-*.png.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -30,6 +31,7 @@ test.beforeAll(async ({ browser }) => {
   await cli('model', 'create-tiny', '--out', ws('models', 'tiny'));
   await cli('train', '--model', ws('models', 'tiny'), '--hook', 'blocks.1.hook_resid_post', '--latents', '32,64', '--k', '4', '--tokens', '2048', '--batch', '256', '--out', ws('saes', 'fam'), '--eval-tokens', '0');
   await cli('harvest', '--model', ws('models', 'tiny'), '--sae', ws('saes', 'fam'), '--tokens', '1024', '--db', ws('db', 'features.sqlite'));
+  await cli('umap', '--db', ws('db', 'features.sqlite'), '--family', ws('saes', 'fam'));
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 });
 
@@ -115,6 +117,24 @@ test('save the steer settings as a preset, reload, and load it back into the for
   await screenshot('steer-preset');
   await page.getByTestId('preset-delete').click();
   await expect(page.getByTestId('preset-select').locator('option', { hasText: 'clamp-5-9' })).toHaveCount(0);
+});
+
+test('a latent selected on the map opens its family tree on its feature page', async () => {
+  await page.goto(`${server.url}#/map/fam`);
+  await expect(page.getByTestId('map-screen')).toHaveAttribute('data-points', String(32 + 64), { timeout: COMPUTE_TIMEOUT });
+  await page.getByTestId('map-search').fill('the');
+  await page.getByTestId('map-search').press('Enter');
+  const match = page.getByTestId('map-search-results').getByRole('button').first();
+  const label = (await match.locator('.id').textContent())!.replace(/\s+#/, ' #').trim();
+  await match.click();
+  await expect(page.getByTestId('map-selected-title')).toHaveText(label);
+  await page.getByTestId('map-open-tree').click();
+  await expect(page.getByTestId('feature-title')).toHaveText(label, { timeout: COMPUTE_TIMEOUT });
+  // Built without a click on "Show family tree", with the latent itself at the root, and scrolled to.
+  await expect(page.getByTestId('tree-node').first()).toContainText(label, { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('pane-tree')).toBeInViewport();
+  expect(page.url()).toMatch(/#\/feature\/tiny\/fam%2F\d+\/\d+\/tree$/);
+  await screenshot('map-tree');
 });
 
 test('attribute a prompt, then open a listed feature', async () => {

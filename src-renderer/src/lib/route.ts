@@ -1,5 +1,6 @@
 // The app's address, kept in the URL hash so back/forward and reloads work: which screen, and for
-// the feature page which (model, sae, latent). Other screens name only the SAE or family; its model
+// the feature page which (model, sae, latent) and, when asked for, the pane to open and scroll to
+// (only the family tree is opened on demand). Other screens name only the SAE or family; its model
 // follows from the workspace listing. SAE ids contain "/", so parts are URI-encoded.
 import type { FeatureId } from '../../../src-shared/api.js';
 
@@ -7,7 +8,7 @@ export type Route =
   | { screen: 'home' }
   | { screen: 'train' }
   | { screen: 'features'; sae?: string }
-  | { screen: 'feature'; id: FeatureId }
+  | { screen: 'feature'; id: FeatureId; pane?: 'tree' }
   | { screen: 'map'; family?: string }
   | { screen: 'inspect'; sae?: string; latent?: number }
   | { screen: 'steer'; sae?: string; latent?: number }
@@ -35,7 +36,7 @@ export function formatRoute(route: Route): string {
     case 'features':
       return `#/features${optional([route.sae])}`;
     case 'feature':
-      return `#/feature/${enc(route.id.model)}/${enc(route.id.sae)}/${route.id.latent}`;
+      return `#/feature/${enc(route.id.model)}/${enc(route.id.sae)}/${route.id.latent}${route.pane ? `/${route.pane}` : ''}`;
     case 'map':
       return `#/map${optional([route.family])}`;
     case 'inspect':
@@ -62,7 +63,7 @@ export function parseRoute(hash: string): Route {
   } catch {
     return { screen: 'home' };
   }
-  const [screen, a, b, c] = decoded;
+  const [screen, a, b, c, d] = decoded;
   switch (screen) {
     case 'train':
       return { screen: 'train' };
@@ -71,7 +72,7 @@ export function parseRoute(hash: string): Route {
     case 'feature': {
       const latent = latentOf(c);
       if (a === undefined || b === undefined || latent === undefined) return { screen: 'features', sae: b };
-      return { screen: 'feature', id: { model: a, sae: b, latent } };
+      return { screen: 'feature', id: { model: a, sae: b, latent }, ...(d === 'tree' ? { pane: d } : {}) };
     }
     case 'map':
       return { screen: 'map', family: a };

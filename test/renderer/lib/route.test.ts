@@ -8,6 +8,7 @@ describe('route', () => {
       { screen: 'train' },
       { screen: 'features', sae: 'layer1-topk/256' },
       { screen: 'feature', id: { model: 'tiny', sae: 'layer1-topk/256', latent: 17 } },
+      { screen: 'feature', id: { model: 'tiny', sae: 'fam/64', latent: 3 }, pane: 'tree' },
       { screen: 'map', family: 'layer1-topk' },
       { screen: 'inspect', sae: 'fam/64', latent: 0 },
       { screen: 'steer', sae: 'fam/64', latent: 12 },
@@ -16,6 +17,7 @@ describe('route', () => {
     ];
     for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual({ ...route });
     expect(formatRoute(routes[3]!)).toBe('#/feature/tiny/layer1-topk%2F256/17');
+    expect(formatRoute(routes[4]!)).toBe('#/feature/tiny/fam%2F64/3/tree');
   });
 
   it('drops optional parts after the first missing one', () => {
@@ -30,6 +32,7 @@ describe('route', () => {
     expect(parseRoute('#/nowhere/1')).toEqual({ screen: 'home' });
     expect(parseRoute('#/feature/%E0%A4%A')).toEqual({ screen: 'home' });
     expect(parseRoute('#/feature/tiny/fam%2F64/abc')).toEqual({ screen: 'features', sae: 'fam/64' });
+    expect(parseRoute('#/feature/tiny/fam%2F64/3/nope')).toStrictEqual({ screen: 'feature', id: { model: 'tiny', sae: 'fam/64', latent: 3 } });
     expect(parseRoute('#/inspect/fam%2F64/-3')).toEqual({ screen: 'inspect', sae: 'fam/64', latent: undefined });
     expect(parseRoute('#/steer')).toEqual({ screen: 'steer', sae: undefined, latent: undefined });
     expect(parseRoute('#/attention')).toEqual({ screen: 'attention', model: undefined });
