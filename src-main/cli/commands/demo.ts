@@ -14,6 +14,7 @@ interface DemoFlags {
   k?: string;
   tokens: string;
   harvestTokens: string;
+  evalTokens: string;
   batch: string;
 }
 
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--tokens <n>', 'training tokens', '1M')
     .option('--harvest-tokens <n>', 'tokens read to find each latent\'s top contexts', '100k')
     .option('--batch <n>', 'tokens per training step', '1024')
+    .option('--eval-tokens <n>', 'held-out tokens for the final evals (FVU, ΔLM loss, CE score), 0 = none', '16384')
     .action(async (flags: DemoFlags, command: Command) => {
       const { main } = await import('../main.js');
       const { WorkspaceLayout, DEFAULT_DATABASE } = await import('../../jobs/workspace/layout.js');
@@ -61,7 +63,7 @@ export function register(program: Command): void {
         process.stderr.write(`\n${family} is already trained; reusing it (delete the folder to train again)\n`);
       } else {
         await run('train', '--model', modelDir, '--dataset', 'sotu', '--hook', hook, '--expansion', flags.expansion, '--k', k,
-          '--tokens', flags.tokens, '--batch', flags.batch, '--out', family);
+          '--tokens', flags.tokens, '--batch', flags.batch, '--eval-tokens', flags.evalTokens, '--out', family);
       }
       const { sizes } = JSON.parse(readFileSync(path.join(family, 'family.json'), 'utf8')) as { sizes: number[] };
       const database = workspace.database(DEFAULT_DATABASE);

@@ -12,7 +12,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 describe('sae-explorer demo', () => {
   it('fills a workspace with a tiny model, a trained family, its harvest and one map, then reuses the family', async () => {
     const workspace = path.join(root, 'ws');
-    const args = ['demo', '--workspace', workspace, '--expansion', '1,2', '--tokens', '4096', '--harvest-tokens', '2000', '--batch', '512'];
+    const args = ['demo', '--workspace', workspace, '--expansion', '1,2', '--tokens', '4096', '--harvest-tokens', '2000', '--batch', '512', '--eval-tokens', '1024'];
     const first = await runCli(...args);
     expect(first.stderr).not.toMatch(/demo stopped/);
     expect(first.code).toBe(0);
@@ -32,5 +32,5 @@ describe('sae-explorer demo', () => {
     const second = await runCli(...args);
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/is already trained; reusing it/);
-  }, 300_000); // the whole pipeline twice (~60 s of CPU): the limit guards against a hang, it is not a speed check
+  }, 300_000); // the whole pipeline twice: the limit guards against a hang, it is not a speed check
 });
