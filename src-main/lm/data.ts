@@ -20,8 +20,11 @@ async function* everyNth(documents: AsyncIterable<string>, every: number, heldOu
   }
 }
 
-/** Reads the training windows (only as many as the run uses) and the held-out windows (evalTokens' worth). */
-export async function readLmData(config: LmTrainConfig, tokenizer: WindowTokenizer, trainWindowsNeeded: number, signal?: AbortSignal): Promise<LmData> {
+/** What fixes a run's split and windows; `lm eval` rebuilds them from the same fields. */
+export type LmDataConfig = Pick<LmTrainConfig, 'dataset' | 'textField' | 'holdoutEvery' | 'ctx' | 'evalTokens'>;
+
+/** Reads the training windows (only as many as the run uses) and the held-out windows (evalTokens' worth; Infinity reads all). */
+export async function readLmData(config: LmDataConfig, tokenizer: WindowTokenizer, trainWindowsNeeded: number, signal?: AbortSignal): Promise<LmData> {
   const contextSize = config.ctx + 1;
   const open = () => openCorpus(config.dataset, { textField: config.textField });
   const train = await buildWindows(everyNth(open(), config.holdoutEvery, false), tokenizer, { contextSize, maxWindows: trainWindowsNeeded, signal });
@@ -75,22 +78,33 @@ export function corpusTokenIds(data: LmData, always: number): Int32Array {
   return Int32Array.from(ids);
 }
 
+/** Add-one smoothed counts of the training windows' targets: P(w) = counts[w] / total. */
+export interface UnigramCounts {
+  counts: Float64Array;
+  total: number;
+}
+
 /**
- * Held-out cross-entropy (nats/token) of the unigram model of the training windows' targets, add-one
- * smoothed over the corpus's tokens (`ids`, so held-out tokens unseen in training stay finite):
- * what a model that ignores context reaches.
+ * The unigram model of the training windows' targets, add-one smoothed over the corpus's tokens
+ * (`ids`, so held-out tokens unseen in training stay finite).
  */
-export function unigramHeldOutLoss(data: LmData, ids: Int32Array): number {
+export function unigramCounts(train: WindowSet, ids: Int32Array): UnigramCounts {
   const counts = new Float64Array(65536);
   for (const id of ids) counts[id] = 1;
   let total = ids.length;
-  const { train, heldOut } = data;
   for (let w = 0; w < train.count; w++) {
     for (let p = 1; p < train.contextSize; p++) {
       counts[train.tokens[w * train.contextSize + p]]++;
       total++;
     }
   }
+  return { counts, total };
+}
+
+/** Held-out cross-entropy (nats/token) of the unigram model: what a model that ignores context reaches. */
+export function unigramHeldOutLoss(data: LmData, ids: Int32Array): number {
+  const { counts, total } = unigramCounts(data.train, ids);
+  const { heldOut } = data;
   let loss = 0;
   let n = 0;
   for (let w = 0; w < heldOut.count; w++) {
