@@ -1,11 +1,14 @@
 // Writes a trained model as an ordinary Hugging Face GPT-2 folder: config.json, model.safetensors
 // (GPT-2's tensor names, Conv1D weights [in, out], the tied lm_head not stored), the tokenizer files
-// and generation_config.json — what loadGpt2 here and GPT2LMHeadModel.from_pretrained read.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+// and generation_config.json — what loadGpt2 here and GPT2LMHeadModel.from_pretrained read; and
+// rewrites such a folder with its weights stored in another dtype (F16 to ship it at half the size).
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { makeTempSiblingDir, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
 import { toHfConfigJson, type Gpt2Config } from '../model/config.js';
+import { loadGpt2Weights } from '../model/load.js';
+import { disposeGpt2Weights, namedWeights } from '../model/weights.js';
 import { writeTokenizerFiles } from '../tokenizer/files.js';
 import type { HostTensors } from './params.js';
 
@@ -15,7 +18,11 @@ const TOKENIZER_FILES = ['vocab.json', 'merges.txt', 'tokenizer.json', 'tokenize
 export interface ExportOptions {
   /** The folder the run continued from: its tokenizer files are copied. Default: GPT-2's tokenizer. */
   tokenizerFrom?: string;
+  /** How model.safetensors stores the weights (F16 halves the file). Default F32. */
+  dtype?: 'F32' | 'F16';
 }
+
+const TORCH_DTYPES = { F32: 'float32', F16: 'float16' } as const;
 
 /**
  * Writes the folder's files into the existing `dir`, each atomically, model.safetensors last: a
@@ -26,9 +33,10 @@ export function writeGpt2Files(dir: string, config: Gpt2Config, tensors: HostTen
   if (copied.length > 0) for (const name of copied) writeFileAtomic(path.join(dir, name), readFileSync(path.join(options.tokenizerFrom!, name)));
   else writeTokenizerFiles(dir, { modelMaxLength: config.nPositions });
   writeJsonAtomic(path.join(dir, 'generation_config.json'), { _from_model_config: true, bos_token_id: config.bosTokenId, eos_token_id: config.eosTokenId, transformers_version: '4.46.0' });
-  writeJsonAtomic(path.join(dir, 'config.json'), toHfConfigJson(config));
+  const dtype = options.dtype ?? 'F32';
+  writeJsonAtomic(path.join(dir, 'config.json'), { ...toHfConfigJson(config), torch_dtype: TORCH_DTYPES[dtype] });
   const named: Record<string, TensorToWrite> = {};
-  for (const [name, t] of tensors) named[name] = { dtype: 'F32', shape: t.shape, data: t.data };
+  for (const [name, t] of tensors) named[name] = { dtype, shape: t.shape, data: t.data };
   writeSafetensors(path.join(dir, 'model.safetensors'), named, { format: 'pt' });
 }
 
@@ -38,6 +46,47 @@ export function writeGpt2Folder(target: string, config: Gpt2Config, tensors: Hos
   try {
     writeGpt2Files(tmp, config, tensors, options);
     replaceDirAtomic(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Files of a model folder besides weights and tokenizer that a converted copy keeps as they are. */
+const KEPT_FILES = ['generation_config.json', 'lm_training.json'];
+/** The largest finite F16 value. */
+const F16_MAX = 65504;
+
+/**
+ * Rewrites the GPT-2 folder `source` as a new folder `target` whose model.safetensors stores the
+ * weights as `dtype`: config.json is kept (its torch_dtype updated), as are the tokenizer files,
+ * generation_config.json and a run's lm_training.json. Built beside `target` and renamed into place,
+ * so a failure leaves nothing. Returns the size of the new model.safetensors.
+ */
+export function convertGpt2Folder(source: string, target: string, dtype: 'F32' | 'F16'): { bytes: number } {
+  if (existsSync(target)) throw new Error(`--out ${target} already exists; choose a new folder (the conversion never overwrites)`);
+  const { config, weights } = loadGpt2Weights(source);
+  const tensors: HostTensors = new Map();
+  try {
+    for (const [name, t] of namedWeights(weights)) tensors.set(name, { shape: t.shape, data: t.dataSync() as Float32Array });
+  } finally {
+    disposeGpt2Weights(weights);
+  }
+  if (dtype === 'F16') {
+    for (const [name, { data }] of tensors) {
+      const i = data.findIndex((x) => Math.abs(x) > F16_MAX);
+      if (i >= 0) throw new Error(`${source}: tensor "${name}" holds ${data[i]} at index ${i}, beyond F16's largest value ${F16_MAX}; keep this model F32`);
+    }
+  }
+  const tmp = makeTempSiblingDir(target);
+  try {
+    writeGpt2Files(tmp, config, tensors, { tokenizerFrom: source, dtype });
+    const hfConfig = JSON.parse(readFileSync(path.join(source, 'config.json'), 'utf8')) as Record<string, unknown>;
+    writeJsonAtomic(path.join(tmp, 'config.json'), { ...hfConfig, torch_dtype: TORCH_DTYPES[dtype] });
+    for (const name of KEPT_FILES) if (existsSync(path.join(source, name))) writeFileAtomic(path.join(tmp, name), readFileSync(path.join(source, name)));
+    const bytes = statSync(path.join(tmp, 'model.safetensors')).size;
+    replaceDirAtomic(tmp, target);
+    return { bytes };
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
