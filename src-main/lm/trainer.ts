@@ -23,7 +23,7 @@ import { AdamW } from './optimizer.js';
 import { compactIndex, makeTrainVocab, TrainableGpt2, type HostTensors, type TrainVocab } from './params.js';
 
 export const LM_CHECKPOINT_FILE = 'checkpoint.safetensors';
-/** The run's record beside the model: config, held-out losses over training, the unigram baseline. */
+/** The run's record beside the model: config, held-out and training losses over training, the unigram baseline. */
 export const LM_TRAINING_FILE = 'lm_training.json';
 
 export interface LmTrainContext {
@@ -38,7 +38,8 @@ export interface LmTrainOutcome {
   result: LmRunResult | null;
 }
 
-interface HeldOutPoint {
+/** A loss (nats/token) after `step` steps, `tokens` training tokens. */
+export interface LossPoint {
   step: number;
   tokens: number;
   loss: number;
@@ -51,9 +52,11 @@ interface LmCheckpointMeta {
   vocabIds: number[];
   step: number;
   elapsedSeconds: number;
-  heldOut: HeldOutPoint[];
+  heldOut: LossPoint[];
   /** The latest reported training loss, so a run resumed at its last step still reports one. */
   trainLoss: number | null;
+  /** Every reported training loss; absent from checkpoints of older versions, whose history then starts at the resumed step. */
+  train?: LossPoint[];
 }
 
 function checkResumable(saved: LmTrainConfig, now: LmTrainConfig, file: string): void {
@@ -191,7 +194,8 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
 
     const order = new WindowOrder(data.train.count, config.seed);
     let step = resumed?.meta.step ?? 0;
-    const heldOut: HeldOutPoint[] = resumed?.meta.heldOut ?? [];
+    const heldOut: LossPoint[] = resumed?.meta.heldOut ?? [];
+    const train: LossPoint[] = resumed?.meta.train ?? [];
     const elapsedBefore = resumed?.meta.elapsedSeconds ?? 0;
     const sessionStart = performance.now();
     const sessionStartStep = step;
@@ -202,7 +206,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
     let reportedLoss = resumed?.meta.trainLoss ?? NaN;
 
     const saveCheckpoint = (): void => {
-      const meta: LmCheckpointMeta = { config, model: modelConfig, vocabIds: Array.from(vocabIds), step, elapsedSeconds: elapsedBefore + sessionSeconds(), heldOut, trainLoss: Number.isFinite(reportedLoss) ? reportedLoss : null };
+      const meta: LmCheckpointMeta = { config, model: modelConfig, vocabIds: Array.from(vocabIds), step, elapsedSeconds: elapsedBefore + sessionSeconds(), heldOut, trainLoss: Number.isFinite(reportedLoss) ? reportedLoss : null, train };
       const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
       for (const [name, t] of m.compactTensors()) tensors[`p.${name}`] = { dtype: 'F32', ...t };
       for (const [name, t] of opt.state()) tensors[name] = { dtype: 'F32', ...t };
@@ -265,6 +269,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
           gradNorm,
         });
         reportedLoss = lossSum / lossCount;
+        train.push({ step, tokens: step * stepTokens, loss: reportedLoss });
         lossSum = 0;
         lossCount = 0;
       }
@@ -292,7 +297,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
       tokensPerS: (steps * stepTokens) / Math.max(elapsedBefore + sessionSeconds(), 1e-9),
       parameters,
     };
-    writeJsonAtomic(path.join(config.out, LM_TRAINING_FILE), { config, result, heldOut, vocabRows: vocab.ids.length, absentTokens: vocab.absent });
+    writeJsonAtomic(path.join(config.out, LM_TRAINING_FILE), { config, result, heldOut, train, vocabRows: vocab.ids.length, absentTokens: vocab.absent });
     const done: LmTrainEvent = { type: 'done', status: 'finished', step, result };
     emit(done);
     return { status: 'finished', step, result };

@@ -63,6 +63,10 @@ describe('trainLm', () => {
     const evals = events.filter((e) => e.type === 'eval');
     expect(evals.map((e) => e.step)).toEqual([50, 100]);
     expect(evals[1].heldOutLoss).toBe(result.heldOutLoss);
+    // The record keeps both curves, for `lm plot`.
+    const record = JSON.parse(readFileSync(join(out, LM_TRAINING_FILE), 'utf8'));
+    expect(record.train).toEqual(progress.map((e) => ({ step: e.step, tokens: e.tokens, loss: e.loss })));
+    expect(record.heldOut).toEqual(evals.map((e) => ({ step: e.step, tokens: e.tokens, loss: e.heldOutLoss })));
 
     for (const file of ['config.json', 'model.safetensors', 'generation_config.json', 'vocab.json', 'merges.txt', 'tokenizer_config.json', LM_TRAINING_FILE]) {
       expect(existsSync(join(out, file)), file).toBe(true);
@@ -116,6 +120,9 @@ describe('trainLm', () => {
     for (const [name, values] of a) expect(Buffer.from(b.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
     const record = (dir: string) => JSON.parse(readFileSync(join(dir, LM_TRAINING_FILE), 'utf8'));
     expect(record(interrupted).heldOut).toEqual(record(straight).heldOut);
+    // The training-loss history before the interruption comes back from the checkpoint.
+    expect(record(interrupted).train.map((p: { step: number }) => p.step)).toEqual([5, 10, 15, 20, 24]);
+    expect(record(interrupted).train).toEqual(record(straight).train);
     expect(existsSync(join(interrupted, LM_CHECKPOINT_FILE))).toBe(true);
   });
 
