@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { LmTrainEvent } from '../../lm/events.js';
 import { printJson, parseCommaList } from '../io.js';
+import { registerLmTools } from './lm-tools.js';
 import { compact, parseCount, seconds } from './train.js';
 
 interface LmTrainFlags {
@@ -156,4 +157,5 @@ export function register(program: Command): void {
         process.off('SIGINT', onSigint);
       }
     });
+  registerLmTools(lm);
 }
