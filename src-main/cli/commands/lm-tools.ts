@@ -113,6 +113,7 @@ export function registerLmTools(lm: Command): void {
       const settings = resolveEvalSettings(source, readGpt2Config(source).nPositions, { tokens: evalTokens });
       // Only the held-out windows are needed: no baselines here.
       const { heldOut } = await readEvalData({ ...settings, trainWindows: 1 }, await loadTokenizer(source));
+      process.stderr.write(`measuring the held-out loss of both folders on ${heldOut.count * settings.ctx} positions of ${settings.dataset}\n`);
       const losses: number[] = [];
       for (const dir of [source, flags.out]) {
         const model = await loadGpt2(dir);
