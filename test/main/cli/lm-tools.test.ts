@@ -12,12 +12,17 @@ import { runCli } from './run-cli.js';
 
 let model: string;
 
+/** An untrained model is enough to check the commands' wiring; lm/eval.test.ts checks the figures. */
+function untrainedModel(): string {
+  const config = tinyGpt2Config({ layers: 1, dModel: 16, heads: 2, ctx: 16, seed: 0, overwrite: false });
+  const dir = tempOut();
+  writeGpt2Folder(dir, config, randomGpt2Tensors(config, 5));
+  return dir;
+}
+
 beforeAll(async () => {
   await initEngine();
-  // An untrained model is enough to check the commands' wiring; lm/eval.test.ts checks the figures.
-  const config = tinyGpt2Config({ layers: 1, dModel: 16, heads: 2, ctx: 16, seed: 0, overwrite: false });
-  model = tempOut();
-  writeGpt2Folder(model, config, randomGpt2Tensors(config, 5));
+  model = untrainedModel();
 });
 
 const EVAL = ['--dataset', grammarCorpus(), '--holdout-every', '5', '--ctx', '8', '--tokens', '64'];
@@ -57,8 +62,7 @@ describe('sae-explorer lm eval', () => {
 describe('sae-explorer lm export', () => {
   it('writes an F16 folder and states the held-out loss change', async () => {
     // A run record points the comparison at the small corpus rather than sotu.
-    const source = tempOut();
-    writeGpt2Folder(source, tinyGpt2Config({ layers: 1, dModel: 16, heads: 2, ctx: 16, seed: 0, overwrite: false }), randomGpt2Tensors(tinyGpt2Config({ layers: 1, dModel: 16, heads: 2, ctx: 16, seed: 0, overwrite: false }), 5));
+    const source = untrainedModel();
     writeFileSync(join(source, LM_TRAINING_FILE), JSON.stringify({ config: validateLmTrainConfig(lmConfig(source, { holdoutEvery: 5 })) }));
     const out = tempOut();
     const r = await runCli('lm', 'export', '--model', source, '--out', out, '--eval-tokens', '64');
@@ -76,8 +80,7 @@ describe('sae-explorer lm export', () => {
 
 describe('sae-explorer lm plot', () => {
   it('writes the SVG of a run record, and names bad flags', async () => {
-    const run = tempOut();
-    writeGpt2Folder(run, tinyGpt2Config({ layers: 1, dModel: 8, heads: 2, ctx: 4, seed: 0, overwrite: false }), randomGpt2Tensors(tinyGpt2Config({ layers: 1, dModel: 8, heads: 2, ctx: 4, seed: 0, overwrite: false }), 1));
+    const run = untrainedModel();
     writeFileSync(join(run, LM_TRAINING_FILE), JSON.stringify({ heldOut: [{ step: 100, tokens: 6400, loss: 5 }], result: { unigramLoss: 6.5 } }));
     const svg = join(run, 'curve.svg');
     const ok = await runCli('lm', 'plot', '--run', run, '--out', svg, '--bigram', '5.5');
