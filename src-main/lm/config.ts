@@ -61,6 +61,11 @@ export interface LmTrainConfig {
   seed: number;
   /** Continue from the checkpoint in `out`. Default false. */
   resume: boolean;
+  /**
+   * Worker threads the step runs on, data-parallel (the batch's windows split across them, each with
+   * its own wasm instance; see parallel.ts); at most batch. 1 runs the step in this thread. Default 1.
+   */
+  threads: number;
 }
 
 const DEFAULTS = {
@@ -86,14 +91,22 @@ const DEFAULTS = {
   keepAt: [] as number[],
   seed: 0,
   resume: false,
+  threads: 1,
 } satisfies Partial<LmTrainConfig>;
 
 const OPTIONAL = ['from', 'warmupSteps', 'vocab'] as const;
 const REQUIRED = ['out', 'tokens'] as const;
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS)]);
 
-/** Fields that may differ between a run and the run it resumes: they change no trained number. */
-export const RESUMABLE_CHANGES: ReadonlyArray<keyof LmTrainConfig> = ['resume', 'checkpointEvery', 'logEvery', 'out'];
+/**
+ * Fields that may differ between a run and the run it resumes: they change no trained number, except
+ * threads, which changes the order gradients are summed in, so only their float rounding (a run
+ * resumed on the same number of threads continues bitwise; on another, within that rounding).
+ */
+export const RESUMABLE_CHANGES: ReadonlyArray<keyof LmTrainConfig> = ['resume', 'checkpointEvery', 'logEvery', 'out', 'threads'];
+
+/** More worker threads than this is a mistake, not a machine. */
+const MAX_THREADS = 64;
 
 function fail(key: string, value: unknown, expected: string): never {
   throw new Error(`lm train config: "${key}" = ${JSON.stringify(value)} is invalid; expected ${expected}`);
@@ -156,7 +169,11 @@ export function validateLmTrainConfig(input: unknown): LmTrainConfig {
     keepAt: [...(keepAt as number[])].sort((a, b) => a - b),
     seed: integer(c.seed, 'seed', 0),
     resume: typeof c.resume === 'boolean' ? c.resume : fail('resume', c.resume, 'true or false'),
+    threads: integer(c.threads, 'threads', 1),
   };
+  if (config.threads > Math.min(config.batch, MAX_THREADS)) {
+    fail('threads', config.threads, `an integer from 1 to ${Math.min(config.batch, MAX_THREADS)} (each thread takes at least one of the batch's ${config.batch} windows; at most ${MAX_THREADS})`);
+  }
   if (config.from === undefined && config.dModel % config.heads !== 0) fail('heads', config.heads, `a divisor of dModel (${config.dModel})`);
   if (config.from !== undefined && config.vocab === 'corpus') {
     fail('vocab', 'corpus', `"full" when continuing from ${config.from}: "corpus" ties every token absent from the corpus to one shared row, which would overwrite those rows of the model's wte`);

@@ -94,9 +94,13 @@ function chunkedCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Ten
   return { sum, dx, dTable };
 }
 
-/** Mean next-token cross-entropy of x [n, d_model] against compact targets [n], differentiable in x and table. */
-export function meanCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar {
-  const n = x.shape[0];
+/**
+ * Mean next-token cross-entropy of x [n, d_model] against compact targets [n], differentiable in x and
+ * table. `divisor` (default n) is the count the sum is divided by: a data-parallel shard passes the
+ * whole batch's positions, so the shards' losses and gradients add up to the batch's.
+ */
+export function meanCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Tensor1D, targets: tf.Tensor1D, divisor = x.shape[0]): tf.Scalar {
+  const n = divisor;
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, tableIn, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const { sum, dx, dTable } = chunkedCrossEntropy(xIn as tf.Tensor2D, tableIn as tf.Tensor2D, offsets, targets, true);
@@ -115,4 +119,16 @@ export function summedCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: 
   const value = sum.dataSync()[0];
   sum.dispose();
   return value;
+}
+
+/** One step's loss and gradients (by parameter name); `divisor` as in meanCrossEntropy (default: the positions of `inputs`). */
+export function lossAndGrads(model: TrainableGpt2, inputs: tf.Tensor2D, targets: tf.Tensor1D, offsets: tf.Tensor1D, divisor = inputs.size): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const byVariable = new Map<string, string>();
+  for (const [name, v] of model.params) byVariable.set(v.name, name);
+  const { value, grads } = tf.variableGrads(() => {
+    const final = finalHidden(model, inputs); // [batch, ctx, d_model]
+    const x = final.reshape([final.shape[0] * final.shape[1], final.shape[2]]) as tf.Tensor2D; // [batch·ctx, d_model]
+    return meanCrossEntropy(x, model.weights.wte, offsets, targets, divisor);
+  }, [...model.params.values()]);
+  return { loss: value, grads: new Map(Object.entries(grads).map(([v, g]) => [byVariable.get(v)!, g])) };
 }

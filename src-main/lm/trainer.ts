@@ -18,8 +18,9 @@ import { RESUMABLE_CHANGES, learningRate, totalSteps, validateLmTrainConfig, typ
 import { corpusTokenIds, readLmData, unigramHeldOutLoss, WindowOrder, type LmData } from './data.js';
 import type { LmRunResult, LmTrainEvent, LmTrainEventHandler } from './events.js';
 import { writeGpt2Files, writeGpt2Folder } from './export.js';
-import { finalHidden, meanCrossEntropy, rowOffsets, summedCrossEntropy } from './loss.js';
+import { finalHidden, lossAndGrads, rowOffsets, summedCrossEntropy } from './loss.js';
 import { AdamW } from './optimizer.js';
+import { checkThreads, DataParallel, type BatchIds } from './parallel.js';
 import { compactIndex, makeTrainVocab, TrainableGpt2, type HostTensors, type TrainVocab } from './params.js';
 
 export const LM_CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -91,8 +92,8 @@ function initialTensors(config: LmTrainConfig): { model: Gpt2Config; tensors: Ho
   }
 }
 
-/** Inputs [batch, ctx] and targets [batch·ctx] in compact ids, from windows of ctx + 1 tokens. */
-function batchTensors(windows: Uint16Array, contextSize: number, picked: ArrayLike<number>, index: Int32Array): { inputs: tf.Tensor2D; targets: tf.Tensor1D } {
+/** Inputs and targets [batch·ctx] in compact ids, from windows of ctx + 1 tokens. */
+function batchIds(windows: Uint16Array, contextSize: number, picked: ArrayLike<number>, index: Int32Array): BatchIds {
   const ctx = contextSize - 1;
   const inputs = new Int32Array(picked.length * ctx);
   const targets = new Int32Array(picked.length * ctx);
@@ -103,7 +104,13 @@ function batchTensors(windows: Uint16Array, contextSize: number, picked: ArrayLi
       targets[b * ctx + p] = index[windows[base + p + 1]];
     }
   }
-  return { inputs: tf.tensor2d(inputs, [picked.length, ctx], 'int32'), targets: tf.tensor1d(targets, 'int32') };
+  return { inputs, targets, windows: picked.length };
+}
+
+/** Inputs [batch, ctx] and targets [batch·ctx] in compact ids, as tensors. */
+function batchTensors(windows: Uint16Array, contextSize: number, picked: ArrayLike<number>, index: Int32Array): { inputs: tf.Tensor2D; targets: tf.Tensor1D } {
+  const { inputs, targets } = batchIds(windows, contextSize, picked, index);
+  return { inputs: tf.tensor2d(inputs, [picked.length, contextSize - 1], 'int32'), targets: tf.tensor1d(targets, 'int32') };
 }
 
 /** Mean held-out cross-entropy (nats/token) of the current parameters, `batch` windows at a time. */
@@ -127,22 +134,12 @@ export function heldOutLoss(model: TrainableGpt2, data: LmData, index: Int32Arra
   return sum / (heldOut.count * (heldOut.contextSize - 1));
 }
 
-/** One step's loss and gradients (by parameter name). */
-export function lossAndGrads(model: TrainableGpt2, inputs: tf.Tensor2D, targets: tf.Tensor1D, offsets: tf.Tensor1D): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  const byVariable = new Map<string, string>();
-  for (const [name, v] of model.params) byVariable.set(v.name, name);
-  const { value, grads } = tf.variableGrads(() => {
-    const final = finalHidden(model, inputs); // [batch, ctx, d_model]
-    const x = final.reshape([final.shape[0] * final.shape[1], final.shape[2]]) as tf.Tensor2D; // [batch·ctx, d_model]
-    return meanCrossEntropy(x, model.weights.wte, offsets, targets);
-  }, [...model.params.values()]);
-  return { loss: value, grads: new Map(Object.entries(grads).map(([v, g]) => [byVariable.get(v)!, g])) };
-}
-
 export async function trainLm(input: unknown, context: LmTrainContext = {}): Promise<LmTrainOutcome> {
   const config = validateLmTrainConfig(input);
   const emit: LmTrainEventHandler = context.onEvent ?? (() => {});
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
+  const threadsWarning = checkThreads(config.threads);
+  if (threadsWarning) log(threadsWarning, 'warn');
   const { signal } = context;
   mkdirSync(config.out, { recursive: true });
   const checkpointPath = path.join(config.out, LM_CHECKPOINT_FILE);
@@ -173,6 +170,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
 
   let model: TrainableGpt2 | undefined;
   let optimizer: AdamW | undefined;
+  let parallel: DataParallel | undefined;
   const offsets = rowOffsets(vocab.ids.length + (vocab.absent > 0 ? 1 : 0), vocab.absent);
   try {
     const paramNames = [...expectedShapes(modelConfig).keys()];
@@ -180,15 +178,22 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
       model = TrainableGpt2.fromCompact(modelConfig, vocab, hostTensorsOf(paramNames, resumed.tensors, 'p.'));
       optimizer = AdamW.create(model.params, new Map([...hostTensorsOf(paramNames.map((n) => `m.${n}`), resumed.tensors, ''), ...hostTensorsOf(paramNames.map((n) => `v.${n}`), resumed.tensors, '')]));
       log(`resumed ${checkpointPath} at step ${resumed.meta.step} of ${steps}`);
+      const savedThreads = resumed.meta.config.threads ?? 1;
+      if (savedThreads !== config.threads) {
+        log(`the checkpoint was trained on ${savedThreads} thread(s) and continues on ${config.threads}: the gradients' sums change order, so the weights differ from an uninterrupted run by float rounding`, 'warn');
+      }
     } else {
       model = TrainableGpt2.fromFull(modelConfig, vocab, start.tensors!);
       optimizer = AdamW.create(model.params);
     }
     const m = model;
     const opt = optimizer;
+    if (config.threads > 1) parallel = await DataParallel.start(config.threads, m);
+    const workers = parallel;
     const parameters = paramNames.reduce((sum, name) => sum + (name === 'wte.weight' ? modelConfig.vocabSize * modelConfig.nEmbd : m.params.get(name)!.size), 0);
     log(
-      `training a ${modelConfig.nLayer}-layer GPT-2 (d_model ${modelConfig.nEmbd}, ${modelConfig.nHead} heads, ${(parameters / 1e6).toFixed(2)}M parameters) for ${steps} steps of ${config.batch} × ${config.ctx} tokens; ` +
+      `training a ${modelConfig.nLayer}-layer GPT-2 (d_model ${modelConfig.nEmbd}, ${modelConfig.nHead} heads, ${(parameters / 1e6).toFixed(2)}M parameters) for ${steps} steps of ${config.batch} × ${config.ctx} tokens` +
+        `${config.threads > 1 ? ` on ${config.threads} worker threads` : ''}; ` +
         `softmax over ${vocab.ids.length} tokens${vocab.absent > 0 ? ` + 1 row shared by the ${vocab.absent} absent from the corpus` : ''}; unigram held-out loss ${unigramLoss.toFixed(3)}`,
     );
 
@@ -232,24 +237,33 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
         emit({ type: 'done', status: 'cancelled', step, result: null });
         return { status: 'cancelled', step, result: null };
       }
-      const { inputs, targets } = batchTensors(data.train.tokens, data.train.contextSize, order.batch(step, config.batch), index);
+      const picked = order.batch(step, config.batch);
       const t = step + 1;
       const lr = learningRate(config, t);
-      let gradNorm: number;
+      let grads: Map<string, tf.Tensor>;
       let stepLoss: number;
+      if (workers) {
+        ({ loss: stepLoss, grads } = await workers.lossAndGrads(m, batchIds(data.train.tokens, data.train.contextSize, picked, index), config.ctx));
+      } else {
+        const { inputs, targets } = batchTensors(data.train.tokens, data.train.contextSize, picked, index);
+        try {
+          const computed = lossAndGrads(m, inputs, targets, offsets);
+          grads = computed.grads;
+          stepLoss = computed.loss.dataSync()[0];
+          computed.loss.dispose();
+        } finally {
+          tf.dispose([inputs, targets]);
+        }
+      }
+      let gradNorm: number;
       try {
-        const { loss, grads } = lossAndGrads(m, inputs, targets, offsets);
-        stepLoss = loss.dataSync()[0];
-        loss.dispose();
         if (!Number.isFinite(stepLoss)) {
-          tf.dispose([...grads.values()]);
           const kept = lastCheckpoint === undefined ? 'No checkpoint had been written yet.' : `The last good checkpoint (step ${lastCheckpoint}) in ${checkpointPath} was kept; resume it with a lower --lr.`;
           throw new Error(`training loss became ${stepLoss} at step ${t} (lr ${lr.toExponential(2)}). ${kept}`);
         }
         gradNorm = opt.step(m.params, grads, { lr, beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay, gradClip: config.gradClip }, t);
-        tf.dispose([...grads.values()]);
       } finally {
-        tf.dispose([inputs, targets]);
+        tf.dispose([...grads.values()]);
       }
       step = t;
       lossSum += stepLoss;
@@ -302,6 +316,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
     emit(done);
     return { status: 'finished', step, result };
   } finally {
+    await parallel?.dispose();
     offsets.dispose();
     optimizer?.dispose();
     model?.dispose();

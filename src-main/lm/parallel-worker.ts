@@ -1,0 +1,44 @@
+// Worker-thread side of parallel.ts: its own tensor engine and copy of the model; each step loads
+// the published parameters when they are new, and writes its windows' gradients to its shared buffer.
+import { workerData } from 'node:worker_threads';
+import { initEngine, tf } from '../engine/backend.js';
+import { serveWorker } from '../engine/worker.js';
+import { lossAndGrads, rowOffsets } from './loss.js';
+import type { LmWorkerInit, LmWorkerStep } from './parallel.js';
+import { compactRows, TrainableGpt2, type HostTensors } from './params.js';
+
+const init = workerData as LmWorkerInit;
+
+await serveWorker<LmWorkerStep>(async () => {
+  await initEngine(init.backend);
+  const { names, shapes, offsets } = init.layout;
+  const shared = new Float32Array(init.params);
+  const version = new Int32Array(init.version);
+  const grads = new Float32Array(init.grads);
+  const view = (i: number) => shared.subarray(offsets[i], offsets[i] + shapes[i].reduce((a, b) => a * b, 1));
+  const model = TrainableGpt2.fromCompact(init.model, init.vocab, new Map(names.map((name, i) => [name, { shape: shapes[i], data: new Float32Array(view(i).length) }])) as HostTensors);
+  const rowOffsetsTensor = rowOffsets(compactRows(init.vocab), init.vocab.absent);
+  let loaded = -1;
+
+  return (step) => {
+    // The atomic load pairs with the publisher's atomic add: the parameters written before it are visible.
+    const published = Atomics.load(version, 0);
+    if (published !== step.version) throw new Error(`LM worker: step for parameters version ${step.version}, but version ${published} is published`);
+    if (loaded !== step.version) {
+      names.forEach((name, i) => tf.tidy(() => model.params.get(name)!.assign(tf.tensor(view(i), shapes[i], 'float32'))));
+      loaded = step.version;
+    }
+    const ctx = step.inputs.length / step.windows;
+    const inputs = tf.tensor2d(step.inputs, [step.windows, ctx], 'int32');
+    const targets = tf.tensor1d(step.targets, 'int32');
+    try {
+      const { loss, grads: byName } = lossAndGrads(model, inputs, targets, rowOffsetsTensor, step.divisor);
+      const value = loss.dataSync()[0];
+      names.forEach((name, i) => grads.set(byName.get(name)!.dataSync() as Float32Array, offsets[i]));
+      tf.dispose([loss, ...byName.values()]);
+      return value;
+    } finally {
+      tf.dispose([inputs, targets]);
+    }
+  };
+});
