@@ -22,7 +22,7 @@ test('trains a language model from the Models section with a live loss chart', a
   await page.getByRole('button', { name: 'Train a language model' }).click();
   const form = page.getByRole('form', { name: 'train a language model' });
   await form.locator('input[name="lm-name"]').fill('lm-e2e');
-  for (const [field, value] of [['layers', '1'], ['d-model', '16'], ['heads', '2'], ['ctx', '16'], ['tokens', String(12 * 8 * 16)], ['batch', '8']]) {
+  for (const [field, value] of [['layers', '1'], ['d-model', '16'], ['heads', '2'], ['ctx', '16'], ['tokens', String(12 * 8 * 16)], ['batch', '8'], ['threads', '2']]) {
     await form.locator(`input[name="lm-${field}"]`).fill(value);
   }
   await form.getByRole('button', { name: 'Start training' }).click();

@@ -1,15 +1,17 @@
 // Language-model pretraining throughput on the shape of the PyTorch reference
 // (`torch_ref.py lm`: 4 layers, d_model 128, 4 heads, ctx 128, batch 16, full 50,257-token softmax,
 // AdamW): one timed training step = forward, loss, backward and the AdamW update of lm/trainer.ts.
-// Measured twice: with the softmax over SOTU's 25,138 distinct tokens plus the shared row of the
-// absent ones (what `lm train` does on SOTU; exact, see lm/loss.ts), and over the full vocabulary.
+// Measured with the softmax over SOTU's 25,138 distinct tokens plus the shared row of the absent
+// ones (what `lm train` does on SOTU; exact, see lm/loss.ts) and over the full vocabulary, each in
+// this thread and data-parallel over `threads` worker threads (lm/parallel.ts, `lm train --threads`).
 // Tokens are random draws from the vocabulary: step time does not depend on which tokens they are.
 import { tf } from '../engine/backend.js';
 import { validateLmTrainConfig } from '../lm/config.js';
 import { rowOffsets } from '../lm/loss.js';
 import { AdamW } from '../lm/optimizer.js';
 import { compactRows, makeTrainVocab, TrainableGpt2 } from '../lm/params.js';
-import { lossAndGrads } from '../lm/trainer.js';
+import { lossAndGrads } from '../lm/loss.js';
+import { DataParallel } from '../lm/parallel.js';
 import { randomGpt2Tensors, tinyGpt2Config } from '../model/tiny.js';
 import { seededRandom } from '../../src-shared/random.js';
 
@@ -23,25 +25,33 @@ export interface LmTrainBenchOptions {
   corpusTokens: number;
   /** Timed steps after one warm-up step; the median is reported. */
   steps: number;
+  /** Worker threads of the data-parallel figures. */
+  threads: number;
 }
 
-export const DEFAULT_OPTIONS: LmTrainBenchOptions = { layers: 4, dModel: 128, heads: 4, ctx: 128, batch: 16, corpusTokens: 25138, steps: 3 };
+export const DEFAULT_OPTIONS: LmTrainBenchOptions = { layers: 4, dModel: 128, heads: 4, ctx: 128, batch: 16, corpusTokens: 25138, steps: 3, threads: 2 };
 
 export async function run(options: Partial<LmTrainBenchOptions> = {}): Promise<Record<string, number | string>> {
   const o = { ...DEFAULT_OPTIONS, ...options };
   const results: Record<string, number | string> = { layers: o.layers, d_model: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch, timed_steps: o.steps };
-  for (const [label, rows] of [['corpus_vocab', o.corpusTokens], ['full_vocab', 50257]] as const) {
-    const { wall, cpu } = await medianStep(o, rows);
-    results[`step_s_${label}`] = round(wall);
-    results[`step_cpu_s_${label}`] = round(cpu);
-    results[`tokens_per_s_${label}`] = Math.round((o.batch * o.ctx) / wall);
+  for (const threads of [1, o.threads]) {
+    for (const [vocab, rows] of [['corpus_vocab', o.corpusTokens], ['full_vocab', 50257]] as const) {
+      const label = threads === 1 ? vocab : `${vocab}_threads_${threads}`;
+      const { wall, cpu, sync } = await medianStep(o, rows, threads);
+      results[`step_s_${label}`] = round(wall);
+      results[`step_cpu_s_${label}`] = round(cpu);
+      if (threads > 1) results[`step_sync_s_${label}`] = round(sync);
+      results[`tokens_per_s_${label}`] = Math.round((o.batch * o.ctx) / wall);
+    }
   }
   results.vocab_rows_corpus = o.corpusTokens;
-  results.note = 'corpus_vocab is what lm train runs on SOTU; compare tokens_per_s_full_vocab with torch_ref.py lm for the same work';
+  results.note =
+    'corpus_vocab is what lm train runs on SOTU; compare tokens_per_s_full_vocab(_threads_N) with torch_ref.py lm for the same work; ' +
+    'step_cpu_s counts every thread of the process; step_sync_s is what the main thread spends publishing parameters and adding the workers\' gradients';
   return results;
 }
 
-async function medianStep(o: LmTrainBenchOptions, vocabTokens: number): Promise<{ wall: number; cpu: number }> {
+async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: number): Promise<{ wall: number; cpu: number; sync: number }> {
   const config = validateLmTrainConfig({ out: 'unused', tokens: o.batch * o.ctx, layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch });
   const modelConfig = tinyGpt2Config({ layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, seed: 0, overwrite: false });
   const vocab = makeTrainVocab(Int32Array.from({ length: vocabTokens }, (_, i) => Math.round((i * (modelConfig.vocabSize - 1)) / Math.max(1, vocabTokens - 1))), modelConfig.vocabSize);
@@ -51,28 +61,39 @@ async function medianStep(o: LmTrainBenchOptions, vocabTokens: number): Promise<
   const offsets = rowOffsets(rows, vocab.absent);
   const uniform = seededRandom(1);
   const ids = (n: number) => Int32Array.from({ length: n }, () => Math.floor(uniform() * vocab.ids.length));
-  const inputs = tf.tensor2d(ids(o.batch * o.ctx), [o.batch, o.ctx], 'int32');
-  const targets = tf.tensor1d(ids(o.batch * o.ctx), 'int32');
+  const batch = { inputs: ids(o.batch * o.ctx), targets: ids(o.batch * o.ctx), windows: o.batch };
+  const inputs = tf.tensor2d(batch.inputs, [o.batch, o.ctx], 'int32');
+  const targets = tf.tensor1d(batch.targets, 'int32');
   const hyper = { lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay, gradClip: config.gradClip };
-  const step = (t: number) => {
+  const parallel = threads > 1 ? await DataParallel.start(threads, model) : undefined;
+  /** One step; returns the main thread's synchronisation seconds (0 in this thread). */
+  const step = async (t: number): Promise<number> => {
+    if (parallel) {
+      const { grads, syncSeconds } = await parallel.lossAndGrads(model, batch, o.ctx);
+      optimizer.step(model.params, grads, hyper, t);
+      tf.dispose([...grads.values()]);
+      return syncSeconds;
+    }
     const { loss, grads } = lossAndGrads(model, inputs, targets, offsets);
     loss.dataSync();
     optimizer.step(model.params, grads, hyper, t);
     tf.dispose([loss, ...grads.values()]);
+    return 0;
   };
   try {
-    step(1);
-    const times: Array<{ wall: number; cpu: number }> = [];
+    await step(1);
+    const times: Array<{ wall: number; cpu: number; sync: number }> = [];
     for (let s = 0; s < o.steps; s++) {
       const started = performance.now();
       const cpuStart = process.cpuUsage();
-      step(s + 2);
+      const sync = await step(s + 2);
       const cpu = process.cpuUsage(cpuStart);
-      times.push({ wall: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6 });
+      times.push({ wall: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6, sync });
     }
     times.sort((a, b) => a.wall - b.wall);
     return times[Math.floor(times.length / 2)];
   } finally {
+    await parallel?.dispose();
     tf.dispose([inputs, targets, offsets]);
     optimizer.dispose();
     model.dispose();

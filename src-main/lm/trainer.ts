@@ -3,7 +3,8 @@
 // Held-out loss at intervals; atomic checkpoints from which `resume` continues exactly (parameters,
 // AdamW moments and the step, which alone fixes the data position); cancelling saves one first; a
 // non-finite loss stops the run and keeps the last good checkpoint. Snapshot folders are kept at
-// chosen fractions of the tokens. The result is a standard GPT-2 folder in `out`.
+// chosen fractions of the tokens. The result is a standard GPT-2 folder in `out`. With threads > 1
+// the loss and gradients come from worker threads (parallel.ts); everything else stays here.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { tf } from '../engine/backend.js';

@@ -29,4 +29,6 @@ export interface LmTrainParams {
   evalEvery?: number;
   /** Continue the model's checkpoint. */
   resume?: boolean;
+  /** Worker threads the step runs on, data-parallel (at most batch); trainer's default (1) when omitted. */
+  threads?: number;
 }

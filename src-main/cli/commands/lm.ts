@@ -33,6 +33,7 @@ interface LmTrainFlags {
   textField?: string;
   seed?: string;
   resume?: boolean;
+  threads?: string;
   json?: boolean;
 }
 
@@ -71,6 +72,7 @@ export function lmConfigFromFlags(flags: LmTrainFlags, from?: string): Record<st
     textField: flags.textField,
     seed: count('--seed', flags.seed),
     resume: flags.resume ?? false,
+    threads: count('--threads', flags.threads),
   };
 }
 
@@ -118,6 +120,7 @@ export function register(program: Command): void {
     .option('--text-field <name>', 'text field of a jsonl/parquet dataset (default text)')
     .option('--seed <n>', 'seed of initialisation and data order (default 0)')
     .option('--resume', 'continue from the checkpoint in --out')
+    .option('--threads <n>', 'worker threads the step runs on, the batch split across them, each with its own wasm instance (default 1: this thread)')
     .option('--json', 'print one JSON line at the end: {"out","steps","tokens","train_loss","held_out_loss","unigram_loss","tokens_per_s","parameters"}')
     .action(async (flags: LmTrainFlags) => {
       const { initEngine } = await import('../../engine/backend.js');

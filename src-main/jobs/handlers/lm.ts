@@ -31,6 +31,7 @@ function readLmTrainParams(params: unknown): LmTrainParams {
     seed: { type: 'integer', optional: true, min: 0 },
     evalEvery: { type: 'integer', optional: true, min: 0 },
     resume: { type: 'boolean', optional: true },
+    threads: { type: 'integer', optional: true, min: 1, max: 64 },
   });
 }
 
@@ -121,7 +122,7 @@ export const lmHandlers: DomainHandlers<'lm'> = {
       throw new ApiError('conflict', `${METHOD}: model "${p.name}" already exists in ${workspace.dir('models')}; pick another name or set resume`);
     }
     const config: Record<string, unknown> = {
-      dataset, out, from, layers: p.layers, dModel: p.dModel, heads: p.heads, ctx: p.ctx, tokens: p.tokens, batch: p.batch, lr: p.lr, seed: p.seed, evalEvery: p.evalEvery, resume: p.resume,
+      dataset, out, from, layers: p.layers, dModel: p.dModel, heads: p.heads, ctx: p.ctx, tokens: p.tokens, batch: p.batch, lr: p.lr, seed: p.seed, evalEvery: p.evalEvery, resume: p.resume, threads: p.threads,
     };
     const { validateLmTrainConfig, totalSteps } = await import('../../lm/config.js');
     let steps: number;

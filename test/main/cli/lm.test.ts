@@ -41,10 +41,10 @@ function tensorsOf(file: string): Map<string, Buffer> {
 }
 
 describe('sae-explorer lm train', () => {
-  it('survives kill -9: --resume ends at bitwise the weights of an uninterrupted run', async () => {
+  it.each([1, 2])('survives kill -9 on %i thread(s): --resume ends at bitwise the weights of an uninterrupted run', async (threads) => {
     const killed = tempOut();
     const checkpoint = join(killed, 'checkpoint.safetensors');
-    const crash = await runCli(args(killed), (child) => {
+    const crash = await runCli(args(killed, ['--threads', String(threads)]), (child) => {
       const poll = setInterval(() => {
         if (existsSync(checkpoint)) {
           clearInterval(poll);
@@ -59,7 +59,7 @@ describe('sae-explorer lm train', () => {
     expect(saved).toBeLessThan(STEPS);
     expect(existsSync(join(killed, 'model.safetensors'))).toBe(false);
 
-    const resumed = await runCli(args(killed, ['--resume']));
+    const resumed = await runCli(args(killed, ['--threads', String(threads), '--resume']));
     expect(resumed.stderr).toMatch(new RegExp(`resumed .* at step ${saved} of ${STEPS}`));
     expect(resumed.stderr).toMatch(new RegExp(`step ${STEPS}/${STEPS} .* tokens/s, ETA`));
     expect(resumed.code).toBe(0);
@@ -69,7 +69,7 @@ describe('sae-explorer lm train', () => {
     expect(line).toMatchObject({ steps: STEPS, tokens: STEPS * 8 * 16 });
 
     const straight = tempOut();
-    await trainLm({ ...RUN, dataset: grammarCorpus(), out: straight, checkpointEvery: 0 });
+    await trainLm({ ...RUN, dataset: grammarCorpus(), out: straight, checkpointEvery: 0, threads });
     const a = tensorsOf(join(straight, 'model.safetensors'));
     const b = tensorsOf(join(killed, 'model.safetensors'));
     for (const [name, bytes] of a) expect(b.get(name)!.equals(bytes), name).toBe(true);
@@ -77,9 +77,9 @@ describe('sae-explorer lm train', () => {
 
   it('turns flags into the trainer config and names a bad flag', async () => {
     const config = validateLmTrainConfig(
-      lmConfigFromFlags({ dataset: 'sotu', out: 'o', tokens: '2M', layers: '4', dModel: '128', heads: '4', ctx: '128', batch: '16', lr: '6e-4', keepAt: '0.05,0.25', seed: '7' }),
+      lmConfigFromFlags({ dataset: 'sotu', out: 'o', tokens: '2M', layers: '4', dModel: '128', heads: '4', ctx: '128', batch: '16', lr: '6e-4', keepAt: '0.05,0.25', seed: '7', threads: '2' }),
     );
-    expect(config).toMatchObject({ tokens: 2_000_000, dModel: 128, lr: 6e-4, keepAt: [0.05, 0.25], seed: 7, vocab: 'corpus', resume: false });
+    expect(config).toMatchObject({ tokens: 2_000_000, dModel: 128, lr: 6e-4, keepAt: [0.05, 0.25], seed: 7, vocab: 'corpus', resume: false, threads: 2 });
     const bad = await runInProcess('lm', 'train', '--out', tempOut(), '--tokens', '1k', '--heads', '3');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/"heads" = 3 is invalid; expected a divisor of dModel \(128\)/);

@@ -32,7 +32,8 @@ async function finished(jobId: string): Promise<JobInfo> {
   }
 }
 
-const PARAMS = { name: 'small-lm', dataset: 'grammar', layers: 1, dModel: 16, heads: 2, ctx: 16, tokens: 12 * 8 * 16, batch: 8, lr: 3e-3, evalEvery: 6 };
+// On two worker threads: pausing (which stops the trainer by a checkpoint) and resuming work with them too.
+const PARAMS = { name: 'small-lm', dataset: 'grammar', layers: 1, dModel: 16, heads: 2, ctx: 16, tokens: 12 * 8 * 16, batch: 8, lr: 3e-3, evalEvery: 6, threads: 2 };
 
 describe('lm.train', () => {
   it('pretrains a model as a pausable job whose progress carries the train and held-out loss', async () => {
@@ -49,6 +50,7 @@ describe('lm.train', () => {
     expect(job.kind).toBe('lm-train');
     expect(job.result!.wrote).toEqual(['model:small-lm']);
     expect(job.result!.summary).toMatchObject({ steps: 12, tokens: 12 * 8 * 16 });
+    expect(events.some((e) => e.type === 'job.log' && e.jobId === jobId && / on 2 worker threads/.test(e.message))).toBe(true);
     const progress = events.flatMap((e) => (e.type === 'job.progress' && e.jobId === jobId ? [e.progress] : []));
     expect(progress.at(-1)).toMatchObject({ done: 12 * 8 * 16, total: 12 * 8 * 16, unit: 'tokens', phase: 'training' });
     expect(progress.at(-1)!.series.train!.loss).toBeGreaterThan(0);
@@ -69,6 +71,7 @@ describe('lm.train', () => {
     expect(await codeOf(PARAMS)).toMatch(/^conflict: lm.train: model "small-lm" already exists/);
     expect(await codeOf({ ...PARAMS, name: 'other', dataset: 'nope' })).toMatch(/^not_found: lm.train: no dataset "nope"/);
     expect(await codeOf({ ...PARAMS, name: 'other', heads: 3 })).toMatch(/^bad_request: lm.train: .*"heads" = 3 is invalid; expected a divisor of dModel \(16\)/);
+    expect(await codeOf({ ...PARAMS, name: 'other', threads: 9 })).toMatch(/^bad_request: lm.train: .*"threads" = 9 is invalid; expected an integer from 1 to 8/);
     expect(await codeOf({ ...PARAMS, name: '../x' })).toMatch(/^bad_request: lm.train: "name" must be a name of letters/);
   });
 });
