@@ -87,7 +87,8 @@ function paramLayout(model: TrainableGpt2): ParamLayout {
 
 /** Refuses threads the backend cannot use; returns a warning when there are more threads than cores. */
 export function checkThreads(threads: number): string | undefined {
-  if (threads > 1 && engineInfo().backend === 'tensorflow') {
+  if (threads === 1) return undefined;
+  if (engineInfo().backend === 'tensorflow') {
     throw new Error(`lm train: threads = ${threads}: worker threads exist to use several cores with the single-threaded wasm backend; the tensorflow backend (${engineInfo().package}) already uses them all, so use threads = 1`);
   }
   const cores = availableParallelism();
