@@ -1,5 +1,5 @@
 // Worker-thread side of parallel.ts: its own tensor engine and copy of the model; each step loads
-// the published parameters when they are new, and writes its windows' gradients to its shared buffer.
+// the published parameters and writes its windows' gradients to its shared buffer.
 import { workerData } from 'node:worker_threads';
 import { initEngine, tf } from '../engine/backend.js';
 import { serveWorker } from '../engine/worker.js';
@@ -11,23 +11,20 @@ const init = workerData as LmWorkerInit;
 
 await serveWorker<LmWorkerStep>(async () => {
   await initEngine(init.backend);
-  const { names, shapes, offsets } = init.layout;
+  const { names, shapes, offsets, sizes } = init.layout;
   const shared = new Float32Array(init.params);
   const version = new Int32Array(init.version);
   const grads = new Float32Array(init.grads);
-  const view = (i: number) => shared.subarray(offsets[i], offsets[i] + shapes[i].reduce((a, b) => a * b, 1));
-  const model = TrainableGpt2.fromCompact(init.model, init.vocab, new Map(names.map((name, i) => [name, { shape: shapes[i], data: new Float32Array(view(i).length) }])) as HostTensors);
+  const view = (i: number) => shared.subarray(offsets[i], offsets[i] + sizes[i]);
+  // Zeros until the first step publishes the parameters.
+  const model = TrainableGpt2.fromCompact(init.model, init.vocab, new Map(names.map((name, i) => [name, { shape: shapes[i], data: new Float32Array(sizes[i]) }])) as HostTensors);
   const rowOffsetsTensor = rowOffsets(compactRows(init.vocab), init.vocab.absent);
-  let loaded = -1;
 
   return (step) => {
     // The atomic load pairs with the publisher's atomic add: the parameters written before it are visible.
     const published = Atomics.load(version, 0);
     if (published !== step.version) throw new Error(`LM worker: step for parameters version ${step.version}, but version ${published} is published`);
-    if (loaded !== step.version) {
-      names.forEach((name, i) => tf.tidy(() => model.params.get(name)!.assign(tf.tensor(view(i), shapes[i], 'float32'))));
-      loaded = step.version;
-    }
+    names.forEach((name, i) => tf.tidy(() => model.params.get(name)!.assign(tf.tensor(view(i), shapes[i], 'float32'))));
     const ctx = step.inputs.length / step.windows;
     const inputs = tf.tensor2d(step.inputs, [step.windows, ctx], 'int32');
     const targets = tf.tensor1d(step.targets, 'int32');

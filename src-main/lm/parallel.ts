@@ -2,14 +2,14 @@
 // threads, each with its own wasm instance and a copy of the parameters, take a share of the batch's
 // windows. Per step:
 //   1. the parameters (this thread's variables, which AdamW updated) are published in one shared
-//      buffer; a worker copies them into its variables when the step's version is new to it;
+//      buffer, which every worker copies into its own variables;
 //   2. worker s computes the loss and gradients of its windows, divided by the WHOLE batch's positions
 //      (meanCrossEntropy's divisor), into its own shared buffer;
 //   3. here the shards' gradients are added in worker order 0, 1, …, N−1, a fixed order, so a run is
 //      deterministic for a given N; the sum is the batch's mean-loss gradient, the same quantity the
 //      single-thread step computes (within float rounding, which depends on how the sums are split).
 // Clipping and AdamW then run once, in this thread, on the summed gradients (optimizer.ts), so
-// checkpoints, evaluation and export see exactly the single-thread trainer's state.
+// the parameters and moments that checkpoints, evaluation and export read live here, as without threads.
 //
 // Transport: SharedArrayBuffers, which Node's worker threads always have (this code never runs in a
 // page, where cross-origin isolation would be needed). Per step that is one copy of the parameters
@@ -29,6 +29,7 @@ export interface ParamLayout {
   names: string[];
   shapes: number[][];
   offsets: number[];
+  sizes: number[];
   /** Floats in all parameters. */
   size: number;
 }
@@ -75,11 +76,12 @@ export interface ParallelStep {
 }
 
 function paramLayout(model: TrainableGpt2): ParamLayout {
-  const layout: ParamLayout = { names: [], shapes: [], offsets: [], size: 0 };
+  const layout: ParamLayout = { names: [], shapes: [], offsets: [], sizes: [], size: 0 };
   for (const [name, v] of model.params) {
     layout.names.push(name);
     layout.shapes.push(v.shape);
     layout.offsets.push(layout.size);
+    layout.sizes.push(v.size);
     layout.size += v.size;
   }
   return layout;
@@ -131,7 +133,7 @@ export class DataParallel {
   /** The batch's mean loss and its gradients at `model`'s current parameters, computed by the workers. */
   async lossAndGrads(model: TrainableGpt2, batch: BatchIds, ctx: number): Promise<ParallelStep> {
     let started = performance.now();
-    const { names, offsets } = this.layout;
+    const { names, shapes, offsets, sizes } = this.layout;
     names.forEach((name, i) => this.params.set(model.params.get(name)!.dataSync() as Float32Array, offsets[i]));
     // The atomic add orders the plain writes above before the worker's atomic load of the version.
     const version = Atomics.add(this.version, 0, 1) + 1;
@@ -157,13 +159,9 @@ export class DataParallel {
       for (let i = 0; i < sum.length; i++) sum[i] += g[i];
     }
     const grads = new Map<string, tf.Tensor>();
-    names.forEach((name, i) => grads.set(name, tf.tensor(sum.subarray(offsets[i], offsets[i] + this.sizeOf(i)), this.layout.shapes[i], 'float32')));
+    names.forEach((name, i) => grads.set(name, tf.tensor(sum.subarray(offsets[i], offsets[i] + sizes[i]), shapes[i], 'float32')));
     syncSeconds += (performance.now() - started) / 1000;
     return { loss: losses.reduce((a, b) => a + b, 0), grads, syncSeconds };
-  }
-
-  private sizeOf(i: number): number {
-    return (i + 1 < this.layout.offsets.length ? this.layout.offsets[i + 1] : this.layout.size) - this.layout.offsets[i];
   }
 
   async dispose(): Promise<void> {
