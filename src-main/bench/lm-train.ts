@@ -37,9 +37,10 @@ export async function run(options: Partial<LmTrainBenchOptions> = {}): Promise<R
   for (const threads of [1, o.threads]) {
     for (const [vocab, rows] of [['corpus_vocab', o.corpusTokens], ['full_vocab', 50257]] as const) {
       const label = threads === 1 ? vocab : `${vocab}_threads_${threads}`;
-      const { wall, cpu, sync } = await medianStep(o, rows, threads);
+      const { wall, cpu, sync, adamw } = await medianStep(o, rows, threads);
       results[`step_s_${label}`] = round(wall);
       results[`step_cpu_s_${label}`] = round(cpu);
+      results[`step_adamw_s_${label}`] = round(adamw);
       if (threads > 1) results[`step_sync_s_${label}`] = round(sync);
       results[`tokens_per_s_${label}`] = Math.round((o.batch * o.ctx) / wall);
     }
@@ -47,11 +48,11 @@ export async function run(options: Partial<LmTrainBenchOptions> = {}): Promise<R
   results.vocab_rows_corpus = o.corpusTokens;
   results.note =
     'corpus_vocab is what lm train runs on SOTU; compare tokens_per_s_full_vocab(_threads_N) with torch_ref.py lm for the same work; ' +
-    'step_cpu_s counts every thread of the process; step_sync_s is what the main thread spends publishing parameters and adding the workers\' gradients';
+    'step_cpu_s counts every thread of the process; step_adamw_s is clipping and AdamW (in the main thread either way); step_sync_s is what the main thread spends publishing parameters and adding the workers\' gradients';
   return results;
 }
 
-async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: number): Promise<{ wall: number; cpu: number; sync: number }> {
+async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: number): Promise<{ wall: number; cpu: number; sync: number; adamw: number }> {
   const config = validateLmTrainConfig({ out: 'unused', tokens: o.batch * o.ctx, layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch });
   const modelConfig = tinyGpt2Config({ layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, seed: 0, overwrite: false });
   const vocab = makeTrainVocab(Int32Array.from({ length: vocabTokens }, (_, i) => Math.round((i * (modelConfig.vocabSize - 1)) / Math.max(1, vocabTokens - 1))), modelConfig.vocabSize);
@@ -66,29 +67,33 @@ async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: 
   const targets = tf.tensor1d(batch.targets, 'int32');
   const hyper = { lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay, gradClip: config.gradClip };
   const parallel = threads > 1 ? await DataParallel.start(threads, model) : undefined;
-  /** One step; returns the main thread's synchronisation seconds (0 in this thread). */
-  const step = async (t: number): Promise<number> => {
+  /** One step; returns the seconds of AdamW and of the main thread's synchronisation (0 in this thread). */
+  const step = async (t: number): Promise<{ sync: number; adamw: number }> => {
+    let sync = 0;
+    let grads: Map<string, tf.Tensor>;
     if (parallel) {
-      const { grads, syncSeconds } = await parallel.lossAndGrads(model, batch, o.ctx);
-      optimizer.step(model.params, grads, hyper, t);
-      tf.dispose([...grads.values()]);
-      return syncSeconds;
+      ({ grads, syncSeconds: sync } = await parallel.lossAndGrads(model, batch, o.ctx));
+    } else {
+      const computed = lossAndGrads(model, inputs, targets, offsets);
+      computed.loss.dataSync();
+      computed.loss.dispose();
+      grads = computed.grads;
     }
-    const { loss, grads } = lossAndGrads(model, inputs, targets, offsets);
-    loss.dataSync();
+    const started = performance.now();
     optimizer.step(model.params, grads, hyper, t);
-    tf.dispose([loss, ...grads.values()]);
-    return 0;
+    const adamw = (performance.now() - started) / 1000;
+    tf.dispose([...grads.values()]);
+    return { sync, adamw };
   };
   try {
     await step(1);
-    const times: Array<{ wall: number; cpu: number; sync: number }> = [];
+    const times: Array<{ wall: number; cpu: number; sync: number; adamw: number }> = [];
     for (let s = 0; s < o.steps; s++) {
       const started = performance.now();
       const cpuStart = process.cpuUsage();
-      const sync = await step(s + 2);
+      const parts = await step(s + 2);
       const cpu = process.cpuUsage(cpuStart);
-      times.push({ wall: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6, sync });
+      times.push({ wall: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6, ...parts });
     }
     times.sort((a, b) => a.wall - b.wall);
     return times[Math.floor(times.length / 2)];
