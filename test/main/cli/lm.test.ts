@@ -73,7 +73,9 @@ describe('sae-explorer lm train', () => {
     const a = tensorsOf(join(straight, 'model.safetensors'));
     const b = tensorsOf(join(killed, 'model.safetensors'));
     for (const [name, bytes] of a) expect(b.get(name)!.equals(bytes), name).toBe(true);
-  });
+    // Two CLI processes (one started twice) and a straight run: ~15 s on an idle 2-core machine, over
+    // the default 120 s when other work shares it.
+  }, 360_000);
 
   it('turns flags into the trainer config and names a bad flag', async () => {
     const config = validateLmTrainConfig(
