@@ -3,8 +3,8 @@
 // SAELens (see /work/shared/reference/topk-recipe.md).
 
 /** Architectures this app trains; each registers itself in registry.ts. */
-export type SaeTrainArchitecture = 'topk' | 'batchtopk' | 'standard' | 'jumprelu' | 'matryoshka_batchtopk';
-export const TRAIN_ARCHITECTURES: readonly SaeTrainArchitecture[] = ['topk', 'batchtopk', 'standard', 'jumprelu', 'matryoshka_batchtopk'];
+export type SaeTrainArchitecture = 'topk' | 'batchtopk' | 'standard' | 'jumprelu' | 'gated' | 'matryoshka_batchtopk';
+export const TRAIN_ARCHITECTURES: readonly SaeTrainArchitecture[] = ['topk', 'batchtopk', 'standard', 'jumprelu', 'gated', 'matryoshka_batchtopk'];
 
 /** Input normalisations normalize.ts can fit, apply and undo (SAELens names). */
 export type TrainNormalization = 'none' | 'layer_norm' | 'expected_average_only_in' | 'constant_norm_rescale';
@@ -15,15 +15,15 @@ export type BPreInit = 'geometric_median' | 'mean';
 export interface SaeTrainConfig {
   /**
    * 'topk' (Gao et al.), 'batchtopk' (Bussmann et al. 2024), 'standard' (ReLU + L1, Anthropic's April
-   * 2024 recipe), 'jumprelu' (Rajamanoharan et al. 2024b) or 'matryoshka_batchtopk' (Bussmann et al.
-   * 2025). Default 'topk'.
+   * 2024 recipe), 'jumprelu' (Rajamanoharan et al. 2024b), 'gated' (Rajamanoharan et al. 2024a) or
+   * 'matryoshka_batchtopk' (Bussmann et al. 2025). Default 'topk'.
    */
   architecture: SaeTrainArchitecture;
   /** Width of the input activation, in dimensions (768 for GPT-2 small's residual stream). Required. */
   dIn: number;
   /** Number of latents. Required. */
   dSae: number;
-  /** Active latents per token (topk), or per token on average over a batch (batchtopk, matryoshka_batchtopk). Default 32; unused by standard and jumprelu. */
+  /** Active latents per token (topk), or per token on average over a batch (batchtopk, matryoshka_batchtopk). Default 32; unused by standard, jumprelu and gated. */
   k: number;
   /** Adam learning rate after the warm-up. Default 2e-4 / √(dSae / 2^14) (sparsify's scaling). */
   lr: number;
@@ -45,7 +45,10 @@ export interface SaeTrainConfig {
   deadTokensWindow: number;
   /** Add the Multi-TopK term L(4k)/8 (Gao et al. §5.3), topk only. Default false. */
   multiTopK: boolean;
-  /** L1 penalty λ on Σ_i z_i ‖W_dec,i‖, mean over tokens (standard only). Default 1; sweep it for the L0 wanted. */
+  /**
+   * L1 penalty λ, mean over tokens: on Σ_i z_i ‖W_dec,i‖ against the plain MSE (standard), or on the
+   * gate's Σ_i ReLU(π_gate,i) / √E‖x − μ‖² against the normalised MSE (gated). Default 1; sweep it for the L0 wanted.
+   */
   l1Coefficient: number;
   /** Steps over which λ rises linearly from 0 to l1Coefficient (standard only; the April 2024 recipe warms over the first 5% of training). Default 0. */
   l1WarmupSteps: number;
@@ -147,7 +150,7 @@ export function validateSaeConfig(input: unknown): SaeTrainConfig {
     bPreInit: oneOf(merged, 'bPreInit', ['geometric_median', 'mean'] as const),
     seed: nonNegativeInteger(merged, 'seed'),
   };
-  if (config.architecture !== 'standard' && config.architecture !== 'jumprelu' && config.k > dSae) {
+  if (['topk', 'batchtopk', 'matryoshka_batchtopk'].includes(config.architecture) && config.k > dSae) {
     throw new Error(`SAE config: k = ${config.k} exceeds dSae = ${dSae}; k must be at most the number of latents`);
   }
   if (config.multiTopK && config.architecture !== 'topk') {

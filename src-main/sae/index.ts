@@ -18,6 +18,7 @@ import './topk.js';
 import './batchtopk.js';
 import './standard.js';
 import './jumprelu.js';
+import './gated.js';
 import './matryoshka.js';
 
 export type { CreateSaeOptions, SaeExportMeta, SaeParamArrays, SaeTrainState, SparseCode, StepMetrics, StepResult, TrainableSae } from './api.js';
