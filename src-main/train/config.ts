@@ -10,8 +10,8 @@ import { TRAIN_LIMITS } from './limits.js';
  * The CLI's architecture names; `relu` is SAELens's "standard" (ReLU + L1); `matryoshka` is
  * Matryoshka BatchTopK, one SAE of the largest size whose smaller sizes are its nested prefixes.
  */
-export type RunArchitecture = 'topk' | 'relu' | 'batchtopk' | 'jumprelu' | 'matryoshka';
-export const RUN_ARCHITECTURES: readonly RunArchitecture[] = ['topk', 'relu', 'batchtopk', 'jumprelu', 'matryoshka'];
+export type RunArchitecture = 'topk' | 'relu' | 'batchtopk' | 'jumprelu' | 'gated' | 'matryoshka';
+export const RUN_ARCHITECTURES: readonly RunArchitecture[] = ['topk', 'relu', 'batchtopk', 'jumprelu', 'gated', 'matryoshka'];
 
 export interface TrainRunConfig {
   /** Model folder or Hugging Face name (e.g. "gpt2"). Required. */
@@ -26,7 +26,7 @@ export interface TrainRunConfig {
   latents?: number[];
   /** Dictionary sizes as multiples of the hook's width; give this or `latents`. */
   expansion?: number[];
-  /** Active latents per token (topk; on average for batchtopk, matryoshka). Default 32; unused by relu and jumprelu. */
+  /** Active latents per token (topk; on average for batchtopk, matryoshka). Default 32; unused by relu, jumprelu and gated. */
   k: number;
   /** Training tokens (activations, BOS excluded); rounded up to whole batches. Required. */
   tokens: number;
@@ -62,7 +62,7 @@ export interface TrainRunConfig {
   auxK?: number;
   /** Add Multi-TopK's L(4k)/8 term (topk only). Default false. */
   multiTopK: boolean;
-  /** L1 coefficient of the relu architecture. Default 1 (SAE core's default). */
+  /** L1 coefficient of the relu and gated architectures. Default 1 (SAE core's default). */
   l1Coefficient?: number;
   /** Steps over which the relu architecture's L1 coefficient rises from 0. Default ⌈5% of the steps⌉ (April 2024 recipe). */
   l1Warmup?: number;

@@ -98,7 +98,7 @@ export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> 
     log('no evals: evalTokens is 0 or the corpus left no held-out windows', 'warn');
   }
 
-  const k = config.arch === 'relu' || config.arch === 'jumprelu' ? null : config.k;
+  const k = config.arch === 'relu' || config.arch === 'jumprelu' || config.arch === 'gated' ? null : config.k;
   const results: SaeRunResult[] = sizes.map((dSae, i) => {
     // A run resumed at its last step takes no step in this session: no final training batch to report.
     const metrics = family.last[members[i].sae]?.metrics;

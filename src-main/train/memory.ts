@@ -85,7 +85,7 @@ function saeMemory(r: TrainMemoryRequest, n: number): SaeMemory {
   const batchBlocks = BATCH_BLOCKS * r.batch * d * F32;
   let gradients: number;
   let activations: number;
-  if (r.arch === 'relu' || r.arch === 'jumprelu') {
+  if (r.arch === 'relu' || r.arch === 'jumprelu' || r.arch === 'gated') {
     gradients = F32 * (2 * p + d * n);
     // pre-activations, codes, their gradient and the firing mask, per row chunk.
     activations = 4 * denseRows * n * F32 + batchBlocks;

@@ -2,7 +2,7 @@
 // progress arrives as JobEvents; pause, resume and cancel go through the jobs domain.
 
 /** 'matryoshka' (Matryoshka BatchTopK) trains one SAE of the largest size; the smaller sizes are its nested prefixes. */
-export type TrainArchitecture = 'topk' | 'relu' | 'batchtopk' | 'jumprelu' | 'matryoshka';
+export type TrainArchitecture = 'topk' | 'relu' | 'batchtopk' | 'jumprelu' | 'gated' | 'matryoshka';
 
 export interface TrainParams {
   /** ModelEntry id. */

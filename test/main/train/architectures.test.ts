@@ -100,10 +100,24 @@ describe('training runs of the newer architectures', () => {
     model.dispose();
   });
 
+  it('gated: trains and exports SAELens gated weights (b_gate, b_mag, r_mag), evaluated; k is not reported', async () => {
+    const model = await tinyModel();
+    const out = tempOut();
+    const result = await trainFamily(runConfig(out, { arch: 'gated', latents: [64], l1Coefficient: 0.05 }), { model });
+    expect(result.status).toBe('finished');
+    const [r] = result.results;
+    expect(r.k).toBeNull();
+    expect(r.evalFvu).toBeGreaterThan(0);
+    expect(r.evalL0).toBeGreaterThan(0);
+    expect(Object.keys(saeWeights(join(out, '64'))).sort()).toEqual(['W_dec', 'W_enc', 'b_dec', 'b_gate', 'b_mag', 'r_mag']);
+    expect(loadSaeLens(join(out, '64')).spec.architecture).toBe('gated');
+    model.dispose();
+  });
+
   it('validates the architecture-specific fields by name', () => {
     const base = runConfig('/tmp/unused');
     expect(() => validateTrainRunConfig({ ...base, arch: 'matryoshka', latents: [64] })).toThrow(/"latents" = \[64\] is invalid; expected at least two sizes for arch "matryoshka"/);
     expect(() => validateTrainRunConfig({ ...base, arch: 'topk', l0Coefficient: 0.01 })).toThrow(/"l0Coefficient" = 0.01 is invalid; .*applies to arch "jumprelu"/);
-    expect(() => validateTrainRunConfig({ ...base, arch: 'gated' })).toThrow(/"arch" = "gated" is invalid; expected one of topk, relu, batchtopk, jumprelu, matryoshka/);
+    expect(() => validateTrainRunConfig({ ...base, arch: 'vanilla' })).toThrow(/"arch" = "vanilla" is invalid; expected one of topk, relu, batchtopk, jumprelu, gated, matryoshka/);
   });
 });
