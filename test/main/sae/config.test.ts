@@ -51,7 +51,7 @@ describe('validateSaeConfig', () => {
   it('names the field, the value and what would be valid', () => {
     expect(() => validateSaeConfig({ dSae: 16 })).toThrow(/"dIn" is required/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16.5 })).toThrow(/"dSae" = 16.5 is invalid; expected a positive integer/);
-    expect(() => validateSaeConfig({ dIn: 8, dSae: 16, architecture: 'gated' })).toThrow(/"architecture" = "gated" is invalid; expected one of topk, batchtopk, standard/);
+    expect(() => validateSaeConfig({ dIn: 8, dSae: 16, architecture: 'vanilla' })).toThrow(/"architecture" = "vanilla" is invalid; expected one of topk, batchtopk, standard, jumprelu, gated, matryoshka_batchtopk/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, adamBeta2: 1 })).toThrow(/"adamBeta2" = 1 is invalid; expected a number in \[0, 1\)/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, lr: -1 })).toThrow(/"lr" = -1 is invalid/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, lrWarmupSteps: 2.5 })).toThrow(/"lrWarmupSteps" = 2.5 is invalid; expected a non-negative integer/);
