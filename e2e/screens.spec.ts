@@ -57,6 +57,11 @@ test('train: validation messages, then a family trained with live charts', async
   await expect(page.getByTestId('train-error-sizes')).toHaveText('each size must be a whole number ≥ 1, got "x"');
   await page.getByTestId('train-sizes').fill('16');
   await expect(page.getByTestId('train-error-sizes')).toHaveText('every size must be ≥ k (32), got 16');
+  // Every architecture the trainer has is offered; a Matryoshka SAE needs sizes to nest.
+  await expect(page.locator('#train-arch option')).toHaveText(['topk', 'batchtopk', 'matryoshka', 'jumprelu', 'gated', 'relu']);
+  await page.locator('#train-arch').selectOption('matryoshka');
+  await expect(page.getByTestId('train-error-sizes')).toHaveText(/^matryoshka needs at least two sizes/);
+  await page.locator('#train-arch').selectOption('topk');
 
   await page.getByTestId('train-sizes').fill(SIZES.join(', '));
   await page.getByTestId('train-k').fill('4');

@@ -23,6 +23,8 @@ export interface StepMetrics {
   auxLatents: number;
   /** Tokens in this step's batch. */
   tokens: number;
+  /** Matryoshka: each nested prefix below the whole dictionary, as an SAE of its own (FVU and L0 as above). */
+  prefixes?: Array<{ dSae: number; fvu: number; l0: number }>;
 }
 
 export interface StepResult {
@@ -30,7 +32,7 @@ export interface StepResult {
   loss: number;
   /**
    * Terms by name: mse (‖x − x̂‖² summed over d, mean over tokens, times SaeTrainState.mseScale),
-   * multi_topk, auxk, l1.
+   * multi_topk, matryoshka (the nested prefixes' normalised MSEs, summed), auxk, l1, l0.
    */
   losses: Record<string, number>;
   metrics: StepMetrics;
@@ -68,6 +70,11 @@ export interface SaeTrainState {
    * against the plain MSE.
    */
   mseScale: number;
+  /**
+   * Per-latent arrays of architectures with parameters beyond SaeParamArrays, by name (JumpReLU:
+   * log_threshold with its Adam moments adamM.log_threshold and adamV.log_threshold); absent otherwise.
+   */
+  extra?: Record<string, Float32Array>;
 }
 
 /** SaeSpec fields the SAE itself cannot know: provenance of the activations. */

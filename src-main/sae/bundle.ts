@@ -9,7 +9,7 @@ export function toSaeBundle(
   logSparsity: Float32Array,
   meta: SaeExportMeta,
   architecture: SaeArchitecture,
-  threshold?: number,
+  threshold?: number | Float32Array,
 ): SaeBundle {
   return {
     spec: {
@@ -20,13 +20,14 @@ export function toSaeBundle(
       ...(architecture === 'topk' || architecture === 'batchtopk' ? { k: config.k } : {}),
       normalizeActivations: config.normalizeActivations,
       applyBDecToInput: true,
+      ...(config.architecture === 'matryoshka_batchtopk' ? { matryoshkaPrefixes: [...config.matryoshkaPrefixes, config.dSae] } : {}),
     },
     weights: {
       W_enc: params.W_enc.slice(),
       W_dec: params.W_dec.slice(),
       b_enc: params.b_enc.slice(),
       b_dec: params.b_dec.slice(),
-      ...(threshold !== undefined ? { threshold: new Float32Array(config.dSae).fill(threshold) } : {}),
+      ...(threshold === undefined ? {} : { threshold: typeof threshold === 'number' ? new Float32Array(config.dSae).fill(threshold) : threshold.slice() }),
     },
     logSparsity,
   };

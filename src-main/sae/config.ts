@@ -3,8 +3,8 @@
 // SAELens (see /work/shared/reference/topk-recipe.md).
 
 /** Architectures this app trains; each registers itself in registry.ts. */
-export type SaeTrainArchitecture = 'topk' | 'batchtopk' | 'standard';
-export const TRAIN_ARCHITECTURES: readonly SaeTrainArchitecture[] = ['topk', 'batchtopk', 'standard'];
+export type SaeTrainArchitecture = 'topk' | 'batchtopk' | 'standard' | 'jumprelu' | 'gated' | 'matryoshka_batchtopk';
+export const TRAIN_ARCHITECTURES: readonly SaeTrainArchitecture[] = ['topk', 'batchtopk', 'standard', 'jumprelu', 'gated', 'matryoshka_batchtopk'];
 
 /** Input normalisations normalize.ts can fit, apply and undo (SAELens names). */
 export type TrainNormalization = 'none' | 'layer_norm' | 'expected_average_only_in' | 'constant_norm_rescale';
@@ -13,13 +13,17 @@ export const TRAIN_NORMALIZATIONS: readonly TrainNormalization[] = ['none', 'lay
 export type BPreInit = 'geometric_median' | 'mean';
 
 export interface SaeTrainConfig {
-  /** 'topk' (Gao et al.), 'batchtopk' (Bussmann et al. 2024) or 'standard' (ReLU + L1, Anthropic's April 2024 recipe). Default 'topk'. */
+  /**
+   * 'topk' (Gao et al.), 'batchtopk' (Bussmann et al. 2024), 'standard' (ReLU + L1, Anthropic's April
+   * 2024 recipe), 'jumprelu' (Rajamanoharan et al. 2024b), 'gated' (Rajamanoharan et al. 2024a) or
+   * 'matryoshka_batchtopk' (Bussmann et al. 2025). Default 'topk'.
+   */
   architecture: SaeTrainArchitecture;
   /** Width of the input activation, in dimensions (768 for GPT-2 small's residual stream). Required. */
   dIn: number;
   /** Number of latents. Required. */
   dSae: number;
-  /** Active latents per token (topk), or per token on average over a batch (batchtopk). Default 32; unused by standard. */
+  /** Active latents per token (topk), or per token on average over a batch (batchtopk, matryoshka_batchtopk). Default 32; unused by standard, jumprelu and gated. */
   k: number;
   /** Adam learning rate after the warm-up. Default 2e-4 / √(dSae / 2^14) (sparsify's scaling). */
   lr: number;
@@ -41,10 +45,29 @@ export interface SaeTrainConfig {
   deadTokensWindow: number;
   /** Add the Multi-TopK term L(4k)/8 (Gao et al. §5.3), topk only. Default false. */
   multiTopK: boolean;
-  /** L1 penalty λ on Σ_i z_i ‖W_dec,i‖, mean over tokens (standard only). Default 1; sweep it for the L0 wanted. */
+  /**
+   * L1 penalty λ, mean over tokens: on Σ_i z_i ‖W_dec,i‖ against the plain MSE (standard), or on the
+   * gate's Σ_i ReLU(π_gate,i) / √E‖x − μ‖² against the normalised MSE (gated). Default 1; sweep it for the L0 wanted.
+   */
   l1Coefficient: number;
   /** Steps over which λ rises linearly from 0 to l1Coefficient (standard only; the April 2024 recipe warms over the first 5% of training). Default 0. */
   l1WarmupSteps: number;
+  /** L0 penalty λ on the number of active latents per token, mean over tokens, against the normalised MSE (jumprelu only). Default 1e-3; sweep it for the L0 wanted. */
+  l0Coefficient: number;
+  /**
+   * Bandwidth ε of the rectangle kernel in JumpReLU's threshold pseudo-derivative (jumprelu only), in
+   * units of the inputs' RMS distance from their mean √E‖x − μ‖² (the paper's 0.001 is for inputs
+   * scaled to E‖x‖² = 1). Default 0.001.
+   */
+  jumpReluBandwidth: number;
+  /** JumpReLU's initial threshold θ for every latent (jumprelu only), in the same units as jumpReluBandwidth. Default 0.001 (the paper's). */
+  jumpReluInitThreshold: number;
+  /**
+   * The nested dictionary prefixes below dSae, in latents, ascending (matryoshka_batchtopk only):
+   * latents [0, m) reconstruct the input on their own for each m, as does the whole dictionary.
+   * Required, at least one, for matryoshka_batchtopk; empty otherwise.
+   */
+  matryoshkaPrefixes: number[];
   /** Normalisation the caller applies to inputs before `step` (normalize.ts); recorded in the export. Default 'layer_norm' (Gao et al.). */
   normalizeActivations: TrainNormalization;
   /** How b_pre (SAELens b_dec) starts from the initialisation sample. Default 'geometric_median' (Gao et al.). */
@@ -69,6 +92,10 @@ const FIXED_DEFAULTS = {
   multiTopK: false,
   l1Coefficient: 1,
   l1WarmupSteps: 0,
+  l0Coefficient: 1e-3,
+  jumpReluBandwidth: 1e-3,
+  jumpReluInitThreshold: 1e-3,
+  matryoshkaPrefixes: [] as number[],
   normalizeActivations: 'layer_norm',
   bPreInit: 'geometric_median',
   seed: 0,
@@ -115,11 +142,15 @@ export function validateSaeConfig(input: unknown): SaeTrainConfig {
     multiTopK: boolean(merged, 'multiTopK'),
     l1Coefficient: nonNegativeNumber(merged, 'l1Coefficient'),
     l1WarmupSteps: nonNegativeInteger(merged, 'l1WarmupSteps'),
+    l0Coefficient: nonNegativeNumber(merged, 'l0Coefficient'),
+    jumpReluBandwidth: positiveNumber(merged, 'jumpReluBandwidth'),
+    jumpReluInitThreshold: positiveNumber(merged, 'jumpReluInitThreshold'),
+    matryoshkaPrefixes: prefixList(merged, 'matryoshkaPrefixes', dSae),
     normalizeActivations: oneOf(merged, 'normalizeActivations', TRAIN_NORMALIZATIONS),
     bPreInit: oneOf(merged, 'bPreInit', ['geometric_median', 'mean'] as const),
     seed: nonNegativeInteger(merged, 'seed'),
   };
-  if (config.architecture !== 'standard' && config.k > dSae) {
+  if (['topk', 'batchtopk', 'matryoshka_batchtopk'].includes(config.architecture) && config.k > dSae) {
     throw new Error(`SAE config: k = ${config.k} exceeds dSae = ${dSae}; k must be at most the number of latents`);
   }
   if (config.multiTopK && config.architecture !== 'topk') {
@@ -128,7 +159,25 @@ export function validateSaeConfig(input: unknown): SaeTrainConfig {
   if (config.multiTopK && 4 * config.k > dSae) {
     throw new Error(`SAE config: multiTopK needs 4k = ${4 * config.k} latents but dSae = ${dSae}`);
   }
+  const matryoshka = config.architecture === 'matryoshka_batchtopk';
+  if (matryoshka && config.matryoshkaPrefixes.length === 0) {
+    throw new Error(`SAE config: matryoshka_batchtopk needs matryoshkaPrefixes, the nested sizes below dSae = ${dSae} (e.g. [${Math.max(1, Math.floor(dSae / 16))}, ${Math.max(1, Math.floor(dSae / 4))}])`);
+  }
+  if (!matryoshka && config.matryoshkaPrefixes.length > 0) {
+    throw new Error(`SAE config: matryoshkaPrefixes applies to architecture "matryoshka_batchtopk" only, not "${config.architecture}"`);
+  }
   return config;
+}
+
+/** Strictly ascending positive integers below `dSae`. */
+function prefixList(raw: Record<string, unknown>, key: string, dSae: number): number[] {
+  const v = raw[key];
+  const expected = `an ascending list of distinct integers in [1, dSae = ${dSae})`;
+  if (!Array.isArray(v)) fail(key, v, expected);
+  v.forEach((m, i) => {
+    if (typeof m !== 'number' || !Number.isInteger(m) || m < 1 || m >= dSae || (i > 0 && m <= v[i - 1])) fail(key, v, expected);
+  });
+  return [...(v as number[])];
 }
 
 function stripUndefined(raw: Record<string, unknown>): Record<string, unknown> {

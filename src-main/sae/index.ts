@@ -17,6 +17,9 @@ import { saeFactory } from './registry.js';
 import './topk.js';
 import './batchtopk.js';
 import './standard.js';
+import './jumprelu.js';
+import './gated.js';
+import './matryoshka.js';
 
 export type { CreateSaeOptions, SaeExportMeta, SaeParamArrays, SaeTrainState, SparseCode, StepMetrics, StepResult, TrainableSae } from './api.js';
 export { defaultLearningRate, validateSaeConfig, TRAIN_ARCHITECTURES, TRAIN_NORMALIZATIONS, type SaeTrainConfig, type SaeTrainArchitecture, type TrainNormalization } from './config.js';

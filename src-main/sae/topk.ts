@@ -15,7 +15,8 @@ export const topkRule: SparseRule = {
   inferenceCandidates: (config) => config.k,
   train: (merged, config) => ({
     main: leadingRelu(merged, config.k),
-    multi: config.multiTopK ? leadingRelu(merged, 4 * config.k) : undefined,
+    // Multi-TopK: L(k) + L(4k)/8 (Gao et al. §5.3, "progressive recovery").
+    extras: config.multiTopK ? [{ name: 'multi_topk', code: leadingRelu(merged, 4 * config.k), weight: 1 / 8 }] : undefined,
   }),
   infer: (merged, config) => leadingRelu(merged, config.k),
 };

@@ -28,6 +28,11 @@ export interface SaeSpec {
   prependBos: boolean;
   /** Where the training data came from, for provenance. */
   datasetPath?: string;
+  /**
+   * A Matryoshka BatchTopK SAE (architecture batchtopk): every nested size of the dictionary it was
+   * trained as, ascending, the last the whole dictionary's; dSae is one of them (a prefix, or the whole).
+   */
+  matryoshkaPrefixes?: number[];
 }
 
 /**

@@ -13,7 +13,7 @@ const FORMAT_VERSION = 2;
 const PARAM_NAMES: Array<keyof SaeParamArrays> = ['W_enc', 'b_enc', 'W_dec', 'b_dec'];
 
 /** SaeTrainState without its arrays, stored as JSON. */
-type SaeScalars = Omit<SaeTrainState, 'params' | 'adamM' | 'adamV' | 'tokensSinceFired' | 'firingCounts'>;
+type SaeScalars = Omit<SaeTrainState, 'params' | 'adamM' | 'adamV' | 'tokensSinceFired' | 'firingCounts' | 'extra'> & { extraNames?: string[] };
 
 interface StoredMeta<M> {
   version: number;
@@ -37,7 +37,9 @@ export function writeCheckpoint<M>(file: string, run: M, states: SaeTrainState[]
     }
     tensors[`sae${i}.tokensSinceFired`] = f32(s.tokensSinceFired);
     tensors[`sae${i}.firingCounts`] = f32(s.firingCounts);
-    saes.push({ config: s.config, step: s.step, tokensSeen: s.tokensSeen, threshold: s.threshold, mseScale: s.mseScale });
+    const extraNames = Object.keys(s.extra ?? {});
+    for (const name of extraNames) tensors[`sae${i}.extra.${name}`] = f32(s.extra![name]);
+    saes.push({ config: s.config, step: s.step, tokensSeen: s.tokensSeen, threshold: s.threshold, mseScale: s.mseScale, ...(extraNames.length ? { extraNames } : {}) });
   });
   writeTensorCheckpoint(file, { run, saes } satisfies Omit<StoredMeta<M>, 'version'>, tensors);
 }
@@ -68,8 +70,9 @@ export function readCheckpoint<M>(file: string): Checkpoint<M> {
   const { meta, tensors: st } = readTensorCheckpoint<StoredMeta<M>>(file);
   const arrays = (prefix: string): SaeParamArrays =>
     Object.fromEntries(PARAM_NAMES.map((name) => [name, st.getFloat32(`${prefix}.${name}`)])) as unknown as SaeParamArrays;
-  const states = meta.saes.map((scalars, i) => ({
+  const states = meta.saes.map(({ extraNames, ...scalars }, i) => ({
     ...scalars,
+    ...(extraNames ? { extra: Object.fromEntries(extraNames.map((name) => [name, st.getFloat32(`sae${i}.extra.${name}`)])) } : {}),
     params: arrays(`sae${i}.params`),
     adamM: arrays(`sae${i}.adamM`),
     adamV: arrays(`sae${i}.adamV`),

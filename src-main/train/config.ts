@@ -6,9 +6,12 @@ import type { CacheDtype } from '../data/activation-cache.js';
 import type { SaeTrainArchitecture, TrainNormalization } from '../sae/config.js';
 import { TRAIN_LIMITS } from './limits.js';
 
-/** The CLI's architecture names; `relu` is SAELens's "standard" (ReLU + L1). */
-export type RunArchitecture = 'topk' | 'relu' | 'batchtopk';
-export const RUN_ARCHITECTURES: readonly RunArchitecture[] = ['topk', 'relu', 'batchtopk'];
+/**
+ * The CLI's architecture names; `relu` is SAELens's "standard" (ReLU + L1); `matryoshka` is
+ * Matryoshka BatchTopK, one SAE of the largest size whose smaller sizes are its nested prefixes.
+ */
+export type RunArchitecture = 'topk' | 'relu' | 'batchtopk' | 'jumprelu' | 'gated' | 'matryoshka';
+export const RUN_ARCHITECTURES: readonly RunArchitecture[] = ['topk', 'relu', 'batchtopk', 'jumprelu', 'gated', 'matryoshka'];
 
 export interface TrainRunConfig {
   /** Model folder or Hugging Face name (e.g. "gpt2"). Required. */
@@ -19,11 +22,11 @@ export interface TrainRunConfig {
   textField: string;
   /** TransformerLens hook name, e.g. "blocks.8.hook_resid_post". Required. */
   hook: string;
-  /** Dictionary sizes, in latents, trained together; give this or `expansion`. */
+  /** Dictionary sizes, in latents, trained together (matryoshka: the nested prefixes of one SAE of the largest size); give this or `expansion`. */
   latents?: number[];
   /** Dictionary sizes as multiples of the hook's width; give this or `latents`. */
   expansion?: number[];
-  /** Active latents per token (topk, batchtopk). Default 32. */
+  /** Active latents per token (topk; on average for batchtopk, matryoshka). Default 32; unused by relu, jumprelu and gated. */
   k: number;
   /** Training tokens (activations, BOS excluded); rounded up to whole batches. Required. */
   tokens: number;
@@ -59,10 +62,12 @@ export interface TrainRunConfig {
   auxK?: number;
   /** Add Multi-TopK's L(4k)/8 term (topk only). Default false. */
   multiTopK: boolean;
-  /** L1 coefficient of the relu architecture. Default 1 (SAE core's default). */
+  /** L1 coefficient of the relu and gated architectures. Default 1 (SAE core's default). */
   l1Coefficient?: number;
   /** Steps over which the relu architecture's L1 coefficient rises from 0. Default ⌈5% of the steps⌉ (April 2024 recipe). */
   l1Warmup?: number;
+  /** L0 coefficient λ of the jumprelu architecture. Default 1e-3 (SAE core's default). */
+  l0Coefficient?: number;
   /** Input normalisation (SAELens names). Default "layer_norm" (Gao et al.). */
   normalize: TrainNormalization;
   /** Held-out activation tokens for the final evals. Default 16384. */
@@ -104,7 +109,7 @@ const DEFAULTS = {
   resume: false,
 } satisfies Partial<TrainRunConfig>;
 
-const OPTIONAL = ['latents', 'expansion', 'lr', 'lrWarmup', 'gradClip', 'cacheActivations', 'deadWindow', 'auxK', 'l1Coefficient', 'l1Warmup'] as const;
+const OPTIONAL = ['latents', 'expansion', 'lr', 'lrWarmup', 'gradClip', 'cacheActivations', 'deadWindow', 'auxK', 'l1Coefficient', 'l1Warmup', 'l0Coefficient'] as const;
 const REQUIRED = ['model', 'hook', 'tokens', 'out'] as const;
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS)]);
 
@@ -175,6 +180,7 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
     multiTopK: typeof c.multiTopK === 'boolean' ? c.multiTopK : fail('multiTopK', c.multiTopK, 'true or false'),
     l1Coefficient: c.l1Coefficient === undefined ? undefined : typeof c.l1Coefficient === 'number' && c.l1Coefficient >= 0 ? c.l1Coefficient : fail('l1Coefficient', c.l1Coefficient, 'a number ≥ 0'),
     l1Warmup: c.l1Warmup === undefined ? undefined : positiveInt(c.l1Warmup, 'l1Warmup', 0),
+    l0Coefficient: c.l0Coefficient === undefined ? undefined : typeof c.l0Coefficient === 'number' && c.l0Coefficient >= 0 && Number.isFinite(c.l0Coefficient) ? c.l0Coefficient : fail('l0Coefficient', c.l0Coefficient, 'a finite number ≥ 0'),
     normalize: oneOf(c.normalize, 'normalize', ['none', 'layer_norm', 'expected_average_only_in', 'constant_norm_rescale'] as const),
     evalTokens: positiveInt(c.evalTokens, 'evalTokens', 0, TRAIN_LIMITS.evalTokens),
     holdoutEvery: positiveInt(c.holdoutEvery, 'holdoutEvery', 2),
@@ -185,6 +191,11 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
     resume: typeof c.resume === 'boolean' ? c.resume : fail('resume', c.resume, 'true or false'),
   };
   if (config.multiTopK && config.arch !== 'topk') fail('multiTopK', true, `false: Multi-TopK applies to arch "topk", not "${config.arch}"`);
+  if (config.l0Coefficient !== undefined && config.arch !== 'jumprelu') fail('l0Coefficient', config.l0Coefficient, `no value: the L0 penalty applies to arch "jumprelu", not "${config.arch}"`);
+  const sizeCount = (config.latents ?? config.expansion!).length;
+  if (config.arch === 'matryoshka' && sizeCount < 2) {
+    fail(config.latents ? 'latents' : 'expansion', config.latents ?? config.expansion, 'at least two sizes for arch "matryoshka": the smaller ones are nested prefixes of the largest (e.g. [1024, 4096, 16384])');
+  }
   return config;
 }
 
@@ -199,7 +210,17 @@ export function initSeed(config: TrainRunConfig, dSae: number): number {
 
 /** SAE core architecture of a CLI architecture name. */
 export function saeArchitecture(arch: RunArchitecture): SaeTrainArchitecture {
-  return arch === 'relu' ? 'standard' : arch;
+  if (arch === 'relu') return 'standard';
+  if (arch === 'matryoshka') return 'matryoshka_batchtopk';
+  return arch;
+}
+
+/**
+ * The SAEs a run trains, as dictionary sizes: one per size, except matryoshka, whose one SAE is the
+ * largest size with the others as its nested prefixes.
+ */
+export function trainedSizes(config: TrainRunConfig, sizes: number[]): number[] {
+  return config.arch === 'matryoshka' ? [Math.max(...sizes)] : sizes;
 }
 
 /** Dictionary sizes in latents, ascending, given the hook's width. */

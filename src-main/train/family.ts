@@ -3,7 +3,7 @@
 import { tf } from '../engine/backend.js';
 import { createSae, validateSaeConfig, type SaeExportMeta, type SaeTrainConfig, type SaeTrainState, type StepResult, type TrainableSae } from '../sae/index.js';
 import type { SaeBundle } from '../sae/types.js';
-import { deadWindowTokens, initSeed, l1WarmupSteps, lrWarmupSteps, saeArchitecture, type TrainRunConfig } from './config.js';
+import { deadWindowTokens, initSeed, l1WarmupSteps, lrWarmupSteps, saeArchitecture, trainedSizes, type TrainRunConfig } from './config.js';
 import type { SaeProgress } from './events.js';
 
 export type CreateSae = typeof createSae;
@@ -21,8 +21,8 @@ export class DivergedError extends Error {
   }
 }
 
-/** SAE core config of one size of the run. */
-export function saeConfigFor(run: TrainRunConfig, dIn: number, dSae: number): SaeTrainConfig {
+/** SAE core config of one trained SAE of the run; `prefixes`: a matryoshka run's smaller sizes. */
+export function saeConfigFor(run: TrainRunConfig, dIn: number, dSae: number, prefixes: number[] = []): SaeTrainConfig {
   return validateSaeConfig({
     architecture: saeArchitecture(run.arch),
     dIn,
@@ -36,6 +36,8 @@ export function saeConfigFor(run: TrainRunConfig, dIn: number, dSae: number): Sa
     multiTopK: run.multiTopK,
     l1Coefficient: run.l1Coefficient,
     l1WarmupSteps: l1WarmupSteps(run),
+    l0Coefficient: run.l0Coefficient,
+    matryoshkaPrefixes: prefixes,
     normalizeActivations: run.normalize,
     seed: initSeed(run, dSae),
   });
@@ -84,10 +86,16 @@ export class SaeFamily {
     this.last = saes.map(() => undefined);
   }
 
-  /** Fresh SAEs of every size; `sample` (normalised [N, dIn]) initialises b_dec. */
+  /**
+   * Fresh SAEs of every size (a matryoshka run: one SAE of the largest, the others its prefixes);
+   * `sample` (normalised [N, dIn]) initialises b_dec.
+   */
   static async create(run: TrainRunConfig, dIn: number, sizes: number[], sample: tf.Tensor2D, make: CreateSae = createSae): Promise<SaeFamily> {
     const saes: TrainableSae[] = [];
-    for (const dSae of sizes) saes.push(await make(saeConfigFor(run, dIn, dSae), { sample, shards: run.shards }));
+    for (const dSae of trainedSizes(run, sizes)) {
+      const prefixes = run.arch === 'matryoshka' ? [...sizes].sort((a, b) => a - b).filter((n) => n < dSae) : [];
+      saes.push(await make(saeConfigFor(run, dIn, dSae, prefixes), { sample, shards: run.shards }));
+    }
     return new SaeFamily(saes);
   }
 
@@ -102,8 +110,18 @@ export class SaeFamily {
     return new SaeFamily(saes);
   }
 
+  /**
+   * The family's sizes, ascending, each with the SAE that holds it: one SAE per size, or a Matryoshka
+   * SAE's nested prefixes and itself.
+   */
+  get members(): Array<{ dSae: number; sae: number }> {
+    return this.saes
+      .flatMap((s, sae) => [...s.config.matryoshkaPrefixes, s.config.dSae].map((dSae) => ({ dSae, sae })))
+      .sort((a, b) => a.dSae - b.dSae);
+  }
+
   get sizes(): number[] {
-    return this.saes.map((s) => s.config.dSae);
+    return this.members.map((m) => m.dSae);
   }
 
   /**

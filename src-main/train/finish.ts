@@ -6,6 +6,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import type { Gpt2 } from '../model/gpt2.js';
 import type { SaeExportMeta } from '../sae/api.js';
 import { saveSaeLens } from '../sae/formats/saelens.js';
+import { prefixBundle } from '../sae/matryoshka.js';
 import type { NormalizationFit } from '../sae/normalize.js';
 import type { HookName } from '../../src-shared/hooks.js';
 import type { WindowSet } from '../data/windows.js';
@@ -52,6 +53,11 @@ export function paperDeadFraction(state: Pick<SaeTrainState, 'tokensSinceFired' 
   return dead / state.tokensSinceFired.length;
 }
 
+/** The firing counters of a Matryoshka SAE's first `dSae` latents (the whole state when it is that size). */
+function prefixFiring(state: SaeTrainState, dSae: number): Pick<SaeTrainState, 'tokensSinceFired' | 'tokensSeen'> {
+  return { tokensSinceFired: state.tokensSinceFired.subarray(0, dSae), tokensSeen: state.tokensSeen };
+}
+
 export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> {
   const { config, model, family, hook, normalization, log } = input;
   const sizes = family.sizes;
@@ -64,8 +70,13 @@ export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> 
     datasetPath: config.dataset,
     ...(normalization.scalingFactor !== undefined ? { normScalingFactor: normalization.scalingFactor } : {}),
   };
-  const bundles = await family.bundles(meta);
-  const states = await family.states();
+  const trained = await family.bundles(meta);
+  const trainedStates = await family.states();
+  const members = family.members;
+  // A Matryoshka SAE's prefixes are saved as SAEs of their own (they encode exactly as the whole
+  // dictionary does on their latents), so every family view treats them as sizes.
+  const bundles = members.map((m) => (m.dSae === trained[m.sae].spec.dSae ? trained[m.sae] : prefixBundle(trained[m.sae], m.dSae)));
+  const states = members.map((m) => prefixFiring(trainedStates[m.sae], m.dSae));
   const dirs = sizes.map((n) => join(config.out, String(n)));
   bundles.forEach((bundle, i) => saveSaeLens(dirs[i], bundle));
   log(`saved ${dirs.join(', ')}`);
@@ -87,16 +98,17 @@ export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> 
     log('no evals: evalTokens is 0 or the corpus left no held-out windows', 'warn');
   }
 
-  const k = config.arch === 'relu' ? null : config.k;
+  const k = config.arch === 'relu' || config.arch === 'jumprelu' || config.arch === 'gated' ? null : config.k;
   const results: SaeRunResult[] = sizes.map((dSae, i) => {
     // A run resumed at its last step takes no step in this session: no final training batch to report.
-    const last = family.last[i];
+    const metrics = family.last[members[i].sae]?.metrics;
+    const last = metrics && dSae !== trained[members[i].sae].spec.dSae ? metrics.prefixes?.find((p) => p.dSae === dSae) : metrics;
     return {
       dSae,
       k,
-      trainFvu: last ? last.metrics.fvu : null,
+      trainFvu: last ? last.fvu : null,
       evalFvu: evals ? evals[i].evalFvu : null,
-      trainL0: last ? last.metrics.l0 : null,
+      trainL0: last ? last.l0 : null,
       evalL0: evals ? evals[i].l0 : null,
       deadFrac: paperDeadFraction(states[i]),
       deltaLmLoss: evals ? evals[i].deltaLmLoss : null,

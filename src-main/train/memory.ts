@@ -11,7 +11,7 @@ import { deviceBudget } from '../engine/backend.js';
 import type { Gpt2Config } from '../model/config.js';
 import { expectedShapes } from '../model/weights.js';
 import { MAX_DENSE_ELEMENTS } from '../sae/bounds.js';
-import type { RunArchitecture, TrainRunConfig } from './config.js';
+import { trainedSizes, type RunArchitecture, type TrainRunConfig } from './config.js';
 
 const F32 = 4;
 /** An index and a value per code entry. */
@@ -33,6 +33,8 @@ export interface TrainMemoryRequest {
   /** AuxK's dead latents per token; the SAE core's default (d_in / 2) when undefined. */
   auxK?: number;
   multiTopK: boolean;
+  /** Matryoshka: nested prefixes below each SAE, each one more code set per step. Default 0. */
+  nestedPrefixes?: number;
   /** Training batches in the shuffling buffer. */
   bufferBatches: number;
   /** Worker threads per SAE; with more than one, an SAE's latents live in the workers' own instances. */
@@ -83,14 +85,14 @@ function saeMemory(r: TrainMemoryRequest, n: number): SaeMemory {
   const batchBlocks = BATCH_BLOCKS * r.batch * d * F32;
   let gradients: number;
   let activations: number;
-  if (r.arch === 'relu') {
+  if (r.arch === 'relu' || r.arch === 'jumprelu' || r.arch === 'gated') {
     gradients = F32 * (2 * p + d * n);
     // pre-activations, codes, their gradient and the firing mask, per row chunk.
     activations = 4 * denseRows * n * F32 + batchBlocks;
   } else {
     gradients = F32 * p;
     const auxK = r.auxK ?? Math.floor(d / 2);
-    const codeWidth = r.k + auxK + (r.multiTopK ? 4 * r.k : 0);
+    const codeWidth = r.k * (1 + (r.nestedPrefixes ?? 0)) + auxK + (r.multiTopK ? 4 * r.k : 0);
     // pre-activations, and the same shifted for AuxK's dead latents.
     activations = 2 * denseRows * n * F32 + r.batch * codeWidth * CODE_ENTRY + batchBlocks;
   }
@@ -145,8 +147,10 @@ export function checkTrainMemory(request: TrainMemoryRequest, budget: MemoryBudg
   return estimate;
 }
 
-/** checkTrainMemory for a run's config, on a model whose hook is `dIn` wide, for `sizes`. */
+/** checkTrainMemory for a run's config, on a model whose hook is `dIn` wide, for the family's `sizes`. */
 export function checkRunMemory(config: TrainRunConfig, model: Gpt2Config, dIn: number, sizes: number[], budget: MemoryBudget): TrainMemoryEstimate {
   const { arch, k, batch, auxK, multiTopK, bufferBatches, shards } = config;
-  return checkTrainMemory({ dIn, sizes, arch, k, batch, auxK, multiTopK, bufferBatches, shards, model }, budget);
+  const trained = trainedSizes(config, sizes);
+  const nestedPrefixes = sizes.length - trained.length;
+  return checkTrainMemory({ dIn, sizes: trained, arch, k, batch, auxK, multiTopK, nestedPrefixes, bufferBatches, shards, model }, budget);
 }

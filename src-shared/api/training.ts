@@ -1,7 +1,8 @@
 // Training and harvest domains of the API contract: the parameters of the two long jobs. Their
 // progress arrives as JobEvents; pause, resume and cancel go through the jobs domain.
 
-export type TrainArchitecture = 'topk' | 'relu' | 'batchtopk';
+/** 'matryoshka' (Matryoshka BatchTopK) trains one SAE of the largest size; the smaller sizes are its nested prefixes. */
+export type TrainArchitecture = 'topk' | 'relu' | 'batchtopk' | 'jumprelu' | 'gated' | 'matryoshka';
 
 export interface TrainParams {
   /** ModelEntry id. */

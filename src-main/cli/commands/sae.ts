@@ -28,6 +28,8 @@ function describe(bundle: SaeBundle): Record<string, unknown> {
     apply_b_dec_to_input: spec.applyBDecToInput,
     context_size: spec.contextSize,
     has_sparsity: bundle.logSparsity !== undefined,
+    // Matryoshka BatchTopK: every nested size of the dictionary; d_sae is one of them.
+    matryoshka_prefixes: spec.matryoshkaPrefixes ?? null,
   };
 }
 
@@ -35,7 +37,8 @@ function summaryLine(bundle: SaeBundle): string {
   const { spec } = bundle;
   const k = spec.k !== undefined ? `, k ${spec.k}` : '';
   const norm = spec.normalizeActivations !== 'none' ? `, ${spec.normalizeActivations} input` : '';
-  return `${spec.architecture} SAE, d_in ${spec.dIn}, d_sae ${spec.dSae}${k}${norm}, ${spec.modelName} ${spec.hookName}`;
+  const nested = spec.matryoshkaPrefixes ? ` (Matryoshka, nested sizes ${spec.matryoshkaPrefixes.join(', ')})` : '';
+  return `${spec.architecture}${nested} SAE, d_in ${spec.dIn}, d_sae ${spec.dSae}${k}${norm}, ${spec.modelName} ${spec.hookName}`;
 }
 
 /** The model's shape for validation: a local folder's config.json, or a Hub model resolved into the cache. */

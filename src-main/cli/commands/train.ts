@@ -30,6 +30,8 @@ interface TrainFlags {
   deadWindow?: string;
   auxK?: string;
   multiTopk?: boolean;
+  l0Coefficient?: string;
+  l1Coefficient?: string;
   sharedInit?: boolean;
   evalTokens?: string;
   textField?: string;
@@ -103,6 +105,8 @@ export function runConfigFromFlags(flags: TrainFlags): Record<string, unknown> {
     deadWindow: opt(flags.deadWindow, (v) => parseCount('--dead-window', v)),
     auxK: opt(flags.auxK, (v) => parseCount('--aux-k', v)),
     multiTopK: flags.multiTopk ?? false,
+    l0Coefficient: opt(flags.l0Coefficient, (v) => parseNumber('--l0-coefficient', v)),
+    l1Coefficient: opt(flags.l1Coefficient, (v) => parseNumber('--l1-coefficient', v)),
     sharedInit: flags.sharedInit ?? false,
     evalTokens: opt(flags.evalTokens, (v) => parseCount('--eval-tokens', v)),
     textField: flags.textField,
@@ -169,7 +173,7 @@ class TrainProgressView {
 export function register(program: Command): void {
   program
     .command('train')
-    .description('train top-k (or relu, batchtopk) SAEs of one or more sizes on a GPT-2 hook, all sizes from one pass of the model')
+    .description('train top-k (or batchtopk, matryoshka, jumprelu, gated, relu) SAEs of one or more sizes on a GPT-2 hook, all sizes from one pass of the model')
     .requiredOption('--model <dir-or-name>', 'GPT-2 folder or Hugging Face name (e.g. gpt2)')
     .option('--dataset <path-or-name>', 'corpus: .txt/.jsonl/.parquet file or folder, Hub dataset, or "sotu"', 'sotu')
     .requiredOption('--hook <name>', 'TransformerLens hook, e.g. blocks.8.hook_resid_post')
@@ -178,7 +182,9 @@ export function register(program: Command): void {
     .option('--k <k>', 'active latents per token', '32')
     .requiredOption('--tokens <n>', 'training tokens (e.g. 10M)')
     .requiredOption('--out <dir>', 'output folder: <dir>/<d_sae>/ per size, family.json, checkpoint')
-    .option('--arch <arch>', 'topk, relu (SAELens "standard") or batchtopk', 'topk')
+    .option('--arch <arch>', 'topk, relu (SAELens "standard"), batchtopk, jumprelu, gated, or matryoshka (Matryoshka BatchTopK: one SAE of the largest --latents size, the smaller sizes its nested prefixes)', 'topk')
+    .option('--l0-coefficient <λ>', 'jumprelu: L0 penalty per active latent against the normalised MSE (default 1e-3)')
+    .option('--l1-coefficient <λ>', 'relu and gated: L1 penalty (default 1)')
     .option('--batch <n>', 'tokens per step (default 4096)')
     .option('--lr <lr>', 'learning rate (default 2e-4 / sqrt(d_sae / 2^14) per size)')
     .option('--lr-warmup <steps>', 'steps of linear learning-rate warm-up, 0 = none (default min(1000, steps/10))')

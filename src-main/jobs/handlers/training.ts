@@ -29,7 +29,7 @@ function readTrainParams(params: unknown): TrainParams {
     k: { type: 'integer', min: 1, max: TRAIN_LIMITS.k },
     tokens: { type: 'integer', min: 1, max: TRAIN_LIMITS.tokens },
     family: { type: 'string', ...ENTRY_NAME },
-    arch: { type: 'enum', optional: true, values: ['topk', 'relu', 'batchtopk'] },
+    arch: { type: 'enum', optional: true, values: ['topk', 'relu', 'batchtopk', 'jumprelu', 'gated', 'matryoshka'] },
     batch: { type: 'integer', optional: true, min: 1, max: TRAIN_LIMITS.batch },
     lr: { type: 'number', optional: true, min: 0, max: 1 },
     evalTokens: { type: 'integer', optional: true, min: 0, max: TRAIN_LIMITS.evalTokens },

@@ -123,8 +123,10 @@ export function scanSae(layout: WorkspaceLayout, id: string, family: string | nu
   const cfg = readJson(file);
   const metadata = (typeof cfg.metadata === 'object' && cfg.metadata !== null ? cfg.metadata : {}) as Record<string, unknown>;
   const kwargs = (typeof cfg.activation_fn_kwargs === 'object' && cfg.activation_fn_kwargs !== null ? cfg.activation_fn_kwargs : {}) as Record<string, unknown>;
-  const k = cfg.k ?? kwargs.k;
-  const architecture = cfg.architecture ?? (cfg.activation_fn_str === 'topk' ? 'topk' : 'standard');
+  // Ours keep the trained architecture (batchtopk, matryoshka_batchtopk) and its k beside the saved one (jumprelu).
+  const explorer = (typeof metadata.sae_explorer === 'object' && metadata.sae_explorer !== null ? metadata.sae_explorer : {}) as Record<string, unknown>;
+  const k = cfg.k ?? kwargs.k ?? explorer.k;
+  const architecture = explorer.architecture ?? cfg.architecture ?? (cfg.activation_fn_str === 'topk' ? 'topk' : 'standard');
   const text = (value: unknown): string => (typeof value === 'string' ? value : '');
   return {
     id,

@@ -12,8 +12,10 @@ const ARCHITECTURES: readonly SaeArchitecture[] = ['standard', 'topk', 'batchtop
 
 /** Our own keys under metadata.sae_explorer: what SAELens's inference classes cannot say. */
 interface ExplorerMetadata {
-  /** The trained architecture when it differs from the saved one (batchtopk is saved as jumprelu or topk). */
-  architecture?: SaeArchitecture;
+  /** The trained architecture when it differs from the saved one (batchtopk and matryoshka_batchtopk are saved as jumprelu or topk). */
+  architecture?: SaeArchitecture | 'matryoshka_batchtopk';
+  /** Matryoshka: every nested size of the dictionary, ascending (SaeSpec.matryoshkaPrefixes); d_sae is one of them. */
+  matryoshka_prefixes?: number[];
   k?: number;
   /** expected_average_only_in factor folded into the weights on save (SAELens ignores the factor at run time). */
   norm_scaling_factor_folded?: number;
@@ -46,7 +48,7 @@ function normalization(file: string, value: unknown): InputNormalization {
 function architecture(file: string, raw: Json, explorer: ExplorerMetadata): SaeArchitecture {
   const arch = raw.architecture ?? 'standard';
   const activation = raw.activation_fn ?? raw.activation_fn_str;
-  if (explorer.architecture === 'batchtopk') return 'batchtopk';
+  if (explorer.architecture === 'batchtopk' || explorer.architecture === 'matryoshka_batchtopk') return 'batchtopk';
   if (arch === 'standard' || arch === 'relu') {
     // Before SAELens 5 a top-k SAE was "standard" with activation_fn_str "topk".
     if (activation === 'topk') return 'topk';
@@ -94,6 +96,7 @@ export function parseSaeLensConfig(raw: unknown, file: string): SaeLensConfig {
   }
   const arch = architecture(file, raw, explorer);
   const k = topK(file, raw, explorer, arch, dSae);
+  const prefixes = explorer.architecture === 'matryoshka_batchtopk' ? matryoshkaPrefixes(file, explorer.matryoshka_prefixes, dSae) : undefined;
   const contextSize = field('context_size');
   const datasetPath = field('dataset_path');
   const modelName = field('model_name');
@@ -110,8 +113,17 @@ export function parseSaeLensConfig(raw: unknown, file: string): SaeLensConfig {
     contextSize: typeof contextSize === 'number' ? contextSize : 128,
     prependBos: field('prepend_bos') !== false,
     ...(typeof datasetPath === 'string' ? { datasetPath } : {}),
+    ...(prefixes ? { matryoshkaPrefixes: prefixes } : {}),
   };
   return { spec, rescaleActsByDecoderNorm: raw.rescale_acts_by_decoder_norm === true };
+}
+
+function matryoshkaPrefixes(file: string, value: unknown, dSae: number): number[] {
+  const valid = Array.isArray(value) && value.every((m, i) => Number.isInteger(m) && m >= 1 && (i === 0 || m > value[i - 1])) && value.includes(dSae);
+  if (!valid) {
+    throw new Error(`${file}: "metadata.sae_explorer.matryoshka_prefixes" is ${JSON.stringify(value)}; a Matryoshka SAE needs its nested sizes, ascending positive integers, d_sae = ${dSae} among them`);
+  }
+  return [...(value as number[])];
 }
 
 export interface SaveShape {
@@ -131,7 +143,8 @@ export function savedArchitecture(spec: SaeSpec, hasThreshold: boolean): Exclude
 export function buildSaeLensConfig(spec: SaeSpec, shape: SaveShape): Json {
   const arch = savedArchitecture(spec, shape.hasThreshold);
   const explorer: ExplorerMetadata = {};
-  if (spec.architecture === 'batchtopk') explorer.architecture = 'batchtopk';
+  if (spec.architecture === 'batchtopk') explorer.architecture = spec.matryoshkaPrefixes ? 'matryoshka_batchtopk' : 'batchtopk';
+  if (spec.matryoshkaPrefixes) explorer.matryoshka_prefixes = spec.matryoshkaPrefixes;
   if (spec.k !== undefined && arch !== 'topk') explorer.k = spec.k;
   if (shape.foldedScale !== undefined) explorer.norm_scaling_factor_folded = shape.foldedScale;
   return {

@@ -50,6 +50,9 @@ export function validateBundle(bundle: SaeBundle, model?: ModelShape): void {
   if (spec.architecture === 'batchtopk' && w.threshold === undefined && spec.k === undefined) {
     throw new Error('SAE spec: a batchtopk SAE needs k or a threshold');
   }
+  if (spec.matryoshkaPrefixes !== undefined && (spec.architecture !== 'batchtopk' || !spec.matryoshkaPrefixes.includes(dSae))) {
+    throw new Error(`SAE spec: matryoshkaPrefixes [${spec.matryoshkaPrefixes.join(', ')}] needs architecture batchtopk (is ${spec.architecture}) and d_sae = ${dSae} among them`);
+  }
   checkLength('W_enc', w.W_enc, [dIn, dSae], 'd_in × d_sae');
   checkLength('W_dec', w.W_dec, [dSae, dIn], 'd_sae × d_in');
   checkLength('b_dec', w.b_dec, [dIn], 'd_in');

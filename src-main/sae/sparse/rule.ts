@@ -7,6 +7,18 @@ export interface RuleState {
   threshold: number;
 }
 
+/**
+ * A further reconstruction trained beside the main one: weight · ‖x − x̂(code)‖² (normalised as the
+ * main MSE) under losses[name], summed over extras of the same name.
+ */
+export interface ExtraCode {
+  name: string;
+  code: HostCode;
+  weight: number;
+  /** Matryoshka: the code is the main code restricted to latents [0, prefix); reported per prefix in StepMetrics. */
+  prefix?: number;
+}
+
 export interface SparseRule {
   /** The architecture in SaeSpec terms; the format writers decide how SAELens stores it. */
   architecture: 'topk' | 'batchtopk';
@@ -21,7 +33,7 @@ export interface SparseRule {
    * might be too and the encoder must return more per token. Does not change `state`.
    */
   saturated(merged: HostCode, config: SaeTrainConfig, state: RuleState, phase: 'train' | 'infer'): boolean;
-  /** The code of L(k) and, for Multi-TopK, of L(4k); may update `state`. */
-  train(merged: HostCode, config: SaeTrainConfig, state: RuleState): { main: HostCode; multi?: HostCode };
+  /** The code of L(k) and the extra reconstructions (Multi-TopK's L(4k), Matryoshka's prefixes); may update `state`. */
+  train(merged: HostCode, config: SaeTrainConfig, state: RuleState): { main: HostCode; extras?: ExtraCode[] };
   infer(merged: HostCode, config: SaeTrainConfig, state: RuleState): HostCode;
 }

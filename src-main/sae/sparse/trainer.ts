@@ -16,7 +16,7 @@ import { FiringStats } from '../firing.js';
 import { fitMseScale, initialParams } from '../init.js';
 import { BiasParam, joinLatents, shardRanges, sliceLatents } from '../params.js';
 import type { SaeBundle } from '../types.js';
-import { leadingRelu, mergeTopK, splitByRange, type HostCode } from './codes.js';
+import { countActive, leadingRelu, mergeTopK, splitByRange, type HostCode } from './codes.js';
 import { BatchInput, LocalShardHandle, type ShardHandle } from './handle.js';
 import type { RuleState, SparseRule } from './rule.js';
 import { LatentShard } from './shard.js';
@@ -89,10 +89,10 @@ export class SparseSae implements TrainableSae {
     const deadCount = dead.reduce((a, b) => a + b, 0);
     const auxWidth = config.auxK > 0 && config.auxKCoefficient > 0 ? Math.min(config.auxK, deadCount) : 0;
     const { found, merged } = await this.candidates(input, this.sparseRule.trainingCandidates(config), 'train', auxWidth > 0 ? dead : undefined, auxWidth);
-    const { main, multi } = this.sparseRule.train(merged, config, this.rule);
+    const { main, extras = [] } = this.sparseRule.train(merged, config, this.rule);
     // Shards without dead latents return no AuxK candidates; the others hold at least auxWidth in total.
     const aux = auxWidth > 0 ? leadingRelu(mergeTopK(found.flatMap((f) => (f.aux ? [f.aux] : [])), auxWidth), auxWidth) : undefined;
-    const codeSets = [main, ...(multi ? [multi] : []), ...(aux ? [aux] : [])];
+    const codeSets = [main, ...extras.map((e) => e.code), ...(aux ? [aux] : [])];
     const partials = await this.decodeSets(codeSets);
 
     const terms = tf.tidy(() => {
@@ -100,7 +100,7 @@ export class SparseSae implements TrainableSae {
       const xhat = partials[0].add(bDec); // [batch, dIn]
       const residual = xhat.sub(x); // [batch, dIn]
       const sse = residual.square().sum();
-      const variance = x.sub(x.mean(0)).square().sum();
+      const variance = x.sub(x.mean(0)).square().sum().maximum(1e-12);
       // L(k) = ‖x − x̂‖² summed over d, mean over tokens (Gao et al. §2), times the fixed mse_scale
       // 1/E‖x − μ‖² (OpenAI train.py): a normalised MSE, on the scale of the dimensionless AuxK term.
       // Unscaled, it would be ~E‖x − μ‖² (≈ d for layer-normed inputs) times larger, and a latent
@@ -109,13 +109,15 @@ export class SparseSae implements TrainableSae {
       const scale = this.mseScale / batch;
       const losses: Record<string, tf.Scalar> = { mse: sse.mul(scale) };
       const dOutputs: tf.Tensor[] = [residual.mul(2 * scale)];
-      let next = 1;
-      if (multi) {
-        // Multi-TopK: L(k) + L(4k)/8 (Gao et al. §5.3, "progressive recovery").
-        const residual4k = partials[next++].add(bDec).sub(x); // [batch, dIn]
-        losses.multi_topk = residual4k.square().sum().mul(scale / 8);
-        dOutputs.push(residual4k.mul((2 * scale) / 8));
-      }
+      const prefixFvu: tf.Scalar[] = [];
+      extras.forEach((extra, e) => {
+        const extraResidual = partials[1 + e].add(bDec).sub(x); // [batch, dIn]
+        const extraSse = extraResidual.square().sum() as tf.Scalar;
+        const term = extraSse.mul(scale * extra.weight) as tf.Scalar;
+        losses[extra.name] = losses[extra.name] ? (losses[extra.name].add(term) as tf.Scalar) : term;
+        dOutputs.push(extraResidual.mul(2 * scale * extra.weight));
+        if (extra.prefix !== undefined) prefixFvu.push(extraSse.div(variance) as tf.Scalar);
+      });
       if (aux) {
         // AuxK (Gao et al. §A.2): the dead latents' top-k_aux reconstruct the main model's error
         // e = x − x̂ (no gradient through e), as a normalised MSE: divided by the error's variance
@@ -123,12 +125,13 @@ export class SparseSae implements TrainableSae {
         // the input's variance and keeps b_dec inside the error).
         const error = residual.neg(); // [batch, dIn]
         const errorVariance = error.sub(error.mean(0)).square().sum().maximum(1e-12);
-        const miss = partials[next++].sub(error); // [batch, dIn]
+        const miss = partials[1 + extras.length].sub(error); // [batch, dIn]
         losses.auxk = miss.square().sum().div(errorVariance).mul(config.auxKCoefficient);
         dOutputs.push(miss.mul(errorVariance.reciprocal().mul(2 * config.auxKCoefficient)));
       }
-      const bDecGrad = dOutputs.slice(0, multi ? 2 : 1).reduce((sum: tf.Tensor, d: tf.Tensor) => sum.add(d.sum(0)), tf.zeros([config.dIn])) as tf.Tensor1D; // [dIn]
-      return { losses, fvu: sse.div(variance.maximum(1e-12)) as tf.Scalar, dOutputs, bDecGrad };
+      // b_dec is in every reconstruction but AuxK's (which reconstructs an error, not x).
+      const bDecGrad = dOutputs.slice(0, 1 + extras.length).reduce((sum: tf.Tensor, d: tf.Tensor) => sum.add(d.sum(0)), tf.zeros([config.dIn])) as tf.Tensor1D; // [dIn]
+      return { losses, fvu: sse.div(variance) as tf.Scalar, prefixFvu, dOutputs, bDecGrad };
     });
     tf.dispose(partials);
 
@@ -148,12 +151,21 @@ export class SparseSae implements TrainableSae {
 
     const losses = Object.fromEntries(Object.entries(terms.losses).map(([name, v]) => [name, v.dataSync()[0]]));
     const fvu = terms.fvu.dataSync()[0];
-    tf.dispose([bDecGrad, terms.bDecGrad, terms.fvu, ...terms.dOutputs, ...Object.values(terms.losses)]);
+    const prefixed = extras.filter((e) => e.prefix !== undefined);
+    const prefixes = prefixed.map((e, i) => ({ dSae: e.prefix!, fvu: terms.prefixFvu[i].dataSync()[0], l0: countActive(e.code) / batch }));
+    tf.dispose([bDecGrad, terms.bDecGrad, terms.fvu, ...terms.prefixFvu, ...terms.dOutputs, ...Object.values(terms.losses)]);
     const active = counts.reduce((a, b) => a + b, 0);
     return {
       loss: Object.values(losses).reduce((a, b) => a + b, 0),
       losses,
-      metrics: { l0: active / batch, fvu, deadFraction: this.firing.deadFraction(config.deadTokensWindow), auxLatents: auxWidth, tokens: batch },
+      metrics: {
+        l0: active / batch,
+        fvu,
+        deadFraction: this.firing.deadFraction(config.deadTokensWindow),
+        auxLatents: auxWidth,
+        tokens: batch,
+        ...(prefixes.length ? { prefixes } : {}),
+      },
     };
   }
 
@@ -279,7 +291,8 @@ export class SparseSae implements TrainableSae {
 
 export function checkStateConfig(config: SaeTrainConfig, state: SaeTrainState): void {
   const keys = Object.keys(config) as Array<keyof SaeTrainConfig>;
-  if (keys.length !== Object.keys(state.config ?? {}).length || keys.some((key) => state.config[key] !== config[key])) {
+  // JSON, as arrays (matryoshkaPrefixes) come back from a checkpoint as new objects.
+  if (keys.length !== Object.keys(state.config ?? {}).length || keys.some((key) => JSON.stringify(state.config[key]) !== JSON.stringify(config[key]))) {
     throw new Error(`SAE setState: the state was saved with config ${JSON.stringify(state.config)}, but this SAE has ${JSON.stringify(config)}`);
   }
 }

@@ -98,6 +98,7 @@ export function validateTrainForm(values: TrainFormValues, models: readonly Mode
   if (!errors.sizes) {
     if (sizes.length === 0) errors.sizes = 'give at least one dictionary size, e.g. "1024, 4096"';
     else if (new Set(sizes).size !== sizes.length) errors.sizes = `sizes must differ, got ${sizes.join(', ')}`;
+    else if (values.arch === 'matryoshka' && sizes.length < 2) errors.sizes = `matryoshka needs at least two sizes: the smaller ones are nested prefixes of the largest (e.g. "1024, 4096")`;
     else if (typeof k === 'number' && sizes.some((n) => n < k)) errors.sizes = `every size must be ≥ k (${k}), got ${sizes.filter((n) => n < k).join(', ')}`;
   }
 

@@ -51,6 +51,11 @@ describe('sae-explorer sae import / export / info', () => {
     expect(readdirSync(path.join(out, 'h.0.mlp')).sort()).toEqual(['cfg.json', 'sae.safetensors']);
     const info = await runCli('sae', 'info', '--sae', path.join(out, 'h.0.mlp'), '--json');
     expect(JSON.parse(info.stdout)).toMatchObject({ format: 'sparsify', architecture: 'topk', d_sae: 32, hook_name: 'blocks.0.hook_mlp_out', eval: null });
+    const nested = path.join(root, 'matryoshka-prefix');
+    const prefix = randomBundle({ architecture: 'batchtopk', dIn: 16, dSae: 32, k: 4, hookName: 'blocks.0.hook_resid_post', withThreshold: true });
+    saveSaeLens(nested, { ...prefix, spec: { ...prefix.spec, matryoshkaPrefixes: [32, 128] } });
+    const nestedInfo = await runCli('sae', 'info', '--sae', nested, '--json');
+    expect(JSON.parse(nestedInfo.stdout)).toMatchObject({ architecture: 'batchtopk', d_sae: 32, k: 4, matryoshka_prefixes: [32, 128] });
     const bad = await runCli('sae', 'export', '--sae', sae, '--format', 'onnx', '--out', out);
     expect(bad).toMatchObject({ code: 1, stderr: 'sae-explorer: --format must be saelens or sparsify, got "onnx"\n' });
   });

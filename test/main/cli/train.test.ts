@@ -101,5 +101,10 @@ describe('sae-explorer train', () => {
       runConfigFromFlags({ model: 'gpt2', dataset: 'sotu', hook: 'blocks.8.hook_resid_post', latents: '1024,4096', k: '32', tokens: '1M', out: 'o', arch: 'relu', multiTopk: false, lr: '3e-4', auxK: '0' }),
     );
     expect(config).toMatchObject({ latents: [1024, 4096], tokens: 1_000_000, arch: 'relu', lr: 3e-4, auxK: 0, multiTopK: false });
+    const flags = { model: 'gpt2', dataset: 'sotu', hook: 'blocks.8.hook_resid_post', latents: '1024,4096', k: '32', tokens: '1M', out: 'o' };
+    expect(validateTrainRunConfig(runConfigFromFlags({ ...flags, arch: 'jumprelu', l0Coefficient: '3e-3' }))).toMatchObject({ arch: 'jumprelu', l0Coefficient: 3e-3 });
+    expect(validateTrainRunConfig(runConfigFromFlags({ ...flags, arch: 'gated', l1Coefficient: '0.05' }))).toMatchObject({ arch: 'gated', l1Coefficient: 0.05 });
+    expect(validateTrainRunConfig(runConfigFromFlags({ ...flags, arch: 'matryoshka' }))).toMatchObject({ arch: 'matryoshka', latents: [1024, 4096] });
+    expect(() => runConfigFromFlags({ ...flags, arch: 'jumprelu', l0Coefficient: 'small' })).toThrow(/--l0-coefficient must be a number, got "small"/);
   });
 });

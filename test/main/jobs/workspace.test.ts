@@ -64,6 +64,14 @@ describe('scanWorkspace', () => {
     expect(listing.databases).toEqual([{ id: 'features.sqlite', path: layout.database(), sizeBytes: 4096 }]);
   });
 
+  it('lists a BatchTopK-family SAE saved as JumpReLU by its trained architecture and k', () => {
+    const layout = fixture();
+    const explorer = { format_version: 1, architecture: 'matryoshka_batchtopk', k: 8, matryoshka_prefixes: [32, 128] };
+    write(layout.root, 'saes/nested/32/cfg.json', { d_in: 64, d_sae: 32, architecture: 'jumprelu', metadata: { model_name: 'tiny', hook_name: 'blocks.1.hook_resid_post', sae_explorer: explorer } });
+    const entry = scanWorkspace(layout).saes.find((s) => s.id === 'nested/32');
+    expect(entry).toMatchObject({ family: 'nested', architecture: 'matryoshka_batchtopk', k: 8, dSae: 32 });
+  });
+
   it('lists an empty workspace as just the embedded corpus', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'sae-ws-'));
     roots.push(root);

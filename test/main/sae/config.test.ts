@@ -21,11 +21,26 @@ describe('validateSaeConfig', () => {
       multiTopK: false,
       l1Coefficient: 1,
       l1WarmupSteps: 0,
+      l0Coefficient: 1e-3,
+      jumpReluBandwidth: 1e-3,
+      jumpReluInitThreshold: 1e-3,
+      matryoshkaPrefixes: [],
       normalizeActivations: 'layer_norm',
       bPreInit: 'geometric_median',
       seed: 0,
     });
     expect(defaultLearningRate(16384)).toBeCloseTo(2e-4, 12);
+  });
+
+  it('takes Matryoshka prefixes only for matryoshka_batchtopk, ascending and below dSae', () => {
+    expect(validateSaeConfig({ architecture: 'matryoshka_batchtopk', dIn: 8, dSae: 64, k: 2, matryoshkaPrefixes: [4, 16] }).matryoshkaPrefixes).toEqual([4, 16]);
+    expect(() => validateSaeConfig({ architecture: 'matryoshka_batchtopk', dIn: 8, dSae: 64, k: 2 })).toThrow(/needs matryoshkaPrefixes/);
+    expect(() => validateSaeConfig({ architecture: 'matryoshka_batchtopk', dIn: 8, dSae: 64, k: 2, matryoshkaPrefixes: [16, 4] })).toThrow(/"matryoshkaPrefixes" = \[16,4\] is invalid; expected an ascending list/);
+    expect(() => validateSaeConfig({ architecture: 'matryoshka_batchtopk', dIn: 8, dSae: 64, k: 2, matryoshkaPrefixes: [4, 64] })).toThrow(/in \[1, dSae = 64\)/);
+    expect(() => validateSaeConfig({ architecture: 'batchtopk', dIn: 8, dSae: 64, k: 2, matryoshkaPrefixes: [4] })).toThrow(/applies to architecture "matryoshka_batchtopk" only/);
+    expect(() => validateSaeConfig({ architecture: 'jumprelu', dIn: 8, dSae: 64, jumpReluBandwidth: 0 })).toThrow(/"jumpReluBandwidth" = 0 is invalid/);
+    // JumpReLU has no k: a default k above a small dSae is no error.
+    expect(validateSaeConfig({ architecture: 'jumprelu', dIn: 8, dSae: 16 }).architecture).toBe('jumprelu');
   });
 
   it('keeps given values and rejects unknown keys by name', () => {
@@ -36,7 +51,7 @@ describe('validateSaeConfig', () => {
   it('names the field, the value and what would be valid', () => {
     expect(() => validateSaeConfig({ dSae: 16 })).toThrow(/"dIn" is required/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16.5 })).toThrow(/"dSae" = 16.5 is invalid; expected a positive integer/);
-    expect(() => validateSaeConfig({ dIn: 8, dSae: 16, architecture: 'gated' })).toThrow(/"architecture" = "gated" is invalid; expected one of topk, batchtopk, standard/);
+    expect(() => validateSaeConfig({ dIn: 8, dSae: 16, architecture: 'vanilla' })).toThrow(/"architecture" = "vanilla" is invalid; expected one of topk, batchtopk, standard, jumprelu, gated, matryoshka_batchtopk/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, adamBeta2: 1 })).toThrow(/"adamBeta2" = 1 is invalid; expected a number in \[0, 1\)/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, lr: -1 })).toThrow(/"lr" = -1 is invalid/);
     expect(() => validateSaeConfig({ dIn: 8, dSae: 16, lrWarmupSteps: 2.5 })).toThrow(/"lrWarmupSteps" = 2.5 is invalid; expected a non-negative integer/);

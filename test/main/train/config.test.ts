@@ -26,7 +26,7 @@ describe('validateTrainRunConfig', () => {
     expect(() => validateTrainRunConfig(base)).toThrow(/exactly one of "latents".*"expansion"/);
     expect(() => validateTrainRunConfig({ ...base, latents: [8], expansion: [2] })).toThrow(/exactly one of/);
     expect(() => validateTrainRunConfig({ ...base, latents: [8, 8] })).toThrow(/"latents" = \[8,8\] is invalid; expected distinct sizes/);
-    expect(() => validateTrainRunConfig({ ...base, latents: [8], arch: 'jumprelu' })).toThrow(/"arch" = "jumprelu" is invalid; expected one of topk, relu, batchtopk/);
+    expect(() => validateTrainRunConfig({ ...base, latents: [8], arch: 'vanilla' })).toThrow(/"arch" = "vanilla" is invalid; expected one of topk, relu, batchtopk, jumprelu, gated, matryoshka/);
     expect(() => validateTrainRunConfig({ ...base, latents: [8], context: 1 })).toThrow(/"context" = 1 is invalid; expected an integer ≥ 2/);
     expect(() => validateTrainRunConfig({ ...base, latents: [8], arch: 'relu', multiTopK: true })).toThrow(/Multi-TopK applies to arch "topk"/);
     expect(() => validateTrainRunConfig({ ...base, latents: [8], model: undefined })).toThrow(/"model" is required/);

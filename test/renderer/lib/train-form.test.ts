@@ -43,6 +43,14 @@ describe('train form', () => {
     expect(withLr.ok && 'batch' in withLr.params).toBe(false);
   });
 
+  it('asks a matryoshka run for at least two sizes, the smaller ones its nested prefixes', () => {
+    const values = { ...defaultTrainForm(tiny, []), sizes: '256', k: '8', arch: 'matryoshka' as const };
+    const one = validateTrainForm(values, [tiny], []);
+    expect(one.ok ? null : one.errors.sizes).toMatch(/^matryoshka needs at least two sizes/);
+    const two = validateTrainForm({ ...values, sizes: '64, 256' }, [tiny], []);
+    expect(two.ok && two.params).toMatchObject({ arch: 'matryoshka', latents: [64, 256] });
+  });
+
   it('names every wrong field with what would be right', () => {
     const result = validateTrainForm(
       { ...defaultTrainForm(tiny, []), hook: 'blocks.5.hook_resid_post', sizes: '16, 64', k: '32', tokens: 'many', lr: '-1', evalTokens: '1e3', family: 'layer1-topk' },

@@ -50,7 +50,10 @@ function referenceGradients(config: SaeTrainConfig, p: SaeParamArrays, x: tf.Ten
     const preOf = (We: tf.Tensor, be: tf.Tensor, bd: tf.Tensor) => tf.matMul(x.sub(bd), We).add(be) as tf.Tensor2D; // [batch, dSae]
     const pre0 = preOf(W_enc, b_enc, b_dec);
     const standard = config.architecture === 'standard';
-    const mainMask = standard ? tf.onesLike(pre0) : config.architecture === 'batchtopk' ? batchTopMask(pre0, batch * k) : topMask(pre0, k);
+    const batchWide = config.architecture === 'batchtopk' || config.architecture === 'matryoshka_batchtopk';
+    const mainMask = standard ? tf.onesLike(pre0) : batchWide ? batchTopMask(pre0, batch * k) : topMask(pre0, k);
+    // Matryoshka: the main code restricted to latents [0, m), one mask per nested prefix.
+    const prefixMasks = config.matryoshkaPrefixes.map((m) => mainMask.mul(tf.range(0, dSae).less(m).cast('float32')));
     const multiMask = config.multiTopK ? topMask(pre0, 4 * k) : undefined;
     const deadCount = dead.reduce((a, b) => a + b, 0);
     const auxWidth = Math.min(config.auxK, deadCount);
@@ -66,6 +69,7 @@ function referenceGradients(config: SaeTrainConfig, p: SaeParamArrays, x: tf.Ten
       let total = tf.matMul(z, Wd).add(bd).sub(x).square().sum().mul(mseScale / batch) as tf.Scalar;
       // April 2024 L1: each latent weighted by its decoder row's norm, which carries gradient too.
       if (standard) total = total.add(z.sum(0).mul(Wd.norm('euclidean', 1)).sum().mul(config.l1Coefficient / batch));
+      for (const mask of prefixMasks) total = total.add(tf.matMul(act.mul(mask), Wd).add(bd).sub(x).square().sum().mul(mseScale / batch));
       if (multiMask) total = total.add(tf.matMul(act.mul(multiMask), Wd).add(bd).sub(x).square().sum().mul(mseScale / (8 * batch)));
       if (auxMask) total = total.add(tf.matMul(act.mul(auxMask), Wd).sub(error).square().sum().div(errorVariance).mul(config.auxKCoefficient));
       return total;
@@ -145,6 +149,10 @@ describe('hand-written backward vs autodiff', () => {
 
   it('batchtopk: mse + AuxK gradients match, with the batch-wide top selection', async () => {
     await checkGradients({ architecture: 'batchtopk' }, 15);
+  });
+
+  it('matryoshka_batchtopk: mse + every nested prefix\'s mse + AuxK gradients match', async () => {
+    await checkGradients({ architecture: 'matryoshka_batchtopk', matryoshkaPrefixes: [5, 17] }, 15);
   });
 
   it('standard: mse + L1 gradients match', async () => {
