@@ -90,6 +90,9 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'steer.listPresets': {},
   'steer.savePreset': { name: 'p', model: 'none', sae: 'f/64', prompt: 'hi', latents: [1], strength: 2 },
   'steer.deletePreset': { name: 'p' },
+  'steer.stream': { model: 'none', sae: 'f/64', prompt: 'hi', latents: [1], strength: 2 },
+  'steer.ack': { streamId: 'steer-404', received: 1 },
+  'steer.cancel': { streamId: 'steer-404' },
   'attribution.run': { model: 'none', saes: ['f/64'], prompt: 'hi', target: ' there' },
   'attribution.tokenEffects': { model: 'none', sae: 'f/64', latent: 1, tokens: [1, 2] },
   'attention.patterns': { model: 'none', prompt: 'hi', layer: 0 },
@@ -153,7 +156,7 @@ describe('the contract on both transports', () => {
         return { wrote: ['db:features.sqlite'], summary: { latents: 64 } };
       },
     });
-    const ofJob = (events: ApiEvent[]) => events.filter((e) => (e.type === 'job.state' ? e.job.id : e.jobId) === job.id);
+    const ofJob = (events: ApiEvent[]) => events.filter((e) => (e.type === 'job.state' ? e.job.id : e.type === 'steer.stream' ? null : e.jobId) === job.id);
     for (let i = 0; i < 500 && ofJob(overSocket).length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     unsubscribe();
     const shape = (events: ApiEvent[]) => events.map((e) => (e.type === 'job.state' ? `state:${e.job.state}` : e.type));

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiMethod, ParamsOf, ResultOf } from '../../../src-shared/api.js';
+import { STEER_STREAM_WINDOW, type ApiMethod, type ParamsOf, type ResultOf, type SteerStreamUpdate } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { MAX_PRESETS } from '../../../src-main/jobs/handlers/steer.js';
 import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
@@ -53,6 +53,81 @@ describe('steer.generate', () => {
     await expect(call('steer.generate', { ...base, mode: 'scale' as never })).rejects.toThrow(/"mode" must be one of add, clamp/);
     await expect(call('steer.generate', { ...base, maxNewTokens: 64 })).rejects.toThrow(/plus 64 new tokens, more than the model's context of 64/);
     await expect(call('steer.generate', { ...base, sae: 'fam/99' })).rejects.toThrow(/not_found: steer.generate: no SAE "fam\/99"/);
+  });
+});
+
+/** The updates of stream `streamId` until its final one, acknowledging each when `ack` is set. */
+function followStream(on: Dispatcher, start: Promise<{ streamId: string }>, ack: boolean, onUpdate: (u: SteerStreamUpdate) => void = () => {}): Promise<SteerStreamUpdate[]> {
+  // Updates may come before the answer with the id (as over IPC and HTTP), so they are kept until it is known.
+  const seen: SteerStreamUpdate[] = [];
+  let id: string | undefined;
+  return new Promise((resolve, reject) => {
+    const check = (u: SteerStreamUpdate): void => {
+      if (u.streamId !== id) return;
+      onUpdate(u);
+      if (u.state !== 'running') {
+        unsubscribe();
+        resolve(seen.filter((s) => s.streamId === id));
+      } else if (ack) void on.call('steer.ack', { streamId: id, received: u.step });
+    };
+    const unsubscribe = on.subscribe((event) => {
+      if (event.type !== 'steer.stream') return;
+      seen.push(event.update);
+      check(event.update);
+    });
+    start.then((ref) => {
+      id = ref.streamId;
+      seen.filter((u) => u.streamId === id).forEach(check);
+    }, reject);
+  });
+}
+
+describe('steer.stream', () => {
+  const params = { model: MODEL, sae: SAE, prompt: 'The dog ran to', latents: [3, 7], strength: 30, maxNewTokens: 6 };
+
+  it('sends both completions a token at a time, ending with what steer.generate answers', async () => {
+    const updates = await followStream(dispatcher, call('steer.stream', params), true);
+    const whole = await call('steer.generate', params);
+    expect(updates.map((u) => [u.state, u.step, u.result.baseline.ids.length, u.result.steered.ids.length])).toEqual([
+      ['running', 1, 1, 1], ['running', 2, 2, 2], ['running', 3, 3, 3], ['running', 4, 4, 4], ['running', 5, 5, 5], ['running', 6, 6, 6], ['done', 6, 6, 6],
+    ]);
+    expect(updates.every((u) => u.total === 6 && u.error === null)).toBe(true);
+    expect(updates.at(-1)!.result).toEqual(whole);
+    expect(updates[2]!.result.steered.tokens).toEqual(whole.steered.tokens.slice(0, 3));
+  });
+
+  it('runs at most the window ahead of its reader, and stops when the reader is gone', async () => {
+    const leased = new Dispatcher({ workspace: root, warn: () => {}, streams: { window: 2, leaseMs: 0 } });
+    try {
+      const updates = await followStream(leased, leased.call('steer.stream', params).then((r) => (r.ok ? r.result : Promise.reject(new Error(r.error.message)))), false);
+      expect(updates.map((u) => [u.state, u.step])).toEqual([['running', 1], ['running', 2], ['cancelled', 2]]);
+      expect(updates.at(-1)!.error).toEqual({ code: 'cancelled', message: expect.stringMatching(/^stream steer-1 stopped: no client acknowledged piece 1 of it within 0 s/) });
+      expect(updates.at(-1)!.result.baseline.ids).toHaveLength(2);
+    } finally {
+      await leased.close();
+    }
+  });
+
+  it('stops on cancel, answering other requests meanwhile; a finished stream is forgotten', async () => {
+    let cancelled: Promise<unknown> | undefined;
+    const start = call('steer.stream', { ...params, maxNewTokens: 40 });
+    const updates = await followStream(dispatcher, start, false, (u) => {
+      if (u.step !== 1 || cancelled) return;
+      // The stream waits for an ack after the window; the compute side still answers.
+      cancelled = call('workspace.list', {}).then(() => call('steer.cancel', { streamId: u.streamId }));
+    });
+    await cancelled;
+    const last = updates.at(-1)!;
+    expect(last.state).toBe('cancelled');
+    expect(last.error).toEqual({ code: 'cancelled', message: `stream ${last.streamId} was cancelled` });
+    expect(last.step).toBeLessThanOrEqual(STEER_STREAM_WINDOW);
+    await expect(call('steer.ack', { streamId: last.streamId, received: 1 })).rejects.toThrow(`not_found: steer.ack: no running stream "${last.streamId}"`);
+  });
+
+  it('refuses bad params in its answer, before any update', async () => {
+    await expect(call('steer.stream', { ...params, latents: [32] })).rejects.toThrow(/bad_request: steer.stream: latents\[0\] is 32; the SAE has latents 0..31/);
+    await expect(call('steer.stream', { ...params, sae: 'fam/99' })).rejects.toThrow(/not_found: steer.stream: no SAE "fam\/99"/);
+    await expect(call('steer.cancel', { streamId: 'steer-999' })).rejects.toThrow(/not_found/);
   });
 });
 
