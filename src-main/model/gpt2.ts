@@ -8,7 +8,7 @@ import { embed } from './embedding.js';
 import { HookContext, StopForward, type Hook, type RunOptions, type RunResult } from './hooks.js';
 import { layerNorm } from './layernorm.js';
 import { checkSamplingOptions, tokenSampler, type SamplingOptions } from './sample.js';
-import { disposeGpt2Weights, type Gpt2Weights, type LayerNormWeights } from './weights.js';
+import { disposeGpt2Weights, type BlockWeights, type Gpt2Weights, type LayerNormWeights } from './weights.js';
 
 /** Rows of the [rows, vocab] log-softmax computed at once by lossPerToken. */
 const LOSS_CHUNK_ROWS = 1024;
@@ -140,6 +140,13 @@ export class Gpt2 {
   /** ln_final's gain and bias with its epsilon, and the tied unembedding wte [vocab, d_model]: what direct logit attribution reads. */
   readout(): { lnF: LayerNormWeights; eps: number; wte: tf.Tensor2D } {
     return { lnF: this.weights.lnF, eps: this.config.layerNormEpsilon, wte: this.weights.wte };
+  }
+
+  /** Block `layer`'s weights, for analyses that split its output into parts (per-head direct attribution). Do not dispose them. */
+  blockWeights(layer: number): BlockWeights {
+    const w = this.weights.blocks[layer];
+    if (!w) throw new Error(`layer ${layer} is outside the model's layers 0..${this.config.nLayer - 1}`);
+    return w;
   }
 
   /** Logits of ln_final outputs [rows, d_model] → [rows, vocab], without running the model. */

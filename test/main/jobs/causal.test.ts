@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STEER_STREAM_WINDOW, type ApiMethod, type ParamsOf, type ResultOf, type SteerStreamUpdate } from '../../../src-shared/api.js';
+import { STEER_STREAM_WINDOW, type ApiMethod, type ParamsOf, type ResultOf, type SteerStreamRef, type SteerStreamUpdate } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { MAX_PRESETS } from '../../../src-main/jobs/handlers/steer.js';
 import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
@@ -99,7 +99,7 @@ describe('steer.stream', () => {
   it('runs at most the window ahead of its reader, and stops when the reader is gone', async () => {
     const leased = new Dispatcher({ workspace: root, warn: () => {}, streams: { window: 2, leaseMs: 0 } });
     try {
-      const updates = await followStream(leased, leased.call('steer.stream', params).then((r) => (r.ok ? r.result : Promise.reject(new Error(r.error.message)))), false);
+      const updates = await followStream(leased, leased.call('steer.stream', params).then((r) => (r.ok ? (r.result as SteerStreamRef) : Promise.reject(new Error(r.error.message)))), false);
       expect(updates.map((u) => [u.state, u.step])).toEqual([['running', 1], ['running', 2], ['cancelled', 2]]);
       expect(updates.at(-1)!.error).toEqual({ code: 'cancelled', message: expect.stringMatching(/^stream steer-1 stopped: no client acknowledged piece 1 of it within 0 s/) });
       expect(updates.at(-1)!.result.baseline.ids).toHaveLength(2);
