@@ -102,13 +102,15 @@ test('steered and baseline completions stream token by token, and Cancel stops t
   // Holding the page's acknowledgements holds the stream after its first window of 4 tokens
   // (STEER_STREAM_WINDOW): an intermediate state the test can see without any timing.
   const held: Route[] = [];
-  const holdAcks = () => page.route('**/api/steer.ack', (route) => void held.push(route));
+  let holding = false;
+  await page.route('**/api/steer.ack', (route) => void (holding ? held.push(route) : route.continue()));
+  const holdAcks = () => (holding = true);
   const releaseAcks = async () => {
-    await page.unroute('**/api/steer.ack');
+    holding = false;
     for (const route of held.splice(0)) await route.continue();
   };
   await page.getByTestId('steer-from').fill('');
-  await holdAcks();
+  holdAcks();
   await page.getByTestId('steer-run').click();
   await expect(page.getByTestId('steer-status')).toContainText('Generating: 4 of 20 tokens', { timeout: COMPUTE_TIMEOUT });
   await expect(streamedTokens('baseline')).toHaveCount(4);
@@ -119,7 +121,7 @@ test('steered and baseline completions stream token by token, and Cancel stops t
   await streamed();
   await expect(page.getByTestId('steer-status')).not.toContainText('Generating');
 
-  await holdAcks();
+  holdAcks();
   await page.getByTestId('steer-run').click();
   await expect(page.getByTestId('steer-status')).toContainText('Generating: 4 of 20 tokens', { timeout: COMPUTE_TIMEOUT });
   await page.getByTestId('steer-cancel').click();
@@ -127,6 +129,7 @@ test('steered and baseline completions stream token by token, and Cancel stops t
   await expect(page.getByTestId('steer-cancel')).toBeHidden();
   await expect(streamedTokens('steered')).toHaveCount(4);
   await releaseAcks();
+  await page.unroute('**/api/steer.ack');
 });
 
 test('save the steer settings as a preset, reload, and load it back into the form', async () => {

@@ -10,7 +10,7 @@ import type {
   LogitLens,
   LogitLensParams,
 } from './api/attention.js';
-import type { AttributionParams, AttributionResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
+import type { AttributionParams, AttributionResult, FeatureHeadsParams, FeatureHeadsResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
 import type { Diagnostics, EngineReport } from './api/engine.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
 import type { FamilyTree, FamilyTreeParams } from './api/family.js';
@@ -76,6 +76,7 @@ export interface ApiRequests {
   'steer.cancel': { params: SteerStreamRef; result: SteerStreamRef };
   'attribution.run': { params: AttributionParams; result: AttributionResult };
   'attribution.tokenEffects': { params: TokenEffectParams; result: TokenEffectResult };
+  'attribution.featureHeads': { params: FeatureHeadsParams; result: FeatureHeadsResult };
   'attention.patterns': { params: AttentionPatternParams; result: AttentionPatterns };
   'attention.headScores': { params: HeadScoreParams; result: HeadScoreTable };
   'attention.logitLens': { params: LogitLensParams; result: LogitLens };
@@ -120,6 +121,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'steer.cancel': true,
   'attribution.run': true,
   'attribution.tokenEffects': true,
+  'attribution.featureHeads': true,
   'attention.patterns': true,
   'attention.headScores': true,
   'attention.logitLens': true,

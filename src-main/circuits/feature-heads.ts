@@ -11,6 +11,7 @@ import { tf } from '../engine/backend.js';
 import type { Gpt2 } from '../model/gpt2.js';
 import { constantScale, type SaeRunner } from '../sae/inference.js';
 import type { SaeBundle } from '../sae/types.js';
+import type { FeatureHeadsResult } from '../../src-shared/api.js';
 import { blockHook, parseHookName, type HookName } from '../../src-shared/hooks.js';
 
 export type ComponentKind = 'embed' | 'pos_embed' | 'head' | 'attn_bias' | 'mlp' | 'ln_bias';
@@ -166,6 +167,22 @@ export function decomposePreActivation(model: Gpt2, bundle: SaeBundle, runner: S
     at.dispose();
     tf.dispose([...cache.values()]);
   }
+}
+
+/** The split at several contexts (each fed as is, read at its position), with each part's mean share, largest first. */
+export function featureHeads(model: Gpt2, bundle: SaeBundle, runner: SaeRunner, contexts: Array<{ ids: number[]; position: number }>, latent: number): FeatureHeadsResult {
+  if (contexts.length === 0) throw new Error('direct attribution needs at least one context');
+  const splits = contexts.map(({ ids, position }) => decomposePreActivation(model, bundle, runner, ids, [position], latent));
+  const components = splits[0]!.components.map((component, c) => {
+    const values = splits.map((s) => s.at[0]!.contributions[c]!);
+    return { ...component, mean: values.reduce((a, b) => a + b, 0) / values.length, values };
+  });
+  return {
+    hookName: bundle.spec.hookName,
+    frozen: splits[0]!.frozen,
+    contexts: splits.map((s) => ({ position: s.at[0]!.position, preActivation: s.at[0]!.preActivation, bias: s.at[0]!.bias })),
+    components: components.sort((a, b) => Math.abs(b.mean) - Math.abs(a.mean)),
+  };
 }
 
 /** Each head's output z_h · W_O[h] at the positions, without b_O: [head][n][d_model]. */

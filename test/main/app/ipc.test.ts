@@ -95,6 +95,7 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'steer.cancel': { streamId: 'steer-404' },
   'attribution.run': { model: 'none', saes: ['f/64'], prompt: 'hi', target: ' there' },
   'attribution.tokenEffects': { model: 'none', sae: 'f/64', latent: 1, tokens: [1, 2] },
+  'attribution.featureHeads': { model: 'none', sae: 'f/64', latent: 1, contexts: [{ tokens: [1, 2], position: 1 }] },
   'attention.patterns': { model: 'none', prompt: 'hi', layer: 0 },
   'attention.headScores': { model: 'none', prompt: 'hi' },
   'attention.logitLens': { model: 'none', prompt: 'hi' },

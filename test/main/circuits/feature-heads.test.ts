@@ -21,7 +21,7 @@ function randomSae(hookName: string, normalizeActivations: InputNormalization, s
   const random = seededRandom(seed);
   const fill = (n: number, scale: number) => Float32Array.from({ length: n }, () => (random() - 0.5) * scale);
   return {
-    spec: { architecture: 'relu', dIn: D, dSae: D_SAE, normalizeActivations, applyBDecToInput: true, modelName: 'test', hookName, contextSize: 16, prependBos: false },
+    spec: { architecture: 'standard', dIn: D, dSae: D_SAE, normalizeActivations, applyBDecToInput: true, modelName: 'test', hookName, contextSize: 16, prependBos: false },
     weights: { W_enc: fill(D * D_SAE, 1), W_dec: fill(D_SAE * D, 1), b_enc: fill(D_SAE, 0.5), b_dec: fill(D, 0.5) },
   };
 }

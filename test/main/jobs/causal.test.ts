@@ -246,6 +246,27 @@ describe('attribution.tokenEffects', () => {
   });
 });
 
+describe('attribution.featureHeads', () => {
+  it('splits the pre-activation at each context into parts that add up to it, with positions as given (BOS not counted)', async () => {
+    const contexts = [{ tokens: [464, 3290, 4966, 284], position: 3 }, { tokens: [6342, 13, 464], position: 1 }];
+    const result = await call('attribution.featureHeads', { model: MODEL, sae: SAE, latent: 3, contexts });
+    expect(result.hookName).toBe('blocks.1.hook_resid_post');
+    expect(result.contexts.map((c) => c.position)).toEqual([3, 1]);
+    // Embeddings, 2 layers × (2 heads + attention bias + MLP); no LayerNorm at a resid_post site.
+    expect(result.components).toHaveLength(2 + 2 * 4);
+    expect(result.frozen).toMatch(/^nothing/);
+    result.contexts.forEach((c, i) => {
+      const sum = result.components.reduce((s, part) => s + part.values[i]!, 0);
+      expect(sum + c.bias).toBeCloseTo(c.preActivation, 4);
+    });
+    const sorted = result.components.map((part) => Math.abs(part.mean));
+    expect(sorted).toEqual([...sorted].sort((a, b) => b - a));
+    await expect(call('attribution.featureHeads', { model: MODEL, sae: SAE, latent: 3, contexts: [] })).rejects.toThrow(/"contexts" must be a list of 1 to 20/);
+    await expect(call('attribution.featureHeads', { model: MODEL, sae: SAE, latent: 3, contexts: [{ tokens: [1, 2], position: 2 }] })).rejects.toThrow(/contexts\[0\].position must be an index into its 2 tokens, got 2/);
+    await expect(call('attribution.featureHeads', { model: MODEL, sae: SAE, latent: 3, contexts: [{ tokens: [1], position: 0, extra: 1 } as never] })).rejects.toThrow(/contexts\[0\]/);
+  });
+});
+
 describe('attention.*', () => {
   it('returns a layer\'s patterns, the head score table and the logit lens', async () => {
     const patterns = await call('attention.patterns', { model: MODEL, prompt: 'The dog ran', layer: 1 });
