@@ -1,6 +1,7 @@
 // Steering, attribution and attention end to end in browser mode: a tiny model, a two-size family
 // with its harvest and map made by the real CLI in the served workspace, then: steer from a feature
-// page (after its next-token effects and family tree) and see both completions; save a steering
+// page (after its next-token effects, family tree and direct head attribution) and see both
+// completions stream token by token, held mid-way and cancelled; save a steering
 // preset and load it after a reload; open a map-selected latent's family tree; attribute a prompt
 // and open a listed feature; open an attention pattern and read a cell. Screenshots go to
 // test-results/causal-*.png.
@@ -57,6 +58,11 @@ test('steer from a feature page: baseline and steered completions side by side',
   await page.getByTestId('tree-show').click();
   await expect(page.getByTestId('tree-node').first()).toContainText('fam/32 #3', { timeout: COMPUTE_TIMEOUT });
   await page.getByTestId('pane-tree').screenshot({ path: 'test-results/causal-tree.png' });
+  // Direct attribution: the heads, MLPs and embeddings that write the latent, as bars.
+  await page.getByTestId('heads-compute').click();
+  await expect(page.getByTestId('heads-summary')).toContainText('at blocks.1.hook_resid_post', { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('heads-row').first()).toBeVisible();
+  await page.getByTestId('pane-heads').screenshot({ path: 'test-results/causal-heads.png' });
   await page.getByTestId('steer-with-feature').click();
   await expect(page.getByTestId('tab-steer')).toHaveAttribute('aria-current', 'page');
   await expect(page.getByTestId('steer-latents')).toHaveValue('3');
