@@ -103,8 +103,7 @@ export class Dispatcher implements ApiTransport {
   }
 
   async close(): Promise<void> {
-    this.context.streams.shutdown();
-    await this.context.jobs.shutdown();
+    await Promise.all([this.context.streams.shutdown(), this.context.jobs.shutdown()]);
     this.context.resources.dispose();
     this.listeners.clear();
   }

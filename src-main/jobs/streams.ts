@@ -35,6 +35,9 @@ interface Entry {
   abort: AbortController;
   acked: number;
   wake: (() => void) | null;
+  /** Settles when the producer has closed the stream. */
+  closed: Promise<void>;
+  markClosed: () => void;
 }
 
 export class StreamManager {
@@ -48,7 +51,9 @@ export class StreamManager {
 
   open(prefix: string): OpenStream {
     const id = `${prefix}-${this.nextId++}`;
-    const entry: Entry = { abort: new AbortController(), acked: 0, wake: null };
+    let markClosed = (): void => {};
+    const closed = new Promise<void>((resolve) => (markClosed = resolve));
+    const entry: Entry = { abort: new AbortController(), acked: 0, wake: null, closed, markClosed };
     this.streams.set(id, entry);
     const { signal } = entry.abort;
     const { window, leaseMs } = this.options;
@@ -76,6 +81,7 @@ export class StreamManager {
       },
       close: () => {
         this.streams.delete(id);
+        entry.markClosed();
       },
     };
   }
@@ -92,12 +98,17 @@ export class StreamManager {
     entry.wake?.();
   }
 
-  /** Stops every stream (process shutdown); their producers report them cancelled. */
-  shutdown(): void {
-    for (const [id, entry] of this.streams) {
+  /**
+   * Stops every stream (process shutdown) and waits until their producers have reported them
+   * cancelled and let go of what they hold (the model, KV caches), which happens at their next step.
+   */
+  async shutdown(): Promise<void> {
+    const closing = [...this.streams].map(([id, entry]) => {
       entry.abort.abort(new ApiError('cancelled', `stream ${id} stopped: the compute process is shutting down`));
       entry.wake?.();
-    }
+      return entry.closed;
+    });
+    await Promise.all(closing);
   }
 
   private find(method: string, id: string): Entry {

@@ -108,6 +108,18 @@ describe('steer.stream', () => {
     }
   });
 
+  it('stops when the compute process shuts down, freeing the model it holds', async () => {
+    const closing = new Dispatcher({ workspace: root, warn: () => {}, streams: { window: 2, leaseMs: 600_000 } });
+    let closed: Promise<void> | undefined;
+    const start = closing.call('steer.stream', params).then((r) => (r.ok ? (r.result as SteerStreamRef) : Promise.reject(new Error(r.error.message))));
+    const updates = await followStream(closing, start, false, (u) => {
+      if (u.step === 2 && u.state === 'running') closed = closing.close();
+    });
+    await closed;
+    expect(updates.at(-1)!.state).toBe('cancelled');
+    expect(updates.at(-1)!.error!.message).toMatch(/^stream steer-1 stopped: the compute process is shutting down/);
+  });
+
   it('stops on cancel, answering other requests meanwhile; a finished stream is forgotten', async () => {
     let cancelled: Promise<unknown> | undefined;
     const start = call('steer.stream', { ...params, maxNewTokens: 40 });
