@@ -3,11 +3,9 @@
 // or the Cancel button stops the stream before. A closed page stops acknowledging; the compute side
 // then stops the stream once its lease lapses, and `pagehide` cancels it at once where it can.
 import type { ApiErrorInfo, SteerParams, SteerResult, SteerStreamUpdate } from '../../../src-shared/api.js';
+import { StreamFollower } from '../lib/stream-follower.js';
 import { api } from '../lib/transport/index.js';
 import { errorInfo } from './errors.js';
-
-/** Updates kept for a stream whose id the start call has not answered yet (events may come first). */
-const MAX_EARLY_UPDATES = 64;
 
 export class SteerStream {
   /** The params `result` answers. */
@@ -20,8 +18,7 @@ export class SteerStream {
   /** Set when the user stopped the stream: the step it stopped after. */
   stoppedAt = $state<number | null>(null);
   private starting = $state(false);
-  private streamId: string | null = null;
-  private early: SteerStreamUpdate[] = [];
+  private readonly follower = new StreamFollower<SteerStreamUpdate>();
   private latest = 0;
   private listening = false;
 
@@ -34,24 +31,23 @@ export class SteerStream {
     this.cancel();
     const mine = ++this.latest;
     this.starting = true;
-    this.early = [];
+    this.follower.expect();
     try {
       const { streamId } = await api.steer.stream(params);
       if (mine !== this.latest) {
         void api.steer.cancel({ streamId }).catch(() => {});
         return;
       }
-      this.streamId = streamId;
       this.params = params;
       this.result = null;
       this.error = null;
       this.stoppedAt = null;
       this.progress = { step: 0, total: params.maxNewTokens ?? 20 };
-      const early = this.early.filter((u) => u.streamId === streamId);
-      this.early = [];
-      for (const update of early) this.apply(update);
+      for (const update of this.follower.started(streamId)) this.show(update);
     } catch (err) {
-      if (mine === this.latest) this.error = errorInfo(err);
+      if (mine !== this.latest) return;
+      this.follower.end();
+      this.error = errorInfo(err);
     } finally {
       if (mine === this.latest) this.starting = false;
     }
@@ -59,23 +55,20 @@ export class SteerStream {
 
   /** Stops the running stream; its last update shows what was generated until then. */
   cancel(): void {
-    if (this.streamId === null || this.progress === null) return;
+    const streamId = this.follower.current;
+    if (streamId === null || this.progress === null) return;
     this.stoppedAt = this.progress.step;
-    void api.steer.cancel({ streamId: this.streamId }).catch(() => {});
+    void api.steer.cancel({ streamId }).catch(() => {});
   }
 
   private listen(): void {
     if (this.listening) return;
     this.listening = true;
-    api.onEvent((event) => event.type === 'steer.stream' && this.apply(event.update));
+    api.onEvent((event) => event.type === 'steer.stream' && this.follower.accept(event.update) && this.show(event.update));
     window.addEventListener('pagehide', () => this.cancel());
   }
 
-  private apply(update: SteerStreamUpdate): void {
-    if (update.streamId !== this.streamId) {
-      if (this.starting && this.early.length < MAX_EARLY_UPDATES) this.early.push(update);
-      return;
-    }
+  private show(update: SteerStreamUpdate): void {
     this.result = update.result;
     if (update.state === 'running') {
       this.progress = { step: update.step, total: update.total };
@@ -84,7 +77,7 @@ export class SteerStream {
       return;
     }
     this.progress = null;
-    this.streamId = null;
+    this.follower.end();
     if (update.state === 'cancelled' && this.stoppedAt !== null) this.stoppedAt = update.step;
     else if (update.error) this.error = update.error;
   }
