@@ -1,13 +1,14 @@
 // Steering, attribution and attention end to end in browser mode: a tiny model, a two-size family
 // with its harvest and map made by the real CLI in the served workspace, then: steer from a feature
-// page (after its next-token effects and family tree) and see both completions; save a steering
+// page (after its next-token effects, family tree and direct head attribution) and see both
+// completions stream token by token, held mid-way and cancelled; save a steering
 // preset and load it after a reload; open a map-selected latent's family tree; attribute a prompt
 // and open a listed feature; open an attention pattern and read a cell. Screenshots go to
 // test-results/causal-*.png.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type Route } from '@playwright/test';
 import { APP_ROOT, startServe, type ServeProcess } from './helpers/serve.js';
 
 test.describe.configure({ mode: 'serial' });
@@ -57,6 +58,11 @@ test('steer from a feature page: baseline and steered completions side by side',
   await page.getByTestId('tree-show').click();
   await expect(page.getByTestId('tree-node').first()).toContainText('fam/32 #3', { timeout: COMPUTE_TIMEOUT });
   await page.getByTestId('pane-tree').screenshot({ path: 'test-results/causal-tree.png' });
+  // Direct attribution: the heads, MLPs and embeddings that write the latent, as bars.
+  await page.getByTestId('heads-compute').click();
+  await expect(page.getByTestId('heads-summary')).toContainText('at blocks.1.hook_resid_post', { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('heads-row').first()).toBeVisible();
+  await page.getByTestId('pane-heads').screenshot({ path: 'test-results/causal-heads.png' });
   await page.getByTestId('steer-with-feature').click();
   await expect(page.getByTestId('tab-steer')).toHaveAttribute('aria-current', 'page');
   await expect(page.getByTestId('steer-latents')).toHaveValue('3');
@@ -64,6 +70,7 @@ test('steer from a feature page: baseline and steered completions side by side',
   await page.getByTestId('steer-strength').fill('40');
   await page.getByTestId('steer-run').click();
   await expect(page.getByTestId('steer-result')).toBeVisible({ timeout: COMPUTE_TIMEOUT });
+  await streamed();
   await expect(page.getByTestId('steer-baseline')).toContainText('The·people');
   await expect(page.getByTestId('steer-steered')).toContainText('The·people');
   await expect(page.getByTestId('steer-steered').locator('.tok.changed').first()).toBeVisible();
@@ -71,7 +78,8 @@ test('steer from a feature page: baseline and steered completions side by side',
   // Strength 0 on the slider re-runs and gives the baseline back.
   await page.getByTestId('steer-strength').fill('0');
   await page.getByTestId('steer-run').click();
-  await expect(page.getByTestId('steer-steered').locator('.tok.changed')).toHaveCount(0, { timeout: COMPUTE_TIMEOUT });
+  await streamed();
+  await expect(page.getByTestId('steer-steered').locator('.tok.changed')).toHaveCount(0);
   expect(await page.getByTestId('steer-steered').textContent()).not.toBe(before);
   await page.getByTestId('steer-strength').fill('40');
   await page.getByTestId('steer-from').fill('x');
@@ -85,6 +93,49 @@ test('steer from a feature page: baseline and steered completions side by side',
   await expect(page.getByTestId('sweep-row')).toHaveCount(7, { timeout: COMPUTE_TIMEOUT });
   await expect(page.getByTestId('steer-sweep-result').getByTestId('chart')).toBeVisible();
   await screenshot('steer');
+});
+
+const streamedTokens = (side: 'baseline' | 'steered') => page.getByTestId(`steer-${side}`).locator('.tok');
+
+/** Waits for the running steer stream to end with all 20 tokens of each completion shown. */
+async function streamed(): Promise<void> {
+  await expect(page.getByTestId('steer-cancel')).toBeHidden({ timeout: COMPUTE_TIMEOUT });
+  await expect(streamedTokens('baseline')).toHaveCount(20);
+  await expect(streamedTokens('steered')).toHaveCount(20);
+}
+
+test('steered and baseline completions stream token by token, and Cancel stops them', async () => {
+  // Holding the page's acknowledgements holds the stream after its first window of 4 tokens
+  // (STEER_STREAM_WINDOW): an intermediate state the test can see without any timing.
+  const held: Route[] = [];
+  let holding = false;
+  await page.route('**/api/steer.ack', (route) => void (holding ? held.push(route) : route.continue()));
+  const holdAcks = () => (holding = true);
+  const releaseAcks = async () => {
+    holding = false;
+    for (const route of held.splice(0)) await route.continue();
+  };
+  await page.getByTestId('steer-from').fill('');
+  holdAcks();
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-status')).toContainText('Generating: 4 of 20 tokens', { timeout: COMPUTE_TIMEOUT });
+  await expect(streamedTokens('baseline')).toHaveCount(4);
+  await expect(streamedTokens('steered')).toHaveCount(4);
+  await expect(page.getByTestId('steer-steered').locator('.tok.changed').first()).toBeVisible();
+  await screenshot('steer-streaming');
+  await releaseAcks();
+  await streamed();
+  await expect(page.getByTestId('steer-status')).not.toContainText('Generating');
+
+  holdAcks();
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-status')).toContainText('Generating: 4 of 20 tokens', { timeout: COMPUTE_TIMEOUT });
+  await page.getByTestId('steer-cancel').click();
+  await expect(page.getByTestId('steer-status')).toContainText('Stopped after 4 of 20 tokens');
+  await expect(page.getByTestId('steer-cancel')).toBeHidden();
+  await expect(streamedTokens('steered')).toHaveCount(4);
+  await releaseAcks();
+  await page.unroute('**/api/steer.ack');
 });
 
 test('save the steer settings as a preset, reload, and load it back into the form', async () => {

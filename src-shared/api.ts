@@ -10,7 +10,7 @@ import type {
   LogitLens,
   LogitLensParams,
 } from './api/attention.js';
-import type { AttributionParams, AttributionResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
+import type { AttributionParams, AttributionResult, FeatureHeadsParams, FeatureHeadsResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
 import type { Diagnostics, EngineReport } from './api/engine.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
 import type { FamilyTree, FamilyTreeParams } from './api/family.js';
@@ -27,7 +27,7 @@ import type {
 } from './api/features.js';
 import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
-import type { SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerSweep, SteerSweepParams } from './api/steer.js';
+import type { SteerEvent, SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerStreamAck, SteerStreamRef, SteerSweep, SteerSweepParams } from './api/steer.js';
 import type { LmTrainParams } from './api/lm.js';
 import type { SaeEvaluateParams } from './api/saes.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
@@ -41,7 +41,7 @@ export type * from './api/family.js';
 export type * from './api/features.js';
 export type * from './api/inspect.js';
 export * from './api/jobs.js';
-export type * from './api/steer.js';
+export * from './api/steer.js';
 export type * from './api/lm.js';
 export type * from './api/saes.js';
 export type * from './api/training.js';
@@ -71,8 +71,12 @@ export interface ApiRequests {
   'steer.listPresets': { params: NoParams; result: SteerPreset[] };
   'steer.savePreset': { params: SteerPreset; result: SteerPreset[] };
   'steer.deletePreset': { params: SteerPresetName; result: SteerPreset[] };
+  'steer.stream': { params: SteerParams; result: SteerStreamRef };
+  'steer.ack': { params: SteerStreamAck; result: SteerStreamRef };
+  'steer.cancel': { params: SteerStreamRef; result: SteerStreamRef };
   'attribution.run': { params: AttributionParams; result: AttributionResult };
   'attribution.tokenEffects': { params: TokenEffectParams; result: TokenEffectResult };
+  'attribution.featureHeads': { params: FeatureHeadsParams; result: FeatureHeadsResult };
   'attention.patterns': { params: AttentionPatternParams; result: AttentionPatterns };
   'attention.headScores': { params: HeadScoreParams; result: HeadScoreTable };
   'attention.logitLens': { params: LogitLensParams; result: LogitLens };
@@ -87,8 +91,8 @@ export type ApiMethod = keyof ApiRequests;
 export type ParamsOf<M extends ApiMethod> = ApiRequests[M]['params'];
 export type ResultOf<M extends ApiMethod> = ApiRequests[M]['result'];
 
-/** Events pushed from the compute side to every connected renderer. */
-export type ApiEvent = JobEvent;
+/** Events pushed from the compute side to every connected renderer: jobs, and streamed steering. */
+export type ApiEvent = JobEvent | SteerEvent;
 
 // A Record over ApiMethod makes the compiler reject a request added to ApiRequests but not listed here.
 const METHOD_SET: Record<ApiMethod, true> = {
@@ -112,8 +116,12 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'steer.listPresets': true,
   'steer.savePreset': true,
   'steer.deletePreset': true,
+  'steer.stream': true,
+  'steer.ack': true,
+  'steer.cancel': true,
   'attribution.run': true,
   'attribution.tokenEffects': true,
+  'attribution.featureHeads': true,
   'attention.patterns': true,
   'attention.headScores': true,
   'attention.logitLens': true,

@@ -20,6 +20,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/run.js'),
   () => import('./commands/steer.js'),
   () => import('./commands/attribute.js'),
+  () => import('./commands/feature-heads.js'),
   () => import('./commands/attention.js'),
   () => import('./commands/lm.js'),
 ];

@@ -1,6 +1,6 @@
 // The compute side of the contract: one handler per request, looked up by name. Transports (the
 // compute process's IPC channel, in-process tests) call `dispatch`; events go to `subscribe`rs.
-import { ApiError, isApiMethod, toErrorInfo } from '../../src-shared/api.js';
+import { ApiError, STEER_STREAM_WINDOW, isApiMethod, toErrorInfo } from '../../src-shared/api.js';
 import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener, JobInfo, JobKind } from '../../src-shared/api.js';
 import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
@@ -20,6 +20,7 @@ import { workspaceHandlers } from './handlers/workspace.js';
 import { isAlive, JobStore, type JobRecord } from './job-store.js';
 import { JobManager } from './manager.js';
 import { Resources } from './resources.js';
+import { StreamManager, type StreamOptions } from './streams.js';
 import { WorkspaceLayout } from './workspace/layout.js';
 import { sweepStaleTemps } from './workspace/sweep.js';
 
@@ -49,7 +50,11 @@ export interface DispatcherOptions {
   workspace: string;
   engine?: EngineAccess;
   warn?: (message: string) => void;
+  /** Default: the contract's window, and a 30 s lease (longer than a GPT-2 small step on a slow CPU). */
+  streams?: StreamOptions;
 }
+
+const STREAM_LEASE_MS = 30_000;
 
 /** The whole compute side in one object; it is an ApiTransport, so it can stand in for the process. */
 export class Dispatcher implements ApiTransport {
@@ -65,6 +70,7 @@ export class Dispatcher implements ApiTransport {
     this.context = {
       workspace,
       jobs: new JobManager((event) => this.emit(event), Date.now, new JobStore(workspace.dir('jobs'), warn)),
+      streams: new StreamManager((event) => this.emit(event), options.streams ?? { window: STEER_STREAM_WINDOW, leaseMs: STREAM_LEASE_MS }),
       engine,
       resources: new Resources(workspace, engine),
       warn,
@@ -97,7 +103,7 @@ export class Dispatcher implements ApiTransport {
   }
 
   async close(): Promise<void> {
-    await this.context.jobs.shutdown();
+    await Promise.all([this.context.streams.shutdown(), this.context.jobs.shutdown()]);
     this.context.resources.dispose();
     this.listeners.clear();
   }

@@ -3,6 +3,7 @@
 import type { ApiMethod, ResultOf } from '../../src-shared/api.js';
 import type { JobManager } from './manager.js';
 import type { Resources } from './resources.js';
+import type { StreamManager } from './streams.js';
 import type { WorkspaceLayout } from './workspace/layout.js';
 
 /** The tensor engine of the compute process, started on the first request that needs it. */
@@ -15,6 +16,8 @@ export interface EngineAccess {
 export interface HandlerContext {
   workspace: WorkspaceLayout;
   jobs: JobManager;
+  /** Streamed results (steer.stream): they run beside jobs, paced by their reader. */
+  streams: StreamManager;
   engine: EngineAccess;
   /** Models, tokenizers, SAE runners and databases kept loaded between requests. */
   resources: Resources;

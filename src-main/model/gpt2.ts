@@ -8,7 +8,7 @@ import { embed } from './embedding.js';
 import { HookContext, StopForward, type Hook, type RunOptions, type RunResult } from './hooks.js';
 import { layerNorm } from './layernorm.js';
 import { checkSamplingOptions, tokenSampler, type SamplingOptions } from './sample.js';
-import { disposeGpt2Weights, type Gpt2Weights, type LayerNormWeights } from './weights.js';
+import { disposeGpt2Weights, type BlockWeights, type Gpt2Weights, type LayerNormWeights } from './weights.js';
 
 /** Rows of the [rows, vocab] log-softmax computed at once by lossPerToken. */
 const LOSS_CHUNK_ROWS = 1024;
@@ -89,6 +89,15 @@ export class Gpt2 {
 
   /** Continues `prompt` (batch of one) and returns prompt + new tokens. Uses a KV cache. */
   generate(prompt: number[], opts: GenerateOptions): number[] {
+    return [...prompt, ...this.generateTokens(prompt, opts)];
+  }
+
+  /**
+   * The new tokens of `generate`, one per `next()`: the caller sees each token as soon as it is
+   * sampled, may wait between tokens (a streaming server yields its event loop there), and stops
+   * early with `return()`, which frees the KV cache. Options are checked here, before the first token.
+   */
+  generateTokens(prompt: number[], opts: GenerateOptions): Generator<number, void, undefined> {
     for (const key of Object.keys(opts)) {
       if (!GENERATE_OPTION_KEYS.includes(key)) throw new Error(`unknown generate option "${key}" (expected ${GENERATE_OPTION_KEYS.join(', ')})`);
     }
@@ -100,13 +109,14 @@ export class Gpt2 {
     }
     this.checkIds(prompt, 'prompt');
     checkSamplingOptions(opts, this.config.vocabSize);
-    const pick = tokenSampler(opts);
-    const hooks = new HookContext(this.config.nLayer, { hooks: opts.hooks });
-    const tokens = [...prompt];
+    return this.sampleTokens([...prompt], opts, tokenSampler(opts), new HookContext(this.config.nLayer, { hooks: opts.hooks }));
+  }
+
+  private *sampleTokens(prompt: number[], opts: GenerateOptions, pick: (logits: Float32Array) => number, hooks: HookContext): Generator<number, void, undefined> {
     let input = prompt;
     let past: LayerKv[] | undefined;
     try {
-      for (let step = 0; step < maxNewTokens; step++) {
+      for (let step = 0; step < opts.maxNewTokens; step++) {
         const ids = input;
         const previous = past;
         const out = tf.tidy(() => {
@@ -118,19 +128,25 @@ export class Gpt2 {
         past = out.kv;
         const next = pick(out.logits.dataSync() as Float32Array);
         out.logits.dispose();
-        tokens.push(next);
+        yield next;
         if (opts.stopAtEot && next === this.config.eosTokenId) break;
         input = [next];
       }
     } finally {
       disposeKv(past);
     }
-    return tokens;
   }
 
   /** ln_final's gain and bias with its epsilon, and the tied unembedding wte [vocab, d_model]: what direct logit attribution reads. */
   readout(): { lnF: LayerNormWeights; eps: number; wte: tf.Tensor2D } {
     return { lnF: this.weights.lnF, eps: this.config.layerNormEpsilon, wte: this.weights.wte };
+  }
+
+  /** Block `layer`'s weights, for analyses that split its output into parts (per-head direct attribution). Do not dispose them. */
+  blockWeights(layer: number): BlockWeights {
+    const w = this.weights.blocks[layer];
+    if (!w) throw new Error(`layer ${layer} is outside the model's layers 0..${this.config.nLayer - 1}`);
+    return w;
   }
 
   /** Logits of ln_final outputs [rows, d_model] → [rows, vocab], without running the model. */

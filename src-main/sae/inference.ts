@@ -103,7 +103,7 @@ function perTokenNorm(spec: SaeSpec, x: tf.Tensor2D): InputNorm | undefined {
 }
 
 /** `expected_average_only_in` multiplies by a dataset-wide factor; SAELens leaves it out when the factor is unknown. */
-function constantScale(spec: SaeSpec): number {
+export function constantScale(spec: SaeSpec): number {
   return spec.normalizeActivations === 'expected_average_only_in' && spec.normScalingFactor !== undefined ? spec.normScalingFactor : 1;
 }
 

@@ -72,3 +72,34 @@ export interface TokenEffectResult {
    */
   effects: Array<number | null>;
 }
+
+/** Direct feature attribution: which heads, MLPs and embeddings write a latent's pre-activation. */
+export interface FeatureHeadsParams {
+  model: string;
+  sae: string;
+  latent: number;
+  /** 1 to 20 contexts (BOS is prepended when the SAE was trained with it), each read at `position` (an index in `tokens`). */
+  contexts: Array<{ tokens: number[]; position: number }>;
+}
+
+export interface FeatureHeadsComponent {
+  /** "embed", "pos_embed", "L3H7", "L3 attn bias", "L3 MLP", "ln1 bias", "ln_final bias". */
+  name: string;
+  kind: 'embed' | 'pos_embed' | 'head' | 'attn_bias' | 'mlp' | 'ln_bias';
+  layer: number | null;
+  head: number | null;
+  /** Mean share of the pre-activation over the contexts. */
+  mean: number;
+  /** The share in each context, in `contexts` order. */
+  values: number[];
+}
+
+export interface FeatureHeadsResult {
+  hookName: string;
+  /** Which per-token scales were held fixed to make the split linear, in words. */
+  frozen: string;
+  /** Per context: the pre-activation at its position and the constant part (b_enc − b_dec·W_enc[:, latent]); Σ shares = preActivation − bias. */
+  contexts: Array<{ position: number; preActivation: number; bias: number }>;
+  /** Every part, by |mean| descending. */
+  components: FeatureHeadsComponent[];
+}

@@ -1,5 +1,7 @@
 // Steer domain of the API contract: continue a prompt twice, as the model is and with chosen SAE
-// latents pushed along their decoder directions (add) or held at a value (clamp).
+// latents pushed along their decoder directions (add) or held at a value (clamp): at once
+// (steer.generate) or token by token (steer.stream).
+import type { ApiErrorInfo } from './errors.js';
 
 export interface SteerParams {
   model: string;
@@ -72,3 +74,39 @@ export interface SteerSweep {
     probs: number[];
   }>;
 }
+
+/**
+ * steer.stream answers with this at once; the completions then arrive as `steer.stream` events.
+ * The client acknowledges what it has shown (steer.ack): the compute side runs at most
+ * STEER_STREAM_WINDOW steps ahead of the last acknowledgement, and stops a stream that nobody
+ * acknowledges for a while (the page that started it was closed), so no generation outlives its reader.
+ */
+export interface SteerStreamRef {
+  streamId: string;
+}
+
+export interface SteerStreamAck {
+  streamId: string;
+  /** The `step` of the latest update the client has received. */
+  received: number;
+}
+
+/** Steps a stream may run ahead of the client's last acknowledgement before it waits. */
+export const STEER_STREAM_WINDOW = 4;
+
+export type SteerStreamState = 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface SteerStreamUpdate {
+  streamId: string;
+  state: SteerStreamState;
+  /** Steps taken (one token of each completion per step; one that reached <|endoftext|> stops growing). */
+  step: number;
+  /** maxNewTokens: the steps a stream takes unless both completions stop early. */
+  total: number;
+  /** Both completions so far. Updates are cumulative, so a client that missed one loses nothing. */
+  result: SteerResult;
+  /** Why a stream was cancelled or failed; null while running and when done. */
+  error: ApiErrorInfo | null;
+}
+
+export type SteerEvent = { type: 'steer.stream'; update: SteerStreamUpdate };

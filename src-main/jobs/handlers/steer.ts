@@ -1,14 +1,16 @@
 // steer.generate: a prompt continued as the model is and with SAE latents steered, side by side;
+// steer.stream / ack / cancel: the same, token by token in `steer.stream` events (jobs/streams.ts);
 // steer.sweep: the same at several strengths, tracking the tokens the latent promotes;
 // steer.listPresets / savePreset / deletePreset: named steer settings kept in the workspace.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../../../src-shared/api.js';
-import type { SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerSweepParams } from '../../../src-shared/api.js';
+import { ApiError, toErrorInfo } from '../../../src-shared/api.js';
+import type { SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerStreamAck, SteerStreamRef, SteerStreamState, SteerSweepParams } from '../../../src-shared/api.js';
+import type { SteerOptions, SteerResult as CausalSteerResult } from '../../causal/steer.js';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
 import { ENTRY_NAME, SAE_ID, readParams, type ParamsSpec } from '../params.js';
-import { withLoaded } from './loaded.js';
+import { withLoaded, type Loaded } from './loaded.js';
 import { requireModel, requireSae } from './lookup.js';
 
 const STEER_FIELDS: ParamsSpec<SteerParams> = {
@@ -68,32 +70,78 @@ function writePresets(file: string, presets: SteerPreset[]): void {
   writeJsonAtomic(file, { presets });
 }
 
+/** The prompt as the model is fed it, the steer options, and how token ids become the contract's result. */
+async function steerInputs(p: SteerParams, { model, tokenizer, saes: [sae] }: Loaded) {
+  const { promptIds } = await import('../../causal/prompt.js');
+  const maxNewTokens = p.maxNewTokens ?? 20;
+  const { ids, offset } = promptIds(tokenizer, p.prompt, { bos: sae!.bundle.spec.prependBos, nPositions: model.config.nPositions, reserve: maxNewTokens });
+  const options: SteerOptions = {
+    maxNewTokens,
+    temperature: p.temperature ?? 0,
+    ...(p.seed === undefined ? {} : { seed: p.seed }),
+    intervention: {
+      mode: p.mode ?? 'add',
+      latents: p.latents.map((latent) => ({ latent, value: p.strength })),
+      ...(p.fromPosition === undefined ? {} : { fromPosition: p.fromPosition + offset }),
+    },
+  };
+  const completion = (out: number[]) => ({ text: tokenizer.decode(out), ids: out, tokens: out.map((id) => tokenizer.displayToken(id)) });
+  const promptTokens = ids.slice(offset).map((id) => tokenizer.displayToken(id));
+  const view = (r: CausalSteerResult): SteerResult => ({ promptTokens, baseline: completion(r.baseline), steered: completion(r.steered), seed: r.seed });
+  return { model, sae: sae!.runner, prompt: ids, options, view };
+}
+
 export const steerHandlers: DomainHandlers<'steer'> = {
   'steer.generate': async (params, ctx) => {
     const p = readParams<SteerParams>('steer.generate', params, STEER_FIELDS);
-    return withLoaded(ctx, 'steer.generate', p.model, [p.sae], async ({ model, tokenizer, saes: [sae] }): Promise<SteerResult> => {
-      const { promptIds } = await import('../../causal/prompt.js');
+    return withLoaded(ctx, 'steer.generate', p.model, [p.sae], async (loaded): Promise<SteerResult> => {
       const { steerGenerate } = await import('../../causal/steer.js');
-      const maxNewTokens = p.maxNewTokens ?? 20;
-      const { ids, offset } = promptIds(tokenizer, p.prompt, { bos: sae!.bundle.spec.prependBos, nPositions: model.config.nPositions, reserve: maxNewTokens });
-      const result = steerGenerate(model, sae!.runner, ids, {
-        maxNewTokens,
-        temperature: p.temperature ?? 0,
-        ...(p.seed === undefined ? {} : { seed: p.seed }),
-        intervention: {
-          mode: p.mode ?? 'add',
-          latents: p.latents.map((latent) => ({ latent, value: p.strength })),
-          ...(p.fromPosition === undefined ? {} : { fromPosition: p.fromPosition + offset }),
-        },
-      });
-      const completion = (out: number[]) => ({ text: tokenizer.decode(out), ids: out, tokens: out.map((id) => tokenizer.displayToken(id)) });
-      return {
-        promptTokens: ids.slice(offset).map((id) => tokenizer.displayToken(id)),
-        baseline: completion(result.baseline),
-        steered: completion(result.steered),
-        seed: result.seed,
-      };
+      const { model, sae, prompt, options, view } = await steerInputs(p, loaded);
+      return view(steerGenerate(model, sae, prompt, options));
     });
+  },
+  // Answers once the inputs are checked and the first step can run; the model stays held until the stream ends.
+  'steer.stream': (params, ctx) => {
+    const method = 'steer.stream';
+    const p = readParams<SteerParams>(method, params, STEER_FIELDS);
+    return new Promise<SteerStreamRef>((started, refused) => {
+      withLoaded(ctx, method, p.model, [p.sae], async (loaded) => {
+        const { steerSteps } = await import('../../causal/steer.js');
+        const { model, sae, prompt, options, view } = await steerInputs(p, loaded);
+        const { seed, steps } = steerSteps(model, sae, prompt, options);
+        const stream = ctx.streams.open('steer');
+        started({ streamId: stream.id });
+        const total = options.maxNewTokens;
+        let result = view({ baseline: [], steered: [], seed });
+        let step = 0;
+        const update = (state: SteerStreamState, error: unknown = null): void =>
+          stream.emit({ type: 'steer.stream', update: { streamId: stream.id, state, step, total, result, error: error === null ? null : toErrorInfo(error) } });
+        try {
+          // stream.sent throws once the stream is stopped; leaving the loop frees both KV caches.
+          for (const next of steps) {
+            step++;
+            result = view({ ...next, seed });
+            update('running');
+            await stream.sent(step);
+          }
+          update('done');
+        } catch (err) {
+          update(stream.signal.aborted ? 'cancelled' : 'failed', stream.signal.aborted ? stream.signal.reason : err);
+        } finally {
+          stream.close();
+        }
+      }).catch(refused);
+    });
+  },
+  'steer.ack': (params, ctx) => {
+    const p = readParams<SteerStreamAck>('steer.ack', params, { streamId: { type: 'string', maxLength: 100 }, received: { type: 'integer', min: 0 } });
+    ctx.streams.ack('steer.ack', p.streamId, p.received);
+    return { streamId: p.streamId };
+  },
+  'steer.cancel': (params, ctx) => {
+    const p = readParams<SteerStreamRef>('steer.cancel', params, { streamId: { type: 'string', maxLength: 100 } });
+    ctx.streams.cancel('steer.cancel', p.streamId);
+    return { streamId: p.streamId };
   },
   'steer.sweep': async (params, ctx) => {
     const p = readParams<SteerSweepParams>('steer.sweep', params, {

@@ -1,10 +1,12 @@
-// Steer stores: a prompt continued as the model is and with SAE latents steered, a strength sweep,
+// Steer stores: a prompt continued as the model is and with SAE latents steered (streamed), a strength sweep,
 // and the named presets the workspace keeps.
-import type { SteerParams, SteerPreset, SteerResult, SteerSweep, SteerSweepParams } from '../../../src-shared/api.js';
+import type { SteerPreset, SteerSweep, SteerSweepParams } from '../../../src-shared/api.js';
 import { api } from '../lib/transport/index.js';
 import { RequestState } from './request.svelte.js';
+import { SteerStream } from './steer-stream.svelte.js';
 
-export const steer = new RequestState<SteerParams, SteerResult>((params) => api.steer.generate(params));
+/** Baseline and steered completions, streamed token by token. */
+export const steer = new SteerStream();
 
 /** The same prompt at several strengths. */
 export const sweep = new RequestState<SteerSweepParams, SteerSweep>((params) => api.steer.sweep(params));

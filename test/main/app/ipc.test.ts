@@ -90,8 +90,12 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'steer.listPresets': {},
   'steer.savePreset': { name: 'p', model: 'none', sae: 'f/64', prompt: 'hi', latents: [1], strength: 2 },
   'steer.deletePreset': { name: 'p' },
+  'steer.stream': { model: 'none', sae: 'f/64', prompt: 'hi', latents: [1], strength: 2 },
+  'steer.ack': { streamId: 'steer-404', received: 1 },
+  'steer.cancel': { streamId: 'steer-404' },
   'attribution.run': { model: 'none', saes: ['f/64'], prompt: 'hi', target: ' there' },
   'attribution.tokenEffects': { model: 'none', sae: 'f/64', latent: 1, tokens: [1, 2] },
+  'attribution.featureHeads': { model: 'none', sae: 'f/64', latent: 1, contexts: [{ tokens: [1, 2], position: 1 }] },
   'attention.patterns': { model: 'none', prompt: 'hi', layer: 0 },
   'attention.headScores': { model: 'none', prompt: 'hi' },
   'attention.logitLens': { model: 'none', prompt: 'hi' },
@@ -114,7 +118,7 @@ describe('the contract on both transports', () => {
       const r = await dispatcher.call(m, SAMPLE_PARAMS[m]);
       return r.ok ? 'ok' : r.error.code;
     }));
-    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'bad_request', 'not_found']);
+    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'bad_request', 'not_found']);
   });
 
   it('the renderer API behaves identically on both: results, and errors with their codes', async () => {
@@ -153,7 +157,7 @@ describe('the contract on both transports', () => {
         return { wrote: ['db:features.sqlite'], summary: { latents: 64 } };
       },
     });
-    const ofJob = (events: ApiEvent[]) => events.filter((e) => (e.type === 'job.state' ? e.job.id : e.jobId) === job.id);
+    const ofJob = (events: ApiEvent[]) => events.filter((e) => (e.type === 'job.state' ? e.job.id : e.type === 'steer.stream' ? null : e.jobId) === job.id);
     for (let i = 0; i < 500 && ofJob(overSocket).length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     unsubscribe();
     const shape = (events: ApiEvent[]) => events.map((e) => (e.type === 'job.state' ? `state:${e.job.state}` : e.type));

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interventionHook, type Intervention } from '../../../src-main/causal/intervention.js';
-import { steerGenerate } from '../../../src-main/causal/steer.js';
+import { steerGenerate, steerSteps } from '../../../src-main/causal/steer.js';
 import { tf } from '../../../src-main/engine/backend.js';
 import type { Gpt2 } from '../../../src-main/model/gpt2.js';
 import type { Hook } from '../../../src-main/model/hooks.js';
@@ -53,6 +53,32 @@ function latents(ids: number[]): number[][] {
 }
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+describe('steerSteps', () => {
+  it('grows both completions a token at a time to exactly what steerGenerate returns, and refuses bad input before any token', () => {
+    const opts = { maxNewTokens: 5, temperature: 1.2, seed: 2, intervention: { mode: 'add' as const, latents: [{ latent: 3, value: 25 }] } };
+    const { seed, steps } = steerSteps(model, sae, prompt, opts);
+    const seen = [...steps];
+    expect(seed).toBe(2);
+    expect(seen.map((s) => [s.baseline.length, s.steered.length])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
+    // Every step extends the one before, so a screen showing them never rewrites a token.
+    seen.slice(1).forEach((s, i) => expect(s.baseline.slice(0, i + 1)).toEqual(seen[i]!.baseline));
+    const whole = steerGenerate(model, sae, prompt, opts);
+    expect(seen.at(-1)).toEqual({ baseline: whole.baseline, steered: whole.steered });
+    expect(whole.steered).not.toEqual(whole.baseline);
+    expect(() => steerSteps(model, sae, prompt, { ...opts, intervention: { mode: 'add', latents: [{ latent: 32, value: 1 }] } })).toThrow('latents[0] is 32; the SAE has latents 0..31');
+  });
+
+  it('stopped early, frees both KV caches', () => {
+    const before = tf.memory().numTensors;
+    const { steps } = steerSteps(model, sae, prompt, { maxNewTokens: 8, temperature: 0, intervention: { mode: 'add', latents: [{ latent: 3, value: 5 }] } });
+    steps.next();
+    steps.next();
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    steps.return();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
 
 describe('steerGenerate', () => {
   it('with strength 0 equals the baseline exactly, greedy and seeded', () => {

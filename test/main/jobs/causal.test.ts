@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiMethod, ParamsOf, ResultOf } from '../../../src-shared/api.js';
+import { STEER_STREAM_WINDOW, type ApiMethod, type ParamsOf, type ResultOf, type SteerStreamRef, type SteerStreamUpdate } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { MAX_PRESETS } from '../../../src-main/jobs/handlers/steer.js';
 import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
@@ -53,6 +53,93 @@ describe('steer.generate', () => {
     await expect(call('steer.generate', { ...base, mode: 'scale' as never })).rejects.toThrow(/"mode" must be one of add, clamp/);
     await expect(call('steer.generate', { ...base, maxNewTokens: 64 })).rejects.toThrow(/plus 64 new tokens, more than the model's context of 64/);
     await expect(call('steer.generate', { ...base, sae: 'fam/99' })).rejects.toThrow(/not_found: steer.generate: no SAE "fam\/99"/);
+  });
+});
+
+/** The updates of stream `streamId` until its final one, acknowledging each when `ack` is set. */
+function followStream(on: Dispatcher, start: Promise<{ streamId: string }>, ack: boolean, onUpdate: (u: SteerStreamUpdate) => void = () => {}): Promise<SteerStreamUpdate[]> {
+  // Updates may come before the answer with the id (as over IPC and HTTP), so they are kept until it is known.
+  const seen: SteerStreamUpdate[] = [];
+  let id: string | undefined;
+  return new Promise((resolve, reject) => {
+    const check = (u: SteerStreamUpdate): void => {
+      if (u.streamId !== id) return;
+      onUpdate(u);
+      if (u.state !== 'running') {
+        unsubscribe();
+        resolve(seen.filter((s) => s.streamId === id));
+      } else if (ack) void on.call('steer.ack', { streamId: id, received: u.step });
+    };
+    const unsubscribe = on.subscribe((event) => {
+      if (event.type !== 'steer.stream') return;
+      seen.push(event.update);
+      check(event.update);
+    });
+    start.then((ref) => {
+      id = ref.streamId;
+      seen.filter((u) => u.streamId === id).forEach(check);
+    }, reject);
+  });
+}
+
+describe('steer.stream', () => {
+  const params = { model: MODEL, sae: SAE, prompt: 'The dog ran to', latents: [3, 7], strength: 30, maxNewTokens: 6 };
+
+  it('sends both completions a token at a time, ending with what steer.generate answers', async () => {
+    const updates = await followStream(dispatcher, call('steer.stream', params), true);
+    const whole = await call('steer.generate', params);
+    expect(updates.map((u) => [u.state, u.step, u.result.baseline.ids.length, u.result.steered.ids.length])).toEqual([
+      ['running', 1, 1, 1], ['running', 2, 2, 2], ['running', 3, 3, 3], ['running', 4, 4, 4], ['running', 5, 5, 5], ['running', 6, 6, 6], ['done', 6, 6, 6],
+    ]);
+    expect(updates.every((u) => u.total === 6 && u.error === null)).toBe(true);
+    expect(updates.at(-1)!.result).toEqual(whole);
+    expect(updates[2]!.result.steered.tokens).toEqual(whole.steered.tokens.slice(0, 3));
+  });
+
+  it('runs at most the window ahead of its reader, and stops when the reader is gone', async () => {
+    const leased = new Dispatcher({ workspace: root, warn: () => {}, streams: { window: 2, leaseMs: 0 } });
+    try {
+      const updates = await followStream(leased, leased.call('steer.stream', params).then((r) => (r.ok ? (r.result as SteerStreamRef) : Promise.reject(new Error(r.error.message)))), false);
+      expect(updates.map((u) => [u.state, u.step])).toEqual([['running', 1], ['running', 2], ['cancelled', 2]]);
+      expect(updates.at(-1)!.error).toEqual({ code: 'cancelled', message: expect.stringMatching(/^stream steer-1 stopped: no client acknowledged piece 1 of it within 0 s/) });
+      expect(updates.at(-1)!.result.baseline.ids).toHaveLength(2);
+    } finally {
+      await leased.close();
+    }
+  });
+
+  it('stops when the compute process shuts down, freeing the model it holds', async () => {
+    const closing = new Dispatcher({ workspace: root, warn: () => {}, streams: { window: 2, leaseMs: 600_000 } });
+    let closed: Promise<void> | undefined;
+    const start = closing.call('steer.stream', params).then((r) => (r.ok ? (r.result as SteerStreamRef) : Promise.reject(new Error(r.error.message))));
+    const updates = await followStream(closing, start, false, (u) => {
+      if (u.step === 2 && u.state === 'running') closed = closing.close();
+    });
+    await closed;
+    expect(updates.at(-1)!.state).toBe('cancelled');
+    expect(updates.at(-1)!.error!.message).toMatch(/^stream steer-1 stopped: the compute process is shutting down/);
+  });
+
+  it('stops on cancel, answering other requests meanwhile; a finished stream is forgotten', async () => {
+    let cancelled: Promise<unknown> | undefined;
+    const start = call('steer.stream', { ...params, maxNewTokens: 40 });
+    const updates = await followStream(dispatcher, start, false, (u) => {
+      if (u.step !== 1 || cancelled) return;
+      // The stream waits for an ack after the window; the compute side still answers.
+      cancelled = call('workspace.list', {}).then(() => call('steer.cancel', { streamId: u.streamId }));
+    });
+    await cancelled;
+    const last = updates.at(-1)!;
+    expect(last.state).toBe('cancelled');
+    expect(last.error).toEqual({ code: 'cancelled', message: `stream ${last.streamId} was cancelled` });
+    expect(last.step).toBeLessThanOrEqual(STEER_STREAM_WINDOW);
+    await expect(call('steer.ack', { streamId: last.streamId, received: 1 })).rejects.toThrow(`not_found: steer.ack: no running stream "${last.streamId}"`);
+  });
+
+  it('refuses bad params in its answer, before any update', async () => {
+    await expect(call('steer.stream', { ...params, latents: [32] })).rejects.toThrow(/bad_request: steer.stream: latents\[0\] is 32; the SAE has latents 0..31/);
+    await expect(call('steer.stream', { ...params, sae: 'fam/99' })).rejects.toThrow(/not_found: steer.stream: no SAE "fam\/99"/);
+    await expect(call('steer.cancel', { streamId: 'steer-999' })).rejects.toThrow(/not_found/);
   });
 });
 
@@ -168,6 +255,27 @@ describe('attribution.tokenEffects', () => {
     result.acts.forEach((act, i) => i < 5 && act === 0 && expect(result.effects[i]).toBe(0));
     await expect(call('attribution.tokenEffects', { model: MODEL, sae: SAE, latent: 32, tokens })).rejects.toThrow(/bad_request: attribution.tokenEffects: latent 32 is out of range/);
     await expect(call('attribution.tokenEffects', { model: MODEL, sae: SAE, latent: 1, tokens: Array(64).fill(5) })).rejects.toThrow(/65 tokens with BOS exceed the model's context of 64/);
+  });
+});
+
+describe('attribution.featureHeads', () => {
+  it('splits the pre-activation at each context into parts that add up to it, with positions as given (BOS not counted)', async () => {
+    const contexts = [{ tokens: [464, 3290, 4966, 284], position: 3 }, { tokens: [6342, 13, 464], position: 1 }];
+    const result = await call('attribution.featureHeads', { model: MODEL, sae: SAE, latent: 3, contexts });
+    expect(result.hookName).toBe('blocks.1.hook_resid_post');
+    expect(result.contexts.map((c) => c.position)).toEqual([3, 1]);
+    // Embeddings, 2 layers × (2 heads + attention bias + MLP); no LayerNorm at a resid_post site.
+    expect(result.components).toHaveLength(2 + 2 * 4);
+    expect(result.frozen).toMatch(/^nothing/);
+    result.contexts.forEach((c, i) => {
+      const sum = result.components.reduce((s, part) => s + part.values[i]!, 0);
+      expect(sum + c.bias).toBeCloseTo(c.preActivation, 4);
+    });
+    const sorted = result.components.map((part) => Math.abs(part.mean));
+    expect(sorted).toEqual([...sorted].sort((a, b) => b - a));
+    await expect(call('attribution.featureHeads', { model: MODEL, sae: SAE, latent: 3, contexts: [] })).rejects.toThrow(/"contexts" must be a list of 1 to 20/);
+    await expect(call('attribution.featureHeads', { model: MODEL, sae: SAE, latent: 3, contexts: [{ tokens: [1, 2], position: 2 }] })).rejects.toThrow(/contexts\[0\].position must be an index into its 2 tokens, got 2/);
+    await expect(call('attribution.featureHeads', { model: MODEL, sae: SAE, latent: 3, contexts: [{ tokens: [1], position: 0, extra: 1 } as never] })).rejects.toThrow(/contexts\[0\]/);
   });
 });
 

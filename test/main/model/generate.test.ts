@@ -65,6 +65,21 @@ describe('generate', () => {
     expect(steered).not.toEqual(model.generate(prompt, { maxNewTokens: 4, temperature: 0 }));
   });
 
+  it('generateTokens gives the same tokens one at a time, checks options before the first, and frees its KV cache when stopped early', () => {
+    const whole = model.generate(prompt, { maxNewTokens: 6, temperature: 0 }).slice(prompt.length);
+    const tokens = model.generateTokens(prompt, { maxNewTokens: 6, temperature: 0 });
+    const before = tf.memory().numTensors;
+    expect(tokens.next()).toEqual({ value: whole[0], done: false });
+    expect(tokens.next()).toEqual({ value: whole[1], done: false });
+    // Two steps in, the cache holds k and v of every layer.
+    expect(tf.memory().numTensors).toBe(before + 2 * config.nLayer);
+    tokens.return();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tokens.next().done).toBe(true);
+    expect([...model.generateTokens(prompt, { maxNewTokens: 6, temperature: 0 })]).toEqual(whole);
+    expect(() => model.generateTokens(prompt, { maxNewTokens: -1 })).toThrow('maxNewTokens must be a non-negative integer, got -1');
+  });
+
   it('refuses prompts that do not fit the context or hold ids outside the vocabulary', () => {
     expect(() => model.generate(prompt, { maxNewTokens: 13 })).toThrow("prompt (4 tokens) + maxNewTokens (13) exceeds the model's context of 16 positions");
     expect(() => model.generate([1, 101], { maxNewTokens: 1 })).toThrow('prompt[1] is 101, outside the vocabulary 0..100');
