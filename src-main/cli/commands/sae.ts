@@ -139,6 +139,8 @@ export function register(program: Command): void {
     .action(async (src: string | undefined, flags: ImportFlags) => {
       if (flags.release !== undefined) {
         if (src || flags.hfRepo) throw new Error('sae import takes either SRC / --hf-repo or --release, not both');
+        const single = (['hook', 'k', 'subfolder'] as const).filter((flag) => flags[flag] !== undefined);
+        if (single.length > 0) throw new Error(`${single.map((f) => `--${f}`).join(', ')} ${single.length === 1 ? 'applies' : 'apply'} to a single SAE import; a --release says each SAE's hook and k itself`);
         await importReleaseCommand(flags);
         return;
       }

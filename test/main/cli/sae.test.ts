@@ -120,6 +120,10 @@ describe('sae-explorer sae import --release', () => {
     expect(word.stderr).toBe('sae-explorer: --layers "eight": "eight" is not a block number; expected e.g. 0,8\n');
     const both = await runCli('sae', 'import', 'some/folder', '--release', 'gpt2-small-res-jb', '--out', out);
     expect(both.stderr).toBe('sae-explorer: sae import takes either SRC / --hf-repo or --release, not both\n');
+    const hook = await runCli('sae', 'import', '--release', 'gpt2-small-res-jb', '--hook', 'blocks.8.hook_resid_post', '--out', out);
+    expect(hook.stderr).toBe('sae-explorer: --hook applies to a single SAE import; a --release says each SAE\'s hook and k itself\n');
+    const layersAlone = await runCli('sae', 'import', 'some/folder', '--layers', '8', '--out', out);
+    expect(layersAlone.stderr).toBe('sae-explorer: --layers selects blocks of a --release; a single SAE import has none\n');
     expect(existsSync(out)).toBe(false);
   });
 });
