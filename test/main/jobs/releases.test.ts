@@ -1,7 +1,7 @@
 // saes.releases and saes.importRelease through the dispatcher, against a local Hub serving the
 // feature-splitting release in its real layout at width 6 (768 / 128): the download job writes one
 // family of eight sizes, which the workspace lists and which then goes through harvest + UMAP,
-// feature pages and the map like a family trained here. A tiny 9-block GPT-2 named "gpt2" stands in
+// feature pages, the map and the splitting tree like a family trained here. A tiny 9-block GPT-2 named "gpt2" stands in
 // for GPT-2 small, so the SAEs' hook (blocks.8.hook_resid_pre) exists.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,7 +80,7 @@ describe('saes.releases / saes.importRelease', () => {
     expect(hub.requests).toEqual([]);
   });
 
-  it('downloads the ladder as one family of eight sizes that harvest, feature pages and the map take like any other', async () => {
+  it('downloads the ladder as one family of eight sizes that harvest, feature pages, the map and the tree take like any other', async () => {
     const { jobId } = await call('saes.importRelease', { release: FAMILY });
     const job = await finished(jobId);
     expect([job.state, job.error]).toEqual(['done', null]);
@@ -109,5 +109,10 @@ describe('saes.releases / saes.importRelease', () => {
     expect(map.sizes).toEqual(SIZES);
     expect(map.latent.length).toBe(SIZES.reduce((a, b) => a + b, 0));
     expect(map.x.every(Number.isFinite)).toBe(true);
+    // The splitting tree spans all eight sizes, more than the shared SAE cache holds.
+    // From the largest size up (no children to grow), with every ancestor kept.
+    const tree = await call('family.tree', { model: 'gpt2', sae: `${FAMILY}/768`, latent: 5, minCosine: 0 });
+    expect(tree.root).toMatchObject({ sae: `${FAMILY}/768`, latent: 5, dSae: 768, children: [] });
+    expect(tree.ancestors.map((a) => a.dSae)).toEqual([384, 192, 96, 48, 24, 12, 6]);
   }, 300_000);
 });
