@@ -29,7 +29,7 @@ import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
 import type { SteerEvent, SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerStreamAck, SteerStreamRef, SteerSweep, SteerSweepParams } from './api/steer.js';
 import type { LmTrainParams } from './api/lm.js';
-import type { SaeEvaluateParams } from './api/saes.js';
+import type { ImportReleaseParams, ReleaseInfo, SaeEvaluateParams } from './api/saes.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
 import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
 
@@ -85,6 +85,8 @@ export interface ApiRequests {
   'engine.info': { params: NoParams; result: EngineReport };
   'engine.doctor': { params: NoParams; result: Diagnostics };
   'saes.evaluate': { params: SaeEvaluateParams; result: JobRef };
+  'saes.releases': { params: NoParams; result: ReleaseInfo[] };
+  'saes.importRelease': { params: ImportReleaseParams; result: JobRef };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -130,6 +132,8 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'engine.info': true,
   'engine.doctor': true,
   'saes.evaluate': true,
+  'saes.releases': true,
+  'saes.importRelease': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

@@ -17,10 +17,12 @@ export interface ServeProcess {
 export const APP_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const URL_LINE = /sae-explorer: open (http:\/\/\S+)/;
 
-export async function startServe(): Promise<ServeProcess> {
+/** `env` is added to this process's environment for the server (e.g. HF_ENDPOINT of a fake Hub). */
+export async function startServe(env: Record<string, string> = {}): Promise<ServeProcess> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'sae-e2e-'));
   const child = spawn(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), 'serve', '--workspace', workspace, '--port', '0'], {
     cwd: APP_ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -33,3 +33,40 @@ export interface SaeEvaluation {
   model: string | null;
   dataset: string | null;
 }
+
+/** One SAE of a public release. */
+export interface ReleaseSaeInfo {
+  /** SAELens's id of the SAE in the release, e.g. "blocks.8.hook_resid_pre_768". */
+  id: string;
+  layer: number;
+  hookName: string;
+  dSae: number;
+}
+
+/** A public GPT-2 small release the app can download by name (src-main/sae/releases/registry.ts). */
+export interface ReleaseInfo {
+  /** SAELens's release name, e.g. "gpt2-small-res-jb-feature-splitting". */
+  name: string;
+  /** Hugging Face repo the files come from. */
+  repoId: string;
+  /** Hub model the SAEs read, e.g. "gpt2". */
+  model: string;
+  architecture: string;
+  k: number | null;
+  normalizeActivations: string;
+  /** Whether import folds TransformerLens's residual centring (center_writing_weights) into the weights. */
+  centringFolded: boolean;
+  summary: string;
+  /** What differs from an SAE trained here; shown before downloading. */
+  caveats: string[];
+  /** Blocks with SAEs, ascending: the values `layers` may take. */
+  layers: number[];
+  saes: ReleaseSaeInfo[];
+}
+
+export interface ImportReleaseParams {
+  /** A ReleaseInfo name. */
+  release: string;
+  /** Blocks to import; all of the release's when omitted. Each hook site becomes one family under saes/. */
+  layers?: number[];
+}

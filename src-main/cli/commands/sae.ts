@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { ModelShape } from '../../sae/formats/validate.js';
 import type { SaeBundle } from '../../sae/types.js';
+import { parseCommaList } from '../io.js';
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -52,6 +53,8 @@ async function modelShape(model: string | undefined): Promise<ModelShape | undef
 
 interface ImportFlags {
   out: string;
+  release?: string;
+  layers?: string;
   model?: string;
   hook?: string;
   k?: string;
@@ -80,14 +83,56 @@ interface EvalFlags {
 
 const EXPORT_FORMATS = ['saelens', 'sparsify'];
 
+/** `--layers 0,8`: block numbers, each a non-negative integer. */
+function parseLayers(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  return parseCommaList(value, '--layers').map((item) => {
+    if (!/^\d+$/.test(item)) throw new Error(`--layers "${value}": "${item}" is not a block number; expected e.g. 0,8`);
+    return Number(item);
+  });
+}
+
+/** `sae import --release NAME`: the release's families under --out, with its caveats on stderr. */
+async function importReleaseCommand(flags: ImportFlags): Promise<void> {
+  const { importRelease } = await import('../../sae/releases/import.js');
+  const { cliProgress } = await import('../../hub/progress.js');
+  const imported = await importRelease(flags.release!, {
+    layers: parseLayers(flags.layers),
+    out: flags.out,
+    model: await modelShape(flags.model),
+    onProgress: cliProgress(`release ${flags.release}`),
+  });
+  const { release } = imported;
+  for (const caveat of release.caveats) process.stderr.write(`note: ${caveat}\n`);
+  if (flags.json) {
+    printJson({
+      release: release.name,
+      repo: release.repoId,
+      commit: imported.commit,
+      architecture: release.architecture,
+      k: release.k ?? null,
+      normalize_activations: release.normalizeActivations,
+      centring_folded: release.centredResidual,
+      caveats: release.caveats,
+      families: imported.families.map((f) => ({ id: f.id, path: f.path, hook_name: f.hookName, sizes: f.sizes })),
+    });
+    return;
+  }
+  for (const f of imported.families) {
+    process.stdout.write(`imported ${release.name} ${f.hookName} (${release.architecture}, ${release.normalizeActivations} input${release.centredResidual ? ', centring folded' : ''}) sizes ${f.sizes.join(', ')} -> ${f.path}\n`);
+  }
+}
+
 export function register(program: Command): void {
   const sae = program.command('sae').description('import, export, inspect and evaluate sparse autoencoders');
 
   sae
     .command('import')
-    .description('read an SAE (SAELens folder, sparsify folder, OpenAI .safetensors, or Hub org/repo/subfolder), check it, and write it as a SAELens folder')
+    .description('read an SAE (SAELens folder, sparsify folder, OpenAI .safetensors, or Hub org/repo/subfolder), check it, and write it as a SAELens folder; or download a public GPT-2 small release by name (--release) as families')
     .argument('[src]', 'local folder or file, or a Hugging Face repo id with subfolder (org/repo/subfolder)')
-    .requiredOption('--out <dir>', 'SAELens folder to write (replaced atomically)')
+    .requiredOption('--out <dir>', 'SAELens folder to write (replaced atomically); with --release, the folder that receives one family folder per hook site (e.g. a workspace\'s saes/)')
+    .option('--release <name>', 'a release of SAELens\'s registry, e.g. gpt2-small-res-jb-feature-splitting (an unknown name lists them all)')
+    .option('--layers <list>', 'with --release: blocks to import, comma-separated (default all)')
     .option('--model <dir-or-name>', 'check d_in and the hook name against this GPT-2 (folder or Hub name)')
     .option('--hook <name>', 'TransformerLens hook name to use instead of the file\'s (unmapped sparsify hookpoints, raw OpenAI files)')
     .option('--k <k>', 'latents per token for a raw OpenAI file (default 32)')
@@ -95,7 +140,15 @@ export function register(program: Command): void {
     .option('--subfolder <path>', 'folder inside --hf-repo holding the SAE')
     .option('--json', 'print one JSON object instead of a summary line')
     .action(async (src: string | undefined, flags: ImportFlags) => {
-      if (!src && !flags.hfRepo) throw new Error('sae import needs SRC (a folder, file or org/repo/subfolder) or --hf-repo');
+      if (flags.release !== undefined) {
+        if (src || flags.hfRepo) throw new Error('sae import takes either SRC / --hf-repo or --release, not both');
+        const single = (['hook', 'k', 'subfolder'] as const).filter((flag) => flags[flag] !== undefined);
+        if (single.length > 0) throw new Error(`${single.map((f) => `--${f}`).join(', ')} ${single.length === 1 ? 'applies' : 'apply'} to a single SAE import; a --release says each SAE's hook and k itself`);
+        await importReleaseCommand(flags);
+        return;
+      }
+      if (flags.layers !== undefined) throw new Error('--layers selects blocks of a --release; a single SAE import has none');
+      if (!src && !flags.hfRepo) throw new Error('sae import needs SRC (a folder, file or org/repo/subfolder), --hf-repo or --release');
       const { importSaeDetailed } = await import('../../sae/formats/detect.js');
       const { saveSaeLens } = await import('../../sae/formats/saelens.js');
       const { cliProgress } = await import('../../hub/progress.js');

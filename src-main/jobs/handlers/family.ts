@@ -33,71 +33,85 @@ export const familyHandlers: DomainHandlers<'family'> = {
     const { FAMILY_FILE, familyMembers } = await import('../../features/harvest-inputs.js');
     if (!existsSync(path.join(familyFolder, FAMILY_FILE))) throw new ApiError('bad_request', `${method}: SAE "${p.sae}" is not part of a family (no ${FAMILY_FILE} in ${familyFolder})`);
     const members = familyMembers(familyFolder);
-    if (members.length > MAX_SAES) throw new ApiError('bad_request', `${method}: the family of "${p.sae}" has ${members.length} sizes; the tree holds at most ${MAX_SAES} SAEs loaded at once`);
-    const saes: Array<{ folder: string; id: string; bundle: SaeBundle; runner: SaeRunner }> = [];
-    for (const folder of members) saes.push({ folder, id: saeIdOf(ctx.workspace, folder), ...(await ctx.resources.sae(folder)) });
-    saes.sort((a, b) => a.bundle.spec.dSae - b.bundle.spec.dSae);
-    const level = saes.findIndex((s) => s.id === p.sae);
-    if (level < 0) throw new ApiError('bad_request', `${method}: SAE "${p.sae}" is not listed in ${path.join(familyFolder, FAMILY_FILE)}`);
-    const minCosine = p.minCosine ?? 0.5;
-    const { familyTree } = await import('../../features/family-tree.js');
-    let tree;
-    try {
-      tree = familyTree(saes.map((s) => ({ sae: s.id, dSae: s.bundle.spec.dSae, wDec: s.bundle.weights.W_dec })), level, p.latent, { minCosine });
-    } catch (err) {
-      throw new ApiError('bad_request', `${method}: ${(err as Error).message}`);
-    }
-
-    const db = await ctx.resources.database(requireDatabase(ctx.workspace, method));
-    const { featurePage, resolveSae } = await import('../../store/queries.js');
-    const tokenizer = await ctx.resources.tokenizer(modelFolder);
-    /** Density, peak tokens and the top contexts (as fed, BOS per the SAE) of one latent, when harvested. */
-    const stored = (l: number, latent: number) => {
-      let page;
-      try {
-        page = featurePage(db, resolveSae(db, saes[l]!.folder).id, latent);
-      } catch {
-        return { density: null, topTokens: [], contexts: [] };
-      }
-      const bos = saes[l]!.bundle.spec.prependBos ? [tokenizer.eotId] : [];
-      const peaks = [...new Set(page.top.map((c) => tokenizer.displayToken(c.tokens[c.maxIndex]!)))].slice(0, TOP_TOKENS);
-      return { density: page.density, topTokens: peaks, contexts: page.top.slice(0, CONTEXTS).map((c) => [...bos, ...c.tokens]) };
+    // A family of more sizes than the shared cache keeps (the 8-size feature-splitting ladder) gets
+    // runners of its own for this request, so the cache never disposes one the tree is still using.
+    const cached = members.length <= MAX_SAES;
+    const { loadSaeLens } = await import('../../sae/formats/saelens.js');
+    const { createSaeRunner } = await import('../../sae/inference.js');
+    const load = async (folder: string): Promise<{ bundle: SaeBundle; runner: SaeRunner }> => {
+      if (cached) return ctx.resources.sae(folder);
+      const bundle = loadSaeLens(folder);
+      return { bundle, runner: createSaeRunner(bundle) };
     };
-
-    const { model, release } = await ctx.resources.acquireModel(modelFolder);
+    await ctx.engine.start();
+    const saes: Array<{ folder: string; id: string; bundle: SaeBundle; runner: SaeRunner }> = [];
     try {
-      const { cooccurrence } = await import('../../features/cooccurrence.js');
-      const latentOf = (l: number, latent: number): LatentOf => ({ sae: saes[l]!.runner, latent });
-      /** How often each child fires where the parent does, on the parent's top contexts. */
-      const linked = (l: number, latent: number, children: Array<{ level: number; latent: number }>, contexts: number[][]) =>
-        children.length === 0 ? [] : cooccurrence(model, latentOf(l, latent), children.map((c) => latentOf(c.level, c.latent)), contexts);
-      const view = (node: TreeNode, co: number | null): FamilyTreeNode => {
-        const info = stored(node.level, node.latent);
-        const cos = linked(node.level, node.latent, node.children, info.contexts);
-        return {
-          sae: saes[node.level]!.id,
-          latent: node.latent,
-          dSae: saes[node.level]!.bundle.spec.dSae,
-          cosine: node.cosine,
-          cooccurrence: co,
-          density: info.density,
-          topTokens: info.topTokens,
-          children: node.children.map((child, i) => view(child, cos[i] ?? null)),
-        };
+      for (const folder of members) saes.push({ folder, id: saeIdOf(ctx.workspace, folder), ...(await load(folder)) });
+      saes.sort((a, b) => a.bundle.spec.dSae - b.bundle.spec.dSae);
+      const level = saes.findIndex((s) => s.id === p.sae);
+      if (level < 0) throw new ApiError('bad_request', `${method}: SAE "${p.sae}" is not listed in ${path.join(familyFolder, FAMILY_FILE)}`);
+      const minCosine = p.minCosine ?? 0.5;
+      const { familyTree } = await import('../../features/family-tree.js');
+      let tree;
+      try {
+        tree = familyTree(saes.map((s) => ({ sae: s.id, dSae: s.bundle.spec.dSae, wDec: s.bundle.weights.W_dec })), level, p.latent, { minCosine });
+      } catch (err) {
+        throw new ApiError('bad_request', `${method}: ${(err as Error).message}`);
+      }
+
+      const db = await ctx.resources.database(requireDatabase(ctx.workspace, method));
+      const { featurePage, resolveSae } = await import('../../store/queries.js');
+      const tokenizer = await ctx.resources.tokenizer(modelFolder);
+      /** Density, peak tokens and the top contexts (as fed, BOS per the SAE) of one latent, when harvested. */
+      const stored = (l: number, latent: number) => {
+        let page;
+        try {
+          page = featurePage(db, resolveSae(db, saes[l]!.folder).id, latent);
+        } catch {
+          return { density: null, topTokens: [], contexts: [] };
+        }
+        const bos = saes[l]!.bundle.spec.prependBos ? [tokenizer.eotId] : [];
+        const peaks = [...new Set(page.top.map((c) => tokenizer.displayToken(c.tokens[c.maxIndex]!)))].slice(0, TOP_TOKENS);
+        return { density: page.density, topTokens: peaks, contexts: page.top.slice(0, CONTEXTS).map((c) => [...bos, ...c.tokens]) };
       };
-      // Each ancestor's link is to the latent below it in the chain.
-      const ancestors = tree.ancestors.map((a, i): FamilyTreeNode => {
-        const info = stored(a.level, a.latent);
-        const up = tree.ancestors[i + 1];
-        const co = up ? linked(up.level, up.latent, [a], stored(up.level, up.latent).contexts)[0]! : null;
-        return { sae: saes[a.level]!.id, latent: a.latent, dSae: saes[a.level]!.bundle.spec.dSae, cosine: a.cosine, cooccurrence: co, density: info.density, topTokens: info.topTokens, children: [] };
-      });
-      const parent = tree.ancestors[0];
-      const rootCo = parent ? linked(parent.level, parent.latent, [{ level, latent: p.latent }], stored(parent.level, parent.latent).contexts)[0]! : null;
-      const result: FamilyTree = { ancestors, root: view(tree.root, rootCo), minCosine };
-      return result;
+
+      const { model, release } = await ctx.resources.acquireModel(modelFolder);
+      try {
+        const { cooccurrence } = await import('../../features/cooccurrence.js');
+        const latentOf = (l: number, latent: number): LatentOf => ({ sae: saes[l]!.runner, latent });
+        /** How often each child fires where the parent does, on the parent's top contexts. */
+        const linked = (l: number, latent: number, children: Array<{ level: number; latent: number }>, contexts: number[][]) =>
+          children.length === 0 ? [] : cooccurrence(model, latentOf(l, latent), children.map((c) => latentOf(c.level, c.latent)), contexts);
+        const view = (node: TreeNode, co: number | null): FamilyTreeNode => {
+          const info = stored(node.level, node.latent);
+          const cos = linked(node.level, node.latent, node.children, info.contexts);
+          return {
+            sae: saes[node.level]!.id,
+            latent: node.latent,
+            dSae: saes[node.level]!.bundle.spec.dSae,
+            cosine: node.cosine,
+            cooccurrence: co,
+            density: info.density,
+            topTokens: info.topTokens,
+            children: node.children.map((child, i) => view(child, cos[i] ?? null)),
+          };
+        };
+        // Each ancestor's link is to the latent below it in the chain.
+        const ancestors = tree.ancestors.map((a, i): FamilyTreeNode => {
+          const info = stored(a.level, a.latent);
+          const up = tree.ancestors[i + 1];
+          const co = up ? linked(up.level, up.latent, [a], stored(up.level, up.latent).contexts)[0]! : null;
+          return { sae: saes[a.level]!.id, latent: a.latent, dSae: saes[a.level]!.bundle.spec.dSae, cosine: a.cosine, cooccurrence: co, density: info.density, topTokens: info.topTokens, children: [] };
+        });
+        const parent = tree.ancestors[0];
+        const rootCo = parent ? linked(parent.level, parent.latent, [{ level, latent: p.latent }], stored(parent.level, parent.latent).contexts)[0]! : null;
+        const result: FamilyTree = { ancestors, root: view(tree.root, rootCo), minCosine };
+        return result;
+      } finally {
+        release();
+      }
     } finally {
-      release();
+      if (!cached) for (const s of saes) s.runner.dispose();
     }
   },
 };

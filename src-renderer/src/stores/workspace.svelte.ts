@@ -1,6 +1,6 @@
 // Workspace store: what the open workspace holds and the requests that add to it. Components read
 // its fields and call its methods; they never call the transport themselves.
-import type { ApiErrorInfo, FamilyEntry, SaeEntry, WorkspaceInfo, WorkspaceListing } from '../../../src-shared/api.js';
+import type { ApiErrorInfo, FamilyEntry, ReleaseInfo, SaeEntry, WorkspaceInfo, WorkspaceListing } from '../../../src-shared/api.js';
 import { api } from '../lib/transport/index.js';
 import { errorInfo } from './errors.js';
 
@@ -10,6 +10,8 @@ class WorkspaceStore {
   /** The last failure; cleared by the next success. */
   error = $state<ApiErrorInfo | null>(null);
   busy = $state(false);
+  /** The public releases the compute side can download by name; null until loadReleases. */
+  releases = $state<ReleaseInfo[] | null>(null);
 
   get models() {
     return this.listing?.models ?? [];
@@ -62,6 +64,22 @@ class WorkspaceStore {
     let jobId: string | null = null;
     await this.run(async () => {
       jobId = (await api.workspace.pullModel({ name })).jobId;
+    });
+    return jobId;
+  }
+
+  async loadReleases(): Promise<void> {
+    if (this.releases) return;
+    await this.run(async () => {
+      this.releases = await api.saes.releases();
+    });
+  }
+
+  /** Starts the download of a release (all its layers when `layers` is omitted); returns the job id, or null with `error` set. */
+  async importRelease(release: string, layers?: number[]): Promise<string | null> {
+    let jobId: string | null = null;
+    await this.run(async () => {
+      jobId = (await api.saes.importRelease(layers ? { release, layers } : { release })).jobId;
     });
     return jobId;
   }

@@ -105,6 +105,8 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   // A refused call: doctor's answer holds live memory figures, which differ from call to call.
   'engine.doctor': { verbose: true },
   'saes.evaluate': { sae: 'f/64', model: 'none', dataset: 'embedded:sotu', tokens: 100 },
+  'saes.releases': {},
+  'saes.importRelease': { release: 'no-such-release' },
 };
 
 describe('the contract on both transports', () => {

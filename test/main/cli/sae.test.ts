@@ -7,6 +7,9 @@ import { createTinyModel } from '../../../src-main/model/tiny.js';
 import { loadSaeLens, saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
 import { saveSparsify } from '../../../src-main/sae/formats/sparsify.js';
 import { randomBundle } from '../../fixtures/sae/random-bundle.js';
+import { startHubServer } from '../../fixtures/hub-server.js';
+import { fakeReleaseRepo } from '../../fixtures/sae/releases.js';
+import { findRelease, RELEASES } from '../../../src-main/sae/releases/registry.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'cli-sae-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -80,5 +83,52 @@ describe('sae-explorer sae eval', () => {
     expect(line.kl_div).toBeGreaterThan(0);
     expect(line.tokens_per_s).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(path.join(sae, 'eval.json'), 'utf8'))).toMatchObject({ d_sae: 32, tokens: 60 });
+  });
+});
+
+describe('sae-explorer sae import --release', () => {
+  it('downloads a release by name into the HF cache and writes its families under --out, saying its caveats', async () => {
+    const release = findRelease('gpt2-small-res-jb');
+    const server = await startHubServer({ models: { [release.repoId]: fakeReleaseRepo(release, 6, { layers: [11] }) } });
+    const saved = { endpoint: process.env.HF_ENDPOINT, cache: process.env.HF_HUB_CACHE, offline: process.env.HF_HUB_OFFLINE };
+    process.env.HF_ENDPOINT = server.url;
+    process.env.HF_HUB_CACHE = path.join(root, 'release-cache');
+    delete process.env.HF_HUB_OFFLINE;
+    try {
+      const out = path.join(root, 'release-saes');
+      const result = await runCli('sae', 'import', '--release', 'gpt2-small-res-jb', '--layers', '11', '--out', out);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(
+        `imported gpt2-small-res-jb blocks.11.hook_resid_pre (standard, none input, centring folded) sizes 192 -> ${path.join(out, 'gpt2-small-res-jb.blocks.11.hook_resid_pre')}\n` +
+          `imported gpt2-small-res-jb blocks.11.hook_resid_post (standard, none input, centring folded) sizes 192 -> ${path.join(out, 'gpt2-small-res-jb.blocks.11.hook_resid_post')}\n`,
+      );
+      expect(result.stderr).toContain('note: Trained on TransformerLens\'s processed GPT-2 (center_writing_weights)');
+      expect(readdirSync(out).sort()).toEqual(['gpt2-small-res-jb.blocks.11.hook_resid_post', 'gpt2-small-res-jb.blocks.11.hook_resid_pre']);
+      expect(readdirSync(path.join(out, 'gpt2-small-res-jb.blocks.11.hook_resid_pre')).sort()).toEqual(['192', 'family.json']);
+      expect(readdirSync(path.join(root, 'release-cache'))).toContain('models--jbloom--GPT2-Small-SAEs-Reformatted');
+    } finally {
+      await server.close();
+      for (const [key, value] of [['HF_ENDPOINT', saved.endpoint], ['HF_HUB_CACHE', saved.cache], ['HF_HUB_OFFLINE', saved.offline]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it('refuses an unknown release with the list of known ones, and layers outside it with the valid ones', async () => {
+    const out = path.join(root, 'never-release');
+    const unknown = await runCli('sae', 'import', '--release', 'gpt2-small-res-jb-splitting', '--out', out);
+    expect(unknown).toEqual({ code: 1, stdout: '', stderr: `sae-explorer: unknown release "gpt2-small-res-jb-splitting"; known releases: ${RELEASES.map((r) => r.name).join(', ')}\n` });
+    const layers = await runCli('sae', 'import', '--release', 'gpt2-small-res-jb-feature-splitting', '--layers', '8,10', '--out', out);
+    expect(layers).toEqual({ code: 1, stdout: '', stderr: 'sae-explorer: gpt2-small-res-jb-feature-splitting has no layer 10; its layers are 8\n' });
+    const word = await runCli('sae', 'import', '--release', 'gpt2-small-res-jb', '--layers', 'eight', '--out', out);
+    expect(word.stderr).toBe('sae-explorer: --layers "eight": "eight" is not a block number; expected e.g. 0,8\n');
+    const both = await runCli('sae', 'import', 'some/folder', '--release', 'gpt2-small-res-jb', '--out', out);
+    expect(both.stderr).toBe('sae-explorer: sae import takes either SRC / --hf-repo or --release, not both\n');
+    const hook = await runCli('sae', 'import', '--release', 'gpt2-small-res-jb', '--hook', 'blocks.8.hook_resid_post', '--out', out);
+    expect(hook.stderr).toBe('sae-explorer: --hook applies to a single SAE import; a --release says each SAE\'s hook and k itself\n');
+    const layersAlone = await runCli('sae', 'import', 'some/folder', '--layers', '8', '--out', out);
+    expect(layersAlone.stderr).toBe('sae-explorer: --layers selects blocks of a --release; a single SAE import has none\n');
+    expect(existsSync(out)).toBe(false);
   });
 });
