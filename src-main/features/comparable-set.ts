@@ -33,12 +33,15 @@ interface SetFileJson {
   saes?: Array<{ d_sae?: unknown; path?: unknown; label?: unknown; model?: unknown; model_path?: unknown }>;
 }
 
-/** Reads `dir`/family.json; every malformed field is an error naming the file and the field. */
-export function readSetFile(dir: string): ComparableSet {
+/**
+ * Reads `dir`/family.json; every malformed field is an error naming the file and the field. `read`
+ * lets the workspace scan read only regular files.
+ */
+export function readSetFile(dir: string, read: (file: string) => string = (file) => readFileSync(file, 'utf8')): ComparableSet {
   const file = path.join(dir, SET_FILE);
   let json: SetFileJson;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as SetFileJson;
+    json = JSON.parse(read(file)) as SetFileJson;
   } catch (err) {
     throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
   }

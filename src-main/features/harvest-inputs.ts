@@ -5,7 +5,7 @@ import path from 'node:path';
 import { openCorpus } from '../data/corpora/index.js';
 import { buildWindows, type WindowSet, type WindowTokenizer } from '../data/windows.js';
 import { loadSaeLens } from '../sae/formats/saelens.js';
-import { SET_FILE, readSetFile, type SetKind } from './comparable-set.js';
+import { SET_FILE, readSetFile } from './comparable-set.js';
 import type { HarvestSaeInput } from './harvest-job.js';
 
 export const FAMILY_FILE = SET_FILE;
@@ -28,7 +28,7 @@ export function loadHarvestSaes(dirs: string[]): HarvestSaeInput[] {
   }
   return [...new Set(folders)].map((folder) => {
     const parent = path.dirname(folder);
-    const family = existsSync(path.join(parent, FAMILY_FILE)) ? { path: parent, name: path.basename(parent) } : undefined;
+    const family = existsSync(path.join(parent, FAMILY_FILE)) ? { path: parent, name: path.basename(parent), kind: readSetFile(parent).kind } : undefined;
     return { path: folder, bundle: loadSaeLens(folder), family };
   });
 }

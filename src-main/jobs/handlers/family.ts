@@ -1,5 +1,6 @@
 // family.tree: a latent's family tree across its SAE family's sizes, each node with its density and
-// top tokens from the feature database and each link's activation co-occurrence.
+// top tokens from the feature database and each link's activation co-occurrence. family.counterparts
+// (family-counterparts.ts): a latent's counterparts across a checkpoints set.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
@@ -11,6 +12,7 @@ import type { SaeBundle } from '../../sae/types.js';
 import type { DomainHandlers } from '../handler.js';
 import { ENTRY_NAME, SAE_ID, readParams } from '../params.js';
 import { MAX_SAES } from '../resources.js';
+import { familyCounterparts } from './family-counterparts.js';
 import { saeIdOf } from './feature-views.js';
 import { requireDatabase, requireModel, requireSae } from './lookup.js';
 
@@ -100,4 +102,5 @@ export const familyHandlers: DomainHandlers<'family'> = {
       release();
     }
   },
+  'family.counterparts': familyCounterparts,
 };
