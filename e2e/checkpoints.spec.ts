@@ -12,7 +12,7 @@ import { APP_ROOT, startServe, type ServeProcess } from './helpers/serve.js';
 test.describe.configure({ mode: 'serial' });
 
 const SETUP_TIMEOUT = 600_000;
-// The first feature page loads the feature database into the compute process.
+// 1,024 harvest tokens are 17 windows of 63 (BOS excluded): 1,071. The first feature page loads the feature database into the compute process.
 const COMPUTE_TIMEOUT = 60_000;
 const run = promisify(execFile);
 
@@ -50,7 +50,7 @@ test('a final latent beside its counterpart at an earlier checkpoint, and the sh
   await expect(columns.nth(1)).toHaveAttribute('data-label', 'final');
   await expect(columns.nth(0).getByTestId('share-present')).toHaveText(/^\d+% of final latents present$/);
   await expect(columns.nth(0).getByTestId('counterpart-r')).toHaveText(/^r = -?[01]\.\d\d$/);
-  await expect(pane).toContainText('activation correlation on the same 1008 tokens');
+  await expect(pane).toContainText('activation correlation on the same 1071 tokens');
   // A checkpoints set has no family tree: decoder directions of different checkpoints are not comparable.
   await expect(page.getByTestId('pane-tree')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/checkpoints-counterparts.png', fullPage: true });

@@ -32,9 +32,16 @@ export const familyHandlers: DomainHandlers<'family'> = {
     });
     const modelFolder = requireModel(ctx.workspace, method, p.model);
     const familyFolder = path.dirname(requireSae(ctx.workspace, method, p.sae));
-    const { FAMILY_FILE, familyMembers } = await import('../../features/harvest-inputs.js');
+    const { SET_FILE: FAMILY_FILE, readSetFile } = await import('../../features/comparable-set.js');
     if (!existsSync(path.join(familyFolder, FAMILY_FILE))) throw new ApiError('bad_request', `${method}: SAE "${p.sae}" is not part of a family (no ${FAMILY_FILE} in ${familyFolder})`);
-    const members = familyMembers(familyFolder);
+    let set;
+    try {
+      set = readSetFile(familyFolder);
+    } catch (err) {
+      throw new ApiError('bad_request', `${method}: ${(err as Error).message}`);
+    }
+    if (set.kind !== 'sizes') throw new ApiError('bad_request', `${method}: "${p.sae}" is in a ${set.kind} set, whose members live in different bases: its counterparts are in family.counterparts`);
+    const members = set.members.map((m) => m.path);
     if (members.length > MAX_SAES) throw new ApiError('bad_request', `${method}: the family of "${p.sae}" has ${members.length} sizes; the tree holds at most ${MAX_SAES} SAEs loaded at once`);
     const saes: Array<{ folder: string; id: string; bundle: SaeBundle; runner: SaeRunner }> = [];
     for (const folder of members) saes.push({ folder, id: saeIdOf(ctx.workspace, folder), ...(await ctx.resources.sae(folder)) });

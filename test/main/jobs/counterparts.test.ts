@@ -103,6 +103,7 @@ describe('checkpoints sets', () => {
 
   it('refuses what it cannot answer', async () => {
     await expect(call('family.counterparts', { model: 'tiny', sae: 'fam/8', latent: 0 })).rejects.toThrow(/bad_request: family.counterparts: "fam\/8" is in a set of sizes/);
+    await expect(call('family.tree', { model: 'tiny', sae: 'ckpt/final', latent: 0 })).rejects.toThrow(/bad_request: family.tree: "ckpt\/final" is in a checkpoints set.*family.counterparts/);
     await expect(call('family.counterparts', { model: 'tiny', sae: 'ckpt/final', latent: 8 })).rejects.toThrow(/bad_request: .*latent 8 is out of range: ckpt\/final has latents 0..7/);
     await expect(call('family.counterparts', { model: 'tiny', sae: 'ckpt/final', latent: 0, threshold: 2 })).rejects.toThrow(/bad_request/);
     await expect(call('harvest.start', { model: 'step-1', family: 'ckpt', dataset: 'embedded:sotu', tokens: 630 })).rejects.toThrow(/bad_request: harvest.start: "ckpt" is a checkpoints set whose final model is "tiny"/);
