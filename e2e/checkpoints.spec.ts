@@ -53,6 +53,7 @@ test('a final latent beside its counterpart at an earlier checkpoint, and the sh
   await expect(pane).toContainText('activation correlation on the same 1071 tokens');
   // A checkpoints set has no family tree: decoder directions of different checkpoints are not comparable.
   await expect(page.getByTestId('pane-tree')).toHaveCount(0);
+  await expect(page.getByTestId('show-on-map')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/checkpoints-counterparts.png', fullPage: true });
 
   const counterpart = (await columns.nth(0).getByTestId('counterpart-open').textContent())!.trim();
