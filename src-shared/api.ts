@@ -13,7 +13,7 @@ import type {
 import type { AttributionParams, AttributionResult, FeatureHeadsParams, FeatureHeadsResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
 import type { Diagnostics, EngineReport } from './api/engine.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
-import type { FamilyTree, FamilyTreeParams } from './api/family.js';
+import type { FamilyCounterparts, FamilyCounterpartsParams, FamilyTree, FamilyTreeParams } from './api/family.js';
 import { ApiError } from './api/errors.js';
 import type {
   FeatureId,
@@ -81,6 +81,7 @@ export interface ApiRequests {
   'attention.headScores': { params: HeadScoreParams; result: HeadScoreTable };
   'attention.logitLens': { params: LogitLensParams; result: LogitLens };
   'family.tree': { params: FamilyTreeParams; result: FamilyTree };
+  'family.counterparts': { params: FamilyCounterpartsParams; result: FamilyCounterparts };
   'lm.train': { params: LmTrainParams; result: JobRef };
   'engine.info': { params: NoParams; result: EngineReport };
   'engine.doctor': { params: NoParams; result: Diagnostics };
@@ -128,6 +129,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'attention.headScores': true,
   'attention.logitLens': true,
   'family.tree': true,
+  'family.counterparts': true,
   'lm.train': true,
   'engine.info': true,
   'engine.doctor': true,

@@ -1,34 +1,20 @@
 // Turns what the user names on the command line into harvest inputs: SAE folders (a family folder
 // expands to its sizes, as listed in its family.json), and the corpus windows.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openCorpus } from '../data/corpora/index.js';
 import { buildWindows, type WindowSet, type WindowTokenizer } from '../data/windows.js';
 import { loadSaeLens } from '../sae/formats/saelens.js';
+import { SET_FILE, readSetFile } from './comparable-set.js';
 import type { HarvestSaeInput } from './harvest-job.js';
 
-export const FAMILY_FILE = 'family.json';
+export const FAMILY_FILE = SET_FILE;
 /** The paper's context: windows of 64 tokens including BOS, as the trainer uses. */
 export const HARVEST_CONTEXT = 64;
 
-interface FamilyFile {
-  saes?: Array<{ d_sae?: number; path?: string }>;
-}
-
-/** Absolute SAE folders a family folder's family.json lists. */
+/** Absolute SAE folders a set folder's family.json lists, in the set's order. */
 export function familyMembers(dir: string): string[] {
-  const file = path.join(dir, FAMILY_FILE);
-  let json: FamilyFile;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as FamilyFile;
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  if (!Array.isArray(json.saes) || json.saes.length === 0) throw new Error(`${file}: "saes" must list the family's SAEs as [{"d_sae", "path"}…]`);
-  return json.saes.map((s, i) => {
-    if (typeof s.path !== 'string') throw new Error(`${file}: saes[${i}].path must be the SAE's folder relative to the family`);
-    return path.resolve(dir, s.path);
-  });
+  return readSetFile(dir).members.map((m) => m.path);
 }
 
 /** SAE folders named by `dirs` (each a SAELens folder or a family folder), each loaded once, with its family. */
@@ -42,7 +28,7 @@ export function loadHarvestSaes(dirs: string[]): HarvestSaeInput[] {
   }
   return [...new Set(folders)].map((folder) => {
     const parent = path.dirname(folder);
-    const family = existsSync(path.join(parent, FAMILY_FILE)) ? { path: parent, name: path.basename(parent) } : undefined;
+    const family = existsSync(path.join(parent, FAMILY_FILE)) ? { path: parent, name: path.basename(parent), kind: readSetFile(parent).kind } : undefined;
     return { path: folder, bundle: loadSaeLens(folder), family };
   });
 }

@@ -21,6 +21,7 @@ import {
   writeLogitEffects,
   writeNeighbours,
 } from '../store/writes.js';
+import type { SetKind } from './comparable-set.js';
 import type { HarvestConfig } from './harvest-config.js';
 import { harvestWindows, type HarvestProgress, type LatentHarvest } from './harvest.js';
 import { latentRecords } from './latent-records.js';
@@ -32,7 +33,7 @@ export interface HarvestSaeInput {
   /** Absolute SAELens folder path (the SAE's identity in the database). */
   path: string;
   bundle: SaeBundle;
-  family?: { path: string; name: string };
+  family?: { path: string; name: string; kind?: SetKind };
 }
 
 export interface HarvestJob {
@@ -91,7 +92,7 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
   };
   const entries = job.saes.map((s) => {
     const spec = s.bundle.spec;
-    const familyId = s.family ? registerFamily(db, { path: s.family.path, name: s.family.name, modelId, hookName: spec.hookName }) : undefined;
+    const familyId = s.family ? registerFamily(db, { path: s.family.path, name: s.family.name, modelId, hookName: spec.hookName, kind: s.family.kind }) : undefined;
     const saeId = registerSae(db, { path: s.path, modelId, familyId, hookName: spec.hookName, architecture: spec.architecture, dIn: spec.dIn, dSae: spec.dSae, k: spec.k });
     return { ...s, saeId, pending: !harvestMatches(db, saeId, harvest) };
   });

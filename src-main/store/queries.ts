@@ -264,3 +264,34 @@ export function searchLatents(db: Db, text: string, scope: { saeIds?: number[]; 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+export interface CounterpartView {
+  saeId: number;
+  latent: number;
+  correlation: number;
+}
+
+/** The matched counterparts of one latent in `otherSaeId`, best first; empty when that pair was never matched. */
+export function counterparts(db: Db, saeId: number, latent: number, otherSaeId: number): CounterpartView[] {
+  return db
+    .prepare(`SELECT other_sae_id AS saeId, other_latent AS latent, correlation FROM counterparts WHERE sae_id = ? AND latent = ? AND other_sae_id = ? ORDER BY rank`)
+    .all(saeId, latent, otherSaeId) as CounterpartView[];
+}
+
+export interface MatchSummary {
+  /** Tokens the correlations were measured on. */
+  tokens: number;
+  /** Latents of the SAE whose best counterpart in the other reaches the threshold, over all its latents. */
+  matched: number;
+  latents: number;
+}
+
+/** How many latents of `saeId` have a counterpart in `otherSaeId` at or above `threshold`; null when never matched. */
+export function matchSummary(db: Db, saeId: number, otherSaeId: number, threshold: number): MatchSummary | null {
+  const run = db.prepare(`SELECT tokens FROM counterpart_runs WHERE sae_id = ? AND other_sae_id = ?`).get(saeId, otherSaeId) as { tokens: number } | undefined;
+  if (!run) return null;
+  const row = db
+    .prepare(`SELECT count(*) AS latents, coalesce(sum(correlation >= ?), 0) AS matched FROM counterparts WHERE sae_id = ? AND other_sae_id = ? AND rank = 0`)
+    .get(threshold, saeId, otherSaeId) as { latents: number; matched: number };
+  return { tokens: run.tokens, matched: row.matched, latents: row.latents };
+}

@@ -20,6 +20,8 @@ export interface FamilyRecord {
   name: string;
   modelId: number;
   hookName: string;
+  /** What the set compares (src-main/features/comparable-set.ts); the store's default is 'sizes'. */
+  kind?: 'sizes' | 'checkpoints';
 }
 
 export interface HarvestRecord {
@@ -59,6 +61,13 @@ export interface NeighbourRecord {
   latent: number;
   others: Int32Array;
   cosines: Float32Array;
+}
+
+/** A latent's closest latents of another SAE by activation correlation on the same tokens, best first. */
+export interface CounterpartRecord {
+  latent: number;
+  others: Int32Array;
+  correlations: Float32Array;
 }
 
 export interface UmapRecord {

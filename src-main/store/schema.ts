@@ -137,6 +137,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ), '');
     `,
   },
+  {
+    version: 4,
+    description: 'comparable sets: a kind on families (sizes or checkpoints); counterparts matched by activation correlation on shared tokens',
+    sql: `
+      ALTER TABLE sae_families ADD COLUMN kind TEXT NOT NULL DEFAULT 'sizes' CHECK (kind IN ('sizes', 'checkpoints'));
+      CREATE TABLE counterpart_runs (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        other_sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        dataset_id INTEGER REFERENCES datasets(id),
+        tokens INTEGER NOT NULL,
+        PRIMARY KEY (sae_id, other_sae_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE counterparts (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        latent INTEGER NOT NULL,
+        other_sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        rank INTEGER NOT NULL,
+        other_latent INTEGER NOT NULL,
+        correlation REAL NOT NULL,
+        PRIMARY KEY (sae_id, latent, other_sae_id, rank)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

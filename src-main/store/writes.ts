@@ -3,7 +3,7 @@
 // by chunk under a 'running' harvest row that turns 'complete' only with its last chunk.
 import { toBlob } from './blobs.js';
 import type { Db } from './open.js';
-import type { FamilyRecord, HarvestRecord, LatentRecord, LogitRecord, NeighbourRecord, SaeRecord, UmapRecord } from './records.js';
+import type { CounterpartRecord, FamilyRecord, HarvestRecord, LatentRecord, LogitRecord, NeighbourRecord, SaeRecord, UmapRecord } from './records.js';
 
 export function registerModel(db: Db, model: { name: string; nLayer?: number; dModel?: number; vocabSize?: number }): number {
   const row = db
@@ -24,11 +24,11 @@ export function registerDataset(db: Db, spec: string): number {
 export function registerFamily(db: Db, family: FamilyRecord): number {
   const row = db
     .prepare(
-      `INSERT INTO sae_families (path, name, model_id, hook_name) VALUES (?, ?, ?, ?)
-       ON CONFLICT(path) DO UPDATE SET name = excluded.name, model_id = excluded.model_id, hook_name = excluded.hook_name
+      `INSERT INTO sae_families (path, name, model_id, hook_name, kind) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(path) DO UPDATE SET name = excluded.name, model_id = excluded.model_id, hook_name = excluded.hook_name, kind = excluded.kind
        RETURNING id`,
     )
-    .get(family.path, family.name, family.modelId, family.hookName) as { id: number };
+    .get(family.path, family.name, family.modelId, family.hookName, family.kind ?? 'sizes') as { id: number };
   return row.id;
 }
 
@@ -144,5 +144,21 @@ export function writeUmap(db: Db, records: UmapRecord[]): void {
   const update = db.prepare(`UPDATE latents SET umap_x = ?, umap_y = ?, umap3_x = ?, umap3_y = ?, umap3_z = ? WHERE sae_id = ? AND latent = ?`);
   db.transaction(() => {
     for (const r of records) update.run(r.x, r.y, r.x3, r.y3, r.z3, r.saeId, r.latent);
+  })();
+}
+
+/**
+ * Replaces the counterparts of every latent of `saeId` in `otherSaeId` (one matching run, on `tokens`
+ * tokens of the dataset) in one transaction, so a reader sees the old run or the new one, never half.
+ */
+export function writeCounterparts(db: Db, saeId: number, otherSaeId: number, run: { datasetId: number; tokens: number }, records: CounterpartRecord[]): void {
+  const insert = db.prepare(`INSERT INTO counterparts (sae_id, latent, other_sae_id, rank, other_latent, correlation) VALUES (?, ?, ?, ?, ?, ?)`);
+  db.transaction(() => {
+    db.prepare(`DELETE FROM counterparts WHERE sae_id = ? AND other_sae_id = ?`).run(saeId, otherSaeId);
+    db.prepare(
+      `INSERT INTO counterpart_runs (sae_id, other_sae_id, dataset_id, tokens) VALUES (?, ?, ?, ?)
+       ON CONFLICT(sae_id, other_sae_id) DO UPDATE SET dataset_id = excluded.dataset_id, tokens = excluded.tokens`,
+    ).run(saeId, otherSaeId, run.datasetId, run.tokens);
+    for (const r of records) r.others.forEach((other, rank) => insert.run(saeId, r.latent, otherSaeId, rank, other, r.correlations[rank]!));
   })();
 }

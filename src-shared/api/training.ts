@@ -29,6 +29,11 @@ export interface TrainParams {
   evalTokens?: number;
   /** Continue from the family's checkpoint. */
   resume?: boolean;
+  /**
+   * ModelEntry ids of earlier checkpoints of `model`, earliest first: trains a checkpoints set, one
+   * SAE of the one size in `latents` on each and on `model` (labelled "final"), on the same tokens.
+   */
+  checkpoints?: string[];
 }
 
 export interface HarvestParams {

@@ -48,17 +48,27 @@ export interface SaeEntry {
   evaluation: SaeEvaluation | null;
 }
 
-/** SAEs of several sizes trained together on one site (the feature-splitting comparison unit). */
+/**
+ * A comparable set of SAEs at one site (family.json): "sizes", several dictionary sizes trained
+ * together on one model (the feature-splitting comparison), or "checkpoints", one SAE per checkpoint
+ * of a model's pretraining, each on its own model, all on the same tokens.
+ */
 export interface FamilyEntry {
   /** Folder name under the workspace's saes/. */
   id: string;
   path: string;
   modelName: string;
   hookName: string;
-  /** d_sae of each member, ascending. */
+  /** d_sae of each member: ascending for sizes, in the set's order for checkpoints. */
   sizes: number[];
   /** SaeEntry ids of the members, in the order of `sizes`. */
   saes: string[];
+  /** 'sizes' for families without a kind in their family.json (all before comparable sets). */
+  kind: 'sizes' | 'checkpoints';
+  /** The members' names in the set, in the order of `saes`: d_sae for sizes, the checkpoint ("step-74", "final"). */
+  labels: string[];
+  /** ModelEntry id of each member's model, in the order of `saes` (one model for a sizes set: `modelName` repeated). */
+  models: string[];
 }
 
 /** A feature database (SQLite file) of the workspace. */

@@ -38,6 +38,7 @@ interface TrainFlags {
   normalize?: string;
   logEvery?: string;
   shards?: string;
+  checkpoints?: string;
 }
 
 const SUFFIXES: Record<string, number> = { k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9, b: 1e9, B: 1e9 };
@@ -205,6 +206,10 @@ export function register(program: Command): void {
     .option('--normalize <kind>', 'input normalisation: layer_norm, expected_average_only_in, constant_norm_rescale, none (default layer_norm)')
     .option('--log-every <steps>', 'steps between progress updates (default 10)')
     .option('--shards <n>', 'worker threads per SAE, latents split across them (default 1)')
+    .option(
+      '--checkpoints <dirs>',
+      'earlier checkpoints of --model (e.g. lm train --keep-at snapshots), comma-separated, earliest first: trains one SAE of the one --latents size on each and on --model, on the same tokens, into <out>/<checkpoint folder name>/ and <out>/final/, with a family.json of kind "checkpoints"; --resume keeps finished ones',
+    )
     .action(async (flags: TrainFlags) => {
       const config = runConfigFromFlags(flags);
       const { initEngine } = await import('../../engine/backend.js');
@@ -220,11 +225,15 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       try {
-        const result = await trainFamily(config, {
-          signal: controller.signal,
-          onEvent: (e: TrainEvent) => view.handle(e),
-          onModelDownload: downloadProgress(`model ${flags.model}`),
-        });
+        const context = { signal: controller.signal, onEvent: (e: TrainEvent) => view.handle(e), onModelDownload: downloadProgress(`model ${flags.model}`) };
+        let result;
+        if (flags.checkpoints !== undefined) {
+          const { checkpointMembers, trainCheckpointSet } = await import('../../train/checkpoint-set.js');
+          const earlier = flags.checkpoints.split(',').map((s) => s.trim()).filter(Boolean);
+          result = await trainCheckpointSet(config, checkpointMembers(earlier, flags.model), context);
+        } else {
+          result = await trainFamily(config, context);
+        }
         view.stop();
         if (result.status === 'cancelled') throw new Error(`cancelled at step ${result.step}; the checkpoint in ${flags.out} continues with --resume`);
         for (const r of result.results) {

@@ -1,5 +1,6 @@
 // family.tree: a latent's family tree across its SAE family's sizes, each node with its density and
-// top tokens from the feature database and each link's activation co-occurrence.
+// top tokens from the feature database and each link's activation co-occurrence. family.counterparts
+// (family-counterparts.ts): a latent's counterparts across a checkpoints set.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
@@ -11,6 +12,7 @@ import type { SaeBundle } from '../../sae/types.js';
 import type { DomainHandlers } from '../handler.js';
 import { ENTRY_NAME, SAE_ID, readParams } from '../params.js';
 import { MAX_SAES } from '../resources.js';
+import { familyCounterparts } from './family-counterparts.js';
 import { saeIdOf } from './feature-views.js';
 import { requireDatabase, requireModel, requireSae } from './lookup.js';
 
@@ -30,9 +32,16 @@ export const familyHandlers: DomainHandlers<'family'> = {
     });
     const modelFolder = requireModel(ctx.workspace, method, p.model);
     const familyFolder = path.dirname(requireSae(ctx.workspace, method, p.sae));
-    const { FAMILY_FILE, familyMembers } = await import('../../features/harvest-inputs.js');
+    const { SET_FILE: FAMILY_FILE, readSetFile } = await import('../../features/comparable-set.js');
     if (!existsSync(path.join(familyFolder, FAMILY_FILE))) throw new ApiError('bad_request', `${method}: SAE "${p.sae}" is not part of a family (no ${FAMILY_FILE} in ${familyFolder})`);
-    const members = familyMembers(familyFolder);
+    let set;
+    try {
+      set = readSetFile(familyFolder);
+    } catch (err) {
+      throw new ApiError('bad_request', `${method}: ${(err as Error).message}`);
+    }
+    if (set.kind !== 'sizes') throw new ApiError('bad_request', `${method}: "${p.sae}" is in a ${set.kind} set, whose members live in different bases: its counterparts are in family.counterparts`);
+    const members = set.members.map((m) => m.path);
     // A family of more sizes than the shared cache keeps (the 8-size feature-splitting ladder) gets
     // runners of its own for this request, so the cache never disposes one the tree is still using.
     const cached = members.length <= MAX_SAES;
@@ -114,4 +123,5 @@ export const familyHandlers: DomainHandlers<'family'> = {
       if (!cached) for (const s of saes) s.runner.dispose();
     }
   },
+  'family.counterparts': familyCounterparts,
 };

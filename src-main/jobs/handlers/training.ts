@@ -2,13 +2,14 @@
 // trainer (src-main/train) as a pausable job. The trainer stops only by saving a checkpoint, so
 // pausing stops it that way and resuming continues from that checkpoint (exactly, per the trainer).
 // The same checkpoint lets a run interrupted by the compute process's death continue (jobs.resume).
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import type { JobResult, TrainParams } from '../../../src-shared/api.js';
 import type { HookName } from '../../../src-shared/hooks.js';
 import { TRAIN_LIMITS } from '../../train/limits.js';
 import type { TrainEvent } from '../../train/events.js';
+import type { FamilyRunResult, TrainContext } from '../../train/trainer.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
 import type { JobRecord } from '../job-store.js';
 import type { JobContext } from '../manager.js';
@@ -34,6 +35,7 @@ function readTrainParams(params: unknown): TrainParams {
     lr: { type: 'number', optional: true, min: 0, max: 1 },
     evalTokens: { type: 'integer', optional: true, min: 0, max: TRAIN_LIMITS.evalTokens },
     resume: { type: 'boolean', optional: true },
+    checkpoints: { type: 'string[]', optional: true, ...ENTRY_NAME, minItems: 1, maxItems: TRAIN_LIMITS.sizes },
   });
 }
 
@@ -54,20 +56,21 @@ function report(event: TrainEvent, job: JobContext): void {
   else if (event.type === 'checkpoint') job.log('info', `checkpoint at step ${event.step}`);
 }
 
-async function runTraining(config: Record<string, unknown>, out: string, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+/** One session of the trainer: a family run, or a checkpoints set run (members from workspace models). */
+type TrainSession = (resume: boolean, context: TrainContext) => Promise<FamilyRunResult>;
+
+async function runTraining(train: TrainSession, resumeFirst: boolean, out: string, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
   await ctx.engine.start();
-  const { trainFamily } = await import('../../train/trainer.js');
-  const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
-  let resume = config.resume === true;
+  let resume = resumeFirst;
   for (;;) {
     const stop = new AbortController();
     const cancel = (): void => stop.abort(job.signal.reason);
     job.signal.addEventListener('abort', cancel);
     const offPause = job.onPauseRequest(() => stop.abort(new Error('paused')));
     try {
-      let result: Awaited<ReturnType<typeof trainFamily>> | null = null;
+      let result: FamilyRunResult | null = null;
       try {
-        result = await trainFamily({ ...config, resume }, { signal: stop.signal, onEvent: (event) => report(event, job) });
+        result = await train(resume, { signal: stop.signal, onEvent: (event) => report(event, job) });
       } catch (err) {
         // Before its first step (loading, reading the corpus) the trainer stops by throwing the abort reason.
         if (!stop.signal.aborted) throw err;
@@ -75,14 +78,16 @@ async function runTraining(config: Record<string, unknown>, out: string, job: Jo
       if (result?.status === 'finished') {
         const summary: Record<string, number | string> = { steps: result.step };
         for (const r of result.results) {
-          Object.assign(summary, { [`dead_frac_${r.dSae}`]: r.deadFrac, [`tokens_per_s_${r.dSae}`]: r.tokensPerS });
-          if (r.trainFvu !== null) summary[`train_fvu_${r.dSae}`] = r.trainFvu;
-          if (r.trainL0 !== null) summary[`train_l0_${r.dSae}`] = r.trainL0;
+          // Keyed by the member's folder: its d_sae in a family, its checkpoint in a checkpoints set.
+          const key = path.basename(r.dir);
+          Object.assign(summary, { [`dead_frac_${key}`]: r.deadFrac, [`tokens_per_s_${key}`]: r.tokensPerS });
+          if (r.trainFvu !== null) summary[`train_fvu_${key}`] = r.trainFvu;
+          if (r.trainL0 !== null) summary[`train_l0_${key}`] = r.trainL0;
           // No eval tokens, no eval keys: a training figure never stands in for an eval one.
-          if (r.evalFvu !== null) summary[`eval_fvu_${r.dSae}`] = r.evalFvu;
-          if (r.evalL0 !== null) summary[`eval_l0_${r.dSae}`] = r.evalL0;
-          if (r.deltaLmLoss !== null) summary[`delta_lm_loss_${r.dSae}`] = r.deltaLmLoss;
-          if (r.ceLossScore !== null) summary[`ce_loss_score_${r.dSae}`] = r.ceLossScore;
+          if (r.evalFvu !== null) summary[`eval_fvu_${key}`] = r.evalFvu;
+          if (r.evalL0 !== null) summary[`eval_l0_${key}`] = r.evalL0;
+          if (r.deltaLmLoss !== null) summary[`delta_lm_loss_${key}`] = r.deltaLmLoss;
+          if (r.ceLossScore !== null) summary[`ce_loss_score_${key}`] = r.ceLossScore;
           ctx.resources.forgetSae(r.dir);
         }
         return { wrote: result.results.map((r) => `sae:${saeIdOf(ctx.workspace, r.dir)}`), summary };
@@ -95,8 +100,15 @@ async function runTraining(config: Record<string, unknown>, out: string, job: Jo
     // The trainer stopped on pause or cancel: wait while paused (throws if cancelled), then resume
     // from the checkpoint it saved (none yet when it stopped before its first step).
     await job.checkpoint();
-    resume = existsSync(path.join(out, CHECKPOINT_FILE));
+    resume = await hasProgress(out);
   }
+}
+
+/** A family's checkpoint, or a checkpoints set's finished members and member checkpoints. */
+async function hasProgress(out: string): Promise<boolean> {
+  const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
+  const { setHasProgress } = await import('../../train/checkpoint-set.js');
+  return existsSync(path.join(out, CHECKPOINT_FILE)) || setHasProgress(out);
 }
 
 /**
@@ -105,10 +117,7 @@ async function runTraining(config: Record<string, unknown>, out: string, job: Jo
  * `conflict` to the next training.start although there is nothing in it to resume.
  */
 async function dropIfNothingToKeep(out: string): Promise<void> {
-  const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
-  if (!existsSync(out)) return;
-  const keep = readdirSync(out).some((name) => name === CHECKPOINT_FILE || existsSync(path.join(out, name, 'cfg.json')));
-  if (!keep) rmSync(out, { recursive: true, force: true });
+  if (existsSync(out) && !(await hasProgress(out))) rmSync(out, { recursive: true, force: true });
 }
 
 /** After a crash: whether an interrupted training can continue (its checkpoint survived); else frees its name. */
@@ -116,8 +125,7 @@ export async function recoverTrainingJob(record: JobRecord, workspace: Workspace
   if (record.request?.method !== METHOD) return false;
   const out = workspace.family((record.request.params as TrainParams).family);
   await dropIfNothingToKeep(out);
-  const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
-  return existsSync(path.join(out, CHECKPOINT_FILE));
+  return hasProgress(out);
 }
 
 export const trainingHandlers: DomainHandlers<'training'> = {
@@ -128,6 +136,11 @@ export const trainingHandlers: DomainHandlers<'training'> = {
     const dataset = corpusSpec(workspace, METHOD, p.dataset);
     const tooSmall = p.latents.find((n) => n < p.k);
     if (tooSmall !== undefined) throw new ApiError('bad_request', `${METHOD}: every size in "latents" must be ≥ k (${p.k}), got ${tooSmall}`);
+    const earlier = (p.checkpoints ?? []).map((id) => ({ label: id, model: requireModel(workspace, METHOD, id) }));
+    if (earlier.length > 0 && p.latents.length !== 1) throw new ApiError('bad_request', `${METHOD}: a checkpoints set trains one SAE per checkpoint: give one size in "latents", got ${p.latents.length}`);
+    const labels = [...(p.checkpoints ?? []), p.model];
+    const repeated = labels.find((id, i) => labels.indexOf(id) !== i);
+    if (repeated !== undefined) throw new ApiError('bad_request', `${METHOD}: model "${repeated}" appears twice in "checkpoints" and "model"; each checkpoint once, the final model as "model"`);
     const out = newEntry(workspace, METHOD, 'saes', 'family', p.family, p.resume === true);
     const config: Record<string, unknown> = { model: modelFolder, dataset, hook: p.hook, latents: p.latents, k: p.k, tokens: p.tokens, out, arch: p.arch, batch: p.batch, lr: p.lr, evalTokens: p.evalTokens, resume: p.resume };
     const { resolveSizes, validateTrainRunConfig } = await import('../../train/config.js');
@@ -144,14 +157,22 @@ export const trainingHandlers: DomainHandlers<'training'> = {
     } catch (err) {
       throw new ApiError('bad_request', `${METHOD}: ${(err as Error).message}`);
     }
+    const { trainFamily } = await import('../../train/trainer.js');
+    const { FINAL_LABEL, trainCheckpointSet } = await import('../../train/checkpoint-set.js');
+    // Members are labelled by their ModelEntry ids, so the set's family.json names workspace models.
+    const members = [...earlier, { label: FINAL_LABEL, model: modelFolder }];
+    const train: TrainSession =
+      earlier.length === 0
+        ? (resume, context) => trainFamily({ ...config, resume }, context)
+        : (resume, context) => trainCheckpointSet({ ...config, resume }, members, context);
     const job = ctx.jobs.start({
       kind: 'train',
-      title: `train ${p.family} (${p.latents.join(', ')} latents, k ${p.k}) on ${p.model} ${p.hook}`,
+      title: `train ${p.family} (${p.latents.join(', ')} latents, k ${p.k}) on ${earlier.length > 0 ? `${p.checkpoints!.join(', ')} and ` : ''}${p.model} ${p.hook}`,
       pausable: true,
       request: { method: METHOD, params: p },
       run: async (jobContext) => {
         try {
-          return await runTraining(config, out, jobContext, ctx);
+          return await runTraining(train, p.resume === true, out, jobContext, ctx);
         } catch (err) {
           await dropIfNothingToKeep(out);
           throw err;

@@ -7,6 +7,7 @@ import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { readRegularFile } from '../../io/regular-file.js';
 import type { DatabaseEntry, DatasetEntry, DatasetKind, FamilyEntry, ModelEntry, SaeEntry, SaeEvaluation, WorkspaceListing } from '../../../src-shared/api.js';
+import { SET_FILE, readSetFile } from '../../features/comparable-set.js';
 import { EMBEDDED_DATASET, type WorkspaceLayout } from './layout.js';
 
 export type ScanWarning = (message: string) => void;
@@ -153,7 +154,9 @@ function hasFile(folder: string, name: string): boolean {
 
 /**
  * Lists the workspace. An SAE folder directly under saes/ is a lone SAE; a folder whose subfolders
- * are SAE folders is a family.
+ * are SAE folders is a family: a checkpoints set when its family.json says so (members in the set's
+ * order), else a set of sizes (members by d_sae; an unreadable family.json is reported and the
+ * folder listed as sizes, as before sets had kinds).
  */
 export function scanWorkspace(layout: WorkspaceLayout, warn: ScanWarning = () => {}): WorkspaceListing {
   const attempt = <T>(what: string, read: () => T): T | null => {
@@ -186,6 +189,33 @@ export function scanWorkspace(layout: WorkspaceLayout, warn: ScanWarning = () =>
       if (sae) saes.push(sae);
       continue;
     }
+    const set = hasFile(folder, SET_FILE) ? attempt(`${SET_FILE} of ${name}`, () => readSetFile(folder, readRegularFile)) : null;
+    if (set?.kind === 'checkpoints') {
+      const listed = set.members.flatMap((member) => {
+        const sub = path.relative(folder, member.path);
+        if (sub.includes(path.sep) || sub.startsWith('..') || !hasFile(member.path, 'cfg.json')) {
+          warn(`skipped member "${member.label}" of ${name}: ${member.path} is not an SAE folder directly inside the set`);
+          return [];
+        }
+        const sae = attempt(`SAE ${name}/${sub}`, () => scanSae(layout, `${name}/${sub}`, name, warn));
+        return sae ? [{ sae, label: member.label, model: member.model ?? sae.modelName }] : [];
+      });
+      if (listed.length === 0) continue;
+      saes.push(...listed.map((m) => m.sae));
+      const final = listed[listed.length - 1]!;
+      families.push({
+        id: name,
+        path: folder,
+        modelName: final.model,
+        hookName: final.sae.hookName,
+        sizes: listed.map((m) => m.sae.dSae),
+        saes: listed.map((m) => m.sae.id),
+        kind: 'checkpoints',
+        labels: listed.map((m) => m.label),
+        models: listed.map((m) => m.model),
+      });
+      continue;
+    }
     const members = listDir(folder)
       .filter((sub) => isDir(path.join(folder, sub)) && hasFile(path.join(folder, sub), 'cfg.json'))
       .map((sub) => attempt(`SAE ${name}/${sub}`, () => scanSae(layout, `${name}/${sub}`, name, warn)))
@@ -200,6 +230,9 @@ export function scanWorkspace(layout: WorkspaceLayout, warn: ScanWarning = () =>
       hookName: members[0]!.hookName,
       sizes: members.map((m) => m.dSae),
       saes: members.map((m) => m.id),
+      kind: 'sizes',
+      labels: members.map((m) => String(m.dSae)),
+      models: members.map((m) => m.modelName),
     });
   }
 

@@ -20,6 +20,8 @@ export interface TrainFormValues {
   evalTokens: string;
   family: string;
   arch: TrainArchitecture;
+  /** Earlier checkpoints of the model (workspace model ids), comma or space separated; empty = a family of sizes. */
+  checkpoints: string;
 }
 
 export type TrainFormErrors = Partial<Record<keyof TrainFormValues, string>>;
@@ -58,6 +60,7 @@ export function defaultTrainForm(model: ModelEntry | undefined, existingFamilies
     evalTokens: '',
     family,
     arch: 'topk',
+    checkpoints: '',
   };
 }
 
@@ -102,6 +105,13 @@ export function validateTrainForm(values: TrainFormValues, models: readonly Mode
     else if (typeof k === 'number' && sizes.some((n) => n < k)) errors.sizes = `every size must be ≥ k (${k}), got ${sizes.filter((n) => n < k).join(', ')}`;
   }
 
+  const checkpoints = values.checkpoints.split(/[\s,]+/).filter((s) => s !== '');
+  const unknown = checkpoints.find((id) => !models.some((m) => m.id === id));
+  if (unknown !== undefined) errors.checkpoints = `"${unknown}" is not a model of the workspace; have: ${models.map((m) => m.id).join(', ')}`;
+  else if (checkpoints.includes(values.model)) errors.checkpoints = `"${values.model}" is the final model; list only its earlier checkpoints`;
+  else if (new Set(checkpoints).size !== checkpoints.length) errors.checkpoints = 'each checkpoint once';
+  else if (checkpoints.length > 0 && !errors.sizes && sizes.length !== 1) errors.sizes = `a checkpoints set trains one SAE per checkpoint: give one size, got ${sizes.length}`;
+
   const tokens = positiveInt(values.tokens, 'tokens');
   if (typeof tokens === 'string') errors.tokens = tokens;
 
@@ -144,5 +154,6 @@ export function validateTrainForm(values: TrainFormValues, models: readonly Mode
   if (batch !== undefined) params.batch = batch;
   if (lr !== undefined) params.lr = lr;
   if (evalTokens !== undefined) params.evalTokens = evalTokens;
+  if (checkpoints.length > 0) params.checkpoints = checkpoints;
   return { ok: true, params };
 }

@@ -100,6 +100,7 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'attention.headScores': { model: 'none', prompt: 'hi' },
   'attention.logitLens': { model: 'none', prompt: 'hi' },
   'family.tree': { model: 'none', sae: 'f/64', latent: 1 },
+  'family.counterparts': { model: 'none', sae: 'f/64', latent: 1 },
   'lm.train': { name: 'lm', dataset: 'embedded:sotu', from: 'none', tokens: 100 },
   'engine.info': {},
   // A refused call: doctor's answer holds live memory figures, which differ from call to call.

@@ -54,7 +54,7 @@ describe('scanWorkspace', () => {
       ['corpus.txt', 'txt', 11],
     ]);
     expect(listing.families).toEqual([
-      { id: 'fam', path: layout.family('fam'), modelName: 'tiny', hookName: 'blocks.1.hook_resid_post', sizes: [64, 128], saes: ['fam/64', 'fam/128'] },
+      { id: 'fam', path: layout.family('fam'), modelName: 'tiny', hookName: 'blocks.1.hook_resid_post', sizes: [64, 128], saes: ['fam/64', 'fam/128'], kind: 'sizes', labels: ['64', '128'], models: ['tiny', 'tiny'] },
     ]);
     const byId = Object.fromEntries(listing.saes.map((s) => [s.id, s]));
     expect(Object.keys(byId).sort()).toEqual(['fam/128', 'fam/64', 'lone']);
@@ -70,6 +70,25 @@ describe('scanWorkspace', () => {
     write(layout.root, 'saes/nested/32/cfg.json', { d_in: 64, d_sae: 32, architecture: 'jumprelu', metadata: { model_name: 'tiny', hook_name: 'blocks.1.hook_resid_post', sae_explorer: explorer } });
     const entry = scanWorkspace(layout).saes.find((s) => s.id === 'nested/32');
     expect(entry).toMatchObject({ family: 'nested', architecture: 'matryoshka_batchtopk', k: 8, dSae: 32 });
+  });
+
+  it('lists a checkpoints set in its order, skipping a member outside it, and a family with a broken family.json as sizes', () => {
+    const layout = fixture();
+    const cfg = (model: string) => ({ d_in: 64, d_sae: 32, architecture: 'topk', k: 4, metadata: { model_name: model, hook_name: 'blocks.1.hook_resid_post' } });
+    write(layout.root, 'saes/set/step-9/cfg.json', cfg('step-9'));
+    write(layout.root, 'saes/set/final/cfg.json', cfg('tiny'));
+    write(layout.root, 'saes/elsewhere/cfg.json', cfg('tiny'));
+    const member = (label: string, at: string, model: string) => ({ label, path: at, d_sae: 32, model, model_path: `/m/${model}` });
+    write(layout.root, 'saes/set/family.json', { kind: 'checkpoints', saes: [member('step-9', 'step-9', 'step-9'), member('stray', '../elsewhere', 'x'), member('final', 'final', 'tiny')] });
+    write(layout.root, 'saes/fam/family.json', '{ broken');
+    const warnings: string[] = [];
+    const listing = scanWorkspace(layout, (message) => warnings.push(message));
+    expect(listing.families.find((f) => f.id === 'set')).toMatchObject({ kind: 'checkpoints', saes: ['set/step-9', 'set/final'], labels: ['step-9', 'final'], models: ['step-9', 'tiny'], modelName: 'tiny', sizes: [32, 32] });
+    expect(listing.families.find((f) => f.id === 'fam')).toMatchObject({ kind: 'sizes', saes: ['fam/64', 'fam/128'] });
+    expect(warnings.filter((w) => !w.startsWith('skipped model broken'))).toEqual([
+      expect.stringMatching(/^skipped family.json of fam: .*family.json: not valid JSON/),
+      expect.stringMatching(/^skipped member "stray" of set: .*elsewhere is not an SAE folder directly inside the set$/),
+    ]);
   });
 
   it('lists an empty workspace as just the embedded corpus', () => {

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, schemaVersion } from '../../../src-main/store/open.js';
 import { SCHEMA_VERSION } from '../../../src-main/store/schema.js';
-import { featurePage, searchLatents } from '../../../src-main/store/queries.js';
-import { writeUmap } from '../../../src-main/store/writes.js';
+import { counterparts, featurePage, listSaes, matchSummary, searchLatents } from '../../../src-main/store/queries.js';
+import { registerDataset, writeCounterparts, writeUmap } from '../../../src-main/store/writes.js';
 import { buildSmallDb } from './fixtures.js';
 
 const dirs: string[] = [];
@@ -50,6 +50,36 @@ describe('openStore', () => {
     // Version 3 copied the promoted logit tokens onto the latent, where search looks.
     expect(searchLatents(db, 'PARIS')).toEqual([{ saeId: 1, latent: 1, matched: 'logits', density: 0.25, maxAct: 3 }]);
     expect(searchLatents(db, 'never')).toEqual([]);
+    db.close();
+  });
+
+  it('migrates a version-3 database: its families read as sets of sizes, and counterparts can be stored', () => {
+    const file = tempFile();
+    const old = openStore(file, { upTo: 3 });
+    old.exec(`INSERT INTO models (name) VALUES ('tiny');
+      INSERT INTO sae_families (path, name, model_id, hook_name) VALUES ('/fam', 'fam', 1, 'blocks.0.hook_resid_post');
+      INSERT INTO saes (path, family_id, model_id, hook_name, architecture, d_in, d_sae) VALUES ('/fam/2', 1, 1, 'blocks.0.hook_resid_post', 'topk', 4, 2), ('/fam/4', 1, 1, 'blocks.0.hook_resid_post', 'topk', 4, 4);`);
+    expect(() => old.prepare('SELECT kind FROM sae_families').all()).toThrow(/no such column/);
+    old.close();
+
+    const db = openStore(file);
+    expect(db.prepare('SELECT name, kind FROM sae_families').all()).toEqual([{ name: 'fam', kind: 'sizes' }]);
+    expect(listSaes(db, 1).map((s) => s.path)).toEqual(['/fam/2', '/fam/4']);
+    expect(() => db.prepare(`UPDATE sae_families SET kind = 'layers'`).run()).toThrow(/CHECK constraint failed/);
+    const datasetId = registerDataset(db, 'sotu');
+    writeCounterparts(db, 2, 1, { datasetId, tokens: 630 }, [
+      { latent: 0, others: new Int32Array([1, 0]), correlations: new Float32Array([0.9, 0.1]) },
+      { latent: 3, others: new Int32Array([0, 1]), correlations: new Float32Array([0.5, 0.25]) },
+    ]);
+    expect(counterparts(db, 2, 0, 1)).toEqual([
+      { saeId: 1, latent: 1, correlation: expect.closeTo(0.9, 6) },
+      { saeId: 1, latent: 0, correlation: expect.closeTo(0.1, 6) },
+    ]);
+    expect(matchSummary(db, 2, 1, 0.7)).toEqual({ tokens: 630, matched: 1, latents: 2 });
+    expect(matchSummary(db, 1, 2, 0.7)).toBeNull();
+    // A rerun replaces the pair's rows whole.
+    writeCounterparts(db, 2, 1, { datasetId, tokens: 63 }, [{ latent: 0, others: new Int32Array([0]), correlations: new Float32Array([0.8]) }]);
+    expect(matchSummary(db, 2, 1, 0.7)).toEqual({ tokens: 63, matched: 1, latents: 1 });
     db.close();
   });
 

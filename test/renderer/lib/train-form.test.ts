@@ -22,7 +22,19 @@ describe('train form', () => {
       evalTokens: '',
       family: 'layer8-topk-2',
       arch: 'topk',
+      checkpoints: '',
     });
+  });
+
+  it('trains a checkpoints set from earlier checkpoints of the model, with one size', () => {
+    const early = model('step-74', 2, 64);
+    const values = { ...defaultTrainForm(tiny, []), sizes: '128', k: '8', checkpoints: 'step-74' };
+    expect(validateTrainForm(values, [tiny, early], [])).toMatchObject({ ok: true, params: { model: 'tiny', latents: [128], checkpoints: ['step-74'] } });
+    expect(validateTrainForm({ ...values, sizes: '128, 256' }, [tiny, early], [])).toEqual({ ok: false, errors: { sizes: 'a checkpoints set trains one SAE per checkpoint: give one size, got 2' } });
+    expect(validateTrainForm({ ...values, checkpoints: 'step-9' }, [tiny, early], [])).toEqual({ ok: false, errors: { checkpoints: '"step-9" is not a model of the workspace; have: tiny, step-74' } });
+    expect(validateTrainForm({ ...values, checkpoints: 'step-74, tiny' }, [tiny, early], [])).toEqual({ ok: false, errors: { checkpoints: '"tiny" is the final model; list only its earlier checkpoints' } });
+    expect(validateTrainForm({ ...values, checkpoints: '' }, [tiny, early], [])).toMatchObject({ ok: true, params: { latents: [128] } });
+    expect((validateTrainForm({ ...values, checkpoints: '' }, [tiny, early], []) as { params: object }).params).not.toHaveProperty('checkpoints');
   });
 
   it('offers the next free family name', () => {
