@@ -33,3 +33,17 @@ export interface SaeEvaluation {
   model: string | null;
   dataset: string | null;
 }
+
+/** Where saes.import reads from: exactly one of `upload` and `hub`. */
+export interface SaeImportParams {
+  /** Family name under saes/ to create (letters, digits, ".", "_" and "-"); each SAE becomes saes/<name>/<d_sae>/. */
+  name: string;
+  /** Upload id (UploadReceipt.upload): a SAELens or sparsify folder, an OpenAI .safetensors, or a folder of several SAEs at one site. */
+  upload?: string;
+  /** Hugging Face SAE folder: "org/repo" or "org/repo/sub/folder". */
+  hub?: string;
+  /** TransformerLens hook name instead of the file's (raw OpenAI files, unmapped sparsify hookpoints). */
+  hook?: string;
+  /** Latents per token of a raw OpenAI file; default 32. */
+  k?: number;
+}

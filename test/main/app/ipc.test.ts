@@ -101,6 +101,10 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   // A refused call: doctor's answer holds live memory figures, which differ from call to call.
   'engine.doctor': { verbose: true },
   'saes.evaluate': { sae: 'f/64', model: 'none', dataset: 'embedded:sotu', tokens: 100 },
+  'saes.import': { name: 'f', upload: 'up-none' },
+  'datasets.add': { upload: 'up-none' },
+  'datasets.pull': { hub: 'a/b/../c.parquet', name: 'd' },
+  'datasets.preview': { dataset: 'none.txt' },
 };
 
 describe('the contract on both transports', () => {
