@@ -4,8 +4,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { detectSaeFormat, type DetectedSae } from './detect.js';
 
-/** How deep below the root SAEs are looked for (release/<hook>/<size>/ is two levels). */
-const MAX_DEPTH = 2;
+/** How deep below the root SAEs are looked for: an upload of a dropped release folder is <release>/<hook>/<size>/. */
+const MAX_DEPTH = 3;
 
 function tryDetect(target: string): DetectedSae | null {
   try {
