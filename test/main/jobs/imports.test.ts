@@ -25,10 +25,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function answer<M extends ApiMethod>(method: M, params: unknown) {
-  return dispatcher.call(method, params);
-}
-
 async function call<M extends ApiMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
   const response = await dispatcher.call(method, params);
   if (!response.ok) throw new Error(`${method}: ${response.error.code}: ${response.error.message}`);
