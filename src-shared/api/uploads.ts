@@ -19,3 +19,12 @@ export interface UploadReceipt {
 
 /** What the desktop app's open dialog is asked to choose. */
 export type PickKind = 'sae-folder' | 'sae-file' | 'dataset-file' | 'dataset-folder';
+
+/**
+ * What the desktop app's preload exposes beside the contract (window.saeExplorerDesktop): a native
+ * open dialog whose choice the main process copies into uploads/ itself, so no path ever comes from
+ * the page. Answers with the envelope; `null` when the dialog was cancelled.
+ */
+export interface DesktopBridge {
+  pick(kind: PickKind): Promise<import('./errors.js').ApiResponse<UploadReceipt | null>>;
+}
