@@ -72,14 +72,22 @@ export const datasetHandlers: DomainHandlers<'datasets'> = {
       name: { type: 'string', optional: true, ...DATASET_ID },
     });
     const folder = requireUpload(workspace, method, p.upload);
+    let corpus: ReturnType<typeof uploadedCorpus>;
     try {
-      const { source, name: uploadedName } = uploadedCorpus(folder, method, p.upload);
-      const isDir = statSync(source).isDirectory();
-      const extension = isDir ? '' : path.extname(source).toLowerCase();
-      // A file keeps its type: the listing and the reader tell a corpus's format by its extension.
-      const name = p.name === undefined ? uploadedName : !isDir && path.extname(p.name).toLowerCase() !== extension ? `${p.name}${extension}` : p.name;
-      if (name === EMBEDDED_DATASET || !DATASET_ID.pattern.test(name)) throw new ApiError('bad_request', `${method}: "name" must be ${DATASET_ID.patternHint}, got ${JSON.stringify(name)}`);
-      const target = newEntry(workspace, method, 'datasets', 'dataset', name);
+      corpus = uploadedCorpus(folder, method, p.upload);
+    } catch (err) {
+      removeUpload(folder);
+      throw err;
+    }
+    const { source, name: uploadedName } = corpus;
+    const isDir = statSync(source).isDirectory();
+    const extension = isDir ? '' : path.extname(source).toLowerCase();
+    // A file keeps its type: the listing and the reader tell a corpus's format by its extension.
+    const name = p.name === undefined ? uploadedName : !isDir && path.extname(p.name).toLowerCase() !== extension ? `${p.name}${extension}` : p.name;
+    if (name === EMBEDDED_DATASET || !DATASET_ID.pattern.test(name)) throw new ApiError('bad_request', `${method}: "name" must be ${DATASET_ID.patternHint}, got ${JSON.stringify(name)}`);
+    // A refused name keeps the upload, so the same files can be added under another one.
+    const target = newEntry(workspace, method, 'datasets', 'dataset', name);
+    try {
       try {
         await preview(source, 0, sizeOnDisk(source));
       } catch (err) {

@@ -69,7 +69,7 @@ class ImportsStore {
       await this.previewDataset(entry.id);
     } catch (err) {
       this.error.dataset = errorInfo(err);
-      // A refused file is removed, a refused name is not: only a name error leaves it to retry.
+      // The server removes a refused file's upload but keeps one refused for its name, to retry.
       if (this.error.dataset.code !== 'conflict' && !/"name"/.test(this.error.dataset.message)) this.ready.dataset = null;
     }
   }

@@ -200,8 +200,8 @@ describe('datasets.add and datasets.preview', () => {
     expect(await refused('datasets.add', { upload: 'up-gone' })).toMatchObject({ code: 'not_found' });
     const datasets = readdirSync(path.join(root, 'datasets'));
     expect(datasets.sort()).toEqual(['notes.jsonl', 'speech.txt']);
-    // The bad name's upload stays for a corrected request; the rest were used up.
-    expect(uploadsLeft()).toHaveLength(1);
+    // The uploads refused for their name stay for a corrected request; the rest were used up.
+    expect(uploadsLeft()).toHaveLength(2);
   });
 
   it('refuses previews of missing or path-shaped datasets and bad Hub specs', async () => {
