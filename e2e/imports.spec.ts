@@ -36,6 +36,10 @@ test('imports an uploaded SAELens folder as a family and adds an uploaded datase
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(serve.url);
   await expect(page.getByText('No SAE families yet: train one')).toBeVisible();
+  const step = (id: string) => page.getByTestId('get-started').locator(`li[data-step="${id}"]`).getByTestId('step-state');
+  await expect(step('saes')).toHaveText('not yet');
+  await expect(step('dataset')).toHaveText('not yet');
+  await page.screenshot({ path: 'test-results/get-started.png', fullPage: true });
 
   const importForm = page.getByRole('form', { name: 'import SAEs' });
   await importForm.locator('input[name="sae-folder"]').setInputFiles(path.join(outside, 'my-release'));
@@ -46,6 +50,7 @@ test('imports an uploaded SAELens folder as a family and adds an uploaded datase
   const family = page.getByTestId('families').locator('tr', { hasText: 'dropped' });
   await expect(family).toContainText('blocks.1.hook_resid_post');
   await expect(family).toContainText('32, 64');
+  await expect(step('saes')).toHaveText('done');
   await page.screenshot({ path: 'test-results/import-sae.png', fullPage: true });
 
   const text = 'Fellow citizens, the state of the union is strong.\n\nWe meet in a season of change.';
@@ -56,11 +61,13 @@ test('imports an uploaded SAELens folder as a family and adds an uploaded datase
   await expect(preview).toContainText('Fellow citizens, the state of the union is strong.');
   await expect(preview).toContainText(/\d+ GPT-2 tokens \(counted\)/);
   await expect(page.getByTestId('datasets')).toContainText('speeches.txt');
+  await expect(step('dataset')).toHaveText('done');
   await preview.scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'test-results/add-dataset.png', fullPage: true });
 
   // The Train screen offers the new dataset (its form needs a model first).
-  await page.getByRole('button', { name: 'Create tiny model' }).click();
+  await page.getByRole('button', { name: 'Create a tiny model' }).click();
+  await expect(step('model')).toHaveText('done');
   await expect(page.getByTestId('models')).toContainText('tiny');
   await page.getByTestId('tab-train').click();
   await expect(page.locator('#train-dataset option', { hasText: 'speeches.txt' })).toHaveCount(1);
