@@ -2,7 +2,7 @@
 // Electron: the contract as named functions on `window.saeExplorer`, over one invoke channel and one
 // event channel. Nothing else crosses — no ipcRenderer, no Node.
 import { createBridge, type ApiEvent, type ApiResponse, type DesktopBridge, type UploadReceipt } from '../../src-shared/api.js';
-import { API_CALL_CHANNEL, API_EVENT_CHANNEL, PICK_CHANNEL } from './channels.js';
+import { API_CALL_CHANNEL, API_EVENT_CHANNEL, EXPORT_SAE_CHANNEL, PICK_CHANNEL } from './channels.js';
 
 export interface ElectronPreload {
   contextBridge: { exposeInMainWorld(key: string, api: unknown): void };
@@ -27,6 +27,9 @@ export function exposeBridge({ contextBridge, ipcRenderer }: ElectronPreload): v
     },
   });
   contextBridge.exposeInMainWorld(BRIDGE_KEY, bridge);
-  const desktop: DesktopBridge = { pick: (kind) => ipcRenderer.invoke(PICK_CHANNEL, kind) as Promise<ApiResponse<UploadReceipt | null>> };
+  const desktop: DesktopBridge = {
+    pick: (kind) => ipcRenderer.invoke(PICK_CHANNEL, kind) as Promise<ApiResponse<UploadReceipt | null>>,
+    exportSae: (sae) => ipcRenderer.invoke(EXPORT_SAE_CHANNEL, sae) as Promise<ApiResponse<string | null>>,
+  };
   contextBridge.exposeInMainWorld(DESKTOP_BRIDGE_KEY, desktop);
 }

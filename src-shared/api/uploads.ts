@@ -27,4 +27,6 @@ export type PickKind = 'sae-folder' | 'sae-file' | 'dataset-file' | 'dataset-fol
  */
 export interface DesktopBridge {
   pick(kind: PickKind): Promise<import('./errors.js').ApiResponse<UploadReceipt | null>>;
+  /** Copies the workspace SAE (an SaeEntry id) into a folder the user chooses; answers the folder written, null when cancelled. */
+  exportSae(sae: string): Promise<import('./errors.js').ApiResponse<string | null>>;
 }

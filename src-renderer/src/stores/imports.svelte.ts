@@ -1,7 +1,7 @@
 // Imports store: files brought into the workspace (an upload in a browser, the native dialog in the
 // desktop app) and the requests that use them: saes.import, datasets.add / pull / preview.
 import type { ApiErrorInfo, DatasetPreview, PickKind, SaeImportParams, UploadReceipt } from '../../../src-shared/api.js';
-import { api, desktopPicker, sendUpload, type UploadItem } from '../lib/transport/index.js';
+import { api, desktopExporter, desktopPicker, sendUpload, type UploadItem } from '../lib/transport/index.js';
 import { errorInfo } from './errors.js';
 import { workspace } from './workspace.svelte.js';
 
@@ -18,6 +18,10 @@ class ImportsStore {
   previewing = $state(false);
   /** Whether the desktop app's dialog is there (else the browser uploads). */
   readonly desktop = desktopPicker();
+  /** The desktop app's SAE export; null in a browser. */
+  readonly exporter = desktopExporter();
+  /** What the last export wrote, or why it failed. */
+  exportNote = $state<string | null>(null);
 
   async upload(target: ImportTarget, items: UploadItem[]): Promise<void> {
     if (items.length === 0) return;
@@ -81,6 +85,16 @@ class ImportsStore {
     } catch (err) {
       this.error.dataset = errorInfo(err);
       return null;
+    }
+  }
+
+  async exportSae(sae: string): Promise<void> {
+    if (!this.exporter) return;
+    try {
+      const folder = await this.exporter(sae);
+      if (folder) this.exportNote = `${sae} exported as a SAELens folder: ${folder}`;
+    } catch (err) {
+      this.exportNote = errorInfo(err).message;
     }
   }
 

@@ -73,3 +73,28 @@ describe('the import dialog', () => {
     expect(readdirSync(path.join(workspace, 'uploads'))).toEqual(before);
   });
 });
+
+describe('exporting an SAE', () => {
+  it('copies the workspace SAE into a new folder of the chosen one, and never over an existing folder', async () => {
+    const sae = path.join(workspace, 'saes', 'fam', '32');
+    mkdirSync(sae, { recursive: true });
+    writeFileSync(path.join(sae, 'cfg.json'), '{"d_sae": 32}');
+    writeFileSync(path.join(sae, 'sae_weights.safetensors'), 'weights');
+    const out = path.join(tmp, 'out');
+    mkdirSync(out);
+    const { handlers, asked } = setUp({ canceled: false, filePaths: [out] });
+    const exportSae = async (id: unknown, frame = PAGE) => (await handlers.get('sae-explorer:export-sae')!({ senderFrame: { url: frame } }, id)) as ApiResponse<string | null>;
+    expect(await exportSae('fam/32')).toEqual({ ok: true, result: path.join(out, 'fam-32') });
+    expect(asked[0]).toMatchObject({ properties: ['openDirectory', 'createDirectory'] });
+    expect(readdirSync(path.join(out, 'fam-32')).sort()).toEqual(['cfg.json', 'sae_weights.safetensors']);
+    expect(readFileSync(path.join(out, 'fam-32', 'sae_weights.safetensors'), 'utf8')).toBe('weights');
+    expect(await exportSae('fam/32')).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/fam-32 already exists/) } });
+    expect(readdirSync(out)).toEqual(['fam-32']);
+    expect(await exportSae('../../etc')).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await exportSae('fam/64')).toMatchObject({ ok: false, error: { code: 'not_found', message: 'exportSae: no SAE "fam/64" in this workspace' } });
+    expect(await exportSae({ path: '/etc' })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await exportSae('fam/32', 'https://evil.example/')).toMatchObject({ ok: false, error: { message: expect.stringMatching(/untrusted frame/) } });
+    // Refusals come before the dialog: only the first two calls opened one.
+    expect(asked).toHaveLength(2);
+  });
+});

@@ -172,7 +172,7 @@ describe('preload', () => {
     });
     expect([...exposed.keys()]).toEqual(['saeExplorer', 'saeExplorerDesktop']);
     const desktop = exposed.get('saeExplorerDesktop') as DesktopBridge;
-    expect(Object.keys(desktop)).toEqual(['pick']);
+    expect(Object.keys(desktop)).toEqual(['pick', 'exportSae']);
     expect(await desktop.pick('dataset-file')).toEqual({ ok: true, result: 'answer' });
     expect(invoked.splice(0)).toEqual([[PICK_CHANNEL, 'dataset-file']]);
     const bridge = exposed.get('saeExplorer') as SaeExplorerBridge;

@@ -4,7 +4,7 @@ import { createApi, transportFromBridge } from '../../../../src-shared/api.js';
 import type { SaeExplorerApi, SaeExplorerBridge } from '../../../../src-shared/api.js';
 import type { UploadReceipt } from '../../../../src-shared/api.js';
 import { browserTransport, pageToken } from './browser.js';
-import { desktopPicker, uploadFiles, type UploadItem } from './upload.js';
+import { desktopExporter, desktopPicker, uploadFiles, type UploadItem } from './upload.js';
 
 declare global {
   interface Window {
@@ -40,4 +40,4 @@ export function sendUpload(items: UploadItem[], onProgress: (done: number, total
   return uploadFiles(items, connection.token, onProgress);
 }
 
-export { desktopPicker, type UploadItem };
+export { desktopExporter, desktopPicker, type UploadItem };
