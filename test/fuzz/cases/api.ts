@@ -127,10 +127,6 @@ const FIELDS: Partial<Record<ApiMethod, { base: Record<string, unknown>; fields:
   'attention.headScores': { base: { model: 'tiny', prompt: 'hello world' }, fields: { model: 'id', prompt: 'text', seed: 'int' } },
   'attention.logitLens': { base: { model: 'tiny', prompt: 'hello world' }, fields: { model: 'id', prompt: 'text', top: 'int' } },
   'family.tree': { base: { model: 'tiny', sae: 'fam/32', latent: 0 }, fields: { model: 'id', sae: 'id', latent: 'int', minCosine: 'number' } },
-  'saes.import': { base: { name: 'imp', upload: 'up-none' }, fields: { name: 'id', upload: 'id', hub: 'id', hook: 'id' } },
-  'datasets.add': { base: { upload: 'up-none' }, fields: { upload: 'id', name: 'id' } },
-  'datasets.pull': { base: { hub: 'owner/name/a.parquet', name: 'pulled' }, fields: { hub: 'id', name: 'id' } },
-  'datasets.preview': { base: { dataset: 'none.txt' }, fields: { dataset: 'id', documents: 'int' } },
 };
 
 const PATH_LIKE = ['../../etc/passwd', '/etc/passwd', '..', '.', 'fam/../../..', '..\\..\\windows\\win.ini', '%2e%2e%2f%2e%2e%2fetc', 'x\u0000y', ' ', '~/.ssh/id_rsa', 'C:\\Windows', 'a'.repeat(5000), '😀', 'datasets/../../../etc'];
