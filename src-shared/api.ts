@@ -29,9 +29,10 @@ import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
 import type { SteerEvent, SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerStreamAck, SteerStreamRef, SteerSweep, SteerSweepParams } from './api/steer.js';
 import type { LmTrainParams } from './api/lm.js';
-import type { ImportReleaseParams, ReleaseInfo, SaeEvaluateParams } from './api/saes.js';
+import type { ImportReleaseParams, ReleaseInfo, SaeEvaluateParams, SaeImportParams } from './api/saes.js';
+import type { DatasetAddParams, DatasetPreview, DatasetPreviewParams, DatasetPullParams } from './api/datasets.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
-import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
+import type { CreateTinyModelParams, DatasetEntry, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
 
 export type * from './api/attention.js';
 export type * from './api/attribution.js';
@@ -46,6 +47,8 @@ export type * from './api/lm.js';
 export type * from './api/saes.js';
 export type * from './api/training.js';
 export type * from './api/workspace.js';
+export type * from './api/datasets.js';
+export type * from './api/uploads.js';
 
 type NoParams = Record<string, never>;
 
@@ -88,6 +91,10 @@ export interface ApiRequests {
   'saes.evaluate': { params: SaeEvaluateParams; result: JobRef };
   'saes.releases': { params: NoParams; result: ReleaseInfo[] };
   'saes.importRelease': { params: ImportReleaseParams; result: JobRef };
+  'saes.import': { params: SaeImportParams; result: JobRef };
+  'datasets.add': { params: DatasetAddParams; result: DatasetEntry };
+  'datasets.pull': { params: DatasetPullParams; result: JobRef };
+  'datasets.preview': { params: DatasetPreviewParams; result: DatasetPreview };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -136,6 +143,10 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'saes.evaluate': true,
   'saes.releases': true,
   'saes.importRelease': true,
+  'saes.import': true,
+  'datasets.add': true,
+  'datasets.pull': true,
+  'datasets.preview': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

@@ -1,8 +1,8 @@
 // What the preload does, as a function of the 'electron' module so it can be tested without
 // Electron: the contract as named functions on `window.saeExplorer`, over one invoke channel and one
 // event channel. Nothing else crosses — no ipcRenderer, no Node.
-import { createBridge, type ApiEvent, type ApiResponse } from '../../src-shared/api.js';
-import { API_CALL_CHANNEL, API_EVENT_CHANNEL } from './channels.js';
+import { createBridge, type ApiEvent, type ApiResponse, type DesktopBridge, type UploadReceipt } from '../../src-shared/api.js';
+import { API_CALL_CHANNEL, API_EVENT_CHANNEL, EXPORT_SAE_CHANNEL, PICK_CHANNEL } from './channels.js';
 
 export interface ElectronPreload {
   contextBridge: { exposeInMainWorld(key: string, api: unknown): void };
@@ -14,6 +14,8 @@ export interface ElectronPreload {
 }
 
 export const BRIDGE_KEY = 'saeExplorer';
+/** The desktop-only extras (the import dialog), beside the contract. */
+export const DESKTOP_BRIDGE_KEY = 'saeExplorerDesktop';
 
 export function exposeBridge({ contextBridge, ipcRenderer }: ElectronPreload): void {
   const bridge = createBridge({
@@ -25,4 +27,9 @@ export function exposeBridge({ contextBridge, ipcRenderer }: ElectronPreload): v
     },
   });
   contextBridge.exposeInMainWorld(BRIDGE_KEY, bridge);
+  const desktop: DesktopBridge = {
+    pick: (kind) => ipcRenderer.invoke(PICK_CHANNEL, kind) as Promise<ApiResponse<UploadReceipt | null>>,
+    exportSae: (sae) => ipcRenderer.invoke(EXPORT_SAE_CHANNEL, sae) as Promise<ApiResponse<string | null>>,
+  };
+  contextBridge.exposeInMainWorld(DESKTOP_BRIDGE_KEY, desktop);
 }

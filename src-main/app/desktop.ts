@@ -9,6 +9,7 @@ import { ComputeHost } from '../jobs/host.js';
 import { nativeModuleAbi, type NodeRuntime, type NodeSearch } from '../jobs/node-runtime.js';
 import type { BrowserWindowLike, ElectronMain } from './electron-api.js';
 import { registerApiIpc, type IpcBinding } from './ipc.js';
+import { registerPickIpc } from './pick.js';
 import { menuTemplate } from './menu.js';
 import { computeAppRoot } from './packaged.js';
 import { isAppUrl } from './security.js';
@@ -85,6 +86,7 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
   let window: BrowserWindowLike | null = null;
   let compute: ComputeProcess | null = null;
   let ipc: IpcBinding | null = null;
+  let removePickIpc: (() => void) | null = null;
   let workspace = '';
   /** Compute processes of workspaces left behind, still stopping. */
   const stopping = new Set<Promise<void>>();
@@ -119,6 +121,7 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
     if (quit === 'waiting') return;
     quit = 'waiting';
     ipc?.dispose();
+    removePickIpc?.();
     void Promise.allSettled([compute?.close(), ...stopping]).then(() => {
       quit = 'ready';
       app.quit();
@@ -176,7 +179,9 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
   hardenSession(electron, paths);
   compute = computeFor(resolveWorkspace(userData, env));
   installMenu();
-  ipc = registerApiIpc(electron.ipcMain, compute, (url) => isAppUrl(url, paths.rendererDir, paths.devServerUrl));
+  const trusted = (url: string): boolean => isAppUrl(url, paths.rendererDir, paths.devServerUrl);
+  ipc = registerApiIpc(electron.ipcMain, compute, trusted);
+  removePickIpc = registerPickIpc(electron.ipcMain, (options) => dialog.showOpenDialog(options), () => workspace, trusted);
   window = createMainWindow(electron, paths);
   window.on('closed', () => (window = null));
   ipc.attach(window.webContents);

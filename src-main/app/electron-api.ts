@@ -74,7 +74,7 @@ export interface ElectronMain {
   ipcMain: IpcMainLike;
   Menu: { buildFromTemplate(template: MenuItemOptions[]): unknown; setApplicationMenu(menu: unknown): void };
   dialog: {
-    showOpenDialog(options: { title: string; properties: string[]; defaultPath?: string }): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showOpenDialog(options: { title: string; properties: string[]; defaultPath?: string; filters?: Array<{ name: string; extensions: string[] }> }): Promise<{ canceled: boolean; filePaths: string[] }>;
     showErrorBox(title: string, content: string): void;
   };
   shell: { openPath(path: string): Promise<string> };

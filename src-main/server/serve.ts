@@ -35,7 +35,7 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
   await compute.start();
   let server: ApiServer;
   try {
-    server = await startApiServer({ backend: compute, rendererDir, host: options.host, port: options.port });
+    server = await startApiServer({ backend: compute, rendererDir, host: options.host, port: options.port, workspace });
   } catch (err) {
     await compute.close();
     throw err;

@@ -3,6 +3,7 @@
 //   GET  /, /assets/...     the renderer build (out/renderer): public code, no token needed
 //   POST /api/<method>      one contract request; body = params JSON; answer = ApiResponse JSON
 //   GET  /api/events        WebSocket upgrade; every ApiEvent as one JSON text message
+//   PUT  /api/upload        files into the workspace's uploads/ (upload.ts), for saes.import and datasets.add
 // The API and the events need the token (Bearer header; on the WebSocket also as a subprotocol);
 // the default bind is 127.0.0.1. The workspace's files are never served.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,6 +18,9 @@ import { mimeType, resolveInside } from './files.js';
 import { hostAllowed, originAllowed, setCommonHeaders } from './security.js';
 import { EVENTS_PROTOCOL } from '../../src-shared/events-socket.js';
 import { authorised, newToken } from './token.js';
+import { handleUpload, UPLOAD_ROUTE } from './upload.js';
+import { WorkspaceLayout } from '../jobs/workspace/layout.js';
+import { UPLOAD_LIMITS } from '../jobs/workspace/uploads.js';
 
 export interface ApiServerOptions {
   /** Where requests go: the compute process host, or a Dispatcher in tests. */
@@ -34,6 +38,10 @@ export interface ApiServerOptions {
    * between that check and the open, as a rebuild of the renderer does for real.
    */
   openFile?: (file: string) => ReadStream;
+  /** The workspace folder, where PUT /api/upload writes; without it uploads are refused. */
+  workspace?: string;
+  /** Bytes of one upload; default UPLOAD_LIMITS.bytes. */
+  uploadLimitBytes?: number;
 }
 
 export interface ApiServer {
@@ -76,6 +84,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const token = options.token ?? newToken();
   const bindHost = options.host ?? '127.0.0.1';
   const loopbackOnly = LOOPBACK_HOSTS.has(bindHost);
+  const uploads = options.workspace === undefined ? null : new WorkspaceLayout(options.workspace);
   // The events socket speaks EVENTS_PROTOCOL; a browser also offers the token as a subprotocol,
   // which is never selected, so the answer does not echo it.
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false) });
@@ -103,6 +112,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (url.pathname.startsWith('/api/')) {
       if (!authorised(request, token, false)) return sendText(response, 401, 'missing or wrong token: open the URL that `sae-explorer serve` printed');
       if (!originAllowed(request)) return sendText(response, 403, 'cross-origin API request refused');
+      if (url.pathname === `/api/${UPLOAD_ROUTE}`) {
+        if (!uploads) return sendText(response, 404, 'this server takes no uploads (it was started without a workspace)');
+        void handleUpload(request, response, uploads, options.uploadLimitBytes ?? UPLOAD_LIMITS.bytes).catch((err: Error) => sendText(response, 500, err.message));
+        return;
+      }
       void handleApi(request, response, url.pathname.slice('/api/'.length)).catch((err: Error) => sendText(response, 500, err.message));
       return;
     }

@@ -70,3 +70,17 @@ export interface ImportReleaseParams {
   /** Blocks to import; all of the release's when omitted. Each hook site becomes one family under saes/. */
   layers?: number[];
 }
+
+/** Where saes.import reads from: exactly one of `upload` and `hub`. */
+export interface SaeImportParams {
+  /** Family name under saes/ to create (letters, digits, ".", "_" and "-"); each SAE becomes saes/<name>/<d_sae>/. */
+  name: string;
+  /** Upload id (UploadReceipt.upload): a SAELens or sparsify folder, an OpenAI .safetensors, or a folder of several SAEs at one site. */
+  upload?: string;
+  /** Hugging Face SAE folder: "org/repo" or "org/repo/sub/folder". */
+  hub?: string;
+  /** TransformerLens hook name instead of the file's (raw OpenAI files, unmapped sparsify hookpoints). */
+  hook?: string;
+  /** Latents per token of a raw OpenAI file; default 32. */
+  k?: number;
+}

@@ -6,13 +6,14 @@
 //   db/<name>.sqlite          feature databases
 //   jobs/<job id>.json        job records, so jobs outlive the compute process (src-main/jobs/job-store.ts)
 //   steer/presets.json        named steering settings (src-main/jobs/handlers/steer.ts)
+//   uploads/<id>/             files received from a browser or a desktop dialog, until a request uses them (uploads.ts)
 import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import { hubCacheDir } from '../../hub/cache.js';
 import { DATASET_ID, ENTRY_NAME } from '../params.js';
 
-export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db', 'jobs', 'steer'] as const;
+export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db', 'jobs', 'steer', 'uploads'] as const;
 export type WorkspaceDir = (typeof WORKSPACE_DIRS)[number];
 
 export const DEFAULT_DATABASE = 'features.sqlite';
@@ -30,7 +31,7 @@ export interface WorkspaceEntry {
   state: 'present' | 'absent' | 'refused';
 }
 
-const ENTRY_NOUN: Record<WorkspaceDir, string> = { models: 'model', datasets: 'dataset', saes: 'SAE', db: 'database', jobs: 'job record', steer: 'steering file' };
+const ENTRY_NOUN: Record<WorkspaceDir, string> = { models: 'model', datasets: 'dataset', saes: 'SAE', db: 'database', jobs: 'job record', steer: 'steering file', uploads: 'upload' };
 
 function realOrNull(target: string): string | null {
   try {

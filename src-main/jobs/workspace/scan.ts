@@ -80,7 +80,7 @@ export function scanModel(layout: WorkspaceLayout, id: string): ModelEntry {
   };
 }
 
-function datasetKind(file: string, isDir: boolean): DatasetKind | null {
+export function datasetKind(file: string, isDir: boolean): DatasetKind | null {
   if (isDir) return 'folder';
   const ext = path.extname(file).toLowerCase();
   if (ext === '.txt') return 'txt';

@@ -188,7 +188,8 @@ describe('the desktop app', () => {
     await switching;
     expect(computes[0]!.calls).toEqual([]);
     expect(computes[1]!.calls).toEqual(['workspace.list']);
-    expect(fake.counts()).toEqual({ handles: 1, removes: 0 });
+    // One handler each for the contract, the import dialog and the export, for the app's whole life.
+    expect(fake.counts()).toEqual({ handles: 3, removes: 0 });
     expect(fake.log.filter((line) => line.startsWith('loadFile'))).toHaveLength(2);
     computes[0]!.closed.resolve();
   });

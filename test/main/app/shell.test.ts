@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { API_METHODS, type SaeExplorerBridge } from '../../../src-shared/api.js';
+import { API_METHODS, type DesktopBridge, type SaeExplorerBridge } from '../../../src-shared/api.js';
 import { exposeBridge } from '../../../src-main/app/bridge.js';
-import { API_CALL_CHANNEL, API_EVENT_CHANNEL } from '../../../src-main/app/channels.js';
+import { API_CALL_CHANNEL, API_EVENT_CHANNEL, PICK_CHANNEL } from '../../../src-main/app/channels.js';
 import { findElectronBinary } from '../../../src-main/app/electron-binary.js';
 import { menuTemplate } from '../../../src-main/app/menu.js';
 import { DESKTOP_CSP, isAllowedRequest, isAppUrl, secureWebPreferences } from '../../../src-main/app/security.js';
@@ -158,7 +158,7 @@ describe('menu and workspace', () => {
 });
 
 describe('preload', () => {
-  it('exposes exactly one object, the contract as named functions, over one IPC channel', async () => {
+  it('exposes the contract as named functions over one IPC channel, and the import dialog over another', async () => {
     const exposed = new Map<string, unknown>();
     const invoked: unknown[][] = [];
     const listeners: Array<[string, unknown]> = [];
@@ -170,7 +170,11 @@ describe('preload', () => {
         removeListener: (channel, listener) => listeners.splice(listeners.findIndex(([c, l]) => c === channel && l === listener), 1),
       },
     });
-    expect([...exposed.keys()]).toEqual(['saeExplorer']);
+    expect([...exposed.keys()]).toEqual(['saeExplorer', 'saeExplorerDesktop']);
+    const desktop = exposed.get('saeExplorerDesktop') as DesktopBridge;
+    expect(Object.keys(desktop)).toEqual(['pick', 'exportSae']);
+    expect(await desktop.pick('dataset-file')).toEqual({ ok: true, result: 'answer' });
+    expect(invoked.splice(0)).toEqual([[PICK_CHANNEL, 'dataset-file']]);
     const bridge = exposed.get('saeExplorer') as SaeExplorerBridge;
     const domains = [...new Set(API_METHODS.map((m) => m.split('.')[0]))];
     expect(Object.keys(bridge).sort()).toEqual([...domains, 'onEvent'].sort());

@@ -2,7 +2,9 @@
 // in a browser. Stores import `api` from here; nothing else in the renderer knows the transport.
 import { createApi, transportFromBridge } from '../../../../src-shared/api.js';
 import type { SaeExplorerApi, SaeExplorerBridge } from '../../../../src-shared/api.js';
+import type { UploadReceipt } from '../../../../src-shared/api.js';
 import { browserTransport, pageToken } from './browser.js';
+import { desktopExporter, desktopPicker, uploadFiles, type UploadItem } from './upload.js';
 
 declare global {
   interface Window {
@@ -22,13 +24,20 @@ function sessionStorageOrNull(): Storage | null {
   }
 }
 
-function connect(): { api: SaeExplorerApi; kind: TransportKind } {
-  if (window.saeExplorer) return { api: createApi(transportFromBridge(window.saeExplorer)), kind: 'desktop' };
+function connect(): { api: SaeExplorerApi; kind: TransportKind; token: string | null } {
+  if (window.saeExplorer) return { api: createApi(transportFromBridge(window.saeExplorer)), kind: 'desktop', token: null };
   const token = pageToken(window.location, window.history, sessionStorageOrNull());
-  return { api: createApi(browserTransport({ baseUrl: new URL('/', window.location.href).toString(), token })), kind: 'browser' };
+  return { api: createApi(browserTransport({ baseUrl: new URL('/', window.location.href).toString(), token })), kind: 'browser', token };
 }
 
 const connection = connect();
 
 export const api: SaeExplorerApi = connection.api;
 export const transportKind: TransportKind = connection.kind;
+
+/** Browser mode: sends files to the server's upload route (upload.ts) with this page's token. */
+export function sendUpload(items: UploadItem[], onProgress: (done: number, total: number) => void): Promise<UploadReceipt> {
+  return uploadFiles(items, connection.token, onProgress);
+}
+
+export { desktopExporter, desktopPicker, type UploadItem };
