@@ -11,6 +11,7 @@ import type {
   LogitLensParams,
 } from './api/attention.js';
 import type { AttributionParams, AttributionResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
+import type { DemoBuildParams, DemoBuildResult } from './api/demo.js';
 import type { Diagnostics, EngineReport } from './api/engine.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
 import type { FamilyTree, FamilyTreeParams } from './api/family.js';
@@ -35,6 +36,7 @@ import type { CreateTinyModelParams, ModelEntry, PullModelParams, WorkspaceInfo,
 
 export type * from './api/attention.js';
 export type * from './api/attribution.js';
+export type * from './api/demo.js';
 export type * from './api/engine.js';
 export * from './api/errors.js';
 export type * from './api/family.js';
@@ -81,6 +83,7 @@ export interface ApiRequests {
   'engine.info': { params: NoParams; result: EngineReport };
   'engine.doctor': { params: NoParams; result: Diagnostics };
   'saes.evaluate': { params: SaeEvaluateParams; result: JobRef };
+  'demo.build': { params: DemoBuildParams; result: DemoBuildResult };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -122,6 +125,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'engine.info': true,
   'engine.doctor': true,
   'saes.evaluate': true,
+  'demo.build': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

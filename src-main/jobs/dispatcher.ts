@@ -6,6 +6,7 @@ import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
 import { attentionHandlers } from './handlers/attention.js';
 import { attributionHandlers } from './handlers/attribution.js';
+import { demoHandlers } from './handlers/demo.js';
 import { familyHandlers } from './handlers/family.js';
 import { engineHandlers } from './handlers/engine.js';
 import { featureHandlers } from './handlers/features.js';
@@ -37,6 +38,7 @@ export const HANDLERS: HandlerTable = {
   ...lmHandlers,
   ...engineHandlers,
   ...saeHandlers,
+  ...demoHandlers,
 };
 
 /** Per job kind, whether a job an earlier compute process left unfinished can continue (its checkpoint survived). */

@@ -14,7 +14,7 @@ import { newEntry, requireFamily, requireModel } from './lookup.js';
 
 const METHOD = 'harvest.start';
 
-interface HarvestPlan {
+export interface HarvestPlan {
   modelFolder: string;
   familyFolder: string;
   dataset: string;
@@ -22,7 +22,7 @@ interface HarvestPlan {
   params: HarvestParams;
 }
 
-async function runHarvestJob(plan: HarvestPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+export async function runHarvestJob(plan: HarvestPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
   await ctx.engine.start();
   job.progress({ done: 0, total: plan.params.tokens, unit: 'tokens', phase: 'loading model' });
   const { model, release } = await ctx.resources.acquireModel(plan.modelFolder);

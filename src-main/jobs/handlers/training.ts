@@ -54,7 +54,7 @@ function report(event: TrainEvent, job: JobContext): void {
   else if (event.type === 'checkpoint') job.log('info', `checkpoint at step ${event.step}`);
 }
 
-async function runTraining(config: Record<string, unknown>, out: string, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+export async function runTraining(config: Record<string, unknown>, out: string, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
   await ctx.engine.start();
   const { trainFamily } = await import('../../train/trainer.js');
   const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');

@@ -101,6 +101,7 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   // A refused call: doctor's answer holds live memory figures, which differ from call to call.
   'engine.doctor': { verbose: true },
   'saes.evaluate': { sae: 'f/64', model: 'none', dataset: 'embedded:sotu', tokens: 100 },
+  'demo.build': { model: 'gpt2' },
 };
 
 describe('the contract on both transports', () => {
