@@ -54,7 +54,8 @@ export interface DemoPlan {
 
 /** The demo's plan for the model in `modelDir`, with `settings` over the defaults. */
 export function demoPlan(workspace: WorkspaceLayout, modelDir: string, model: Pick<Gpt2Config, 'nLayer' | 'nEmbd'>, settings: Partial<DemoSettings> = {}): DemoPlan {
-  const s = { ...DEMO_DEFAULTS, ...settings };
+  // A setting left undefined (a flag not given) keeps its default.
+  const s: DemoSettings = { ...DEMO_DEFAULTS, ...Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) };
   // A deep model gets the paper's site; in a shallow one the middle of the stream, where features are
   // past the token embedding and not yet only about the next token.
   const hook = (s.hook ?? (model.nLayer >= 12 ? 'blocks.8.hook_resid_post' : `blocks.${Math.floor(model.nLayer / 2)}.hook_resid_pre`)) as HookName;

@@ -115,7 +115,7 @@ describe('the contract on both transports', () => {
       const r = await dispatcher.call(m, SAMPLE_PARAMS[m]);
       return r.ok ? 'ok' : r.error.code;
     }));
-    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'bad_request', 'not_found']);
+    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'bad_request', 'not_found', 'bad_request']);
   });
 
   it('the renderer API behaves identically on both: results, and errors with their codes', async () => {
