@@ -58,7 +58,8 @@ test('npm start with no workspace chosen opens the demo workspace and builds it,
     await withNpmStart({ ...env, SAE_EXPLORER_DEMO_WORKSPACE: demo }, async (url, output) => {
       await page.goto(url);
       await expect(page.getByTestId('workspace-root')).toHaveText(demo);
-      expect(output()).toMatch(/sae-explorer: building the demo workspace \(job [\w-]+\); the app shows its progress/);
+      // Printed once the compute process has answered demo.build, after the URL.
+      await expect.poll(output, { timeout: 120_000 }).toMatch(/sae-explorer: building the demo workspace \(job [\w-]+\); the app shows its progress/);
       await expect(page.getByTestId('models')).toContainText('sotu-gpt2');
       const job = page.getByTestId('jobs').locator('li', { hasText: 'build the demo' });
       await expect(job.getByTestId('progress')).toBeVisible({ timeout: 120_000 });

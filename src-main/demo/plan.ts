@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { HookName } from '../../src-shared/hooks.js';
 import type { Gpt2Config } from '../model/config.js';
 import { DEFAULT_DATABASE, type WorkspaceLayout } from '../jobs/workspace/layout.js';
+import { defaultLearningRate } from '../sae/config.js';
 import { openStore } from '../store/open.js';
 import { mapData } from '../store/queries.js';
 
@@ -22,7 +23,7 @@ export interface DemoSettings {
   tokens: number;
   /** Tokens per training step; default 1,024. */
   batch: number;
-  /** Learning rate of every size; default: the trainer's, 2e-4 / sqrt(d_sae / 2^14) per size. */
+  /** Learning rate of every size; default the trainer's rate for the smallest size, 2e-4 / sqrt(d_sae / 2^14). */
   lr?: number;
   /** Held-out tokens for the final evals (FVU, ΔLM loss, CE score), 0 = none; default 4,096. */
   evalTokens: number;
@@ -43,7 +44,7 @@ export interface DemoPlan {
   k: number;
   tokens: number;
   batch: number;
-  lr: number | undefined;
+  lr: number;
   evalTokens: number;
   harvestTokens: number;
   /** The family folder under the workspace's saes/. */
@@ -69,7 +70,10 @@ export function demoPlan(workspace: WorkspaceLayout, modelDir: string, model: Pi
     k,
     tokens: s.tokens,
     batch: s.batch,
-    lr: s.lr,
+    // The trainer's rule lowers the rate as the dictionary grows, which suits long runs; in the demo's
+    // short one it left the larger sizes behind the smaller ones (higher held-out nMSE), so every
+    // size trains at the smallest one's rate.
+    lr: s.lr ?? defaultLearningRate(Math.min(...latents)),
     evalTokens: s.evalTokens,
     harvestTokens: s.harvestTokens,
     familyDir: workspace.family(`demo-${path.basename(modelDir)}-${hook.replace(/[^\w.-]/g, '_')}`),

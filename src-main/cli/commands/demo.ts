@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--hook <name>', 'hook to train on (default: blocks.8.hook_resid_post as in Gao et al. for 12+ layers, else the residual stream entering the middle block)')
     .option('--expansion <e1,e2,...>', 'dictionary sizes as multiples of d_model (default 4,8,16)')
     .option('--k <k>', 'active latents per token (default: 32 at GPT-2 small\'s width as in Gao et al., d_model / 8 for narrower models)')
-    .option('--lr <lr>', 'learning rate of every size (default: the trainer\'s, 2e-4 / sqrt(d_sae / 2^14) per size)')
+    .option('--lr <lr>', 'learning rate of every size (default: the trainer\'s rate for the smallest size, 2e-4 / sqrt(d_sae / 2^14))')
     .option('--tokens <n>', 'training tokens (default 1M)')
     .option('--harvest-tokens <n>', 'tokens read to find each latent\'s top contexts (default 100k)')
     .option('--batch <n>', 'tokens per training step (default 1024)')
@@ -90,7 +90,7 @@ export function register(program: Command): void {
         process.stderr.write(`\n${plan.familyDir} is already trained; reusing it (delete the folder to train again)\n`);
       } else {
         await run('train', '--model', modelDir, '--dataset', DEMO_DATASET, '--hook', plan.hook, '--latents', plan.latents.join(','), '--k', String(plan.k),
-          ...(plan.lr === undefined ? [] : ['--lr', String(plan.lr)]),
+          '--lr', String(plan.lr),
           '--tokens', String(plan.tokens), '--batch', String(plan.batch), '--eval-tokens', String(plan.evalTokens), '--out', plan.familyDir);
       }
       if (built.mapped) {

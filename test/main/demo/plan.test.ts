@@ -17,7 +17,7 @@ describe('demoPlan', () => {
       k: 16,
       tokens: DEMO_DEFAULTS.tokens,
       batch: DEMO_DEFAULTS.batch,
-      lr: DEMO_DEFAULTS.lr,
+      lr: 2e-4 / Math.sqrt(512 / 2 ** 14),
       evalTokens: DEMO_DEFAULTS.evalTokens,
       harvestTokens: DEMO_DEFAULTS.harvestTokens,
       familyDir: path.resolve('/ws/saes/demo-sotu-gpt2-blocks.2.hook_resid_pre'),
