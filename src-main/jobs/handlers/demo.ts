@@ -61,6 +61,8 @@ async function buildDemo(plan: DemoPlan, job: JobContext, ctx: HandlerContext): 
       // A build the app was closed during continues from the family's checkpoint.
       resume: existsSync(path.join(plan.familyDir, CHECKPOINT_FILE)),
     };
+    // The trainer reports after its first steps; until then the bar says what is happening.
+    job.progress({ done: 0, total: plan.tokens, unit: 'tokens', phase: '1/2 train: loading the model and reading the corpus' });
     await runTraining(config, plan.familyDir, step(job, '1/2 train'), ctx);
   }
   if (built.mapped) job.log('info', `${plan.familyDir} is already harvested and mapped; reusing them`);
