@@ -20,7 +20,7 @@ import { runTraining } from './training.js';
 const METHOD = 'demo.build';
 const TINY_MODEL = 'tiny-gpt2';
 
-/** The job's progress with the demo's step in front of each phase ("2/3 harvest: …"). */
+/** The job's progress with the demo's step in front of each phase ("2/2 harvest + map: …"). */
 function step(job: JobContext, label: string): JobContext {
   return { ...job, progress: (report) => job.progress({ ...report, phase: `${label}: ${report.phase}` }) };
 }
