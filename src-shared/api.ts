@@ -11,6 +11,7 @@ import type {
   LogitLensParams,
 } from './api/attention.js';
 import type { AttributionParams, AttributionResult, FeatureHeadsParams, FeatureHeadsResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
+import type { DemoBuildParams, DemoBuildResult } from './api/demo.js';
 import type { Diagnostics, EngineReport } from './api/engine.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
 import type { FamilyCounterparts, FamilyCounterpartsParams, FamilyTree, FamilyTreeParams } from './api/family.js';
@@ -36,6 +37,7 @@ import type { CreateTinyModelParams, DatasetEntry, ModelEntry, PullModelParams, 
 
 export type * from './api/attention.js';
 export type * from './api/attribution.js';
+export type * from './api/demo.js';
 export type * from './api/engine.js';
 export * from './api/errors.js';
 export type * from './api/family.js';
@@ -95,6 +97,7 @@ export interface ApiRequests {
   'datasets.add': { params: DatasetAddParams; result: DatasetEntry };
   'datasets.pull': { params: DatasetPullParams; result: JobRef };
   'datasets.preview': { params: DatasetPreviewParams; result: DatasetPreview };
+  'demo.build': { params: DemoBuildParams; result: DemoBuildResult };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -147,6 +150,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'datasets.add': true,
   'datasets.pull': true,
   'datasets.preview': true,
+  'demo.build': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

@@ -16,7 +16,8 @@ import { isAppUrl } from './security.js';
 import { readSettings, updateSettings } from './settings.js';
 import { createMainWindow, hardenSession, loadRenderer, type WindowPaths } from './window.js';
 import { rememberCudaLibraryDir, resolveCudaLibraryDir } from './cuda-folder.js';
-import { recentWorkspaces, rememberWorkspace, resolveWorkspace } from './workspace.js';
+import { requestDemoBuild } from '../demo/request.js';
+import { demoWorkspace, recentWorkspaces, rememberWorkspace, resolveWorkspace } from './workspace.js';
 
 /** What the shell needs of the compute process (ComputeHost; a fake in tests). */
 export interface ComputeProcess extends ApiTransport {
@@ -98,16 +99,27 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
     const settings = readSettings(userData);
     return createCompute(folder, { env, setting: settings.node, remembered: settings.lastNode }, resolveCudaLibraryDir(userData, env));
   };
-  const startEngine = (target: ComputeProcess): Promise<void> =>
-    target.start().then(
+  // The demo workspace builds itself when opened unbuilt (a first start, or one closed mid-build).
+  const buildDemo = (target: ComputeProcess): Promise<void> =>
+    requestDemoBuild(target).then(
+      (line) => void (line && log(line)),
+      (err: Error) => {
+        if (target === compute && quit === 'no') report('The demo workspace cannot be built', err.message);
+      },
+    );
+  const startEngine = (target: ComputeProcess): Promise<void> => {
+    const isDemo = path.resolve(workspace) === demoWorkspace(userData, env);
+    return target.start().then(
       () => {
         if (target.node) updateSettings(userData, { lastNode: target.node.path });
+        if (isDemo) return buildDemo(target);
       },
       (err: Error) => {
         // A compute process already replaced or being quit is nobody's concern any more.
         if (target === compute && quit === 'no') report('The engine could not start', `${err.message}\n\n${nodeHint(userData)}`);
       },
     );
+  };
 
   app.on('second-instance', () => {
     if (!window) return;

@@ -1,15 +1,24 @@
 // Which workspace folder the desktop app opens: the one chosen last (remembered in the app's data
-// directory), else <app data>/workspace. SAE_EXPLORER_WORKSPACE overrides both. The folders opened
-// before are kept too, most recent first, for File → Open Recent.
+// directory), else the demo workspace, which the app builds when it opens it unbuilt.
+// SAE_EXPLORER_WORKSPACE overrides both. The folders opened before are kept too, most recent first,
+// for File → Open Recent.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { readSettings, updateSettings } from './settings.js';
+
+/** Where the demo workspace is; `npm start` sets it to the checkout's ./workspace, where `npm run demo` builds it. */
+export const DEMO_WORKSPACE_ENV = 'SAE_EXPLORER_DEMO_WORKSPACE';
+
+/** The demo workspace: $SAE_EXPLORER_DEMO_WORKSPACE, else <app data>/workspace. */
+export function demoWorkspace(userData: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env[DEMO_WORKSPACE_ENV] || path.join(userData, 'workspace'));
+}
 
 export function resolveWorkspace(userData: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env.SAE_EXPLORER_WORKSPACE) return path.resolve(env.SAE_EXPLORER_WORKSPACE);
   const remembered = readSettings(userData).workspace;
   if (remembered && existsSync(remembered)) return remembered;
-  const fallback = path.join(userData, 'workspace');
+  const fallback = demoWorkspace(userData, env);
   mkdirSync(fallback, { recursive: true });
   return fallback;
 }

@@ -7,6 +7,7 @@ import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './hand
 import { attentionHandlers } from './handlers/attention.js';
 import { attributionHandlers } from './handlers/attribution.js';
 import { datasetHandlers } from './handlers/datasets.js';
+import { demoHandlers } from './handlers/demo.js';
 import { familyHandlers } from './handlers/family.js';
 import { engineHandlers } from './handlers/engine.js';
 import { featureHandlers } from './handlers/features.js';
@@ -40,6 +41,7 @@ export const HANDLERS: HandlerTable = {
   ...engineHandlers,
   ...saeHandlers,
   ...datasetHandlers,
+  ...demoHandlers,
 };
 
 /** Per job kind, whether a job an earlier compute process left unfinished can continue (its checkpoint survived). */

@@ -1,6 +1,7 @@
 // `sae-explorer serve`: the compute process plus the browser-mode server, until SIGINT/SIGTERM.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { requestDemoBuild } from '../demo/request.js';
 import { ComputeHost, findAppRoot } from '../jobs/host.js';
 import { startApiServer, type ApiServer } from './server.js';
 
@@ -12,6 +13,8 @@ export interface ServeOptions {
   rendererDir?: string;
   /** Where the URL line goes; default stdout. */
   print?: (line: string) => void;
+  /** Build the demo in the workspace when it is not built (demo.build): it is the demo workspace. Default false. */
+  buildDemo?: boolean;
 }
 
 export interface RunningServe {
@@ -45,6 +48,14 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
   }
   print(`sae-explorer: workspace ${workspace}`);
   print(`sae-explorer: open ${server.url}`);
+  if (options.buildDemo) {
+    try {
+      const line = await requestDemoBuild(compute);
+      if (line) print(`sae-explorer: ${line}`);
+    } catch (err) {
+      print(`sae-explorer: the demo workspace cannot be built: ${(err as Error).message}`);
+    }
+  }
   return {
     server,
     compute,

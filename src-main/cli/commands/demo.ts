@@ -1,7 +1,8 @@
-// `sae-explorer demo` (`npm run demo`): the app's main job on the embedded default, end to end — a
-// model, a family of three SAE sizes trained on the embedded State of the Union corpus in one pass,
-// a harvest of every latent into the workspace's feature database, and one UMAP of the whole family.
-// It fills the same workspace `npm start` opens, so the app shows the result.
+// `sae-explorer demo` (`npm run demo`): the app's main job on the embedded default, end to end — the
+// shipped language model, a family of three SAE sizes trained on the embedded State of the Union
+// corpus in one pass, a harvest of every latent into the workspace's feature database, and one UMAP
+// of the whole family. It fills the same workspace `npm start` opens, so the app shows the result;
+// the settings and the "already built" checks are src-main/demo's, shared with the app's demo.build.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -10,12 +11,13 @@ interface DemoFlags {
   workspace: string;
   model: string;
   hook?: string;
-  expansion: string;
+  expansion?: string;
   k?: string;
-  tokens: string;
-  harvestTokens: string;
-  evalTokens: string;
-  batch: string;
+  lr?: string;
+  tokens?: string;
+  harvestTokens?: string;
+  evalTokens?: string;
+  batch?: string;
 }
 
 export function register(program: Command): void {
@@ -23,19 +25,25 @@ export function register(program: Command): void {
     .command('demo')
     .description('train a family of SAEs on the embedded corpus, harvest their features and map them, into a workspace the app opens')
     .option('--workspace <dir>', 'workspace folder (the one `npm start` opens)', 'workspace')
-    .option('--model <dir-or-name>', '"tiny" (a generated 2-layer GPT-2, needs no network), a GPT-2 folder or a Hub name such as gpt2', 'tiny')
-    .option('--hook <name>', 'hook to train on (default: blocks.8.hook_resid_post as in Gao et al., or the last block of a smaller model)')
-    .option('--expansion <e1,e2,...>', 'dictionary sizes as multiples of d_model', '4,16,64')
+    .option(
+      '--model <dir-or-name>',
+      '"shipped" (the GPT-2 pretrained on the embedded corpus that comes with the app), "tiny" (a generated random 2-layer GPT-2), a GPT-2 folder or a Hub name such as gpt2',
+      'shipped',
+    )
+    .option('--hook <name>', 'hook to train on (default: blocks.8.hook_resid_post as in Gao et al. for 12+ layers, else the residual stream entering the middle block)')
+    .option('--expansion <e1,e2,...>', 'dictionary sizes as multiples of d_model (default 4,8,16)')
     .option('--k <k>', 'active latents per token (default: 32 at GPT-2 small\'s width as in Gao et al., d_model / 8 for narrower models)')
-    .option('--tokens <n>', 'training tokens', '1M')
-    .option('--harvest-tokens <n>', 'tokens read to find each latent\'s top contexts', '100k')
-    .option('--batch <n>', 'tokens per training step', '1024')
-    .option('--eval-tokens <n>', 'held-out tokens for the final evals (FVU, ΔLM loss, CE score), 0 = none', '16384')
+    .option('--lr <lr>', 'learning rate of every size (default: the trainer\'s rate for the smallest size, 2e-4 / sqrt(d_sae / 2^14))')
+    .option('--tokens <n>', 'training tokens (default 1M)')
+    .option('--harvest-tokens <n>', 'tokens read to find each latent\'s top contexts (default 100k)')
+    .option('--batch <n>', 'tokens per training step (default 1024)')
+    .option('--eval-tokens <n>', 'held-out tokens for the final evals (FVU, ΔLM loss, CE score), 0 = none (default 4096)')
     .action(async (flags: DemoFlags, command: Command) => {
       const { main } = await import('../main.js');
-      const { WorkspaceLayout, DEFAULT_DATABASE } = await import('../../jobs/workspace/layout.js');
+      const { WorkspaceLayout } = await import('../../jobs/workspace/layout.js');
       const { resolveModelDir } = await import('../../hub/resolve.js');
-      const { readFileSync } = await import('node:fs');
+      const { readGpt2Config } = await import('../../model/load.js');
+      const { demoPlan, demoProgress, DEMO_DATASET } = await import('../../demo/plan.js');
       const { parseCount } = await import('./train.js');
       const backend = command.parent?.opts().backend as string | undefined;
       const run = async (...args: string[]) => {
@@ -43,37 +51,60 @@ export function register(program: Command): void {
         const code = await main(['node', 'sae-explorer', ...(backend ? ['--backend', backend] : []), ...args]);
         if (code !== 0) throw new Error(`demo stopped: "sae-explorer ${args[0]}" failed (exit ${code}); see the message above`);
       };
+      const count = (flag: string, value: string | undefined) => (value === undefined ? undefined : parseCount(flag, value));
+      const number = (flag: string, value: string | undefined) => {
+        if (value === undefined) return undefined;
+        const n = Number(value);
+        if (value.trim() === '' || !(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a number > 0, got "${value}"`);
+        return n;
+      };
 
       const workspace = new WorkspaceLayout(flags.workspace);
       workspace.ensure();
       let modelDir: string;
-      if (flags.model === 'tiny') {
+      if (flags.model === 'shipped') {
+        const { initEngine } = await import('../../engine/backend.js');
+        const { installShippedModel } = await import('../../demo/shipped-model.js');
+        await initEngine();
+        const installed = await installShippedModel(workspace);
+        modelDir = installed.dir;
+        if (installed.copied) process.stderr.write(`copied the shipped model into ${modelDir}\n`);
+      } else if (flags.model === 'tiny') {
         modelDir = workspace.model('tiny-gpt2');
         if (!existsSync(path.join(modelDir, 'config.json'))) await run('model', 'create-tiny', '--out', modelDir);
       } else {
         modelDir = await resolveModelDir(flags.model, { download: true });
       }
-      const { n_layer: nLayer, n_embd: dModel } = JSON.parse(readFileSync(path.join(modelDir, 'config.json'), 'utf8')) as { n_layer: number; n_embd: number };
-      // The paper's k = 32 is 4% of GPT-2 small's 768 dimensions; a tiny model's 64 would be half dense.
-      const k = flags.k ?? String(dModel >= 768 ? 32 : Math.max(4, Math.round(dModel / 8)));
-      const hook = flags.hook ?? `blocks.${Math.min(8, nLayer - 1)}.hook_resid_post`;
-
-      const family = workspace.family(`demo-${path.basename(modelDir)}-${hook.replace(/[^\w.-]/g, '_')}`);
-      if (existsSync(path.join(family, 'family.json'))) {
-        process.stderr.write(`\n${family} is already trained; reusing it (delete the folder to train again)\n`);
+      const plan = demoPlan(workspace, modelDir, readGpt2Config(modelDir), {
+        hook: flags.hook,
+        expansion: flags.expansion?.split(',').map((e) => number('--expansion', e)!),
+        k: count('--k', flags.k),
+        lr: number('--lr', flags.lr),
+        tokens: count('--tokens', flags.tokens),
+        batch: count('--batch', flags.batch),
+        evalTokens: count('--eval-tokens', flags.evalTokens),
+        harvestTokens: count('--harvest-tokens', flags.harvestTokens),
+      });
+      const built = demoProgress(plan);
+      if (built.trained) {
+        process.stderr.write(`\n${plan.familyDir} is already trained; reusing it (delete the folder to train again)\n`);
       } else {
-        await run('train', '--model', modelDir, '--dataset', 'sotu', '--hook', hook, '--expansion', flags.expansion, '--k', k,
-          '--tokens', flags.tokens, '--batch', flags.batch, '--eval-tokens', flags.evalTokens, '--out', family);
+        await run('train', '--model', modelDir, '--dataset', DEMO_DATASET, '--hook', plan.hook, '--latents', plan.latents.join(','), '--k', String(plan.k),
+          '--lr', String(plan.lr),
+          '--tokens', String(plan.tokens), '--batch', String(plan.batch), '--eval-tokens', String(plan.evalTokens), '--out', plan.familyDir);
       }
-      const { sizes } = JSON.parse(readFileSync(path.join(family, 'family.json'), 'utf8')) as { sizes: number[] };
-      const database = workspace.database(DEFAULT_DATABASE);
-      await run('harvest', '--model', modelDir, '--sae', sizes.map((n) => path.join(family, String(n))).join(','), '--dataset', 'sotu',
-        '--tokens', String(parseCount('--harvest-tokens', flags.harvestTokens)), '--db', database);
-      await run('umap', '--db', database, '--family', family);
+      if (built.mapped) {
+        process.stderr.write(`${plan.familyDir} is already harvested and mapped in ${plan.database}; reusing them\n`);
+      } else {
+        // The harvest skips the sizes it already holds with the same settings.
+        await run('harvest', '--model', modelDir, '--sae', plan.familyDir, '--dataset', DEMO_DATASET, '--tokens', String(plan.harvestTokens), '--db', plan.database);
+        await run('umap', '--db', plan.database, '--family', plan.familyDir);
+      }
+      const { sizes } = JSON.parse((await import('node:fs')).readFileSync(path.join(plan.familyDir, 'family.json'), 'utf8')) as { sizes: number[] };
       process.stdout.write(
-        `\nDone: ${sizes.length} SAEs (${sizes.join(', ')} latents) on ${hook}, harvested into ${database}.\n` +
+        `\nDone: ${sizes.length} SAEs (${sizes.join(', ')} latents) of ${path.basename(modelDir)} on ${plan.hook}, harvested into ${plan.database}.\n` +
           `Open the workspace in the app: npm start  (or: npx sae-explorer serve --workspace ${workspace.root})\n` +
-          `Look at one feature from the shell: npx sae-explorer feature --db ${database} --sae ${path.join(family, String(sizes[0]))} --latent 0 --json\n`,
+          `Look at one feature from the shell: npx sae-explorer feature --db ${plan.database} --sae ${path.join(plan.familyDir, String(sizes[0]))} --latent 0 --json\n`,
       );
     });
 }

@@ -18,7 +18,7 @@ import { newEntry, requireFamily, requireModel } from './lookup.js';
 
 const METHOD = 'harvest.start';
 
-interface HarvestPlan {
+export interface HarvestPlan {
   modelFolder: string;
   familyFolder: string;
   /** A checkpoints set's member models, in the set's order (the last is modelFolder); null for a set of sizes. */
@@ -28,7 +28,7 @@ interface HarvestPlan {
   params: HarvestParams;
 }
 
-async function runHarvestJob(plan: HarvestPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+export async function runHarvestJob(plan: HarvestPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
   await ctx.engine.start();
   job.progress({ done: 0, total: plan.params.tokens, unit: 'tokens', phase: 'loading model' });
   if (plan.memberModels) return harvestSet(plan, plan.memberModels, job, ctx);

@@ -57,9 +57,9 @@ function report(event: TrainEvent, job: JobContext): void {
 }
 
 /** One session of the trainer: a family run, or a checkpoints set run (members from workspace models). */
-type TrainSession = (resume: boolean, context: TrainContext) => Promise<FamilyRunResult>;
+export type TrainSession = (resume: boolean, context: TrainContext) => Promise<FamilyRunResult>;
 
-async function runTraining(train: TrainSession, resumeFirst: boolean, out: string, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+export async function runTraining(train: TrainSession, resumeFirst: boolean, out: string, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
   await ctx.engine.start();
   let resume = resumeFirst;
   for (;;) {

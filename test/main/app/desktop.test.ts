@@ -31,6 +31,8 @@ class FakeCompute implements ComputeProcess {
   readonly calls: string[] = [];
   closeCalls = 0;
   node: NodeRuntime | null = null;
+  /** Answers by method; others answer with the workspace. */
+  readonly answers = new Map<string, ApiResponse<unknown>>();
   constructor(readonly workspace: string) {}
   start(): Promise<void> {
     return this.started.promise;
@@ -41,7 +43,7 @@ class FakeCompute implements ComputeProcess {
   }
   async call(method: ApiMethod): Promise<ApiResponse<unknown>> {
     this.calls.push(method);
-    return { ok: true, result: { workspace: this.workspace } };
+    return this.answers.get(method) ?? { ok: true, result: { workspace: this.workspace } };
   }
   subscribe(_listener: EventListener): () => void {
     return () => {};
@@ -235,6 +237,58 @@ describe('the desktop app', () => {
     const app = await runDesktopApp(fake.electron, { outDir: OUT, env: { ...env, SAE_EXPLORER_WORKSPACE: path.join(tmp, 'ws-p') }, log: () => {}, createCompute: (w) => new FakeCompute(w) });
     await app!.loaded;
     expect(fake.log).toEqual(['window', `loadFile ${OUT}/renderer/index.html`]);
+  });
+
+  it('opens the demo workspace when none was chosen, and builds the demo there (only there) once the engine is up', async () => {
+    const fake = fakeElectron();
+    const demo = path.join(tmp, 'demo-ws');
+    const computes: FakeCompute[] = [];
+    const lines: string[] = [];
+    const app = (await runDesktopApp(fake.electron, {
+      outDir: OUT,
+      env: { SAE_EXPLORER_DEMO_WORKSPACE: demo },
+      log: (line) => lines.push(line),
+      createCompute: (workspace) => {
+        const compute = new FakeCompute(workspace);
+        compute.answers.set('demo.build', { ok: true, result: { jobId: 'job-7' } });
+        computes.push(compute);
+        return compute;
+      },
+    }))!;
+    expect(computes[0]!.workspace).toBe(demo);
+    expect(computes[0]!.calls).toEqual([]);
+    computes[0]!.started.resolve();
+    await app.engine;
+    expect(computes[0]!.calls).toEqual(['demo.build']);
+    expect(lines).toEqual(['building the demo workspace (job job-7); the app shows its progress']);
+    await app.openWorkspace(path.join(tmp, 'ws-not-demo'));
+    computes[0]!.closed.resolve();
+    computes[1]!.started.resolve();
+    await computes[1]!.started.promise;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(computes[1]!.calls).toEqual([]);
+    expect(fake.errors).toEqual([]);
+  });
+
+  it('shows why the demo cannot be built, and stays open', async () => {
+    const fake = fakeElectron();
+    const computes: FakeCompute[] = [];
+    const message = 'demo.build: the shipped model is missing: /app/resources/models/sotu-gpt2 does not exist; restore it …';
+    const app = (await runDesktopApp(fake.electron, {
+      outDir: OUT,
+      env: { SAE_EXPLORER_DEMO_WORKSPACE: path.join(tmp, 'demo-ws-2') },
+      log: () => {},
+      createCompute: (workspace) => {
+        const compute = new FakeCompute(workspace);
+        compute.answers.set('demo.build', { ok: false, error: { code: 'not_available', message } });
+        computes.push(compute);
+        return compute;
+      },
+    }))!;
+    computes[0]!.started.resolve();
+    await app.engine;
+    expect(fake.errors).toEqual([['The demo workspace cannot be built', message]]);
+    expect(fake.log).not.toContain('quit');
   });
 
   it('denies every permission: requests, synchronous checks and devices', async () => {

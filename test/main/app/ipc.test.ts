@@ -108,6 +108,11 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'saes.evaluate': { sae: 'f/64', model: 'none', dataset: 'embedded:sotu', tokens: 100 },
   'saes.releases': {},
   'saes.importRelease': { release: 'no-such-release' },
+  'saes.import': { name: 'f', upload: 'up-none' },
+  'datasets.add': { upload: 'up-none' },
+  'datasets.pull': { hub: 'a/b/../c.parquet', name: 'd' },
+  'datasets.preview': { dataset: 'none.txt' },
+  'demo.build': { model: 'gpt2' },
 };
 
 describe('the contract on both transports', () => {
@@ -117,11 +122,55 @@ describe('the contract on both transports', () => {
       expect(await ipcTransport.call(method, SAMPLE_PARAMS[method]), method).toEqual(direct);
       expect(await httpTransport.call(method, SAMPLE_PARAMS[method]), method).toEqual(direct);
     }
-    const codes = await Promise.all(API_METHODS.map(async (m) => {
+    const codes = Object.fromEntries(await Promise.all(API_METHODS.map(async (m) => {
       const r = await dispatcher.call(m, SAMPLE_PARAMS[m]);
-      return r.ok ? 'ok' : r.error.code;
-    }));
-    expect(codes).toEqual(['ok', 'ok', 'bad_request', 'bad_request', 'ok', 'not_found', 'bad_request', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'not_found', 'ok', 'bad_request', 'not_found']);
+      return [m, r.ok ? 'ok' : r.error.code];
+    })));
+    // Keyed by request, so adding one is a line here, not a shifted array.
+    expect(codes).toEqual({
+      'workspace.info': 'ok',
+      'workspace.list': 'ok',
+      'workspace.createTinyModel': 'bad_request',
+      'workspace.pullModel': 'bad_request',
+      'jobs.list': 'ok',
+      'jobs.pause': 'not_found',
+      'jobs.resume': 'bad_request',
+      'jobs.cancel': 'not_found',
+      'training.start': 'not_found',
+      'harvest.start': 'not_found',
+      'features.list': 'not_found',
+      'features.page': 'not_found',
+      'features.map': 'not_found',
+      'features.search': 'not_found',
+      'inspect.prompt': 'not_found',
+      'steer.generate': 'not_found',
+      'steer.sweep': 'not_found',
+      'steer.listPresets': 'ok',
+      'steer.savePreset': 'not_found',
+      'steer.deletePreset': 'not_found',
+      'steer.stream': 'not_found',
+      'steer.ack': 'not_found',
+      'steer.cancel': 'not_found',
+      'attribution.run': 'not_found',
+      'attribution.tokenEffects': 'not_found',
+      'attribution.featureHeads': 'not_found',
+      'attention.patterns': 'not_found',
+      'attention.headScores': 'not_found',
+      'attention.logitLens': 'not_found',
+      'family.tree': 'not_found',
+      'family.counterparts': 'not_found',
+      'lm.train': 'not_found',
+      'engine.info': 'ok',
+      'engine.doctor': 'bad_request',
+      'saes.evaluate': 'not_found',
+      'saes.releases': 'ok',
+      'saes.importRelease': 'bad_request',
+      'saes.import': 'not_found',
+      'datasets.add': 'not_found',
+      'datasets.pull': 'bad_request',
+      'datasets.preview': 'not_found',
+      'demo.build': 'bad_request',
+    });
   });
 
   it('the renderer API behaves identically on both: results, and errors with their codes', async () => {

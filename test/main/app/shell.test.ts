@@ -1,6 +1,6 @@
 // The desktop shell's settings, checked without the Electron binary: the pure parts (webPreferences,
 // CSP, URL policy, menu, workspace choice) and the preload run against a stand-in for 'electron'.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -112,9 +112,12 @@ describe('menu and workspace', () => {
     expect(roles(true)).toContain('toggleDevTools');
   });
 
-  it('opens the remembered workspace, else one in the app data folder; the env overrides both', () => {
+  it('opens the remembered workspace, else the demo workspace (one in the app data folder unless `npm start` says where); the env overrides both', () => {
     const userData = path.join(tmp, 'userData');
     expect(resolveWorkspace(userData, {})).toBe(path.join(userData, 'workspace'));
+    const demo = path.join(tmp, 'checkout', 'workspace');
+    expect(resolveWorkspace(userData, { SAE_EXPLORER_DEMO_WORKSPACE: demo })).toBe(demo);
+    expect(existsSync(demo)).toBe(true);
     const chosen = mkdtempSync(path.join(tmp, 'chosen-'));
     rememberWorkspace(userData, chosen);
     expect(resolveWorkspace(userData, {})).toBe(chosen);

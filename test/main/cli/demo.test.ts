@@ -10,27 +10,33 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-demo-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('sae-explorer demo', () => {
-  it('fills a workspace with a tiny model, a trained family, its harvest and one map, then reuses the family', async () => {
+  it('fills a workspace with the shipped model, a trained family, its harvest and one map, then reuses all of it', async () => {
     const workspace = path.join(root, 'ws');
+    // The default model and site at reduced sizes and tokens, so CI stays within seconds of CPU.
     const args = ['demo', '--workspace', workspace, '--expansion', '1,2', '--tokens', '4096', '--harvest-tokens', '2000', '--batch', '512', '--eval-tokens', '1024'];
     const first = await runCli(...args);
     expect(first.stderr).not.toMatch(/demo stopped/);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/Done: 2 SAEs \(64, 128 latents\) on blocks\.1\.hook_resid_post/);
+    expect(first.stderr).toMatch(/copied the shipped model into .*models\/sotu-gpt2/);
+    expect(first.stdout).toMatch(/Done: 2 SAEs \(128, 256 latents\) of sotu-gpt2 on blocks\.2\.hook_resid_pre/);
+    expect(fs.existsSync(path.join(workspace, 'models', 'sotu-gpt2', 'model.safetensors'))).toBe(true);
 
-    const family = path.join(workspace, 'saes', 'demo-tiny-gpt2-blocks.1.hook_resid_post');
+    const family = path.join(workspace, 'saes', 'demo-sotu-gpt2-blocks.2.hook_resid_pre');
     const record = JSON.parse(fs.readFileSync(path.join(family, 'family.json'), 'utf8'));
-    expect(record).toMatchObject({ sizes: [64, 128], k: 8, dataset: 'sotu' });
-    for (const size of [64, 128]) expect(fs.existsSync(path.join(family, String(size), 'sae_weights.safetensors'))).toBe(true);
+    expect(record).toMatchObject({ sizes: [128, 256], k: 16, dataset: 'sotu' });
+    for (const size of [128, 256]) expect(fs.existsSync(path.join(family, String(size), 'sae_weights.safetensors'))).toBe(true);
 
     const store = openStore(path.join(workspace, 'db', 'features.sqlite'), { readonly: true });
     const map = mapData(store, { familyId: 1 });
     store.close();
-    expect(map.saeIndex.length).toBe(64 + 128);
+    expect(map.saeIndex.length).toBe(128 + 256);
     expect([...map.xy, ...map.xyz].every(Number.isFinite)).toBe(true);
 
     const second = await runCli(...args);
     expect(second.code).toBe(0);
+    expect(second.stderr).not.toMatch(/copied the shipped model/);
     expect(second.stderr).toMatch(/is already trained; reusing it/);
+    expect(second.stderr).toMatch(/is already harvested and mapped in .*features\.sqlite; reusing them/);
+    expect(second.stderr).not.toMatch(/\$ sae-explorer (train|harvest|umap)/);
   }, 300_000); // the whole pipeline twice: the limit guards against a hang, it is not a speed check
 });

@@ -1,0 +1,84 @@
+// The language model that ships with the app (resources/models/sotu-gpt2: a small GPT-2 pretrained on
+// the embedded State of the Union corpus by `sae-explorer lm train`), and how a workspace gets it.
+// The workspace gets a copy, not a link: its SAEs and feature database are facts about one model's
+// activations, so the model they were built on must not change under them when an app update ships
+// new weights; a copy also keeps the workspace whole when it is moved, and passes the workspace's
+// containment check (models/ entries may not lead outside it), which a link into the app would not.
+import { closeSync, cpSync, existsSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { makeTempSiblingDir, replaceDirAtomic, writeJsonAtomic } from '../io/atomic.js';
+import type { Gpt2Config } from '../model/config.js';
+import { loadGpt2Weights } from '../model/load.js';
+import { loadTokenizer } from '../tokenizer/load.js';
+import type { WorkspaceLayout } from '../jobs/workspace/layout.js';
+
+/** Folder name of the shipped model, under resources/models/ and under a workspace's models/. */
+export const SHIPPED_MODEL = 'sotu-gpt2';
+
+/** resources/models/sotu-gpt2 of the app: the repository's top-level resources/ (unpacked beside src-main/ in a packaged app). */
+export function shippedModelDir(): string {
+  return fileURLToPath(new URL(`../../resources/models/${SHIPPED_MODEL}`, import.meta.url));
+}
+
+const RESTORE =
+  `restore it from the repository (git checkout -- resources/models/${SHIPPED_MODEL}; git lfs pull if it is stored with Git LFS) or reinstall the app, ` +
+  'or build the demo on the generated random model instead: npm run demo -- --model tiny';
+
+/** Git LFS leaves a small text pointer in place of a file it has not fetched. */
+function isLfsPointer(file: string): boolean {
+  const head = Buffer.alloc(40);
+  const fd = openSync(file, 'r');
+  try {
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('latin1').startsWith('version https://git-lfs');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Checks that `dir` is a whole GPT-2 folder: config.json, every tensor of model.safetensors against
+ * it (names, shapes, the bytes really there), and the tokenizer files. Needs the tensor engine
+ * started (the weights are uploaded once and freed). Throws naming the folder, the bad file and the fix.
+ */
+export async function checkShippedModel(dir: string = shippedModelDir()): Promise<Gpt2Config> {
+  if (!existsSync(dir)) throw new Error(`the shipped model is missing: ${dir} does not exist; ${RESTORE}`);
+  const weightsFile = path.join(dir, 'model.safetensors');
+  if (existsSync(weightsFile) && isLfsPointer(weightsFile)) {
+    throw new Error(`the shipped model is not fetched: ${weightsFile} is a Git LFS pointer, not the weights; run git lfs pull, or ${RESTORE}`);
+  }
+  try {
+    const { config, weights } = loadGpt2Weights(dir);
+    tf.dispose(weights as unknown as tf.TensorContainer); // only the check needed them
+    for (const file of ['vocab.json', 'merges.txt']) {
+      if (!existsSync(path.join(dir, file))) throw new Error(`${path.join(dir, file)}: not found; the model's tokenizer needs vocab.json and merges.txt`);
+    }
+    await loadTokenizer(dir);
+    return config;
+  } catch (err) {
+    throw new Error(`the shipped model in ${dir} is damaged: ${(err as Error).message}; ${RESTORE}`);
+  }
+}
+
+/**
+ * The workspace's copy of the shipped model (models/sotu-gpt2), made from `from` after checking it
+ * when the workspace has none; an existing copy is kept, since the workspace's SAEs belong to it.
+ * The copy is built in a temporary sibling and renamed into place, so an interrupted copy leaves no
+ * half model.
+ */
+export async function installShippedModel(workspace: WorkspaceLayout, from: string = shippedModelDir()): Promise<{ dir: string; copied: boolean }> {
+  const target = workspace.model(SHIPPED_MODEL);
+  if (existsSync(path.join(target, 'config.json'))) return { dir: target, copied: false };
+  await checkShippedModel(from);
+  const tmp = makeTempSiblingDir(target);
+  try {
+    for (const name of readdirSync(from)) cpSync(path.join(from, name), path.join(tmp, name), { recursive: true });
+    writeJsonAtomic(path.join(tmp, 'provenance.json'), { source: `shipped with the app (${from})`, createdAt: new Date().toISOString() });
+    replaceDirAtomic(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return { dir: target, copied: true };
+}

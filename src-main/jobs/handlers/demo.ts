@@ -1,0 +1,106 @@
+// demo.build: the demo workspace as one job — the shipped model copied in, the family trained (or
+// continued from its checkpoint), harvested and mapped — skipping what is already built, whether the
+// app or `sae-explorer demo` built it (both plan through src-main/demo). The app starts it when it
+// opens its demo workspace unbuilt, so a first `npm start` shows the build's progress.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ApiError, FINISHED_JOB_STATES } from '../../../src-shared/api.js';
+import type { DemoBuildParams, JobResult } from '../../../src-shared/api.js';
+import type { DemoPlan } from '../../demo/plan.js';
+import { TRAIN_LIMITS } from '../../train/limits.js';
+import type { DomainHandlers, HandlerContext } from '../handler.js';
+import type { JobContext } from '../manager.js';
+import { EMBEDDED_DATASET } from '../workspace/layout.js';
+import { readParams } from '../params.js';
+import { corpusSpec } from './datasets.js';
+import { saeIdOf } from './feature-views.js';
+import { runHarvestJob } from './harvest.js';
+import { runTraining } from './training.js';
+
+const METHOD = 'demo.build';
+const TINY_MODEL = 'tiny-gpt2';
+
+/** The job's progress with the demo's step in front of each phase ("2/2 harvest + map: …"). */
+function step(job: JobContext, label: string): JobContext {
+  return { ...job, progress: (report) => job.progress({ ...report, phase: `${label}: ${report.phase}` }) };
+}
+
+/**
+ * The demo's model folder in the workspace, made now when missing (a copy of the shipped model, or a
+ * generated tiny one: both take a moment), so that a missing or damaged shipped model is the
+ * request's own clear error rather than a job's.
+ */
+async function installModel(model: DemoBuildParams['model'], ctx: HandlerContext): Promise<string> {
+  if (model === 'tiny') {
+    const dir = ctx.workspace.model(TINY_MODEL);
+    if (!existsSync(path.join(dir, 'config.json'))) (await import('../../model/tiny.js')).createTinyModel(dir);
+    return dir;
+  }
+  const { installShippedModel } = await import('../../demo/shipped-model.js');
+  await ctx.engine.start();
+  try {
+    return (await installShippedModel(ctx.workspace)).dir;
+  } catch (err) {
+    throw new ApiError('not_available', `${METHOD}: ${(err as Error).message}`);
+  }
+}
+
+async function buildDemo(plan: DemoPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+  const { demoProgress } = await import('../../demo/plan.js');
+  const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
+  const { familyMembers } = await import('../../features/harvest-inputs.js');
+  const built = demoProgress(plan);
+  const dataset = corpusSpec(ctx.workspace, METHOD, EMBEDDED_DATASET);
+  const model = path.basename(plan.modelDir);
+  const family = path.basename(plan.familyDir);
+  if (built.trained) job.log('info', `${plan.familyDir} is already trained; reusing it`);
+  else {
+    const config = {
+      model: plan.modelDir, dataset, hook: plan.hook, latents: plan.latents, k: plan.k, tokens: plan.tokens, out: plan.familyDir,
+      batch: plan.batch, lr: plan.lr, evalTokens: plan.evalTokens,
+      // A build the app was closed during continues from the family's checkpoint.
+      resume: existsSync(path.join(plan.familyDir, CHECKPOINT_FILE)),
+    };
+    // The trainer reports after its first steps; until then the bar says what is happening.
+    job.progress({ done: 0, total: plan.tokens, unit: 'tokens', phase: '1/2 train: loading the model and reading the corpus' });
+    const { trainFamily } = await import('../../train/trainer.js');
+    await runTraining((resume, context) => trainFamily({ ...config, resume }, context), config.resume, plan.familyDir, step(job, '1/2 train'), ctx);
+  }
+  if (built.mapped) job.log('info', `${plan.familyDir} is already harvested and mapped; reusing them`);
+  else {
+    const harvest = { model, family, dataset: EMBEDDED_DATASET, tokens: plan.harvestTokens, umap: true };
+    await runHarvestJob({ modelFolder: plan.modelDir, familyFolder: plan.familyDir, memberModels: null, dataset, dbFile: plan.database, params: harvest }, step(job, '2/2 harvest + map'), ctx);
+  }
+  const saes = familyMembers(plan.familyDir).map((dir) => `sae:${saeIdOf(ctx.workspace, dir)}`);
+  return { wrote: [`model:${model}`, ...saes, `db:${path.basename(plan.database)}`], summary: { model, family, hook: plan.hook, sizes: plan.latents.join(', ') } };
+}
+
+export const demoHandlers: DomainHandlers<'demo'> = {
+  'demo.build': async (params, ctx) => {
+    const p = readParams<DemoBuildParams>(METHOD, params, {
+      model: { type: 'enum', optional: true, values: ['shipped', 'tiny'] },
+      expansion: { type: 'number[]', optional: true, min: 0.01, max: 1024, minItems: 1, maxItems: TRAIN_LIMITS.sizes },
+      k: { type: 'integer', optional: true, min: 1, max: TRAIN_LIMITS.k },
+      tokens: { type: 'integer', optional: true, min: 1, max: TRAIN_LIMITS.tokens },
+      batch: { type: 'integer', optional: true, min: 1, max: TRAIN_LIMITS.batch },
+      evalTokens: { type: 'integer', optional: true, min: 0, max: TRAIN_LIMITS.evalTokens },
+      harvestTokens: { type: 'integer', optional: true, min: 1, max: TRAIN_LIMITS.tokens },
+    });
+    const building = ctx.jobs.list().find((job) => job.kind === 'demo' && !FINISHED_JOB_STATES.includes(job.state));
+    if (building) return { jobId: building.id };
+    const { demoPlan, demoProgress } = await import('../../demo/plan.js');
+    const { readGpt2Config } = await import('../../model/load.js');
+    const { model, ...settings } = p;
+    const dir = await installModel(model, ctx);
+    const plan = demoPlan(ctx.workspace, dir, readGpt2Config(dir), settings);
+    const built = demoProgress(plan);
+    if (built.trained && built.mapped) return { jobId: null };
+    const job = ctx.jobs.start({
+      kind: 'demo',
+      title: `build the demo: ${plan.latents.join(', ')} latents on ${path.basename(dir)} ${plan.hook}, harvest and map`,
+      pausable: false,
+      run: (jobContext) => buildDemo(plan, jobContext, ctx),
+    });
+    return { jobId: job.id };
+  },
+};

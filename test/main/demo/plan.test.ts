@@ -1,0 +1,40 @@
+// The demo's settings per model: the site and k follow the model's depth and width, sizes are
+// multiples of d_model, and a caller's settings replace the defaults one by one.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_DEFAULTS, demoPlan } from '../../../src-main/demo/plan.js';
+import { WorkspaceLayout } from '../../../src-main/jobs/workspace/layout.js';
+
+const workspace = new WorkspaceLayout('/ws');
+
+describe('demoPlan', () => {
+  it('trains the shipped 4-layer model at the residual stream entering block 2, three sizes of 4 to 16 × d_model', () => {
+    const plan = demoPlan(workspace, '/ws/models/sotu-gpt2', { nLayer: 4, nEmbd: 128 });
+    expect(plan).toEqual({
+      modelDir: '/ws/models/sotu-gpt2',
+      hook: 'blocks.2.hook_resid_pre',
+      latents: [512, 1024, 2048],
+      k: 16,
+      tokens: DEMO_DEFAULTS.tokens,
+      batch: DEMO_DEFAULTS.batch,
+      lr: 2e-4 / Math.sqrt(512 / 2 ** 14),
+      evalTokens: DEMO_DEFAULTS.evalTokens,
+      harvestTokens: DEMO_DEFAULTS.harvestTokens,
+      familyDir: path.resolve('/ws/saes/demo-sotu-gpt2-blocks.2.hook_resid_pre'),
+      database: path.resolve('/ws/db/features.sqlite'),
+    });
+  });
+
+  it("keeps the paper's site and k on GPT-2 small, and the middle of the stream on the tiny model", () => {
+    expect(demoPlan(workspace, '/hf/gpt2', { nLayer: 12, nEmbd: 768 })).toMatchObject({ hook: 'blocks.8.hook_resid_post', k: 32, latents: [3072, 6144, 12288] });
+    expect(demoPlan(workspace, '/ws/models/tiny-gpt2', { nLayer: 2, nEmbd: 64 })).toMatchObject({ hook: 'blocks.1.hook_resid_pre', k: 8 });
+  });
+
+  it("takes the caller's settings over the defaults", () => {
+    const plan = demoPlan(workspace, '/ws/models/sotu-gpt2', { nLayer: 4, nEmbd: 128 }, { expansion: [1, 2], k: 4, hook: 'blocks.3.hook_resid_post', tokens: 4096, lr: 1e-3, evalTokens: 0 });
+    expect(plan).toMatchObject({ latents: [128, 256], k: 4, hook: 'blocks.3.hook_resid_post', tokens: 4096, lr: 1e-3, evalTokens: 0, batch: DEMO_DEFAULTS.batch });
+    expect(plan.familyDir).toBe(path.resolve('/ws/saes/demo-sotu-gpt2-blocks.3.hook_resid_post'));
+    // Flags not given arrive as undefined and keep the defaults.
+    expect(demoPlan(workspace, '/ws/models/sotu-gpt2', { nLayer: 4, nEmbd: 128 }, { tokens: undefined, expansion: undefined })).toMatchObject({ tokens: DEMO_DEFAULTS.tokens, latents: [512, 1024, 2048] });
+  });
+});

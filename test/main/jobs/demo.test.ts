@@ -1,0 +1,66 @@
+// demo.build through the handlers: one job that makes the model, trains, harvests and maps, with its
+// step in every progress phase; a call while it runs answers the same job, and once everything is
+// built the answer is that there is nothing to do. The tiny model keeps it to seconds.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ApiEvent, DemoBuildParams, FeatureMap, JobInfo } from '../../../src-shared/api.js';
+import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'sae-demo-build-'));
+const dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
+const events: ApiEvent[] = [];
+dispatcher.subscribe((event) => events.push(event));
+afterAll(async () => {
+  await dispatcher.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function build(params: DemoBuildParams): Promise<string | null> {
+  const response = await dispatcher.call('demo.build', params);
+  if (!response.ok) throw new Error(`${response.error.code}: ${response.error.message}`);
+  return (response.result as { jobId: string | null }).jobId;
+}
+
+async function finished(jobId: string): Promise<JobInfo> {
+  for (;;) {
+    const response = await dispatcher.call('jobs.list', {});
+    const job = (response.ok ? (response.result as JobInfo[]) : []).find((j) => j.id === jobId)!;
+    if (['done', 'failed', 'cancelled'].includes(job.state)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const SMALL: DemoBuildParams = { model: 'tiny', expansion: [1, 2], tokens: 2048, batch: 512, evalTokens: 0, harvestTokens: 1000 };
+
+describe('demo.build', () => {
+  it('builds the demo as one job, then has nothing left to do', async () => {
+    const jobId = await build(SMALL);
+    expect(jobId).not.toBeNull();
+    expect(await build(SMALL)).toBe(jobId);
+    const job = await finished(jobId!);
+    expect(job.error).toBeNull();
+    expect(job.state).toBe('done');
+    expect(job.kind).toBe('demo');
+    expect(job.result!.wrote).toEqual([
+      'model:tiny-gpt2',
+      'sae:demo-tiny-gpt2-blocks.1.hook_resid_pre/64',
+      'sae:demo-tiny-gpt2-blocks.1.hook_resid_pre/128',
+      'db:features.sqlite',
+    ]);
+    const phases = new Set(events.flatMap((e) => (e.type === 'job.progress' && e.jobId === jobId ? [e.progress.phase.replace(/: .*/, '')] : [])));
+    expect([...phases]).toEqual(['1/2 train', '2/2 harvest + map']);
+
+    const map = await dispatcher.call('features.map', { model: 'tiny-gpt2', family: 'demo-tiny-gpt2-blocks.1.hook_resid_pre' });
+    expect(map.ok && (map.result as FeatureMap).latent.length).toBe(64 + 128);
+    expect(await build(SMALL)).toBeNull();
+  });
+
+  it('refuses settings outside the bounds, naming the field', async () => {
+    const response = await dispatcher.call('demo.build', { model: 'gpt2' });
+    expect(response).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/demo\.build: "model" must be one of/) } });
+    const unknown = await dispatcher.call('demo.build', { tokenz: 5 });
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/tokenz/) } });
+  });
+});
