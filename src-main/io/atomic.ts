@@ -2,7 +2,7 @@
 // a half-written file where a reader would take it for a good one. The data goes to a temporary
 // sibling (same folder, so the rename cannot cross file systems), is fsynced, then renamed over the
 // target; the folder is fsynced too so the rename itself survives a power cut.
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -114,6 +114,8 @@ export function writeJsonAtomic(target: string, value: unknown): void {
  * moves it into place. Being a sibling guarantees the final rename stays on one file system.
  */
 export function makeTempSiblingDir(finalDir: string): string {
+  // A target whose parent is not there yet (`lm export --out resources/models/x`) gets its parent.
+  mkdirSync(path.dirname(path.resolve(finalDir)), { recursive: true });
   const dir = mkdtempSync(path.join(path.dirname(path.resolve(finalDir)), `.${path.basename(finalDir)}.tmp-${process.pid}-`));
   // mkdtemp makes the folder private (0700); the folder it becomes is an ordinary shared one.
   chmodSync(dir, 0o755);

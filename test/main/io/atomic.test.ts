@@ -63,6 +63,12 @@ describe('replaceDirAtomic', () => {
     expect(statSync(final).mode & 0o777).toBe(0o755);
   });
 
+  it('makes the missing parents of a new folder, so an export may name a fresh path', () => {
+    const final = path.join(dir, 'resources', 'models', 'lm');
+    replaceDirAtomic(makeTempSiblingDir(final), final);
+    expect(readdirSync(path.join(dir, 'resources', 'models'))).toEqual(['lm']);
+  });
+
   it('creates the folder when it did not exist', () => {
     const final = path.join(dir, 'fresh');
     const tmp = makeTempSiblingDir(final);
