@@ -1,10 +1,10 @@
-// `sae-explorer lm eval | export | plot`: what a trained language model is measured and shipped with.
-// eval puts its held-out loss next to unigram and bigram baselines on the same positions, export
+// `sae-explorer lm eval | export | plot | sample`: what a trained language model is measured and shipped
+// with. sample continues prompts (greedy or seeded sampling), as docs/demo-model.md shows. eval puts its held-out loss next to unigram and bigram baselines on the same positions, export
 // rewrites a GPT-2 folder with F16 weights, plot draws a run's loss curve as SVG. The flags are an
 // external contract; keep them stable.
 import type { Command } from 'commander';
 import { printJson } from '../io.js';
-import { compact, parseCount } from './train.js';
+import { compact, parseCount, parseNumber } from './train.js';
 
 interface EvalFlags {
   model: string;
@@ -21,6 +21,18 @@ interface ExportFlags {
   out: string;
   dtype: string;
   evalTokens?: string;
+}
+
+interface SampleFlags {
+  model: string;
+  prompt: string[];
+  maxTokens: string;
+  temperature: string;
+  topK?: string;
+  seed?: string;
+  samples: string;
+  bos: boolean;
+  json?: boolean;
 }
 
 interface PlotFlags {
@@ -165,5 +177,44 @@ export function registerLmTools(lm: Command): void {
       }
       writeFileAtomic(flags.out, lossCurveSvg(curve, { bigramLoss, title: flags.title }));
       process.stdout.write(`wrote ${flags.out}: ${curve.heldOut.length} held-out points${curve.train.length > 0 ? `, ${curve.train.length} training points` : ' (the run recorded no training-loss history)'}\n`);
+    });
+
+  lm.command('sample')
+    .description('continue prompts with a GPT-2 folder: greedy (--temperature 0) or sampled with a seed, KV-cached')
+    .requiredOption('--model <dir-or-name>', 'GPT-2 folder (or Hugging Face name)')
+    .requiredOption('--prompt <text...>', 'one or more prompts, each continued separately')
+    .option('--max-tokens <n>', 'new tokens per continuation', '40')
+    .option('--temperature <t>', 'softmax temperature; 0 = greedy', '0')
+    .option('--top-k <k>', 'sample among the k most likely tokens only')
+    .option('--seed <n>', 'seed of the first sample; sample i uses seed + i (default 0)')
+    .option('--samples <n>', 'continuations per prompt (sampling only)', '1')
+    .option('--no-bos', 'do not start the prompt with <|endoftext|> (lm train trains on windows that start with it)')
+    .option('--json', 'print one JSON line per continuation: {"prompt","seed","temperature","top_k","continuation","ids"}')
+    .action(async (flags: SampleFlags) => {
+      const maxNewTokens = parseCount('--max-tokens', flags.maxTokens);
+      const temperature = parseNumber('--temperature', flags.temperature);
+      const topK = flags.topK === undefined ? undefined : parseCount('--top-k', flags.topK);
+      const seed = flags.seed === undefined ? 0 : parseCount('--seed', flags.seed);
+      const samples = parseCount('--samples', flags.samples);
+      if (maxNewTokens < 1) throw new Error(`--max-tokens must be at least 1, got "${flags.maxTokens}"`);
+      if (samples < 1) throw new Error(`--samples must be at least 1, got "${flags.samples}"`);
+      if (temperature === 0 && samples > 1) throw new Error('--samples > 1 needs --temperature > 0: greedy decoding gives the same text every time');
+      const { loadModelAndTokenizer } = await import('../io.js');
+      const { promptIds } = await import('../../causal/prompt.js');
+      const { model, tokenizer } = await loadModelAndTokenizer(flags.model);
+      try {
+        for (const prompt of flags.prompt) {
+          const { ids } = promptIds(tokenizer, prompt, { bos: flags.bos, nPositions: model.config.nPositions, reserve: maxNewTokens });
+          for (let i = 0; i < samples; i++) {
+            const out = model.generate(ids, { maxNewTokens, temperature, topK, seed: seed + i }).slice(ids.length);
+            const continuation = tokenizer.decode(out);
+            if (flags.json) printJson({ prompt, seed: temperature === 0 ? null : seed + i, temperature, top_k: topK ?? null, continuation, ids: out });
+            // On a terminal the continuation is bold; piped, it is plain text after the prompt.
+            else process.stdout.write(process.stdout.isTTY ? `${prompt}\u001b[1m${continuation}\u001b[0m\n` : `${prompt}${continuation}\n`);
+          }
+        }
+      } finally {
+        model.dispose();
+      }
     });
 }

@@ -51,7 +51,7 @@ export function parseCount(flag: string, value: string): number {
   return n;
 }
 
-function parseNumber(flag: string, value: string): number {
+export function parseNumber(flag: string, value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} must be a number, got "${value}"`);
   return n;

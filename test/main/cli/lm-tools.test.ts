@@ -99,3 +99,44 @@ describe('sae-explorer lm plot', () => {
     expect(existsSync(join(run, 'curve.png'))).toBe(false);
   });
 });
+
+describe('sae-explorer lm sample', () => {
+  it('continues each prompt: greedy is the argmax path, a seed reproduces a sample, and BOS leads by default', async () => {
+    const args = ['lm', 'sample', '--model', model, '--prompt', 'The Congress', 'We', '--max-tokens', '5', '--json'];
+    const greedy = await runCli(...args);
+    expect(greedy.code, greedy.stderr).toBe(0);
+    const lines = greedy.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.prompt, l.seed, l.temperature, l.ids.length])).toEqual([['The Congress', null, 0, 5], ['We', null, 0, 5]]);
+
+    const { loadModelAndTokenizer } = await import('../../../src-main/cli/io.js');
+    const loaded = await loadModelAndTokenizer(model);
+    try {
+      const ids = [loaded.tokenizer.eotId, ...loaded.tokenizer.encode('The Congress')];
+      expect(lines[0].ids).toEqual(loaded.model.generate(ids, { maxNewTokens: 5, temperature: 0 }).slice(ids.length));
+      expect(lines[0].continuation).toBe(loaded.tokenizer.decode(lines[0].ids));
+      const plain = JSON.parse((await runCli('lm', 'sample', '--model', model, '--prompt', 'The Congress', '--max-tokens', '5', '--no-bos', '--json')).stdout);
+      const body = loaded.tokenizer.encode('The Congress');
+      expect(plain.ids).toEqual(loaded.model.generate(body, { maxNewTokens: 5, temperature: 0 }).slice(body.length));
+    } finally {
+      loaded.model.dispose();
+    }
+
+    const sampled = ['lm', 'sample', '--model', model, '--prompt', 'We', '--max-tokens', '6', '--temperature', '1', '--samples', '2', '--seed', '7', '--json'];
+    const a = (await runCli(...sampled)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const b = (await runCli(...sampled)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(a.map((l) => l.seed)).toEqual([7, 8]);
+    expect(a).toEqual(b);
+
+    const text = await runCli('lm', 'sample', '--model', model, '--prompt', 'We', '--max-tokens', '3');
+    const three = JSON.parse((await runCli('lm', 'sample', '--model', model, '--prompt', 'We', '--max-tokens', '3', '--json')).stdout);
+    expect(text.stdout).toBe(`We${three.continuation}\n`);
+  });
+
+  it('names bad flags', async () => {
+    expect((await runCli('lm', 'sample', '--model', model, '--prompt', 'We', '--samples', '2')).stderr).toContain('--samples > 1 needs --temperature > 0');
+    expect((await runCli('lm', 'sample', '--model', model, '--prompt', 'We', '--temperature', 'hot')).stderr).toContain('--temperature must be a number, got "hot"');
+    expect((await runCli('lm', 'sample', '--model', model, '--prompt', 'We', '--max-tokens', '0')).stderr).toContain('--max-tokens must be at least 1');
+    expect((await runCli('lm', 'sample', '--model', model, '--prompt', 'We', '--max-tokens', '40')).stderr).toContain("more than the model's context of 16");
+    expect((await runCli('lm', 'sample', '--model', model, '--prompt', 'We', '--max-tokens', '3', '--top-k', '0', '--temperature', '1')).stderr).toContain('topK must be an integer');
+  });
+});
