@@ -53,6 +53,8 @@ async function buildDemo(plan: DemoPlan, job: JobContext, ctx: HandlerContext): 
   const dataset = corpusSpec(ctx.workspace, METHOD, EMBEDDED_DATASET);
   const model = path.basename(plan.modelDir);
   const family = path.basename(plan.familyDir);
+  // Between phases a cancel ends the build at once (the trainer and harvest also watch the signal).
+  await job.checkpoint();
   if (built.trained) job.log('info', `${plan.familyDir} is already trained; reusing it`);
   else {
     const config = {
@@ -66,6 +68,7 @@ async function buildDemo(plan: DemoPlan, job: JobContext, ctx: HandlerContext): 
     const { trainFamily } = await import('../../train/trainer.js');
     await runTraining((resume, context) => trainFamily({ ...config, resume }, context), config.resume, plan.familyDir, step(job, '1/2 train'), ctx);
   }
+  await job.checkpoint();
   if (built.mapped) job.log('info', `${plan.familyDir} is already harvested and mapped; reusing them`);
   else {
     const harvest = { model, family, dataset: EMBEDDED_DATASET, tokens: plan.harvestTokens, umap: true };

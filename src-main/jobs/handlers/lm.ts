@@ -76,6 +76,8 @@ async function runLmTraining(config: Record<string, unknown>, out: string, job: 
     const stop = new AbortController();
     const cancel = (): void => stop.abort(job.signal.reason);
     job.signal.addEventListener('abort', cancel);
+    // A cancel that came before this listener (while the engine or the model was loading) still stops it.
+    if (job.signal.aborted) cancel();
     const offPause = job.onPauseRequest(() => stop.abort(new Error('paused')));
     try {
       let outcome: Awaited<ReturnType<typeof trainLm>> | null = null;

@@ -66,6 +66,8 @@ export async function runTraining(train: TrainSession, resumeFirst: boolean, out
     const stop = new AbortController();
     const cancel = (): void => stop.abort(job.signal.reason);
     job.signal.addEventListener('abort', cancel);
+    // A cancel that came before this listener (while the engine or the model was loading) still stops it.
+    if (job.signal.aborted) cancel();
     const offPause = job.onPauseRequest(() => stop.abort(new Error('paused')));
     try {
       let result: FamilyRunResult | null = null;

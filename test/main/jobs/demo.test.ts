@@ -57,6 +57,34 @@ describe('demo.build', () => {
     expect(await build(SMALL)).toBeNull();
   });
 
+  it('stops at once when cancelled before training starts, without training a step', async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'sae-demo-cancel-'));
+    const other = new Dispatcher({ workspace: scratch, warn: () => {} });
+    const seen: ApiEvent[] = [];
+    other.subscribe((event) => seen.push(event));
+    try {
+      const started = await other.call('demo.build', { ...SMALL, tokens: 1_000_000 });
+      const jobId = started.ok ? (started.result as { jobId: string }).jobId : null;
+      expect(jobId).not.toBeNull();
+      // Cancelled while the job is still loading: the trainer's listener comes later and must still see it.
+      expect((await other.call('jobs.cancel', { jobId })).ok).toBe(true);
+      for (;;) {
+        const list = await other.call('jobs.list', {});
+        const job = (list.ok ? (list.result as JobInfo[]) : []).find((j) => j.id === jobId)!;
+        if (['done', 'failed', 'cancelled'].includes(job.state)) {
+          expect(job.state).toBe('cancelled');
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const steps = seen.flatMap((e) => (e.type === 'job.progress' && typeof e.progress.metrics.step === 'number' ? [e.progress.metrics.step] : []));
+      expect(steps).toEqual([]);
+    } finally {
+      await other.close();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('refuses settings outside the bounds, naming the field', async () => {
     const response = await dispatcher.call('demo.build', { model: 'gpt2' });
     expect(response).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/demo\.build: "model" must be one of/) } });
