@@ -70,7 +70,7 @@ test('npm start with no workspace chosen opens the demo workspace and builds it,
       // The header's badge leads to the job on the Train screen. Stopping `npm start` afterwards stops the
       // build (the next start continues it), so the test does not wait for it.
       await page.getByTestId('running-jobs').click();
-      await expect(page.getByTestId('job-title')).toContainText('build the demo: 512, 1024, 2048 latents on sotu-gpt2 blocks.2.hook_resid_pre');
+      await expect(page.getByTestId('job-title')).toContainText('build the demo: 256, 512, 1024 latents on sotu-gpt2 blocks.2.hook_resid_pre');
       await expect(page.getByTestId('train-job')).toHaveAttribute('data-state', 'running');
       await expect(page.getByTestId('train-job').getByTestId('progress')).toContainText('1/2 train');
     });

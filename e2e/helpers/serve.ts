@@ -1,5 +1,5 @@
 // Runs the real `sae-explorer serve` (CLI, compute process, built renderer) on a fresh temporary
-// workspace and stops it afterwards, for the browser-mode e2e.
+// workspace (or on a given one, left in place) and stops it afterwards, for the browser-mode e2e.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,9 +17,14 @@ export interface ServeProcess {
 export const APP_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const URL_LINE = /sae-explorer: open (http:\/\/\S+)/;
 
-/** `env` is added to this process's environment for the server (e.g. HF_ENDPOINT of a fake Hub). */
-export async function startServe(env: Record<string, string> = {}): Promise<ServeProcess> {
-  const workspace = mkdtempSync(path.join(os.tmpdir(), 'sae-e2e-'));
+/**
+ * `env` is added to this process's environment for the server (e.g. HF_ENDPOINT of a fake Hub).
+ * `workspace` serves an existing workspace, which stop() leaves as it was found; by default a fresh
+ * temporary one, removed by stop().
+ */
+export async function startServe(env: Record<string, string> = {}, options: { workspace?: string } = {}): Promise<ServeProcess> {
+  const temporary = options.workspace === undefined;
+  const workspace = options.workspace ?? mkdtempSync(path.join(os.tmpdir(), 'sae-e2e-'));
   const child = spawn(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), 'serve', '--workspace', workspace, '--port', '0'], {
     cwd: APP_ROOT,
     env: { ...process.env, ...env },
@@ -36,14 +41,14 @@ export async function startServe(env: Record<string, string> = {}): Promise<Serv
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`sae-explorer serve exited with ${code} before printing its URL:\n${output}`)));
   });
-  return { url, origin: new URL(url).origin, workspace, stop: () => stop(child, workspace) };
+  return { url, origin: new URL(url).origin, workspace, stop: () => stop(child, temporary ? workspace : null) };
 }
 
-async function stop(child: ChildProcess, workspace: string): Promise<void> {
+async function stop(child: ChildProcess, workspace: string | null): Promise<void> {
   if (child.exitCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
   }
-  rmSync(workspace, { recursive: true, force: true });
+  if (workspace !== null) rmSync(workspace, { recursive: true, force: true });
 }

@@ -31,7 +31,7 @@ export function register(program: Command): void {
       'shipped',
     )
     .option('--hook <name>', 'hook to train on (default: blocks.8.hook_resid_post as in Gao et al. for 12+ layers, else the residual stream entering the middle block)')
-    .option('--expansion <e1,e2,...>', 'dictionary sizes as multiples of d_model (default 4,8,16)')
+    .option('--expansion <e1,e2,...>', 'dictionary sizes as multiples of d_model (default 2,4,8)')
     .option('--k <k>', 'active latents per token (default: 32 at GPT-2 small\'s width as in Gao et al., d_model / 8 for narrower models)')
     .option('--lr <lr>', 'learning rate of every size (default: the trainer\'s rate for the smallest size, 2e-4 / sqrt(d_sae / 2^14))')
     .option('--tokens <n>', 'training tokens (default 1M)')

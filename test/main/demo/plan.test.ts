@@ -8,16 +8,16 @@ import { WorkspaceLayout } from '../../../src-main/jobs/workspace/layout.js';
 const workspace = new WorkspaceLayout('/ws');
 
 describe('demoPlan', () => {
-  it('trains the shipped 4-layer model at the residual stream entering block 2, three sizes of 4 to 16 × d_model', () => {
+  it('trains the shipped 4-layer model at the residual stream entering block 2, three sizes of 2 to 8 × d_model', () => {
     const plan = demoPlan(workspace, '/ws/models/sotu-gpt2', { nLayer: 4, nEmbd: 128 });
     expect(plan).toEqual({
       modelDir: '/ws/models/sotu-gpt2',
       hook: 'blocks.2.hook_resid_pre',
-      latents: [512, 1024, 2048],
+      latents: [256, 512, 1024],
       k: 16,
       tokens: DEMO_DEFAULTS.tokens,
       batch: DEMO_DEFAULTS.batch,
-      lr: 2e-4 / Math.sqrt(512 / 2 ** 14),
+      lr: 2e-4 / Math.sqrt(256 / 2 ** 14),
       evalTokens: DEMO_DEFAULTS.evalTokens,
       harvestTokens: DEMO_DEFAULTS.harvestTokens,
       familyDir: path.resolve('/ws/saes/demo-sotu-gpt2-blocks.2.hook_resid_pre'),
@@ -26,7 +26,7 @@ describe('demoPlan', () => {
   });
 
   it("keeps the paper's site and k on GPT-2 small, and the middle of the stream on the tiny model", () => {
-    expect(demoPlan(workspace, '/hf/gpt2', { nLayer: 12, nEmbd: 768 })).toMatchObject({ hook: 'blocks.8.hook_resid_post', k: 32, latents: [3072, 6144, 12288] });
+    expect(demoPlan(workspace, '/hf/gpt2', { nLayer: 12, nEmbd: 768 })).toMatchObject({ hook: 'blocks.8.hook_resid_post', k: 32, latents: [1536, 3072, 6144] });
     expect(demoPlan(workspace, '/ws/models/tiny-gpt2', { nLayer: 2, nEmbd: 64 })).toMatchObject({ hook: 'blocks.1.hook_resid_pre', k: 8 });
   });
 
@@ -35,6 +35,6 @@ describe('demoPlan', () => {
     expect(plan).toMatchObject({ latents: [128, 256], k: 4, hook: 'blocks.3.hook_resid_post', tokens: 4096, lr: 1e-3, evalTokens: 0, batch: DEMO_DEFAULTS.batch });
     expect(plan.familyDir).toBe(path.resolve('/ws/saes/demo-sotu-gpt2-blocks.3.hook_resid_post'));
     // Flags not given arrive as undefined and keep the defaults.
-    expect(demoPlan(workspace, '/ws/models/sotu-gpt2', { nLayer: 4, nEmbd: 128 }, { tokens: undefined, expansion: undefined })).toMatchObject({ tokens: DEMO_DEFAULTS.tokens, latents: [512, 1024, 2048] });
+    expect(demoPlan(workspace, '/ws/models/sotu-gpt2', { nLayer: 4, nEmbd: 128 }, { tokens: undefined, expansion: undefined })).toMatchObject({ tokens: DEMO_DEFAULTS.tokens, latents: [256, 512, 1024] });
   });
 });
