@@ -2,7 +2,9 @@
 // unembedding ("direct logit attribution"). Convention: effects = W_dec · diag(γ_lnf) · W_Uᵀ, i.e.
 // the direction is scaled by ln_f's gain and the final LayerNorm's centring and 1/σ are ignored (they
 // depend on the whole residual, not on the latent); GPT-2 has no unembedding bias. Computed in blocks
-// of latents so the [block, vocab] product stays small.
+// of latents so the [block, vocab] product stays small. Tokens whose unembedding row is tied to
+// another's (the tokens a corpus-vocabulary `lm train` never saw share one row) are left out of the
+// top tokens and the histogram: they all move together and name nothing.
 import { tf } from '../engine/backend.js';
 import type { LogitRecord } from '../store/records.js';
 import type { Unembedding } from './unembedding.js';
@@ -33,13 +35,17 @@ export async function* logitEffects(
   }
   const unembedT = tf.tidy(() => tf.transpose(tf.tensor2d(unembedding.wte, [vocab, dModel]))); // [d_model, vocab]
   const gamma = tf.tensor1d(unembedding.gamma); // [d_model]
+  const { tied } = unembedding;
+  // -Infinity on tied tokens, so top-k on either side never picks them.
+  const exclude = tied ? tf.tensor1d(Float32Array.from(tied, (t) => (t ? -Infinity : 0))) : null;
   try {
     for (let start = 0; start < dSae; start += block) {
       const rows = Math.min(block, dSae - start);
       const [effects, pos, neg] = tf.tidy(() => {
         const dirs = tf.tensor2d(wDec.subarray(start * dModel, (start + rows) * dModel), [rows, dModel]); // [rows, d_model]
         const e = tf.matMul(tf.mul(dirs, gamma), unembedT); // [rows, vocab]
-        return [e, tf.topk(e, top), tf.topk(tf.neg(e), top)] as const;
+        const [up, down] = exclude ? [tf.add(e, exclude), tf.add(tf.neg(e), exclude)] : [e, tf.neg(e)];
+        return [e, tf.topk(up, top), tf.topk(down, top)] as const;
       });
       const [values, posV, posI, negV, negI] = await Promise.all([effects.data(), pos.values.data(), pos.indices.data(), neg.values.data(), neg.indices.data()]);
       tf.dispose([effects, pos.values, pos.indices, neg.values, neg.indices]);
@@ -51,7 +57,7 @@ export async function* logitEffects(
           latent: start + r,
           positive: side(posV, posI, 1),
           negative: side(negV, negI, -1),
-          histogram: histogram(values as Float32Array, r * vocab, vocab, histogramBins),
+          histogram: histogram(values as Float32Array, r * vocab, vocab, histogramBins, tied),
         });
       }
       yield records;
@@ -59,20 +65,22 @@ export async function* logitEffects(
   } finally {
     unembedT.dispose();
     gamma.dispose();
+    exclude?.dispose();
   }
 }
 
-/** Linear histogram of values[offset, offset + n) over their own [min, max]. */
-function histogram(values: Float32Array, offset: number, n: number, bins: number): { lo: number; hi: number; counts: Uint32Array } {
+/** Linear histogram of values[offset, offset + n) over their own [min, max], skipping tied tokens. */
+function histogram(values: Float32Array, offset: number, n: number, bins: number, tied: Uint8Array | null): { lo: number; hi: number; counts: Uint32Array } {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = offset; i < offset + n; i++) {
+    if (tied?.[i - offset]) continue;
     const v = values[i];
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
   const counts = new Uint32Array(bins);
   const scale = hi > lo ? bins / (hi - lo) : 0;
-  for (let i = offset; i < offset + n; i++) counts[Math.min(bins - 1, Math.floor((values[i] - lo) * scale))]++;
+  for (let i = offset; i < offset + n; i++) if (!tied?.[i - offset]) counts[Math.min(bins - 1, Math.floor((values[i] - lo) * scale))]++;
   return { lo, hi, counts };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logitEffects } from '../../../src-main/features/logit-effects.js';
+import { tiedRows } from '../../../src-main/features/unembedding.js';
 import { seededRandom } from '../../../src-shared/random.js';
 
 describe('logitEffects', () => {
@@ -10,7 +11,7 @@ describe('logitEffects', () => {
     const gamma = Float32Array.from({ length: dModel }, () => 0.5 + random());
     const wte = Float32Array.from({ length: vocab * dModel }, () => random() - 0.5);
     const records = [];
-    for await (const block of logitEffects(wDec, dSae, { gamma, wte, vocab, dModel }, (id) => `t${id}`, { top: 3, histogramBins: 4, block: 2 })) records.push(...block);
+    for await (const block of logitEffects(wDec, dSae, { gamma, wte, vocab, dModel, tied: null }, (id) => `t${id}`, { top: 3, histogramBins: 4, block: 2 })) records.push(...block);
     expect(records.map((r) => r.latent)).toEqual([0, 1, 2, 3, 4]);
     for (const r of records) {
       const effects = Array.from({ length: vocab }, (_, v) => {
@@ -30,8 +31,30 @@ describe('logitEffects', () => {
     }
   });
 
+  it('leaves tokens that share one unembedding row out of the top tokens and the histogram', async () => {
+    const random = seededRandom(9);
+    const dSae = 3, dModel = 4, vocab = 12;
+    const wDec = Float32Array.from({ length: dSae * dModel }, () => random() - 0.5);
+    const gamma = new Float32Array(dModel).fill(1);
+    const wte = Float32Array.from({ length: vocab * dModel }, () => random() - 0.5);
+    // Tokens 2, 5 and 9 share one row, as the tokens absent from an lm train corpus do; make it the
+    // row every latent promotes most and demotes most, so only the mask keeps it out.
+    for (const t of [2, 5, 9]) for (let j = 0; j < dModel; j++) wte[t * dModel + j] = j === 0 ? 50 : 0;
+    wDec.set([1, 0, 0, 0], 0);
+    wDec.set([-1, 0, 0, 0], dModel);
+    const tied = tiedRows(wte, vocab, dModel);
+    expect(tied && [...tied.keys()].filter((t) => tied[t])).toEqual([2, 5, 9]);
+    const records = [];
+    for await (const block of logitEffects(wDec, dSae, { gamma, wte, vocab, dModel, tied }, String, { top: 4, histogramBins: 3 })) records.push(...block);
+    for (const r of records) {
+      for (const t of [...r.positive, ...r.negative]) expect([2, 5, 9]).not.toContain(t.id);
+      expect(r.histogram.counts.reduce((a, b) => a + b, 0)).toBe(vocab - 3);
+    }
+    expect(tiedRows(Float32Array.from({ length: 8 }, (_, i) => i), 2, 4)).toBeNull();
+  });
+
   it('rejects a decoder whose width is not d_model', async () => {
-    const run = logitEffects(new Float32Array(10), 2, { gamma: new Float32Array(4), wte: new Float32Array(8), vocab: 2, dModel: 4 }, String);
+    const run = logitEffects(new Float32Array(10), 2, { gamma: new Float32Array(4), wte: new Float32Array(8), vocab: 2, dModel: 4, tied: null }, String);
     await expect(run.next()).rejects.toThrow(/expected d_sae × d_model = 2 × 4/);
   });
 });
