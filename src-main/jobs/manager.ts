@@ -18,11 +18,12 @@ export interface JobContext {
   /** Call between steps: returns at once while running, waits while paused, throws once cancelled. */
   checkpoint(): Promise<void>;
   /**
-   * Called when the user pauses, for work that cannot stop at `checkpoint()` between its own steps
-   * (the trainer stops by saving a checkpoint and is resumed from it). Called at once when the job
-   * is already paused. Returns the unsubscribe.
+   * A signal for work that cannot stop at `checkpoint()` between its own steps (the trainer stops by
+   * saving a checkpoint and is resumed from it): aborted when the user cancels, also when that
+   * happened before this call (while a model was loading), with the cancel's reason, and when the
+   * user pauses, with Error('paused'), at once when the job is already paused. `close()` detaches it.
    */
-  onPauseRequest(listener: () => void): () => void;
+  interruption(): { signal: AbortSignal; close(): void };
 }
 
 export interface JobSpec {
@@ -244,10 +245,21 @@ export class JobManager {
         }
         if (signal.aborted) throw signal.reason;
       },
-      onPauseRequest: (listener) => {
-        if (job.info.state === 'paused') listener();
-        job.pauseListeners.add(listener);
-        return () => job.pauseListeners.delete(listener);
+      interruption: () => {
+        const stop = new AbortController();
+        const cancel = (): void => stop.abort(signal.reason);
+        const pause = (): void => stop.abort(new Error('paused'));
+        signal.addEventListener('abort', cancel);
+        job.pauseListeners.add(pause);
+        if (signal.aborted) cancel();
+        else if (job.info.state === 'paused') pause();
+        return {
+          signal: stop.signal,
+          close: () => {
+            signal.removeEventListener('abort', cancel);
+            job.pauseListeners.delete(pause);
+          },
+        };
       },
     };
   }

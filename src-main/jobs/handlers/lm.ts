@@ -73,12 +73,7 @@ async function runLmTraining(config: Record<string, unknown>, out: string, job: 
   const report = reporter(job);
   let resume = config.resume === true;
   for (;;) {
-    const stop = new AbortController();
-    const cancel = (): void => stop.abort(job.signal.reason);
-    job.signal.addEventListener('abort', cancel);
-    // A cancel that came before this listener (while the engine or the model was loading) still stops it.
-    if (job.signal.aborted) cancel();
-    const offPause = job.onPauseRequest(() => stop.abort(new Error('paused')));
+    const stop = job.interruption();
     try {
       let outcome: Awaited<ReturnType<typeof trainLm>> | null = null;
       try {
@@ -96,8 +91,7 @@ async function runLmTraining(config: Record<string, unknown>, out: string, job: 
       }
       job.log('info', outcome ? `training stopped at step ${outcome.step}` : 'training stopped before its first step');
     } finally {
-      job.signal.removeEventListener('abort', cancel);
-      offPause();
+      stop.close();
     }
     // Stopped on pause or cancel: wait while paused (throws if cancelled), then resume from the
     // checkpoint it saved (none yet when it stopped before its first step).

@@ -63,12 +63,7 @@ export async function runTraining(train: TrainSession, resumeFirst: boolean, out
   await ctx.engine.start();
   let resume = resumeFirst;
   for (;;) {
-    const stop = new AbortController();
-    const cancel = (): void => stop.abort(job.signal.reason);
-    job.signal.addEventListener('abort', cancel);
-    // A cancel that came before this listener (while the engine or the model was loading) still stops it.
-    if (job.signal.aborted) cancel();
-    const offPause = job.onPauseRequest(() => stop.abort(new Error('paused')));
+    const stop = job.interruption();
     try {
       let result: FamilyRunResult | null = null;
       try {
@@ -96,8 +91,7 @@ export async function runTraining(train: TrainSession, resumeFirst: boolean, out
       }
       job.log('info', result ? `training stopped at step ${result.step}` : 'training stopped before its first step');
     } finally {
-      job.signal.removeEventListener('abort', cancel);
-      offPause();
+      stop.close();
     }
     // The trainer stopped on pause or cancel: wait while paused (throws if cancelled), then resume
     // from the checkpoint it saved (none yet when it stopped before its first step).

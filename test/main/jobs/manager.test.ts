@@ -37,6 +37,27 @@ async function settle(manager: JobManager, jobId: string): Promise<JobInfo> {
 }
 
 describe('JobManager', () => {
+  it("gives an interruption signal aborted by a cancel that came before it, by a pause, and detached on close", async () => {
+    const { manager } = setup();
+    const job = controllable();
+    const { id } = manager.start({ kind: 'train', title: 't', pausable: true, run: job.run });
+    await job.started;
+    const early = job.context().interruption();
+    manager.pause(id);
+    expect(early.signal.aborted).toBe(true);
+    expect((early.signal.reason as Error).message).toBe('paused');
+    early.close();
+    // Asked for while paused: aborted at once.
+    expect(job.context().interruption().signal.aborted).toBe(true);
+    manager.cancel(id);
+    // Asked for after the cancel (a trainer that was still loading): aborted with the cancel's reason.
+    const late = job.context().interruption();
+    expect(late.signal.aborted).toBe(true);
+    expect((late.signal.reason as Error).message).toContain('was cancelled');
+    job.release();
+    expect((await settle(manager, id)).state).toBe('cancelled');
+  });
+
   it('runs a job to done and emits queued, running, done with the result', async () => {
     const { manager, states } = setup();
     const job = manager.start({ kind: 'train', title: 't', pausable: false, run: async () => ({ wrote: ['x'], summary: { n: 1 } }) });
