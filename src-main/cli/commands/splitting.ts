@@ -1,5 +1,6 @@
 // `sae-explorer splitting`: how a family's latents carry over between neighbouring sizes — kept (one
 // child), split (two or more), no counterpart — by the family tree's decoder-cosine rule.
+import path from 'node:path';
 import type { Command } from 'commander';
 import { printJson } from '../io.js';
 import { parseNumber } from './train.js';
@@ -27,7 +28,6 @@ export function register(program: Command): void {
       const { initEngine } = await import('../../engine/backend.js');
       await initEngine();
       const { loadSaeLens } = await import('../../sae/formats/saelens.js');
-      const path = await import('node:path');
       const levels = set.members
         .map((m) => {
           const bundle = loadSaeLens(m.path);
