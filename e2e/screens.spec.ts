@@ -2,7 +2,8 @@
 // through the UI — create a tiny model, train a two-size family, Harvest + UMAP — then every screen:
 // the latent list, feature pages (from the list, from the map, via a parent/child link), inspect,
 // and a second training job started and cancelled. A screenshot of every screen goes to test-results/.
-import { expect, test, type Page } from '@playwright/test';
+import { copyFile, readFile } from 'node:fs/promises';
+import { expect, test, type Download, type Page } from '@playwright/test';
 import { startServe, type ServeProcess } from './helpers/serve.js';
 
 test.describe.configure({ mode: 'serial' });
@@ -143,6 +144,42 @@ test('feature page: follow a parent/child link into the other size', async () =>
   await screenshot('feature-relative');
 });
 
+/** Clicks a button that saves a file and returns what the browser saved. */
+async function downloadFrom(testId: string): Promise<{ download: Download; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  return { download, bytes: await readFile(await download.path()) };
+}
+
+test('exports: a feature page as JSON and as an image of the page', async () => {
+  const stem = `${FAMILY}-${SIZES[1]}-${(await page.getByTestId('feature-title').locator('.latent').textContent())!.slice(1)}`;
+  const json = await downloadFrom('export-feature');
+  expect(json.download.suggestedFilename()).toBe(`${stem}.json`);
+  const exported = JSON.parse(json.bytes.toString('utf8'));
+  expect(exported.top.length).toBeGreaterThan(0);
+
+  const png = await downloadFrom('export-feature-image');
+  expect(png.download.suggestedFilename()).toBe(`${stem}.png`);
+  expect([...png.bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  // The IHDR chunk's width and height: the whole page's column, not an empty or clipped box.
+  expect(png.bytes.readUInt32BE(16)).toBeGreaterThan(800);
+  expect(png.bytes.readUInt32BE(20)).toBeGreaterThan(600);
+  // Opaque where the page shows its own background (the title row), as on screen.
+  const corner = await page.evaluate(async (base64) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${base64}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const context = canvas.getContext('2d')!;
+    context.drawImage(image, 0, 0);
+    return [...context.getImageData(2, 2, 1, 1).data];
+  }, png.bytes.toString('base64'));
+  expect(corner[3]).toBe(255);
+  await expect(page.getByTestId('export-feature-image')).toHaveText('Export image');
+  await copyFile(await png.download.path(), 'test-results/screens-feature-export.png');
+});
+
 test('map: a latent found on the map opens its feature page', async () => {
   await page.getByTestId('show-on-map').click();
   await expect(page.getByTestId('map-screen')).toHaveAttribute('data-points', String(SIZES[0] + SIZES[1]), { timeout: 60_000 });
@@ -153,6 +190,11 @@ test('map: a latent found on the map opens its feature page', async () => {
   const label = (await match.locator('.id').textContent())!;
   await match.click();
   await screenshot('map');
+  const csv = await downloadFrom('export-map');
+  expect(csv.download.suggestedFilename()).toBe(`${FAMILY}-umap.csv`);
+  const lines = csv.bytes.toString('utf8').trim().split('\n');
+  expect(lines[0]).toBe('sae,d_sae,latent,x,y,z');
+  expect(lines).toHaveLength(1 + SIZES[0] + SIZES[1]);
   await page.getByTestId('map-open-feature').click();
   await expect(page.getByTestId('feature-title')).toHaveText(label.replace(/\s+#/, ' #'));
 });

@@ -1,5 +1,7 @@
-// Exports that the page makes from data it already holds: a feature page as JSON and a family's
-// UMAP as CSV, saved through the browser's download (the desktop app's window saves it the same way).
+// Exports that the page makes from what it already holds: a feature page as JSON or as a PNG of the
+// page as drawn, and a family's UMAP as CSV, saved through the browser's download (the desktop app's
+// window saves it the same way).
+import { toBlob } from 'html-to-image';
 import type { FeatureMap, FeaturePage } from '../../../src-shared/api.js';
 
 /** One row per latent: the SAE, its d_sae, the latent and its UMAP coordinates. */
@@ -21,8 +23,35 @@ export function fileStem(...parts: Array<string | number>): string {
   return parts.map((part) => String(part).replace(/[^\w.-]+/g, '-')).join('-');
 }
 
-export function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/**
+ * A PNG of an element as it is drawn now, at the screen's pixel density, without its descendants
+ * marked `data-export-skip` (the page's own buttons). html-to-image clones the element into an SVG
+ * foreignObject with its computed styles and rasterises that, so canvases (the charts) come out as
+ * drawn; the clone has no page behind it, so the colours it would inherit or show through are set on it.
+ */
+export async function elementPng(element: HTMLElement): Promise<Blob> {
+  const inherited = getComputedStyle(element);
+  const blob = await toBlob(element, {
+    backgroundColor: backdrop(element),
+    pixelRatio: window.devicePixelRatio || 1,
+    style: { color: inherited.color, fontFamily: inherited.fontFamily },
+    filter: (node) => !(node instanceof HTMLElement && node.dataset.exportSkip !== undefined),
+  });
+  if (!blob) throw new Error('the browser could not draw the page into an image');
+  return blob;
+}
+
+/** The first opaque background at or above the element: what is seen behind its transparent parts. */
+function backdrop(element: HTMLElement): string {
+  for (let node: HTMLElement | null = element; node; node = node.parentElement) {
+    const colour = getComputedStyle(node).backgroundColor;
+    if (colour !== 'transparent' && !/^rgba\(.*,\s*0\)$/.test(colour)) return colour;
+  }
+  return 'white';
+}
+
+export function download(name: string, content: string | Blob, type: string): void {
+  const url = URL.createObjectURL(typeof content === 'string' ? new Blob([content], { type }) : content);
   const link = document.createElement('a');
   link.href = url;
   link.download = name;
