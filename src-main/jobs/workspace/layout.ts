@@ -83,6 +83,17 @@ export class WorkspaceLayout {
   }
 
   /**
+   * A file the app keeps with a model (its evaluation): in the model's folder, or, for a folder
+   * linked in from the Hugging Face cache, which other tools and workspaces share, beside the link
+   * as models/.<id>.<file> (the listing skips dot files).
+   */
+  modelRecord(id: string, file: string): string {
+    const real = realOrNull(this.model(id));
+    const root = realOrNull(this.root);
+    return real !== null && root !== null && isInside(real, root) ? path.join(this.model(id), file) : path.join(this.root, 'models', `.${id}.${file}`);
+  }
+
+  /**
    * The one place where an id from a request becomes a path. The id must be a name (ENTRY_NAME; for
    * saes/ also "family/size"; for datasets/ DATASET_ID, any file name), and the entry's real path, after symlinks, must lie inside the workspace, or for
    * models inside the Hugging Face cache, where `workspace.pullModel` links them. Throws bad_request
