@@ -1,7 +1,7 @@
 // lm.evaluate, lm.sample and lm.export through the dispatcher, on a tiny model of the workspace: the
 // figures equal what the CLI's evaluator computes and are listed with the model; continuations are the
 // model's own greedy and seeded ones; the F16 copy is a new model folder; and the refusals.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,30 @@ describe('lm.evaluate', () => {
     expect(await refusal('lm.evaluate', { model: 'stray' })).toBe(
       'bad_request: lm.evaluate: model "stray" was trained on /elsewhere/corpus, which is not a dataset of this workspace; choose one in "dataset"',
     );
+  });
+
+  it('keeps the evaluation of a model linked from the Hugging Face cache beside the link, never in the shared cache', async () => {
+    const cache = mkdtempSync(path.join(tmpdir(), 'sae-lm-hub-'));
+    const snapshot = path.join(cache, 'models--org--tiny', 'snapshots', 'abc');
+    cpSync(models('tiny'), snapshot, { recursive: true, filter: (source) => path.basename(source) !== 'lm_eval.json' });
+    symlinkSync(snapshot, models('linked'), 'dir');
+    const before = process.env.HF_HUB_CACHE;
+    process.env.HF_HUB_CACHE = cache;
+    try {
+      const job = await finished((await call('lm.evaluate', { model: 'linked', dataset: 'grammar', tokens: 16 })).jobId);
+      expect(job.state, JSON.stringify(job.error)).toBe('done');
+      expect(readdirSync(snapshot)).not.toContain('lm_eval.json');
+      expect(JSON.parse(readFileSync(models('.linked.lm_eval.json'), 'utf8'))).toMatchObject({ model: 'linked', dataset: 'grammar', positions: 16 });
+      const listing = await call('workspace.list', {});
+      expect(listing.models.find((m) => m.id === 'linked')!.evaluation).toMatchObject({ positions: 16, dataset: 'grammar' });
+      expect(listing.models.map((m) => m.id)).not.toContain('.linked.lm_eval.json');
+    } finally {
+      if (before === undefined) delete process.env.HF_HUB_CACHE;
+      else process.env.HF_HUB_CACHE = before;
+      rmSync(models('linked'));
+      rmSync(models('.linked.lm_eval.json'));
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('lists a broken lm_eval.json as no evaluation, with a warning, and keeps the model usable', async () => {
