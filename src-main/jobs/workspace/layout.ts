@@ -1,6 +1,8 @@
 // Where things live inside a workspace folder. Every handler resolves paths through here, so the
 // layout is written down once:
-//   models/<model>/           Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer)
+//   models/<model>/           Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer),
+//                             plus lm_eval.json once evaluated (models/.<model>.lm_eval.json for a
+//                             folder linked from the Hugging Face cache, which is never written into)
 //   datasets/<file|folder>    corpora the trainer accepts (.txt, .jsonl, .parquet, folders of them)
 //   saes/<family>/<d_sae>/    SAELens folders (cfg.json, sae_weights.safetensors), one per size
 //   db/<name>.sqlite          feature databases
