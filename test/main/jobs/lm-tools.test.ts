@@ -114,6 +114,18 @@ describe('lm.evaluate', () => {
     );
   });
 
+  it('stops on cancel, writing nothing', async () => {
+    // Without a run record the baselines read all of the embedded corpus: long enough to cancel in.
+    const { jobId } = await call('lm.evaluate', { model: 'stray', dataset: 'embedded:sotu', tokens: 16 });
+    for (let i = 0; !events.some((e) => e.type === 'job.progress' && e.jobId === jobId && e.progress.phase === 'reading embedded:sotu'); i++) {
+      if (i > 1200) throw new Error('the evaluation never started reading');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await call('jobs.cancel', { jobId });
+    expect((await finished(jobId)).state).toBe('cancelled');
+    expect(existsSync(models('stray', 'lm_eval.json'))).toBe(false);
+  });
+
   it('keeps the evaluation of a model linked from the Hugging Face cache beside the link, never in the shared cache', async () => {
     const cache = mkdtempSync(path.join(tmpdir(), 'sae-lm-hub-'));
     const snapshot = path.join(cache, 'models--org--tiny', 'snapshots', 'abc');
