@@ -69,6 +69,7 @@ export interface LmEvaluation {
   dataset: string | null;
 }
 
+/** Prompts × samples × maxTokens may be at most 1,024 new tokens in all. */
 export interface LmSampleParams {
   /** ModelEntry id. */
   model: string;

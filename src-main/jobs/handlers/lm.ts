@@ -176,8 +176,11 @@ async function runLmEvaluation(plan: LmEvalPlan, job: JobContext, ctx: HandlerCo
 }
 
 const SAMPLE = 'lm.sample';
-/** Prompts × samples × new tokens one request may ask for: a few seconds on GPT-2 small, so it stays a request. */
-export const MAX_SAMPLE_TOKENS = 2048;
+/**
+ * Prompts × samples × new tokens one request may ask for: it bounds how long a request holds the
+ * model with no progress to show (four times steer.generate's most, 2 × 256).
+ */
+const MAX_SAMPLE_TOKENS = 1024;
 
 async function sample(p: LmSampleParams, ctx: HandlerContext): Promise<LmSampleResult> {
   const options = { maxNewTokens: p.maxTokens ?? 40, temperature: p.temperature ?? 0, topK: p.topK, seed: p.seed ?? 0, samples: p.samples ?? 1, bos: p.bos ?? true };

@@ -192,7 +192,7 @@ describe('lm.sample', () => {
     expect(await refusal('lm.sample', { ...base, maxTokens: 257 })).toMatch(/^bad_request: lm.sample: "maxTokens" must be an integer ≥ 1 ≤ 256, got 257/);
     expect(await refusal('lm.sample', { ...base, prompts: [] })).toMatch(/^bad_request: lm.sample: "prompts" must be a list of at least 1 and at most 8 strings/);
     expect(await refusal('lm.sample', { ...base, prompts: Array(8).fill('x'), samples: 8, temperature: 1, maxTokens: 40 })).toBe(
-      'bad_request: lm.sample: 8 prompts × 8 samples × 40 tokens = 2560 new tokens, more than 2048; ask for fewer',
+      'bad_request: lm.sample: 8 prompts × 8 samples × 40 tokens = 2560 new tokens, more than 1024; ask for fewer',
     );
     expect(await refusal('lm.sample', { ...base, maxTokens: 40 })).toBe("bad_request: lm.sample: the prompt is 2 tokens with BOS plus 40 new tokens, more than the model's context of 16; shorten it");
     expect(await refusal('lm.sample', { ...base, model: 'nope' })).toMatch(/^not_found: lm.sample: no model "nope"/);
