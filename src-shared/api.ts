@@ -29,7 +29,7 @@ import type {
 import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
 import type { SteerEvent, SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerStreamAck, SteerStreamRef, SteerSweep, SteerSweepParams } from './api/steer.js';
-import type { LmTrainParams } from './api/lm.js';
+import type { LmEvaluateParams, LmExportParams, LmSampleParams, LmSampleResult, LmTrainParams } from './api/lm.js';
 import type { ImportReleaseParams, ReleaseInfo, SaeEvaluateParams, SaeImportParams } from './api/saes.js';
 import type { DatasetAddParams, DatasetPreview, DatasetPreviewParams, DatasetPullParams } from './api/datasets.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
@@ -88,6 +88,9 @@ export interface ApiRequests {
   'family.tree': { params: FamilyTreeParams; result: FamilyTree };
   'family.counterparts': { params: FamilyCounterpartsParams; result: FamilyCounterparts };
   'lm.train': { params: LmTrainParams; result: JobRef };
+  'lm.evaluate': { params: LmEvaluateParams; result: JobRef };
+  'lm.sample': { params: LmSampleParams; result: LmSampleResult };
+  'lm.export': { params: LmExportParams; result: JobRef };
   'engine.info': { params: NoParams; result: EngineReport };
   'engine.doctor': { params: NoParams; result: Diagnostics };
   'saes.evaluate': { params: SaeEvaluateParams; result: JobRef };
@@ -141,6 +144,9 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'family.tree': true,
   'family.counterparts': true,
   'lm.train': true,
+  'lm.evaluate': true,
+  'lm.sample': true,
+  'lm.export': true,
   'engine.info': true,
   'engine.doctor': true,
   'saes.evaluate': true,

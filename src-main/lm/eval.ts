@@ -84,13 +84,24 @@ export function resolveEvalSettings(modelDir: string, nPositions: number, option
   return { dataset, textField, holdoutEvery, ctx, evalTokens, trainWindows: sameSplit ? totalSteps(record!) * record!.batch : Infinity, source: record ? recordPath : 'defaults' };
 }
 
-/** Mean next-token cross-entropy (nats/token) of `model` over every predicted position of the windows, full softmax. */
-export function modelHeldOutLoss(model: Gpt2, windows: WindowSet): number {
+export interface LmEvalProgress {
+  signal?: AbortSignal;
+  /** After each forward pass: held-out positions measured so far, of all. */
+  onPositions?: (done: number, total: number) => void;
+}
+
+/**
+ * Mean next-token cross-entropy (nats/token) of `model` over every predicted position of the
+ * windows, full softmax. Yields the event loop between forward passes, so a cancel can arrive.
+ */
+export async function modelHeldOutLoss(model: Gpt2, windows: WindowSet, progress: LmEvalProgress = {}): Promise<number> {
   const { contextSize, count, tokens } = windows;
   const ctx = contextSize - 1;
   const d = model.config.nEmbd;
   let sum = 0;
   for (let start = 0; start < count; start += BATCH_WINDOWS) {
+    await new Promise((resolve) => setImmediate(resolve));
+    progress.signal?.throwIfAborted();
     const n = Math.min(BATCH_WINDOWS, count - start);
     const inputs = new Int32Array(n * ctx);
     const targets = new Int32Array(n * ctx);
@@ -120,13 +131,14 @@ export function modelHeldOutLoss(model: Gpt2, windows: WindowSet): number {
     } finally {
       final.dispose();
     }
+    progress.onPositions?.((start + n) * ctx, count * ctx);
   }
   return sum / (count * ctx);
 }
 
 /** The held-out and training windows of `settings`, read with the model's tokenizer. */
-export function readEvalData(settings: LmEvalSettings, tokenizer: WindowTokenizer): Promise<LmData> {
-  return readLmData(settings, tokenizer, settings.trainWindows);
+export function readEvalData(settings: LmEvalSettings, tokenizer: WindowTokenizer, signal?: AbortSignal): Promise<LmData> {
+  return readLmData(settings, tokenizer, settings.trainWindows, signal);
 }
 
 /** Dtypes stored in `dir`/model.safetensors (none listed for a sharded checkpoint). */
@@ -138,7 +150,7 @@ export function weightDtypes(dir: string): string[] {
 }
 
 /** Evaluates `model` (loaded from `modelDir`) and both baselines on the same held-out positions. */
-export function evaluateLm(model: Gpt2, modelDir: string, settings: LmEvalSettings, data: LmData): LmEvalResult {
+export async function evaluateLm(model: Gpt2, modelDir: string, settings: LmEvalSettings, data: LmData, progress: LmEvalProgress = {}): Promise<LmEvalResult> {
   const ids = corpusTokenIds(data, model.config.eosTokenId);
   const unigram = unigramCounts(data.train, ids);
   const bigrams = countBigrams(data.train);
@@ -148,7 +160,7 @@ export function evaluateLm(model: Gpt2, modelDir: string, settings: LmEvalSettin
     positions: data.heldOut.count * settings.ctx,
     trainTokens: data.train.count * settings.ctx,
     weightDtypes: weightDtypes(modelDir),
-    modelLoss: modelHeldOutLoss(model, data.heldOut),
+    modelLoss: await modelHeldOutLoss(model, data.heldOut, progress),
     bigramLoss: bigramHeldOutLoss(bigrams, unigram, lambda, data.heldOut),
     unigramLoss: unigramHeldOutLoss(data, ids),
     lambda,

@@ -2,9 +2,9 @@
 // (GPT-2's tensor names, Conv1D weights [in, out], the tied lm_head not stored), the tokenizer files
 // and generation_config.json — what loadGpt2 here and GPT2LMHeadModel.from_pretrained read; and
 // rewrites such a folder with its weights stored in another dtype (F16 to ship it at half the size).
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { makeTempSiblingDir, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { fsyncDir, makeTempSiblingDir, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
 import { toHfConfigJson, type Gpt2Config } from '../model/config.js';
 import { loadGpt2Weights } from '../model/load.js';
@@ -57,14 +57,23 @@ const KEPT_FILES = ['generation_config.json', 'lm_training.json'];
 /** The largest finite F16 value. */
 const F16_MAX = 65504;
 
+export interface ConvertOptions {
+  /** Written into the new folder as provenance.json (where it came from, for listings). */
+  provenance?: Record<string, unknown>;
+  /** Checked once the weights are read and before the folder is moved into place. */
+  signal?: AbortSignal;
+}
+
 /**
  * Rewrites the GPT-2 folder `source` as a new folder `target` whose model.safetensors stores the
  * weights as `dtype`: config.json is kept (its torch_dtype updated), as are the tokenizer files,
- * generation_config.json and a run's lm_training.json. Built beside `target` and renamed into place,
- * so a failure leaves nothing. Returns the size of the new model.safetensors.
+ * generation_config.json and a run's lm_training.json. Built beside `target` and renamed into place
+ * only while `target` is still free, so a failure or a cancel leaves nothing and nothing is ever
+ * replaced. Returns the size of the new model.safetensors.
  */
-export function convertGpt2Folder(source: string, target: string, dtype: 'F32' | 'F16'): { bytes: number } {
-  if (existsSync(target)) throw new Error(`--out ${target} already exists; choose a new folder (the conversion never overwrites)`);
+export function convertGpt2Folder(source: string, target: string, dtype: 'F32' | 'F16', options: ConvertOptions = {}): { bytes: number } {
+  const taken = (): Error => new Error(`${target} already exists; choose a new folder (the conversion never overwrites)`);
+  if (existsSync(target)) throw taken();
   const { config, weights } = loadGpt2Weights(source);
   const tensors: HostTensors = new Map();
   try {
@@ -84,8 +93,13 @@ export function convertGpt2Folder(source: string, target: string, dtype: 'F32' |
     const hfConfig = JSON.parse(readFileSync(path.join(source, 'config.json'), 'utf8')) as Record<string, unknown>;
     writeJsonAtomic(path.join(tmp, 'config.json'), { ...hfConfig, torch_dtype: TORCH_DTYPES[dtype] });
     for (const name of KEPT_FILES) if (existsSync(path.join(source, name))) writeFileAtomic(path.join(tmp, name), readFileSync(path.join(source, name)));
+    if (options.provenance) writeJsonAtomic(path.join(tmp, 'provenance.json'), options.provenance);
     const bytes = statSync(path.join(tmp, 'model.safetensors')).size;
-    replaceDirAtomic(tmp, target);
+    options.signal?.throwIfAborted();
+    // Made while the weights were written: it stays as it is. (A rename would also replace an empty folder.)
+    if (existsSync(target)) throw taken();
+    renameSync(tmp, target);
+    fsyncDir(path.dirname(path.resolve(target)));
     return { bytes };
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // Workspace domain of the API contract: what the workspace folder holds (models, datasets, SAE
 // families, SAEs, feature databases) and the requests that add to it.
+import type { LmEvaluation } from './lm.js';
 import type { SaeEvaluation } from './saes.js';
 
 /** A GPT-2-style model folder (Hugging Face layout: config.json + model.safetensors). */
@@ -17,6 +18,8 @@ export interface ModelEntry {
   sizeBytes: number;
   /** Where it came from, from the folder's provenance file when present ("tiny seed 0", "hub gpt2"). */
   provenance: string | null;
+  /** The model's lm_eval.json (written by lm.evaluate); null when it has none. */
+  evaluation: LmEvaluation | null;
 }
 
 export type DatasetKind = 'txt' | 'jsonl' | 'parquet' | 'folder' | 'embedded';

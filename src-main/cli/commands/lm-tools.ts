@@ -73,18 +73,16 @@ export function registerLmTools(lm: Command): void {
       };
       const { loadModelAndTokenizer } = await import('../io.js');
       const { evaluateLm, readEvalData, resolveEvalSettings } = await import('../../lm/eval.js');
+      const { lmEvalJson } = await import('../../lm/eval-record.js');
       const { dir, model, tokenizer } = await loadModelAndTokenizer(flags.model);
       try {
         const settings = resolveEvalSettings(dir, model.config.nPositions, options);
         process.stderr.write(`reading ${settings.dataset} (every ${settings.holdoutEvery}th document held out, windows of ${settings.ctx} tokens; settings from ${settings.source})\n`);
         const data = await readEvalData(settings, tokenizer);
         process.stderr.write(`evaluating ${data.heldOut.count * settings.ctx} held-out positions; baselines from ${data.train.count * settings.ctx} training tokens\n`);
-        const r = evaluateLm(model, dir, settings, data);
+        const r = await evaluateLm(model, dir, settings, data);
         if (flags.json) {
-          printJson({
-            model: dir, dataset: settings.dataset, holdout_every: settings.holdoutEvery, ctx: settings.ctx, positions: r.positions, train_tokens: r.trainTokens, weight_dtypes: r.weightDtypes,
-            model_loss: r.modelLoss, bigram_loss: r.bigramLoss, unigram_loss: r.unigramLoss, model_minus_bigram: r.modelLoss - r.bigramLoss, lambda: r.lambda, lambda_loo_loss: r.lambdaLeaveOneOutLoss, settings_from: settings.source,
-          });
+          printJson({ model: dir, ...lmEvalJson(r) });
           return;
         }
         const dtypes = r.weightDtypes.length > 0 ? `${r.weightDtypes.join('+')} weights, ` : '';
@@ -130,7 +128,7 @@ export function registerLmTools(lm: Command): void {
       for (const dir of [source, flags.out]) {
         const model = await loadGpt2(dir);
         try {
-          losses.push(modelHeldOutLoss(model, heldOut));
+          losses.push(await modelHeldOutLoss(model, heldOut));
         } finally {
           model.dispose();
         }
@@ -200,18 +198,13 @@ export function registerLmTools(lm: Command): void {
       if (samples < 1) throw new Error(`--samples must be at least 1, got "${flags.samples}"`);
       if (temperature === 0 && samples > 1) throw new Error('--samples > 1 needs --temperature > 0: greedy decoding gives the same text every time');
       const { loadModelAndTokenizer } = await import('../io.js');
-      const { promptIds } = await import('../../causal/prompt.js');
+      const { sampleContinuations } = await import('../../lm/sample.js');
       const { model, tokenizer } = await loadModelAndTokenizer(flags.model);
       try {
-        for (const prompt of flags.prompt) {
-          const { ids } = promptIds(tokenizer, prompt, { bos: flags.bos, nPositions: model.config.nPositions, reserve: maxNewTokens });
-          for (let i = 0; i < samples; i++) {
-            const out = model.generate(ids, { maxNewTokens, temperature, topK, seed: seed + i }).slice(ids.length);
-            const continuation = tokenizer.decode(out);
-            if (flags.json) printJson({ prompt, seed: temperature === 0 ? null : seed + i, temperature, top_k: topK ?? null, continuation, ids: out });
-            // On a terminal the continuation is bold; piped, it is plain text after the prompt.
-            else process.stdout.write(process.stdout.isTTY ? `${prompt}\u001b[1m${continuation}\u001b[0m\n` : `${prompt}${continuation}\n`);
-          }
+        for await (const { prompt, seed: used, ids, text } of sampleContinuations(model, tokenizer, flags.prompt, { maxNewTokens, temperature, topK, seed, samples, bos: flags.bos })) {
+          if (flags.json) printJson({ prompt, seed: used, temperature, top_k: topK ?? null, continuation: text, ids });
+          // On a terminal the continuation is bold; piped, it is plain text after the prompt.
+          else process.stdout.write(process.stdout.isTTY ? `${prompt}\u001b[1m${text}\u001b[0m\n` : `${prompt}${text}\n`);
         }
       } finally {
         model.dispose();

@@ -25,6 +25,12 @@ export function corpusSpec(workspace: WorkspaceLayout, method: string, id: strin
   return target === EMBEDDED_DATASET ? EMBEDDED_CORPUS : target;
 }
 
+/** The DatasetEntry id a corpus spec (a run record's) names in this workspace, or null when it names none. */
+export function datasetIdOf(workspace: WorkspaceLayout, spec: string): string | null {
+  if (spec === EMBEDDED_CORPUS) return EMBEDDED_DATASET;
+  return path.isAbsolute(spec) && path.dirname(spec) === workspace.dir('datasets') ? path.basename(spec) : null;
+}
+
 let tokenizer: Promise<import('../../tokenizer/bpe.js').Gpt2Tokenizer> | null = null;
 
 /** Reads the first documents of a corpus spec and estimates its GPT-2 tokens; reader errors name the file. */

@@ -1,18 +1,23 @@
 // lm.train: validates a pretraining request against the workspace, then runs the LM trainer
 // (src-main/lm) as a pausable job writing models/<name>/. Like training.start, the trainer stops only
 // by saving a checkpoint, so pausing stops it that way and resuming continues exactly from there.
+// lm.evaluate, lm.sample, lm.export: the CLI's `lm eval` (as a job, the figures kept with the model),
+// `lm sample` (a request, bounded) and `lm export` (a job writing a new model folder) on workspace models.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
-import type { JobResult, LmTrainParams } from '../../../src-shared/api.js';
+import type { JobResult, LmEvaluateParams, LmExportParams, LmSampleParams, LmSampleResult, LmTrainParams } from '../../../src-shared/api.js';
+import type { LmEvalSettings } from '../../lm/eval.js';
 import type { LmTrainEvent } from '../../lm/events.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
 import type { JobRecord } from '../job-store.js';
 import type { JobContext, ProgressReport } from '../manager.js';
 import type { WorkspaceLayout } from '../workspace/layout.js';
-import { ENTRY_NAME, readParams } from '../params.js';
-import { corpusSpec } from './datasets.js';
-import { requireModel } from './lookup.js';
+import { DATASET_ID, ENTRY_NAME, readParams } from '../params.js';
+import { TRAIN_LIMITS } from '../../train/limits.js';
+import { corpusSpec, datasetIdOf } from './datasets.js';
+import { withLoaded } from './loaded.js';
+import { newEntry, requireModel } from './lookup.js';
 
 const METHOD = 'lm.train';
 
@@ -107,7 +112,154 @@ export async function recoverLmJob(record: JobRecord, workspace: WorkspaceLayout
   return existsSync(path.join(workspace.model((record.request.params as LmTrainParams).name), LM_CHECKPOINT_FILE));
 }
 
+const EVALUATE = 'lm.evaluate';
+
+interface LmEvalPlan {
+  model: string;
+  folder: string;
+  dataset: string;
+  settings: LmEvalSettings;
+}
+
+/**
+ * The split and windows to evaluate on, as `lm eval` picks them, with the dataset a workspace entry:
+ * the one asked for, else the run record's when it names one of this workspace (a record may name
+ * any path; only workspace datasets are read).
+ */
+async function planLmEvaluation(workspace: WorkspaceLayout, p: LmEvaluateParams): Promise<LmEvalPlan> {
+  const folder = requireModel(workspace, EVALUATE, p.model);
+  const { readGpt2Config } = await import('../../model/load.js');
+  const { resolveEvalSettings } = await import('../../lm/eval.js');
+  const settingsWith = (dataset?: string): LmEvalSettings => {
+    try {
+      const { nPositions } = readGpt2Config(folder);
+      if (p.ctx !== undefined && p.ctx > nPositions) throw new Error(`"ctx" must be at most the model's context of ${nPositions} positions, got ${p.ctx}`);
+      return resolveEvalSettings(folder, nPositions, { dataset, holdoutEvery: p.holdoutEvery, ctx: p.ctx, tokens: p.tokens });
+    } catch (err) {
+      throw new ApiError('bad_request', `${EVALUATE}: ${(err as Error).message}`);
+    }
+  };
+  let dataset = p.dataset;
+  if (dataset === undefined) {
+    const ran = settingsWith().dataset;
+    const id = datasetIdOf(workspace, ran);
+    if (id === null) throw new ApiError('bad_request', `${EVALUATE}: model "${p.model}" was trained on ${ran}, which is not a dataset of this workspace; choose one in "dataset"`);
+    dataset = id;
+  }
+  return { model: p.model, folder, dataset, settings: settingsWith(corpusSpec(workspace, EVALUATE, dataset)) };
+}
+
+async function runLmEvaluation(plan: LmEvalPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+  const { settings } = plan;
+  const planned = Math.ceil(settings.evalTokens / settings.ctx) * settings.ctx;
+  job.progress({ done: 0, total: planned, unit: 'tokens', phase: 'loading model' });
+  const { model, release } = await ctx.resources.acquireModel(plan.folder);
+  try {
+    const { evaluateLm, readEvalData } = await import('../../lm/eval.js');
+    const { LM_EVAL_FILE, writeLmEvalRecord } = await import('../../lm/eval-record.js');
+    job.progress({ done: 0, total: planned, unit: 'tokens', phase: `reading ${plan.dataset}` });
+    const data = await readEvalData(settings, await ctx.resources.tokenizer(plan.folder), job.signal);
+    job.log('info', `${data.heldOut.count * settings.ctx} held-out positions of ${plan.dataset} (every ${settings.holdoutEvery}th document, windows of ${settings.ctx}); baselines from ${data.train.count * settings.ctx} training tokens`);
+    job.progress({ done: 0, total: data.heldOut.count * settings.ctx, unit: 'tokens', phase: 'counting the baselines' });
+    const r = await evaluateLm(model, plan.folder, settings, data, {
+      signal: job.signal,
+      onPositions: (done, total) => job.progress({ done, total, unit: 'tokens', phase: 'measuring the model' }),
+    });
+    writeLmEvalRecord(ctx.workspace.modelRecord(plan.model, LM_EVAL_FILE), r, { model: plan.model, dataset: plan.dataset });
+    return {
+      wrote: [`model:${plan.model}`],
+      summary: { positions: r.positions, model_loss: r.modelLoss, bigram_loss: r.bigramLoss, unigram_loss: r.unigramLoss, model_minus_bigram: r.modelLoss - r.bigramLoss, lambda: r.lambda },
+    };
+  } finally {
+    release();
+  }
+}
+
+const SAMPLE = 'lm.sample';
+/**
+ * Prompts × samples × new tokens one request may ask for: it bounds how long a request holds the
+ * model with no progress to show (four times steer.generate's most, 2 × 256).
+ */
+const MAX_SAMPLE_TOKENS = 1024;
+
+async function sample(p: LmSampleParams, ctx: HandlerContext): Promise<LmSampleResult> {
+  const options = { maxNewTokens: p.maxTokens ?? 40, temperature: p.temperature ?? 0, topK: p.topK, seed: p.seed ?? 0, samples: p.samples ?? 1, bos: p.bos ?? true };
+  if (options.temperature === 0 && options.samples > 1) throw new ApiError('bad_request', `${SAMPLE}: "samples" = ${options.samples} needs "temperature" above 0: greedy decoding gives the same text every time`);
+  const asked = p.prompts.length * options.samples * options.maxNewTokens;
+  if (asked > MAX_SAMPLE_TOKENS) {
+    throw new ApiError('bad_request', `${SAMPLE}: ${p.prompts.length} prompts × ${options.samples} samples × ${options.maxNewTokens} tokens = ${asked} new tokens, more than ${MAX_SAMPLE_TOKENS}; ask for fewer`);
+  }
+  return withLoaded(ctx, SAMPLE, p.model, [], async ({ model, tokenizer }) => {
+    const { sampleContinuations } = await import('../../lm/sample.js');
+    const continuations: LmSampleResult['continuations'] = [];
+    for await (const { prompt, seed, ids, text } of sampleContinuations(model, tokenizer, p.prompts, options)) continuations.push({ prompt, seed, text, ids });
+    return { continuations };
+  });
+}
+
+const EXPORT = 'lm.export';
+
 export const lmHandlers: DomainHandlers<'lm'> = {
+  'lm.evaluate': async (params, ctx) => {
+    const p = readParams<LmEvaluateParams>(EVALUATE, params, {
+      model: { type: 'string', ...ENTRY_NAME },
+      dataset: { type: 'string', optional: true, ...DATASET_ID },
+      holdoutEvery: { type: 'integer', optional: true, min: 2, max: 1_000_000 },
+      ctx: { type: 'integer', optional: true, min: 1 },
+      tokens: { type: 'integer', optional: true, min: 1, max: TRAIN_LIMITS.tokens },
+    });
+    const plan = await planLmEvaluation(ctx.workspace, p);
+    const job = ctx.jobs.start({
+      kind: 'lm-eval',
+      title: `evaluate language model ${p.model} on ${plan.dataset} (${Math.ceil(plan.settings.evalTokens / plan.settings.ctx) * plan.settings.ctx} held-out positions)`,
+      pausable: false,
+      run: (jobContext) => runLmEvaluation(plan, jobContext, ctx),
+    });
+    return { jobId: job.id };
+  },
+
+  'lm.sample': (params, ctx) =>
+    sample(
+      readParams<LmSampleParams>(SAMPLE, params, {
+        model: { type: 'string', ...ENTRY_NAME },
+        prompts: { type: 'string[]', minItems: 1, maxItems: 8 },
+        maxTokens: { type: 'integer', optional: true, min: 1, max: 256 },
+        temperature: { type: 'number', optional: true, min: 0, max: 10 },
+        topK: { type: 'integer', optional: true, min: 1 },
+        seed: { type: 'integer', optional: true, min: 0, max: 2 ** 32 - 1 },
+        samples: { type: 'integer', optional: true, min: 1, max: 8 },
+        bos: { type: 'boolean', optional: true },
+      }),
+      ctx,
+    ),
+
+  'lm.export': (params, ctx) => {
+    const p = readParams<LmExportParams>(EXPORT, params, {
+      model: { type: 'string', ...ENTRY_NAME },
+      name: { type: 'string', ...ENTRY_NAME },
+      dtype: { type: 'enum', optional: true, values: ['f16', 'f32'] },
+    });
+    const source = requireModel(ctx.workspace, EXPORT, p.model);
+    const target = newEntry(ctx.workspace, EXPORT, 'models', 'model', p.name);
+    const dtype = p.dtype === 'f32' ? 'F32' : 'F16';
+    const job = ctx.jobs.start({
+      kind: 'lm-export',
+      title: `copy language model ${p.model} with ${dtype} weights as ${p.name}`,
+      pausable: false,
+      run: async (job) => {
+        await ctx.engine.start();
+        job.progress({ done: 0, total: 1, unit: 'models', phase: `writing ${dtype} weights` });
+        const { convertGpt2Folder } = await import('../../lm/export.js');
+        const { bytes } = convertGpt2Folder(source, target, dtype, {
+          signal: job.signal,
+          provenance: { source: `${dtype} copy of ${p.model}`, from: p.model, dtype, createdAt: new Date().toISOString() },
+        });
+        return { wrote: [`model:${p.name}`], summary: { dtype, bytes } };
+      },
+    });
+    return { jobId: job.id };
+  },
+
   'lm.train': async (params, ctx) => {
     const p = readLmTrainParams(params);
     const { workspace } = ctx;

@@ -1,6 +1,8 @@
 // Where things live inside a workspace folder. Every handler resolves paths through here, so the
 // layout is written down once:
-//   models/<model>/           Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer)
+//   models/<model>/           Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer),
+//                             plus lm_eval.json once evaluated (models/.<model>.lm_eval.json for a
+//                             folder linked from the Hugging Face cache, which is never written into)
 //   datasets/<file|folder>    corpora the trainer accepts (.txt, .jsonl, .parquet, folders of them)
 //   saes/<family>/<d_sae>/    SAELens folders (cfg.json, sae_weights.safetensors), one per size
 //   db/<name>.sqlite          feature databases
@@ -80,6 +82,17 @@ export class WorkspaceLayout {
 
   database(id: string = DEFAULT_DATABASE): string {
     return path.join(this.root, 'db', id);
+  }
+
+  /**
+   * A file the app keeps with a model (its evaluation): in the model's folder, or, for a folder
+   * linked in from the Hugging Face cache, which other tools and workspaces share, beside the link
+   * as models/.<id>.<file> (the listing skips dot files).
+   */
+  modelRecord(id: string, file: string): string {
+    const real = realOrNull(this.model(id));
+    const root = realOrNull(this.root);
+    return real !== null && root !== null && isInside(real, root) ? path.join(this.model(id), file) : path.join(this.root, 'models', `.${id}.${file}`);
   }
 
   /**

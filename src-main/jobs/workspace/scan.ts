@@ -6,8 +6,9 @@
 import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { readRegularFile } from '../../io/regular-file.js';
-import type { DatabaseEntry, DatasetEntry, DatasetKind, FamilyEntry, ModelEntry, SaeEntry, SaeEvaluation, WorkspaceListing } from '../../../src-shared/api.js';
+import type { DatabaseEntry, DatasetEntry, DatasetKind, FamilyEntry, LmEvaluation, ModelEntry, SaeEntry, SaeEvaluation, WorkspaceListing } from '../../../src-shared/api.js';
 import { SET_FILE, readSetFile } from '../../features/comparable-set.js';
+import { LM_EVAL_FILE } from '../../lm/eval-record.js';
 import { EMBEDDED_DATASET, type WorkspaceLayout } from './layout.js';
 
 export type ScanWarning = (message: string) => void;
@@ -63,7 +64,7 @@ function readProvenance(folder: string): string | null {
   }
 }
 
-export function scanModel(layout: WorkspaceLayout, id: string): ModelEntry {
+export function scanModel(layout: WorkspaceLayout, id: string, warn: ScanWarning = () => {}): ModelEntry {
   const folder = layout.model(id);
   const file = path.join(folder, 'config.json');
   const config = readJson(file);
@@ -77,6 +78,7 @@ export function scanModel(layout: WorkspaceLayout, id: string): ModelEntry {
     vocabSize: positiveInt(config, ['vocab_size'], file),
     sizeBytes: sizeOnDisk(folder),
     provenance: readProvenance(folder),
+    evaluation: readFigures<LmEvaluation>(layout.modelRecord(id, LM_EVAL_FILE), LM_EVAL_FIGURES, ['dataset'], 'the model', warn),
   };
 }
 
@@ -91,28 +93,32 @@ export function datasetKind(file: string, isDir: boolean): DatasetKind | null {
 
 /** eval.json keys (src-main/train/eval.ts, evalResultJson) → SaeEvaluation fields. */
 const EVAL_FIGURES = { tokens: 'tokens', eval_fvu: 'evalFvu', l0: 'l0', never_fired_frac: 'neverFiredFrac', delta_lm_loss: 'deltaLmLoss', ce_loss_score: 'ceLossScore' } as const;
+/** lm_eval.json keys (src-main/lm/eval-record.ts, lmEvalJson) → LmEvaluation fields. */
+const LM_EVAL_FIGURES = {
+  positions: 'positions', model_loss: 'modelLoss', bigram_loss: 'bigramLoss', unigram_loss: 'unigramLoss', train_tokens: 'trainTokens', holdout_every: 'holdoutEvery', ctx: 'ctx',
+} as const;
 
 /**
- * The SAE's eval.json, or null when it has none. A broken one is reported and listed as no
- * evaluation, so the SAE itself stays usable (re-evaluating it rewrites the file).
+ * A stored evaluation: its `figures` (JSON key → field) and `texts` (string or null), or null when the
+ * file is absent. A broken one is reported and listed as no evaluation, so `subject` itself stays
+ * usable (re-evaluating it rewrites the file).
  */
-function readEvaluation(folder: string, warn: ScanWarning): SaeEvaluation | null {
-  const file = path.join(folder, 'eval.json');
+function readFigures<T>(file: string, figures: Record<string, string>, texts: string[], subject: string, warn: ScanWarning): T | null {
   if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
   try {
     const json = readJson(file);
-    const figures: Record<string, number> = {};
-    for (const [key, field] of Object.entries(EVAL_FIGURES)) {
+    const out: Record<string, number | string | null> = {};
+    for (const [key, field] of Object.entries(figures)) {
       const value = json[key];
       // JSON has no NaN: a figure of 0/0 (e.g. ce_loss_score when ablation costs nothing) is written as null.
-      if (value === null) figures[field] = Number.NaN;
-      else if (typeof value === 'number') figures[field] = value;
+      if (value === null) out[field] = Number.NaN;
+      else if (typeof value === 'number') out[field] = value;
       else throw new Error(`"${key}" must be a number, got ${JSON.stringify(value)}`);
     }
-    const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-    return { ...(figures as Omit<SaeEvaluation, 'model' | 'dataset'>), model: text(json.model), dataset: text(json.dataset) };
+    for (const key of texts) out[key] = typeof json[key] === 'string' ? json[key] : null;
+    return out as T;
   } catch (err) {
-    warn(`ignored ${file}: ${(err as Error).message}; re-evaluate the SAE to rewrite it`);
+    warn(`ignored ${file}: ${(err as Error).message}; re-evaluate ${subject} to rewrite it`);
     return null;
   }
 }
@@ -140,7 +146,7 @@ export function scanSae(layout: WorkspaceLayout, id: string, family: string | nu
     modelName: text(metadata.model_name ?? cfg.model_name),
     hookName: text(metadata.hook_name ?? cfg.hook_name ?? cfg.hook_point),
     sizeBytes: sizeOnDisk(folder),
-    evaluation: readEvaluation(folder, warn),
+    evaluation: readFigures<SaeEvaluation>(path.join(folder, 'eval.json'), EVAL_FIGURES, ['model', 'dataset'], 'the SAE', warn),
   };
 }
 
@@ -169,7 +175,7 @@ export function scanWorkspace(layout: WorkspaceLayout, warn: ScanWarning = () =>
   };
   const models = listDir(layout.dir('models'))
     .filter((id) => isDir(layout.model(id)))
-    .map((id) => attempt(`model ${id}`, () => scanModel(layout, id)))
+    .map((id) => attempt(`model ${id}`, () => scanModel(layout, id, warn)))
     .filter((entry): entry is ModelEntry => entry !== null);
 
   const datasets: DatasetEntry[] = [{ id: EMBEDDED_DATASET, path: null, kind: 'embedded', sizeBytes: 0 }];

@@ -1,7 +1,7 @@
 // Jobs store: every job the compute process knows, kept current by its events, plus each training
 // job's metric history for the live charts. Starting a job (training, harvest) goes through here.
 import { FINISHED_JOB_STATES } from '../../../src-shared/api.js';
-import type { ApiErrorInfo, ApiEvent, HarvestParams, JobInfo, LmTrainParams, SaeEvaluateParams, TrainParams } from '../../../src-shared/api.js';
+import type { ApiErrorInfo, ApiEvent, HarvestParams, JobInfo, LmEvaluateParams, LmExportParams, LmTrainParams, SaeEvaluateParams, TrainParams } from '../../../src-shared/api.js';
 import { api } from '../lib/transport/index.js';
 import { appendProgress, emptyHistory, type TrainingHistory } from '../lib/training-series.js';
 import { errorInfo } from './errors.js';
@@ -99,6 +99,14 @@ class JobsStore {
 
   async startLmTraining(params: LmTrainParams): Promise<string | null> {
     return this.request(async () => (await api.lm.train(params)).jobId);
+  }
+
+  async startLmEvaluation(params: LmEvaluateParams): Promise<string | null> {
+    return this.request(async () => (await api.lm.evaluate(params)).jobId);
+  }
+
+  async startLmExport(params: LmExportParams): Promise<string | null> {
+    return this.request(async () => (await api.lm.export(params)).jobId);
   }
 
   async startEvaluation(params: SaeEvaluateParams): Promise<string | null> {

@@ -72,7 +72,7 @@ describe('sae-explorer lm export', () => {
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).torch_dtype).toBe('float16');
 
     const again = await runCli('lm', 'export', '--model', source, '--out', out);
-    expect(again.stderr).toContain(`--out ${out} already exists`);
+    expect(again.stderr).toContain(`${out} already exists; choose a new folder (the conversion never overwrites)`);
     const dtype = await runCli('lm', 'export', '--model', source, '--out', tempOut(), '--dtype', 'f8');
     expect(dtype.stderr).toContain('--dtype "f8" is not supported; expected f16 or f32');
   });

@@ -29,7 +29,7 @@ describe('lm eval', () => {
     const settings = resolveEvalSettings(run.out, model.config.nPositions);
     const trained = validateLmTrainConfig(run.config);
     expect(settings).toEqual({ dataset: trained.dataset, textField: 'text', holdoutEvery: 5, ctx: 16, evalTokens: 256, trainWindows: totalSteps(trained) * 32, source: join(run.out, LM_TRAINING_FILE) });
-    const r = evaluateLm(model, run.out, settings, await readEvalData(settings, await loadTokenizer(run.out)));
+    const r = await evaluateLm(model, run.out, settings, await readEvalData(settings, await loadTokenizer(run.out)));
     model.dispose();
     console.log('model', r.modelLoss, 'bigram', r.bigramLoss, 'unigram', r.unigramLoss, 'λ', r.lambda, '(trainer: held-out', result.heldOutLoss, ')');
     expect(r.positions).toBe(256);
@@ -75,7 +75,7 @@ describe('lm export to F16', () => {
     const settings = resolveEvalSettings(run.out, 16);
     const { heldOut } = await readEvalData(settings, await loadTokenizer(run.out));
     const [full, half] = [await loadGpt2(run.out), await loadGpt2(f16)];
-    const [a, b] = [modelHeldOutLoss(full, heldOut), modelHeldOutLoss(half, heldOut)];
+    const [a, b] = [await modelHeldOutLoss(full, heldOut), await modelHeldOutLoss(half, heldOut)];
     full.dispose();
     half.dispose();
     console.log('held-out loss F32', a, 'F16', b);

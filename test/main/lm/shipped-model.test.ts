@@ -33,7 +33,7 @@ describe('the shipped language model', () => {
     const record = JSON.parse(readFileSync(join(SHIPPED, LM_TRAINING_FILE), 'utf8')) as RunRecord;
     const recorded = record.heldOut[record.heldOut.length - 1].loss;
     const settings = resolveEvalSettings(SHIPPED, model.config.nPositions);
-    const r = evaluateLm(model, SHIPPED, settings, await readEvalData(settings, await loadTokenizer(SHIPPED)));
+    const r = await evaluateLm(model, SHIPPED, settings, await readEvalData(settings, await loadTokenizer(SHIPPED)));
     expect(r.weightDtypes).toEqual(['F16']);
     expect(r.positions).toBe(16384);
     // The record is the F32 model's, through the trainer's compact softmax; F16 weights move it by ~1e-5.

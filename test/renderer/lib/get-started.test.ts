@@ -23,7 +23,7 @@ describe('gettingStarted', () => {
   it('marks steps done from the listing, running from unfinished jobs of their kind, and sums their sizes', () => {
     const listing: WorkspaceListing = {
       ...empty,
-      models: [{ id: 'tiny', path: '', nLayers: 2, dModel: 64, nHeads: 4, nCtx: 128, vocabSize: 50257, sizeBytes: 1000, provenance: null }],
+      models: [{ id: 'tiny', path: '', nLayers: 2, dModel: 64, nHeads: 4, nCtx: 128, vocabSize: 50257, sizeBytes: 1000, provenance: null, evaluation: null }],
       datasets: [...empty.datasets, { id: 'a.txt', path: '', kind: 'txt', sizeBytes: 20 }],
       families: [{ id: 'fam', path: '', kind: 'sizes', labels: ['32'], models: ['tiny'], modelName: 'tiny', hookName: 'blocks.1.hook_resid_post', sizes: [32], saes: ['fam/32'] }],
       saes: [{ id: 'fam/32', family: 'fam', path: '', architecture: 'topk', dIn: 64, dSae: 32, k: 4, modelName: 'tiny', hookName: 'blocks.1.hook_resid_post', sizeBytes: 300, evaluation: null }],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelEntry } from '../../../src-shared/api.js';
 import { defaultLayer, defaultTrainForm, freeFamilyName, validateTrainForm } from '../../../src-renderer/src/lib/train-form.js';
 
-const model = (id: string, nLayers: number, dModel: number): ModelEntry => ({ id, path: `/ws/models/${id}`, nLayers, dModel, nHeads: 4, nCtx: 128, vocabSize: 50257, sizeBytes: 1, provenance: null });
+const model = (id: string, nLayers: number, dModel: number): ModelEntry => ({ id, path: `/ws/models/${id}`, nLayers, dModel, nHeads: 4, nCtx: 128, vocabSize: 50257, sizeBytes: 1, provenance: null, evaluation: null });
 const tiny = model('tiny', 2, 64);
 const gpt2 = model('gpt2', 12, 768);
 
