@@ -38,8 +38,8 @@ export interface ApiServerOptions {
    * between that check and the open, as a rebuild of the renderer does for real.
    */
   openFile?: (file: string) => ReadStream;
-  /** The workspace folder, where PUT /api/upload writes; without it uploads are refused. */
-  workspace?: string;
+  /** The open workspace's folder (a function when the page can open others), where PUT /api/upload writes; without it uploads are refused. */
+  workspace?: string | (() => string);
   /** Bytes of one upload; default UPLOAD_LIMITS.bytes. */
   uploadLimitBytes?: number;
 }
@@ -84,7 +84,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const token = options.token ?? newToken();
   const bindHost = options.host ?? '127.0.0.1';
   const loopbackOnly = LOOPBACK_HOSTS.has(bindHost);
-  const uploads = options.workspace === undefined ? null : new WorkspaceLayout(options.workspace);
+  const { workspace } = options;
+  const openWorkspace = workspace === undefined ? null : typeof workspace === 'string' ? () => workspace : workspace;
   // The events socket speaks EVENTS_PROTOCOL; a browser also offers the token as a subprotocol,
   // which is never selected, so the answer does not echo it.
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false) });
@@ -113,8 +114,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!authorised(request, token, false)) return sendText(response, 401, 'missing or wrong token: open the URL that `sae-explorer serve` printed');
       if (!originAllowed(request)) return sendText(response, 403, 'cross-origin API request refused');
       if (url.pathname === `/api/${UPLOAD_ROUTE}`) {
-        if (!uploads) return sendText(response, 404, 'this server takes no uploads (it was started without a workspace)');
-        void handleUpload(request, response, uploads, options.uploadLimitBytes ?? UPLOAD_LIMITS.bytes).catch((err: Error) => sendText(response, 500, err.message));
+        if (!openWorkspace) return sendText(response, 404, 'this server takes no uploads (it was started without a workspace)');
+        void handleUpload(request, response, new WorkspaceLayout(openWorkspace()), options.uploadLimitBytes ?? UPLOAD_LIMITS.bytes).catch((err: Error) => sendText(response, 500, err.message));
         return;
       }
       void handleApi(request, response, url.pathname.slice('/api/'.length)).catch((err: Error) => sendText(response, 500, err.message));
