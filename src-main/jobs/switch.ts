@@ -64,6 +64,15 @@ export async function answerShellRequest(method: ShellMethod, params: unknown, s
   }
 }
 
+/** answerShellRequest as a response envelope. */
+export async function shellResponse(method: ShellMethod, params: unknown, shell: WorkspaceShell): Promise<ApiResponse<unknown>> {
+  try {
+    return { ok: true, result: await answerShellRequest(method, params, shell) };
+  } catch (err) {
+    return { ok: false, error: toErrorInfo(err) };
+  }
+}
+
 export interface WorkspaceSwitchOptions<B extends ComputeBackend = ComputeBackend> {
   catalog: WorkspaceCatalog;
   /** The workspace open at start, and its compute process (started or starting). */
@@ -110,13 +119,7 @@ export class WorkspaceSwitch<B extends ComputeBackend = ComputeBackend> implemen
   }
 
   async call(method: ApiMethod, params: unknown): Promise<ApiResponse<unknown>> {
-    if (isShellMethod(method)) {
-      try {
-        return { ok: true, result: await answerShellRequest(method, params, this) };
-      } catch (err) {
-        return { ok: false, error: toErrorInfo(err) };
-      }
-    }
+    if (isShellMethod(method)) return shellResponse(method, params, this);
     if (this.opening !== null) return { ok: false, error: { code: 'conflict', message: `${method}: the app is opening ${this.opening}; ask again once it is open` } };
     this.inFlight++;
     try {
