@@ -4,6 +4,7 @@
 //   POST /api/<method>      one contract request; body = params JSON; answer = ApiResponse JSON
 //   GET  /api/events        WebSocket upgrade; every ApiEvent as one JSON text message
 //   PUT  /api/upload        files into the workspace's uploads/ (upload.ts), for saes.import and datasets.add
+//   GET  /api/sae-download  a workspace SAE as a .zip, SAELens or sparsify (download.ts)
 // The API and the events need the token (Bearer header; on the WebSocket also as a subprotocol);
 // the default bind is 127.0.0.1. The workspace's files are never served.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,6 +19,7 @@ import { mimeType, resolveInside } from './files.js';
 import { hostAllowed, originAllowed, setCommonHeaders } from './security.js';
 import { EVENTS_PROTOCOL } from '../../src-shared/events-socket.js';
 import { authorised, newToken } from './token.js';
+import { DOWNLOAD_LIMIT_BYTES, handleSaeDownload, SAE_DOWNLOAD_ROUTE } from './download.js';
 import { handleUpload, UPLOAD_ROUTE } from './upload.js';
 import { WorkspaceLayout } from '../jobs/workspace/layout.js';
 import { UPLOAD_LIMITS } from '../jobs/workspace/uploads.js';
@@ -42,6 +44,8 @@ export interface ApiServerOptions {
   workspace?: string | (() => string);
   /** Bytes of one upload; default UPLOAD_LIMITS.bytes. */
   uploadLimitBytes?: number;
+  /** Bytes of one SAE download; default DOWNLOAD_LIMIT_BYTES. */
+  downloadLimitBytes?: number;
 }
 
 export interface ApiServer {
@@ -116,6 +120,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (url.pathname === `/api/${UPLOAD_ROUTE}`) {
         if (!openWorkspace) return sendText(response, 404, 'this server takes no uploads (it was started without a workspace)');
         void handleUpload(request, response, new WorkspaceLayout(openWorkspace()), options.uploadLimitBytes ?? UPLOAD_LIMITS.bytes).catch((err: Error) => sendText(response, 500, err.message));
+        return;
+      }
+      if (url.pathname === `/api/${SAE_DOWNLOAD_ROUTE}`) {
+        if (!openWorkspace) return sendText(response, 404, 'this server has no workspace to download from');
+        void handleSaeDownload(request, response, url, new WorkspaceLayout(openWorkspace()), options.downloadLimitBytes ?? DOWNLOAD_LIMIT_BYTES).catch((err: Error) => sendText(response, 500, err.message));
         return;
       }
       void handleApi(request, response, url.pathname.slice('/api/'.length)).catch((err: Error) => sendText(response, 500, err.message));

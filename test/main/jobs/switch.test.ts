@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiEvent, ApiResponse, KnownWorkspace, WorkspaceChoices, WorkspaceListing } from '../../../src-shared/api.js';
-import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
-import { WorkspaceSwitch, type ComputeBackend } from '../../../src-main/jobs/switch.js';
+import { WorkspaceSwitch } from '../../../src-main/jobs/switch.js';
 import { WorkspaceCatalog, workspaceId, type RecentWorkspaces } from '../../../src-main/jobs/workspace/catalog.js';
 import { recentInMemory } from '../../../src-main/server/serve.js';
+import { InProcessCompute } from './in-process-compute.js';
 
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
@@ -24,21 +24,6 @@ function deferred() {
   let resolve!: () => void;
   const promise = new Promise<void>((res) => (resolve = res));
   return { promise, resolve };
-}
-
-/** A real compute side in this process, with the start and close a shell sees. */
-class InProcessCompute extends Dispatcher implements ComputeBackend {
-  closed = false;
-  constructor(readonly folder: string, private readonly starting: Promise<void> = Promise.resolve()) {
-    super({ workspace: folder, engine: { backend: () => null, start: async () => 'none' }, warn: () => {} });
-  }
-  start(): Promise<void> {
-    return this.starting;
-  }
-  override async close(): Promise<void> {
-    this.closed = true;
-    await super.close();
-  }
 }
 
 function result<T>(response: ApiResponse<unknown>): T {
