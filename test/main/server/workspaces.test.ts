@@ -67,7 +67,7 @@ function send(method: string, route: string, headers: Record<string, string> = a
   });
 }
 
-const download = (query: string, headers = auth) => send('GET', `/api/sae-download?${query}`, headers);
+const download = (query: string, headers: Record<string, string> = auth) => send('GET', `/api/sae-download?${query}`, headers);
 const json = (body: Buffer) => JSON.parse(body.toString('utf8'));
 const call = async (method: string, params: unknown) => json((await send('POST', `/api/${method}`, { ...auth, 'Content-Type': 'application/json' }, JSON.stringify(params))).body);
 
