@@ -49,10 +49,3 @@ export function desktopPicker(): ((kind: PickKind) => Promise<UploadReceipt | nu
   if (!desktop) return null;
   return async (kind) => unwrap(await desktop.pick(kind));
 }
-
-/** The desktop app's SAE export (a folder chooser, then a copy), or null in a browser. */
-export function desktopExporter(): ((sae: string) => Promise<string | null>) | null {
-  const desktop = window.saeExplorerDesktop;
-  if (!desktop) return null;
-  return async (sae) => unwrap(await desktop.exportSae(sae));
-}
