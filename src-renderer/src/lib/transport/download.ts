@@ -1,34 +1,23 @@
-// Taking an SAE out of the app, the one way each shell allows: in a browser, GET /api/sae-download
-// with this page's token (a header, so the page fetches the .zip and hands it to the browser's
-// download); in the desktop app, the preload's export, which asks for a folder in the native dialog.
+// Taking an SAE out of the app in a browser: GET /api/sae-download with this page's token (a header,
+// so the page fetches the .zip and hands it to the browser's download). The desktop app writes it
+// into a folder chosen in its native dialog instead (desktop.ts).
 import { ApiError, unwrap } from '../../../../src-shared/api.js';
+import { NO_TOKEN } from './browser.js';
 import type { ApiResponse, SaeExportFormat } from '../../../../src-shared/api.js';
 
 /** What the server's route is called (src-main/server/download.ts). */
 const DOWNLOAD_ROUTE = '/api/sae-download';
 
-/** The .zip of workspace SAE `sae` as `format`, and its file name; rejects with the server's reason. */
-export async function fetchSaeZip(sae: string, format: SaeExportFormat, token: string | null, doFetch: typeof fetch = fetch.bind(globalThis)): Promise<{ name: string; zip: Blob }> {
-  if (token === null) throw new ApiError('bad_request', 'this page has no token: open the URL that `sae-explorer serve` printed');
-  const url = new URL(DOWNLOAD_ROUTE, window.location.href);
+/** The .zip of workspace SAE `sae` as `format` from the server at `baseUrl`, and its file name; rejects with the server's reason. */
+export async function fetchSaeZip(sae: string, format: SaeExportFormat, server: { baseUrl: string; token: string | null; fetch?: typeof fetch }): Promise<{ name: string; zip: Blob }> {
+  const { token } = server;
+  const doFetch = server.fetch ?? fetch.bind(globalThis);
+  if (token === null) throw new ApiError('bad_request', NO_TOKEN);
+  const url = new URL(DOWNLOAD_ROUTE, server.baseUrl);
   url.search = new URLSearchParams({ sae, format }).toString();
   const response = await doFetch(url, { headers: { Authorization: `Bearer ${token}` } });
   if ((response.headers.get('content-type') ?? '').startsWith('application/json')) unwrap((await response.json()) as ApiResponse<never>);
   if (!response.ok) throw new ApiError('internal', `download: the server answered ${response.status} ${(await response.text()).slice(0, 200)}`);
   const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? `${sae.replaceAll('/', '-')}.zip`;
   return { name, zip: await response.blob() };
-}
-
-/** The desktop app's SAE export (a folder chooser, then the files written), or null in a browser. */
-export function desktopExporter(): ((sae: string, format: SaeExportFormat) => Promise<string | null>) | null {
-  const desktop = window.saeExplorerDesktop;
-  if (!desktop) return null;
-  return async (sae, format) => unwrap(await desktop.exportSae(sae, format));
-}
-
-/** The desktop app's folder dialog that opens another workspace, or null in a browser. */
-export function desktopWorkspaceDialog(): (() => Promise<string | null>) | null {
-  const desktop = window.saeExplorerDesktop;
-  if (!desktop) return null;
-  return async () => unwrap(await desktop.openWorkspace());
 }

@@ -4,8 +4,9 @@ import { createApi, transportFromBridge } from '../../../../src-shared/api.js';
 import type { SaeExplorerApi, SaeExplorerBridge } from '../../../../src-shared/api.js';
 import type { SaeExportFormat, UploadReceipt } from '../../../../src-shared/api.js';
 import { browserTransport, pageToken } from './browser.js';
-import { desktopExporter, desktopWorkspaceDialog, fetchSaeZip } from './download.js';
-import { desktopPicker, uploadFiles, type UploadItem } from './upload.js';
+import { desktopExporter, desktopPicker, desktopWorkspaceDialog } from './desktop.js';
+import { fetchSaeZip } from './download.js';
+import { uploadFiles, type UploadItem } from './upload.js';
 
 declare global {
   interface Window {
@@ -43,7 +44,7 @@ export function sendUpload(items: UploadItem[], onProgress: (done: number, total
 
 /** Browser mode: the .zip of a workspace SAE, fetched with this page's token (download.ts). */
 export function fetchSaeDownload(sae: string, format: SaeExportFormat): Promise<{ name: string; zip: Blob }> {
-  return fetchSaeZip(sae, format, connection.token);
+  return fetchSaeZip(sae, format, { baseUrl: window.location.href, token: connection.token });
 }
 
 export { desktopExporter, desktopPicker, desktopWorkspaceDialog, type UploadItem };
