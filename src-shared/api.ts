@@ -33,7 +33,7 @@ import type { LmEvaluateParams, LmExportParams, LmSampleParams, LmSampleResult, 
 import type { ImportReleaseParams, ReleaseInfo, SaeEvaluateParams, SaeImportParams } from './api/saes.js';
 import type { DatasetAddParams, DatasetPreview, DatasetPreviewParams, DatasetPullParams } from './api/datasets.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
-import type { CreateTinyModelParams, DatasetEntry, ModelEntry, PullModelParams, WorkspaceInfo, WorkspaceListing } from './api/workspace.js';
+import type { CreateTinyModelParams, DatasetEntry, KnownWorkspace, ModelEntry, PullModelParams, WorkspaceChoices, WorkspaceCreateParams, WorkspaceInfo, WorkspaceListing, WorkspaceOpenedEvent, WorkspaceOpenParams } from './api/workspace.js';
 
 export type * from './api/attention.js';
 export type * from './api/attribution.js';
@@ -60,6 +60,9 @@ export interface ApiRequests {
   'workspace.list': { params: NoParams; result: WorkspaceListing };
   'workspace.createTinyModel': { params: CreateTinyModelParams; result: ModelEntry };
   'workspace.pullModel': { params: PullModelParams; result: JobRef };
+  'workspace.recent': { params: NoParams; result: WorkspaceChoices };
+  'workspace.open': { params: WorkspaceOpenParams; result: KnownWorkspace };
+  'workspace.create': { params: WorkspaceCreateParams; result: KnownWorkspace };
   'jobs.list': { params: NoParams; result: JobInfo[] };
   'jobs.pause': { params: JobIdParams; result: JobInfo };
   'jobs.resume': { params: JobIdParams; result: JobInfo };
@@ -107,8 +110,8 @@ export type ApiMethod = keyof ApiRequests;
 export type ParamsOf<M extends ApiMethod> = ApiRequests[M]['params'];
 export type ResultOf<M extends ApiMethod> = ApiRequests[M]['result'];
 
-/** Events pushed from the compute side to every connected renderer: jobs, and streamed steering. */
-export type ApiEvent = JobEvent | SteerEvent;
+/** Events pushed to every connected renderer: jobs and streamed steering (compute side), another workspace opened (the shell). */
+export type ApiEvent = JobEvent | SteerEvent | WorkspaceOpenedEvent;
 
 // A Record over ApiMethod makes the compiler reject a request added to ApiRequests but not listed here.
 const METHOD_SET: Record<ApiMethod, true> = {
@@ -116,6 +119,9 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'workspace.list': true,
   'workspace.createTinyModel': true,
   'workspace.pullModel': true,
+  'workspace.recent': true,
+  'workspace.open': true,
+  'workspace.create': true,
   'jobs.list': true,
   'jobs.pause': true,
   'jobs.resume': true,
@@ -164,6 +170,19 @@ export const API_METHODS = Object.keys(METHOD_SET) as ApiMethod[];
 
 export function isApiMethod(name: unknown): name is ApiMethod {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(METHOD_SET, name);
+}
+
+/**
+ * Requests the shell answers (the desktop app's main process, `sae-explorer serve`), not the compute
+ * process: a compute process serves one workspace, and opening another means replacing it.
+ */
+export const SHELL_METHODS = ['workspace.recent', 'workspace.open', 'workspace.create'] as const satisfies readonly ApiMethod[];
+export type ShellMethod = (typeof SHELL_METHODS)[number];
+/** The requests a compute process answers. */
+export type ComputeMethod = Exclude<ApiMethod, ShellMethod>;
+
+export function isShellMethod(method: ApiMethod): method is ShellMethod {
+  return (SHELL_METHODS as readonly ApiMethod[]).includes(method);
 }
 
 type DomainOf<M> = M extends `${infer D}.${string}` ? D : never;

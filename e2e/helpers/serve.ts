@@ -20,14 +20,16 @@ const URL_LINE = /sae-explorer: open (http:\/\/\S+)/;
 /**
  * `env` is added to this process's environment for the server (e.g. HF_ENDPOINT of a fake Hub).
  * `workspace` serves an existing workspace, which stop() leaves as it was found; by default a fresh
- * temporary one, removed by stop().
+ * temporary one, removed by stop(). `args` go to `serve` after those (more workspaces, a root). The
+ * server's settings (its recent workspaces) live in a temporary config folder, never the user's.
  */
-export async function startServe(env: Record<string, string> = {}, options: { workspace?: string } = {}): Promise<ServeProcess> {
+export async function startServe(env: Record<string, string> = {}, options: { workspace?: string; args?: string[] } = {}): Promise<ServeProcess> {
   const temporary = options.workspace === undefined;
   const workspace = options.workspace ?? mkdtempSync(path.join(os.tmpdir(), 'sae-e2e-'));
-  const child = spawn(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), 'serve', '--workspace', workspace, '--port', '0'], {
+  const config = mkdtempSync(path.join(os.tmpdir(), 'sae-e2e-config-'));
+  const child = spawn(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), 'serve', '--workspace', workspace, '--port', '0', ...(options.args ?? [])], {
     cwd: APP_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, XDG_CONFIG_HOME: config, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -41,14 +43,15 @@ export async function startServe(env: Record<string, string> = {}, options: { wo
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`sae-explorer serve exited with ${code} before printing its URL:\n${output}`)));
   });
-  return { url, origin: new URL(url).origin, workspace, stop: () => stop(child, temporary ? workspace : null) };
+  return { url, origin: new URL(url).origin, workspace, stop: () => stop(child, temporary ? workspace : null, config) };
 }
 
-async function stop(child: ChildProcess, workspace: string | null): Promise<void> {
+async function stop(child: ChildProcess, workspace: string | null, config: string): Promise<void> {
   if (child.exitCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
   }
   if (workspace !== null) rmSync(workspace, { recursive: true, force: true });
+  rmSync(config, { recursive: true, force: true });
 }

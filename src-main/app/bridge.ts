@@ -2,7 +2,7 @@
 // Electron: the contract as named functions on `window.saeExplorer`, over one invoke channel and one
 // event channel. Nothing else crosses — no ipcRenderer, no Node.
 import { createBridge, type ApiEvent, type ApiResponse, type DesktopBridge, type UploadReceipt } from '../../src-shared/api.js';
-import { API_CALL_CHANNEL, API_EVENT_CHANNEL, EXPORT_SAE_CHANNEL, PICK_CHANNEL } from './channels.js';
+import { API_CALL_CHANNEL, API_EVENT_CHANNEL, EXPORT_SAE_CHANNEL, OPEN_WORKSPACE_CHANNEL, PICK_CHANNEL } from './channels.js';
 
 export interface ElectronPreload {
   contextBridge: { exposeInMainWorld(key: string, api: unknown): void };
@@ -14,7 +14,7 @@ export interface ElectronPreload {
 }
 
 export const BRIDGE_KEY = 'saeExplorer';
-/** The desktop-only extras (the import dialog), beside the contract. */
+/** The desktop-only extras (the import, export and workspace dialogs), beside the contract. */
 export const DESKTOP_BRIDGE_KEY = 'saeExplorerDesktop';
 
 export function exposeBridge({ contextBridge, ipcRenderer }: ElectronPreload): void {
@@ -29,7 +29,8 @@ export function exposeBridge({ contextBridge, ipcRenderer }: ElectronPreload): v
   contextBridge.exposeInMainWorld(BRIDGE_KEY, bridge);
   const desktop: DesktopBridge = {
     pick: (kind) => ipcRenderer.invoke(PICK_CHANNEL, kind) as Promise<ApiResponse<UploadReceipt | null>>,
-    exportSae: (sae) => ipcRenderer.invoke(EXPORT_SAE_CHANNEL, sae) as Promise<ApiResponse<string | null>>,
+    exportSae: (sae, format) => ipcRenderer.invoke(EXPORT_SAE_CHANNEL, sae, format) as Promise<ApiResponse<string | null>>,
+    openWorkspace: () => ipcRenderer.invoke(OPEN_WORKSPACE_CHANNEL) as Promise<ApiResponse<string | null>>,
   };
   contextBridge.exposeInMainWorld(DESKTOP_BRIDGE_KEY, desktop);
 }

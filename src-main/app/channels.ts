@@ -6,3 +6,5 @@ export const API_EVENT_CHANNEL = 'sae-explorer:event';
 export const PICK_CHANNEL = 'sae-explorer:pick';
 /** The desktop app's export of a workspace SAE into a folder the user chooses (pick.ts). */
 export const EXPORT_SAE_CHANNEL = 'sae-explorer:export-sae';
+/** The desktop app's folder dialog that opens another workspace (pick.ts). */
+export const OPEN_WORKSPACE_CHANNEL = 'sae-explorer:open-workspace';

@@ -4,8 +4,10 @@
 // it); failures to start the engine or load the page are shown, not lost; quitting waits until the
 // compute process has stopped (a running training job saves its checkpoint first).
 import path from 'node:path';
-import type { ApiTransport } from '../../src-shared/api.js';
+import { isShellMethod, type ApiTransport } from '../../src-shared/api.js';
 import { ComputeHost } from '../jobs/host.js';
+import { refuseWhileJobsRun, shellResponse, type WorkspaceShell } from '../jobs/switch.js';
+import { WorkspaceCatalog } from '../jobs/workspace/catalog.js';
 import { nativeModuleAbi, type NodeRuntime, type NodeSearch } from '../jobs/node-runtime.js';
 import type { BrowserWindowLike, ElectronMain } from './electron-api.js';
 import { registerApiIpc, type IpcBinding } from './ipc.js';
@@ -143,7 +145,7 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
   async function openWorkspace(folder: string): Promise<void> {
     const previous = compute!;
     compute = computeFor(folder);
-    ipc!.setBackend(compute);
+    ipc!.setBackend(withShell(compute));
     installMenu();
     const stopped = previous.close();
     stopping.add(stopped);
@@ -166,7 +168,22 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
     await openWorkspace(workspace);
   }
 
-  const open = (folder: string): void => void openWorkspace(folder).catch((err: Error) => report('Cannot open that workspace', err.message));
+  // The page's workspace list: the demo and the recent ones (the native dialog chooses any other).
+  const shell: WorkspaceShell = {
+    catalog: new WorkspaceCatalog({ demo: demoWorkspace(userData, env), recent: { list: () => recentWorkspaces(userData), remember: (folder) => rememberWorkspace(userData, folder) } }),
+    current: () => workspace,
+    // As in browser mode (jobs/switch.ts says why), a workspace with unfinished jobs stays open.
+    open: async (folder) => {
+      await refuseWhileJobsRun('workspace.open', compute!, workspace);
+      await openWorkspace(folder);
+    },
+  };
+  const withShell = (target: ComputeProcess): ApiTransport => ({
+    call: (method, params) => (isShellMethod(method) ? shellResponse(method, params, shell) : target.call(method, params)),
+    subscribe: (listener) => target.subscribe(listener),
+  });
+
+  const open = (folder: string): void => void shell.open(folder).catch((err: Error) => report('Cannot open that workspace', err.message));
   /** The menu again whenever a workspace is opened, so Open Recent lists it first. */
   const installMenu = (): void => {
     const menu = menuTemplate(
@@ -192,8 +209,8 @@ export async function runDesktopApp(electron: ElectronMain, options: DesktopOpti
   compute = computeFor(resolveWorkspace(userData, env));
   installMenu();
   const trusted = (url: string): boolean => isAppUrl(url, paths.rendererDir, paths.devServerUrl);
-  ipc = registerApiIpc(electron.ipcMain, compute, trusted);
-  removePickIpc = registerPickIpc(electron.ipcMain, (options) => dialog.showOpenDialog(options), () => workspace, trusted);
+  ipc = registerApiIpc(electron.ipcMain, withShell(compute), trusted);
+  removePickIpc = registerPickIpc(electron.ipcMain, (options) => dialog.showOpenDialog(options), () => workspace, trusted, shell.open);
   window = createMainWindow(electron, paths);
   window.on('closed', () => (window = null));
   ipc.attach(window.webContents);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { findAppRoot } from '../jobs/host.js';
 import { findElectronBinary } from './electron-binary.js';
 import { runElectron, sandboxAdvice } from './launcher.js';
-import { DEMO_WORKSPACE_ENV } from './workspace.js';
+import { DEMO_WORKSPACE_ENV, settingsRecent } from './workspace.js';
 
 function run(command: string, args: string[], cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,8 +32,9 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`sae-explorer: the Electron binary is not available here (${electron.missing}); serving the same UI in browser mode instead.\n`);
   const { serveUntilSignal } = await import('../server/serve.js');
+  const { defaultUserData } = await import('./settings.js');
   const workspace = path.resolve(process.env.SAE_EXPLORER_WORKSPACE || demo);
-  await serveUntilSignal({ workspace, buildDemo: workspace === demo });
+  await serveUntilSignal({ workspace, demoWorkspace: demo, recent: settingsRecent(defaultUserData()) });
   return 0;
 }
 

@@ -2,16 +2,20 @@
 // thing (an SAE folder, a dataset file...), the main process shows the native open dialog, and copies
 // what the user chose into the workspace's uploads/ through the same writer as browser uploads (whole
 // or nothing); the renderer gets the upload id. Out: the renderer names a workspace SAE by id, the
-// main process asks where to put it and copies its SAELens folder there. No path ever comes from the
-// page, so a compromised page can read or write nothing the user did not choose in a dialog.
-import { copyFileSync, createReadStream, existsSync, lstatSync, readdirSync, renameSync, rmSync } from 'node:fs';
+// main process asks where to put it and writes it there as SAELens or sparsify. Workspaces: the
+// native folder dialog chooses the one to open. No path ever comes from the page, so a compromised
+// page can read or write nothing the user did not choose in a dialog.
+import { createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ApiError, errorResponse, toErrorInfo } from '../../src-shared/api.js';
 import type { ApiResponse, PickKind, UploadFile, UploadReceipt } from '../../src-shared/api.js';
 import { WorkspaceLayout } from '../jobs/workspace/layout.js';
 import { receiveUpload, UPLOAD_LIMITS } from '../jobs/workspace/uploads.js';
 import { fsyncDir, makeTempSiblingDir } from '../io/atomic.js';
-import { EXPORT_SAE_CHANNEL, PICK_CHANNEL } from './channels.js';
+import { workspaceSaeExport } from '../jobs/workspace/export.js';
+import { EXPORT_SAE_CHANNEL, OPEN_WORKSPACE_CHANNEL, PICK_CHANNEL } from './channels.js';
 import type { ElectronMain, IpcMainLike } from './electron-api.js';
 
 type OpenDialog = ElectronMain['dialog']['showOpenDialog'];
@@ -61,25 +65,26 @@ export async function pickUpload(showOpenDialog: OpenDialog, workspace: string, 
 }
 
 /**
- * Copies the workspace SAE `sae` (a SAELens folder: every SAE in a workspace is one) into a new
- * folder `<family>-<size>` inside the folder the user chooses; whole or not at all, never over an
- * existing folder. Answers the folder written, or null when the dialog was cancelled.
+ * Writes workspace SAE `sae` as `format` (SAELens: its folder's files; sparsify: converted) into a
+ * new folder `<family>-<size>[-sparsify]` inside the folder the user chooses; whole or not at all,
+ * never over an existing folder. Answers the folder written, or null when the dialog was cancelled.
+ * Refusals (a bad id, a format sparsify cannot hold) come before the dialog.
  */
-export async function exportSae(showOpenDialog: OpenDialog, workspace: string, sae: unknown): Promise<string | null> {
+export async function exportSae(showOpenDialog: OpenDialog, workspace: string, sae: unknown, format: unknown): Promise<string | null> {
   const method = 'exportSae';
-  if (typeof sae !== 'string') throw new ApiError('bad_request', `${method}: the SAE must be an id like "fam/4096", got ${JSON.stringify(sae)}`);
-  const entry = new WorkspaceLayout(workspace).entry(method, 'saes', sae);
-  if (entry.state !== 'present' || !existsSync(path.join(entry.path, 'cfg.json'))) throw new ApiError('not_found', `${method}: no SAE "${sae}" in this workspace`);
-  const choice = await showOpenDialog({ title: `Export ${sae} as a SAELens folder into…`, properties: ['openDirectory', 'createDirectory'] });
+  const { name, files } = workspaceSaeExport(new WorkspaceLayout(workspace), method, sae, format);
+  const choice = await showOpenDialog({ title: `Export ${String(sae)} as ${String(format)} into…`, properties: ['openDirectory', 'createDirectory'] });
   const chosen = choice.filePaths[0];
   if (choice.canceled || !chosen) return null;
-  const target = path.join(chosen, sae.replaceAll('/', '-'));
+  const target = path.join(chosen, name);
   if (existsSync(target)) throw new ApiError('conflict', `${method}: ${target} already exists; choose another folder or remove it`);
   const staging = makeTempSiblingDir(target);
   try {
-    for (const name of readdirSync(entry.path)) {
-      const file = path.join(entry.path, name);
-      if (lstatSync(file).isFile()) copyFileSync(file, path.join(staging, name));
+    for (const file of files) {
+      // The export's paths start with its top folder, which the staging folder stands for.
+      const destination = path.join(staging, ...file.path.split('/').slice(1));
+      mkdirSync(path.dirname(destination), { recursive: true });
+      await pipeline(Readable.from(file.read()), createWriteStream(destination));
     }
     renameSync(staging, target);
   } catch (err) {
@@ -90,13 +95,34 @@ export async function exportSae(showOpenDialog: OpenDialog, workspace: string, s
   return target;
 }
 
-/** Answers PICK_CHANNEL and EXPORT_SAE_CHANNEL from the app's own page; returns the function that removes both. */
-export function registerPickIpc(ipcMain: IpcMainLike, showOpenDialog: OpenDialog, workspace: () => string, isTrustedFrame: (url: string) => boolean): () => void {
-  const guarded = <T>(run: (arg: unknown) => Promise<T>) => async (event: { senderFrame?: { url: string } | null }, arg: unknown): Promise<ApiResponse<T>> => {
+/**
+ * Opens a workspace folder the user chooses in the native dialog (or creates there), through
+ * `open`, which refuses while jobs run; answers the folder, or null when the dialog was cancelled.
+ */
+export async function pickWorkspace(showOpenDialog: OpenDialog, current: string, open: (folder: string) => Promise<void>): Promise<string | null> {
+  const choice = await showOpenDialog({ title: 'Open workspace folder', properties: ['openDirectory', 'createDirectory'], defaultPath: current });
+  const chosen = choice.filePaths[0];
+  if (choice.canceled || !chosen) return null;
+  await open(chosen);
+  return chosen;
+}
+
+/**
+ * Answers PICK_CHANNEL, EXPORT_SAE_CHANNEL and OPEN_WORKSPACE_CHANNEL from the app's own page;
+ * returns the function that removes them. `openWorkspace` opens a chosen folder (the desktop app's).
+ */
+export function registerPickIpc(
+  ipcMain: IpcMainLike,
+  showOpenDialog: OpenDialog,
+  workspace: () => string,
+  isTrustedFrame: (url: string) => boolean,
+  openWorkspace: (folder: string) => Promise<void>,
+): () => void {
+  const guarded = <T>(run: (...args: unknown[]) => Promise<T>) => async (event: { senderFrame?: { url: string } | null }, ...args: unknown[]): Promise<ApiResponse<T>> => {
     const url = event.senderFrame?.url ?? '';
     if (!isTrustedFrame(url)) return errorResponse({ code: 'bad_request', message: `file dialog refused from untrusted frame ${url || '(unknown)'}` });
     try {
-      return { ok: true, result: await run(arg) };
+      return { ok: true, result: await run(...args) };
     } catch (err) {
       return errorResponse(toErrorInfo(err));
     }
@@ -105,9 +131,9 @@ export function registerPickIpc(ipcMain: IpcMainLike, showOpenDialog: OpenDialog
     if (!isPickKind(kind)) throw new ApiError('bad_request', `pick: kind must be one of ${Object.keys(DIALOGS).join(', ')}, got ${JSON.stringify(kind)}`);
     return pickUpload(showOpenDialog, workspace(), kind);
   }));
-  ipcMain.handle(EXPORT_SAE_CHANNEL, guarded((sae) => exportSae(showOpenDialog, workspace(), sae)));
+  ipcMain.handle(EXPORT_SAE_CHANNEL, guarded((sae, format) => exportSae(showOpenDialog, workspace(), sae, format)));
+  ipcMain.handle(OPEN_WORKSPACE_CHANNEL, guarded(() => pickWorkspace(showOpenDialog, workspace(), openWorkspace)));
   return () => {
-    ipcMain.removeHandler(PICK_CHANNEL);
-    ipcMain.removeHandler(EXPORT_SAE_CHANNEL);
+    for (const channel of [PICK_CHANNEL, EXPORT_SAE_CHANNEL, OPEN_WORKSPACE_CHANNEL]) ipcMain.removeHandler(channel);
   };
 }

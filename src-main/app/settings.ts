@@ -2,6 +2,7 @@
 // last and the recent ones, the node the compute process runs on (the user's choice, and the one
 // that worked last) and the CUDA libraries folder. A missing or broken file reads as no settings.
 import { mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 
@@ -16,6 +17,19 @@ export interface Settings {
   lastNode?: string;
   /** A folder holding the CUDA 11 / cuDNN 8 libraries for tfjs-node-gpu (see `sae-explorer doctor`). */
   cudaLibraryDir?: string;
+}
+
+/**
+ * The desktop app's data folder as Electron names it for the app run from its checkout (app name
+ * "sae-explorer"), for `sae-explorer serve`, which runs without Electron but keeps the same recent
+ * workspaces: %APPDATA%, ~/Library/Application Support, else $XDG_CONFIG_HOME or ~/.config.
+ */
+export function defaultUserData(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = os.homedir()): string {
+  const appData =
+    platform === 'win32' ? (env.APPDATA ?? path.join(home, 'AppData', 'Roaming'))
+    : platform === 'darwin' ? path.join(home, 'Library', 'Application Support')
+    : (env.XDG_CONFIG_HOME || path.join(home, '.config'));
+  return path.join(appData, 'sae-explorer');
 }
 
 function settingsFile(userData: string): string {

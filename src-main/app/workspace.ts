@@ -4,6 +4,7 @@
 // for File → Open Recent.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { RecentWorkspaces } from '../jobs/workspace/catalog.js';
 import { readSettings, updateSettings } from './settings.js';
 
 /** Where the demo workspace is; `npm start` sets it to the checkout's ./workspace, where `npm run demo` builds it. */
@@ -26,11 +27,24 @@ export function resolveWorkspace(userData: string, env: NodeJS.ProcessEnv = proc
 /** Recent workspaces kept in the settings. */
 export const MAX_RECENT_WORKSPACES = 10;
 
-/** Records the workspace as the one to open next time and as the most recent one. */
-export function rememberWorkspace(userData: string, workspace: string): void {
+/** Records the workspace as the most recent one. */
+function addRecentWorkspace(userData: string, workspace: string, change: { workspace?: string } = {}): void {
   const folder = path.resolve(workspace);
   const recent = [folder, ...(readSettings(userData).recentWorkspaces ?? []).filter((other) => other !== folder)];
-  updateSettings(userData, { workspace: folder, recentWorkspaces: recent.slice(0, MAX_RECENT_WORKSPACES) });
+  updateSettings(userData, { ...change, recentWorkspaces: recent.slice(0, MAX_RECENT_WORKSPACES) });
+}
+
+/** Records the workspace as the one to open next time and as the most recent one. */
+export function rememberWorkspace(userData: string, workspace: string): void {
+  addRecentWorkspace(userData, workspace, { workspace: path.resolve(workspace) });
+}
+
+/**
+ * The recent list of the settings in `userData`, for the in-app workspace list. Opening one there
+ * adds it to the list only: which workspace the desktop app opens at start stays its own choice.
+ */
+export function settingsRecent(userData: string): RecentWorkspaces {
+  return { list: () => recentWorkspaces(userData), remember: (folder) => addRecentWorkspace(userData, folder) };
 }
 
 /** The remembered workspaces that still exist, most recent first. */

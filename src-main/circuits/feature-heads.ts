@@ -9,7 +9,8 @@
 // W_enc[:, latent] when the SAE subtracts b_dec from its input; b_gate for gated SAEs).
 import { tf } from '../engine/backend.js';
 import type { Gpt2 } from '../model/gpt2.js';
-import { constantScale, type SaeRunner } from '../sae/inference.js';
+import type { SaeRunner } from '../sae/inference.js';
+import { constantScale } from '../sae/types.js';
 import type { SaeBundle } from '../sae/types.js';
 import type { FeatureHeadsResult } from '../../src-shared/api.js';
 import { blockHook, parseHookName, type HookName } from '../../src-shared/hooks.js';

@@ -253,12 +253,13 @@ function encodeTensor(tensor: TensorToWrite): Uint8Array {
 }
 
 /**
- * Writes tensors (and string metadata) atomically: a failure at any point, including bad input,
- * leaves no file. As the reference writer does, tensors are laid out by descending dtype size then
- * name, so every tensor starts aligned to its element size, and the header is space-padded to a
- * multiple of 8 bytes.
+ * The file's size and its bytes as parts (length, header, then each tensor's bytes: a view of its
+ * data, F16/BF16 narrowed one tensor at a time as the parts are read, to keep peak memory low), for
+ * writing or streaming; bad input throws here, before any part is read. As the reference writer does, tensors are laid out by descending
+ * dtype size then name, so every tensor starts aligned to its element size, and the header is
+ * space-padded to a multiple of 8 bytes. `file` names the file in errors.
  */
-export function writeSafetensors(file: string, tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): void {
+export function safetensorsParts(file: string, tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): { bytes: number; parts: Iterable<Uint8Array> } {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = parseMetadata(file, metadata);
   const byteLengths = new Map<string, number>();
@@ -275,9 +276,18 @@ export function writeSafetensors(file: string, tensors: Record<string, TensorToW
   const headerBytes = Buffer.from(json, 'utf8');
   const lengthBytes = Buffer.alloc(8);
   lengthBytes.writeBigUInt64LE(BigInt(headerBytes.byteLength));
+  function* parts(): Generator<Uint8Array> {
+    yield lengthBytes;
+    yield headerBytes;
+    for (const name of names) yield encodeTensor(tensors[name]);
+  }
+  return { bytes: 8 + headerBytes.byteLength + offset, parts: { [Symbol.iterator]: parts } };
+}
+
+/** Writes tensors (and string metadata) atomically: a failure at any point, including bad input, leaves no file. */
+export function writeSafetensors(file: string, tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): void {
+  const { parts } = safetensorsParts(file, tensors, metadata);
   withAtomicFile(file, (fd) => {
-    writeAll(fd, lengthBytes);
-    writeAll(fd, headerBytes);
-    for (const name of names) writeAll(fd, encodeTensor(tensors[name]));
+    for (const part of parts) writeAll(fd, part);
   });
 }

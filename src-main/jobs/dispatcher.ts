@@ -1,6 +1,6 @@
 // The compute side of the contract: one handler per request, looked up by name. Transports (the
 // compute process's IPC channel, in-process tests) call `dispatch`; events go to `subscribe`rs.
-import { ApiError, STEER_STREAM_WINDOW, isApiMethod, toErrorInfo } from '../../src-shared/api.js';
+import { ApiError, STEER_STREAM_WINDOW, isApiMethod, isShellMethod, toErrorInfo } from '../../src-shared/api.js';
 import type { ApiEvent, ApiMethod, ApiResponse, ApiTransport, EventListener, JobInfo, JobKind } from '../../src-shared/api.js';
 import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
@@ -93,6 +93,9 @@ export class Dispatcher implements ApiTransport {
     try {
       if (!isApiMethod(method)) {
         throw new ApiError('bad_request', `unknown request "${String(method)}"; the contract has ${Object.keys(HANDLERS).join(', ')}`);
+      }
+      if (isShellMethod(method)) {
+        throw new ApiError('not_available', `${method} is answered by the app's shell (the desktop app or \`sae-explorer serve\`), which opens workspaces; this compute process serves ${this.context.workspace.root} only`);
       }
       const handler = HANDLERS[method] as Handler<ApiMethod>;
       return { ok: true, result: await handler(params ?? {}, this.context) };

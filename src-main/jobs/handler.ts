@@ -1,6 +1,6 @@
 // The shape of a request handler and of the table that maps every contract request to one. Handlers
 // live with the feature they serve (handlers/<domain>.ts); the dispatcher only looks them up.
-import type { ApiMethod, ResultOf } from '../../src-shared/api.js';
+import type { ApiMethod, ComputeMethod, ResultOf } from '../../src-shared/api.js';
 import type { JobManager } from './manager.js';
 import type { Resources } from './resources.js';
 import type { StreamManager } from './streams.js';
@@ -28,7 +28,8 @@ export interface HandlerContext {
 /** Receives the raw params (validate them first) and returns the typed result or throws ApiError. */
 export type Handler<M extends ApiMethod> = (params: unknown, ctx: HandlerContext) => Promise<ResultOf<M>> | ResultOf<M>;
 
-export type HandlerTable = { [M in ApiMethod]: Handler<M> };
+/** Every request but the shell's (SHELL_METHODS: opening workspaces replaces the compute process). */
+export type HandlerTable = { [M in ComputeMethod]: Handler<M> };
 
 /** A domain's slice of the table, e.g. every 'features.*' handler. */
-export type DomainHandlers<D extends string> = { [M in ApiMethod as M extends `${D}.${string}` ? M : never]: Handler<M> };
+export type DomainHandlers<D extends string> = { [M in ComputeMethod as M extends `${D}.${string}` ? M : never]: Handler<M> };

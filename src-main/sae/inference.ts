@@ -3,7 +3,7 @@
 // between calls). Sources: SAELens 6 `saes/{standard,topk,jumprelu,gated}_sae.py` and `SAE.process_sae_in`,
 // OpenAI sparse_autoencoder `model.py` (LN on the input, undone on decode).
 import { tf } from '../engine/backend.js';
-import type { SaeBundle, SaeSpec } from './types.js';
+import { constantScale, type SaeBundle, type SaeSpec } from './types.js';
 
 /** OpenAI's and SAELens's layer_norm epsilon. */
 const LAYER_NORM_EPS = 1e-5;
@@ -100,11 +100,6 @@ function perTokenNorm(spec: SaeSpec, x: tf.Tensor2D): InputNorm | undefined {
     });
   }
   return undefined;
-}
-
-/** `expected_average_only_in` multiplies by a dataset-wide factor; SAELens leaves it out when the factor is unknown. */
-export function constantScale(spec: SaeSpec): number {
-  return spec.normalizeActivations === 'expected_average_only_in' && spec.normScalingFactor !== undefined ? spec.normScalingFactor : 1;
 }
 
 export function createSaeRunner(bundle: SaeBundle): SaeRunner {

@@ -57,3 +57,8 @@ export interface SaeBundle {
   /** log10 firing frequency per latent, from sparsity.safetensors, when present. */
   logSparsity?: Float32Array;
 }
+
+/** `expected_average_only_in` multiplies by a dataset-wide factor; SAELens leaves it out when the factor is unknown. */
+export function constantScale(spec: SaeSpec): number {
+  return spec.normalizeActivations === 'expected_average_only_in' && spec.normScalingFactor !== undefined ? spec.normScalingFactor : 1;
+}

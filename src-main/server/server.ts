@@ -4,6 +4,7 @@
 //   POST /api/<method>      one contract request; body = params JSON; answer = ApiResponse JSON
 //   GET  /api/events        WebSocket upgrade; every ApiEvent as one JSON text message
 //   PUT  /api/upload        files into the workspace's uploads/ (upload.ts), for saes.import and datasets.add
+//   GET  /api/sae-download  a workspace SAE as a .zip, SAELens or sparsify (download.ts)
 // The API and the events need the token (Bearer header; on the WebSocket also as a subprotocol);
 // the default bind is 127.0.0.1. The workspace's files are never served.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,6 +19,7 @@ import { mimeType, resolveInside } from './files.js';
 import { hostAllowed, originAllowed, setCommonHeaders } from './security.js';
 import { EVENTS_PROTOCOL } from '../../src-shared/events-socket.js';
 import { authorised, newToken } from './token.js';
+import { DOWNLOAD_LIMIT_BYTES, handleSaeDownload, SAE_DOWNLOAD_ROUTE } from './download.js';
 import { handleUpload, UPLOAD_ROUTE } from './upload.js';
 import { WorkspaceLayout } from '../jobs/workspace/layout.js';
 import { UPLOAD_LIMITS } from '../jobs/workspace/uploads.js';
@@ -38,10 +40,12 @@ export interface ApiServerOptions {
    * between that check and the open, as a rebuild of the renderer does for real.
    */
   openFile?: (file: string) => ReadStream;
-  /** The workspace folder, where PUT /api/upload writes; without it uploads are refused. */
-  workspace?: string;
+  /** The open workspace's folder (a function when the page can open others), where PUT /api/upload writes; without it uploads are refused. */
+  workspace?: string | (() => string);
   /** Bytes of one upload; default UPLOAD_LIMITS.bytes. */
   uploadLimitBytes?: number;
+  /** Bytes of one SAE download; default DOWNLOAD_LIMIT_BYTES. */
+  downloadLimitBytes?: number;
 }
 
 export interface ApiServer {
@@ -84,7 +88,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const token = options.token ?? newToken();
   const bindHost = options.host ?? '127.0.0.1';
   const loopbackOnly = LOOPBACK_HOSTS.has(bindHost);
-  const uploads = options.workspace === undefined ? null : new WorkspaceLayout(options.workspace);
+  const { workspace } = options;
+  const openWorkspace = workspace === undefined ? null : typeof workspace === 'string' ? () => workspace : workspace;
   // The events socket speaks EVENTS_PROTOCOL; a browser also offers the token as a subprotocol,
   // which is never selected, so the answer does not echo it.
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false) });
@@ -113,8 +118,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!authorised(request, token, false)) return sendText(response, 401, 'missing or wrong token: open the URL that `sae-explorer serve` printed');
       if (!originAllowed(request)) return sendText(response, 403, 'cross-origin API request refused');
       if (url.pathname === `/api/${UPLOAD_ROUTE}`) {
-        if (!uploads) return sendText(response, 404, 'this server takes no uploads (it was started without a workspace)');
-        void handleUpload(request, response, uploads, options.uploadLimitBytes ?? UPLOAD_LIMITS.bytes).catch((err: Error) => sendText(response, 500, err.message));
+        if (!openWorkspace) return sendText(response, 404, 'this server takes no uploads (it was started without a workspace)');
+        void handleUpload(request, response, new WorkspaceLayout(openWorkspace()), options.uploadLimitBytes ?? UPLOAD_LIMITS.bytes).catch((err: Error) => sendText(response, 500, err.message));
+        return;
+      }
+      if (url.pathname === `/api/${SAE_DOWNLOAD_ROUTE}`) {
+        if (!openWorkspace) return sendText(response, 404, 'this server has no workspace to download from');
+        void handleSaeDownload(request, response, url, new WorkspaceLayout(openWorkspace()), options.downloadLimitBytes ?? DOWNLOAD_LIMIT_BYTES).catch((err: Error) => sendText(response, 500, err.message));
         return;
       }
       void handleApi(request, response, url.pathname.slice('/api/'.length)).catch((err: Error) => sendText(response, 500, err.message));

@@ -17,6 +17,9 @@ export interface UploadReceipt {
   bytes: number;
 }
 
+/** The layouts an SAE exports to: a SAELens folder, or a sparsify run folder (top-k SAEs without per-token normalisation). */
+export type SaeExportFormat = 'saelens' | 'sparsify';
+
 /** What the desktop app's open dialog is asked to choose. */
 export type PickKind = 'sae-folder' | 'sae-file' | 'dataset-file' | 'dataset-folder';
 
@@ -27,6 +30,8 @@ export type PickKind = 'sae-folder' | 'sae-file' | 'dataset-file' | 'dataset-fol
  */
 export interface DesktopBridge {
   pick(kind: PickKind): Promise<import('./errors.js').ApiResponse<UploadReceipt | null>>;
-  /** Copies the workspace SAE (an SaeEntry id) into a folder the user chooses; answers the folder written, null when cancelled. */
-  exportSae(sae: string): Promise<import('./errors.js').ApiResponse<string | null>>;
+  /** Writes the workspace SAE (an SaeEntry id) as SAELens or sparsify into a folder the user chooses; answers the folder written, null when cancelled. */
+  exportSae(sae: string, format: SaeExportFormat): Promise<import('./errors.js').ApiResponse<string | null>>;
+  /** Opens a workspace folder the user chooses in the native dialog (refused while jobs run); answers it, null when cancelled. The page reloads. */
+  openWorkspace(): Promise<import('./errors.js').ApiResponse<string | null>>;
 }

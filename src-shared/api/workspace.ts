@@ -122,3 +122,44 @@ export interface PullModelParams {
   /** Hugging Face model name, e.g. "gpt2". */
   name: string;
 }
+
+/**
+ * Why the app knows a workspace it may open: the one open now, one named when the shell was started,
+ * the demo workspace, one opened before (remembered), one in the workspaces root `serve` was given.
+ */
+export type KnownWorkspaceSource = 'current' | 'launch' | 'demo' | 'recent' | 'root';
+
+/** A workspace the shell may open. Only these can be opened by id: a page never sends a path. */
+export interface KnownWorkspace {
+  /** Stable id of the folder (a hash of its path), for workspace.open. */
+  id: string;
+  /** Absolute path of the folder, shown to the user. */
+  path: string;
+  /** The folder's name. */
+  name: string;
+  sources: KnownWorkspaceSource[];
+  current: boolean;
+}
+
+export interface WorkspaceChoices {
+  /** The open workspace first, then launch, demo, recent and root ones, each once. */
+  workspaces: KnownWorkspace[];
+  /** Where workspace.create makes new workspaces; null when the shell was started without one. */
+  createRoot: string | null;
+}
+
+export interface WorkspaceOpenParams {
+  /** A KnownWorkspace id from workspace.recent. */
+  id: string;
+}
+
+export interface WorkspaceCreateParams {
+  /** Folder name under the workspaces root: letters, digits, '.', '_' and '-'. */
+  name: string;
+}
+
+/** Sent to every renderer once another workspace is open: their state belongs to the old one. */
+export interface WorkspaceOpenedEvent {
+  type: 'workspace.opened';
+  root: string;
+}

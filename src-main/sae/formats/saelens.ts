@@ -22,7 +22,7 @@ export const SAELENS_SPARSITY = 'sparsity.safetensors';
  * fold_activation_norm_scaling_factor does): W_enc·f, W_dec/f, b_dec/f give the same latents and
  * reconstruction with normalize_activations "none".
  */
-function foldScale(weights: SaeWeights, factor: number): SaeWeights {
+export function foldScale(weights: SaeWeights, factor: number): SaeWeights {
   const scaled = (values: Float32Array, by: number) => values.map((v) => v * by);
   return { ...weights, W_enc: scaled(weights.W_enc, factor), W_dec: scaled(weights.W_dec, 1 / factor), b_dec: scaled(weights.b_dec, 1 / factor) };
 }

@@ -10,8 +10,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../../io/atomic.js';
-import { openSafetensors, writeSafetensors } from '../../io/safetensors.js';
-import type { SaeBundle } from '../types.js';
+import { openSafetensors, writeSafetensors, type TensorToWrite } from '../../io/safetensors.js';
+import { constantScale, type SaeBundle } from '../types.js';
+import { foldScale } from './saelens.js';
 import { f32, readJsonFile, readTensor, transpose, writeFolderAtomic } from './tensor-io.js';
 import { checkBundleFinite, validateBundle } from './validate.js';
 
@@ -140,23 +141,71 @@ export function loadSparsify(dir: string, opts: SparsifyLoadOptions = {}): SaeBu
   return bundle;
 }
 
+/** Within this of 1, a decoder row counts as unit norm (float32 training keeps them to ~1e-6). */
+const UNIT_NORM_TOLERANCE = 1e-4;
+
+function unitDecoderRows(W_dec: Float32Array, dSae: number, dIn: number): boolean {
+  for (let i = 0; i < dSae; i++) {
+    let sq = 0;
+    for (let d = 0; d < dIn; d++) sq += W_dec[i * dIn + d] ** 2;
+    if (Math.abs(Math.sqrt(sq) - 1) > UNIT_NORM_TOLERANCE) return false;
+  }
+  return true;
+}
+
 /**
- * Writes `bundle` as a sparsify hookpoint folder `dir` (atomically). sparsify can only express top-k
- * SAEs that subtract b_dec and do not normalise their input; anything else is refused.
+ * Why sparsify cannot hold this SAE, or null when it can. sparsify computes
+ * TopK(ReLU(encoder(x − b_dec))) and W_decᵀz + b_dec on the raw activation x, for every token alike.
+ * So: only per-token top-k SAEs (topk, or batchtopk run without a threshold, which this app then
+ * runs as per-token top-k); and only inputs scaled by one dataset-wide factor or not at all. layer_norm
+ * (x − mean(x)) / std(x) and constant_norm_rescale x · √d_in / ‖x‖ scale each token by its own
+ * statistics and undo that after decoding: no fixed weights reproduce a scale that depends on x.
  */
-export function saveSparsify(dir: string, bundle: SaeBundle): void {
+export function sparsifyRefusal(bundle: SaeBundle): string | null {
+  const { spec, weights } = bundle;
+  const perTokenTopK = spec.architecture === 'topk' || (spec.architecture === 'batchtopk' && !weights.threshold);
+  if (!perTokenTopK) {
+    const what = spec.architecture === 'batchtopk' ? 'batchtopk with a learned threshold (a JumpReLU at inference)' : spec.architecture;
+    return `sparsify stores only per-token top-k SAEs (TopK(ReLU(·))); this SAE is ${what}: export it as saelens instead`;
+  }
+  if (spec.normalizeActivations === 'layer_norm' || spec.normalizeActivations === 'constant_norm_rescale') {
+    const how = spec.normalizeActivations === 'layer_norm' ? 'by its own mean and standard deviation (layer_norm)' : 'to norm √d_in by its own norm (constant_norm_rescale)';
+    return `sparsify encodes the raw activation with fixed weights, but this SAE scales each token ${how} before encoding and undoes it after decoding; no weights reproduce a scale that depends on the token: export it as saelens instead`;
+  }
+  return null;
+}
+
+/**
+ * The sparsify hookpoint folder of `bundle`: its hookpoint (the folder's name), cfg.json and the
+ * tensors of sae.safetensors. What sparsify does differently is folded into the weights, exactly:
+ * an `expected_average_only_in` factor f (W_enc·f, W_dec/f, b_dec/f, as SAELens folds it), and
+ * apply_b_dec_to_input false (encoder.bias = b_enc + W_encᵀ b_dec, since sparsify always subtracts
+ * b_dec). Throws with sparsifyRefusal's reason, or the hook's, when sparsify cannot hold it.
+ */
+export function sparsifyFolder(bundle: SaeBundle): { hookpoint: string; cfg: Record<string, unknown>; tensors: Record<string, TensorToWrite> } {
   validateBundle(bundle);
   checkBundleFinite(bundle);
-  const { spec, weights: w } = bundle;
-  if (spec.architecture !== 'topk') throw new Error(`sparsify stores only top-k SAEs; this SAE is ${spec.architecture} (export it as saelens instead)`);
-  if (spec.normalizeActivations !== 'none') throw new Error(`sparsify has no input normalisation; this SAE uses ${spec.normalizeActivations} (export it as saelens instead)`);
-  if (!spec.applyBDecToInput) throw new Error('sparsify always subtracts b_dec from the input; this SAE does not (apply_b_dec_to_input false)');
+  const refusal = sparsifyRefusal(bundle);
+  if (refusal) throw new Error(refusal);
+  const { spec } = bundle;
+  const hookpoint = hookpointOfHookName(spec.hookName);
   const { dIn, dSae } = spec;
+  const w = foldScale(bundle.weights, constantScale(spec));
+  let encoderBias = w.b_enc;
+  if (!spec.applyBDecToInput) {
+    encoderBias = new Float32Array(dSae);
+    for (let i = 0; i < dSae; i++) {
+      let sum = w.b_enc[i];
+      for (let d = 0; d < dIn; d++) sum += w.W_enc[d * dSae + i] * w.b_dec[d];
+      encoderBias[i] = sum;
+    }
+  }
   const cfg = {
     activation: 'topk',
     // num_latents wins when non-zero; expansion_factor is kept for readers that show it.
     expansion_factor: dSae % dIn === 0 ? dSae / dIn : 32,
-    normalize_decoder: true,
+    // sparsify keeps decoder rows at unit norm while it trains when this is set; say so only when they are.
+    normalize_decoder: unitDecoderRows(w.W_dec, dSae, dIn),
     num_latents: dSae,
     k: spec.k,
     multi_topk: false,
@@ -164,13 +213,20 @@ export function saveSparsify(dir: string, bundle: SaeBundle): void {
     transcode: false,
     d_in: dIn,
   };
+  const tensors = {
+    'encoder.weight': f32([dSae, dIn], transpose(w.W_enc, dIn, dSae)),
+    'encoder.bias': f32([dSae], encoderBias),
+    W_dec: f32([dSae, dIn], w.W_dec),
+    b_dec: f32([dIn], w.b_dec),
+  };
+  return { hookpoint, cfg, tensors };
+}
+
+/** Writes `bundle` as a sparsify hookpoint folder `dir` (atomically); refuses as sparsifyFolder does. */
+export function saveSparsify(dir: string, bundle: SaeBundle): void {
+  const { cfg, tensors } = sparsifyFolder(bundle);
   writeFolderAtomic(dir, (tmp) => {
-    writeSafetensors(path.join(tmp, SPARSIFY_WEIGHTS), {
-      'encoder.weight': f32([dSae, dIn], transpose(w.W_enc, dIn, dSae)),
-      'encoder.bias': f32([dSae], w.b_enc),
-      W_dec: f32([dSae, dIn], w.W_dec),
-      b_dec: f32([dIn], w.b_dec),
-    });
+    writeSafetensors(path.join(tmp, SPARSIFY_WEIGHTS), tensors);
     writeJsonAtomic(path.join(tmp, SPARSIFY_CFG), cfg);
   });
 }

@@ -1,6 +1,6 @@
 // Exports that the page makes from what it already holds: a feature page as JSON or as a PNG of the
 // page as drawn, and a family's UMAP as CSV, saved through the browser's download (the desktop app's
-// window saves it the same way).
+// window saves it the same way); an SAE's .zip, fetched from the server, goes out the same way.
 import { toBlob } from 'html-to-image';
 import type { FeatureMap, FeaturePage } from '../../../src-shared/api.js';
 

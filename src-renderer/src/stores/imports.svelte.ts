@@ -1,7 +1,10 @@
 // Imports store: files brought into the workspace (an upload in a browser, the native dialog in the
-// desktop app) and the requests that use them: saes.import, datasets.add / pull / preview.
-import type { ApiErrorInfo, DatasetPreview, PickKind, SaeImportParams, UploadReceipt } from '../../../src-shared/api.js';
-import { api, desktopExporter, desktopPicker, sendUpload, type UploadItem } from '../lib/transport/index.js';
+// desktop app) and the requests that use them: saes.import, datasets.add / pull / preview; and SAEs
+// taken out (a .zip download in a browser, a folder in the desktop app).
+import type { ApiErrorInfo, DatasetPreview, PickKind, SaeExportFormat, SaeImportParams, UploadReceipt } from '../../../src-shared/api.js';
+import { download } from '../lib/export.js';
+import { formatBytes } from '../lib/format.js';
+import { api, desktopExporter, desktopPicker, fetchSaeDownload, sendUpload, type UploadItem } from '../lib/transport/index.js';
 import { errorInfo } from './errors.js';
 import { workspace } from './workspace.svelte.js';
 
@@ -18,10 +21,13 @@ class ImportsStore {
   previewing = $state(false);
   /** Whether the desktop app's dialog is there (else the browser uploads). */
   readonly desktop = desktopPicker();
-  /** The desktop app's SAE export; null in a browser. */
+  /** The desktop app's SAE export into a folder; null in a browser, which downloads a .zip. */
   readonly exporter = desktopExporter();
-  /** What the last export wrote, or why it failed. */
+  /** What the last export wrote. */
   exportNote = $state<string | null>(null);
+  exportError = $state<ApiErrorInfo | null>(null);
+  /** The SAE being exported, while it is. */
+  exporting = $state<string | null>(null);
 
   async upload(target: ImportTarget, items: UploadItem[]): Promise<void> {
     if (items.length === 0) return;
@@ -88,13 +94,24 @@ class ImportsStore {
     }
   }
 
-  async exportSae(sae: string): Promise<void> {
-    if (!this.exporter) return;
+  async exportSae(sae: string, format: SaeExportFormat): Promise<void> {
+    this.exportNote = null;
+    this.exportError = null;
+    this.exporting = sae;
+    const layout = format === 'sparsify' ? 'a sparsify run folder' : 'a SAELens folder';
     try {
-      const folder = await this.exporter(sae);
-      if (folder) this.exportNote = `${sae} exported as a SAELens folder: ${folder}`;
+      if (this.exporter) {
+        const folder = await this.exporter(sae, format);
+        if (folder) this.exportNote = `${sae} exported as ${layout}: ${folder}`;
+      } else {
+        const { name, zip } = await fetchSaeDownload(sae, format);
+        download(name, zip, 'application/zip');
+        this.exportNote = `${sae} downloaded as ${name} (${layout}, ${formatBytes(zip.size)})`;
+      }
     } catch (err) {
-      this.exportNote = errorInfo(err).message;
+      this.exportError = errorInfo(err);
+    } finally {
+      this.exporting = null;
     }
   }
 

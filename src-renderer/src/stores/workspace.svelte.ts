@@ -1,7 +1,8 @@
 // Workspace store: what the open workspace holds and the requests that add to it. Components read
 // its fields and call its methods; they never call the transport themselves.
-import type { ApiErrorInfo, FamilyEntry, ReleaseInfo, SaeEntry, WorkspaceInfo, WorkspaceListing } from '../../../src-shared/api.js';
-import { api } from '../lib/transport/index.js';
+import type { ApiErrorInfo, FamilyEntry, ReleaseInfo, SaeEntry, WorkspaceChoices, WorkspaceInfo, WorkspaceListing } from '../../../src-shared/api.js';
+import { formatRoute } from '../lib/route.js';
+import { api, desktopWorkspaceDialog } from '../lib/transport/index.js';
 import { errorInfo } from './errors.js';
 
 class WorkspaceStore {
@@ -12,6 +13,14 @@ class WorkspaceStore {
   busy = $state(false);
   /** The public releases the compute side can download by name; null until loadReleases. */
   releases = $state<ReleaseInfo[] | null>(null);
+  /** The workspaces the app may open (workspace.recent); null until loadChoices. */
+  choices = $state<WorkspaceChoices | null>(null);
+  /** Why listing, opening or creating a workspace failed (jobs still running, a name taken…). */
+  choicesError = $state<ApiErrorInfo | null>(null);
+  /** A workspace is being opened: the page starts again once it is. */
+  opening = $state(false);
+  /** The desktop app's folder dialog; null in a browser, which opens only the listed workspaces. */
+  readonly folderDialog = desktopWorkspaceDialog();
 
   get models() {
     return this.listing?.models ?? [];
@@ -82,6 +91,67 @@ class WorkspaceStore {
       jobId = (await api.saes.importRelease(layers ? { release, layers } : { release })).jobId;
     });
     return jobId;
+  }
+
+  async loadChoices(): Promise<void> {
+    try {
+      this.choices = await api.workspace.recent();
+      this.choicesError = null;
+    } catch (err) {
+      this.choicesError = errorInfo(err);
+    }
+  }
+
+  /** Opens a listed workspace by id; the page then starts again (restart). */
+  async open(id: string): Promise<void> {
+    await this.switching(async () => {
+      await api.workspace.open({ id });
+      this.restart();
+    });
+  }
+
+  /** Creates a workspace by name under the workspaces root and opens it. */
+  async create(name: string): Promise<void> {
+    await this.switching(async () => {
+      const made = await api.workspace.create({ name });
+      await api.workspace.open({ id: made.id });
+      this.restart();
+    });
+  }
+
+  /** The desktop app: a folder chosen in the native dialog; the main process reloads the page. */
+  async openFolder(): Promise<void> {
+    const dialog = this.folderDialog;
+    if (!dialog) return;
+    await this.switching(async () => {
+      // Cancelled: nothing opens and the page stays.
+      if ((await dialog()) === null) this.opening = false;
+    });
+  }
+
+  /** Restarts the page whenever another workspace opens, from this page or another; returns the unsubscribe function. */
+  followOpens(): () => void {
+    return api.onEvent((event) => {
+      if (event.type === 'workspace.opened') this.restart();
+    });
+  }
+
+  /** Every store holds the old workspace's state, so the page starts again, on the home screen. */
+  private restart(): void {
+    this.opening = true;
+    window.location.hash = formatRoute({ screen: 'home' });
+    window.location.reload();
+  }
+
+  private async switching(action: () => Promise<void>): Promise<void> {
+    this.opening = true;
+    this.choicesError = null;
+    try {
+      await action();
+    } catch (err) {
+      this.choicesError = errorInfo(err);
+      this.opening = false;
+    }
   }
 
   private async run(action: () => Promise<void>): Promise<boolean> {

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ApiMethod, ApiResponse, EventListener } from '../../../src-shared/api.js';
+import type { ApiMethod, ApiResponse, EventListener, WorkspaceChoices } from '../../../src-shared/api.js';
 import { API_CALL_CHANNEL } from '../../../src-main/app/channels.js';
 import { runDesktopApp, windowPaths, type ComputeProcess } from '../../../src-main/app/desktop.js';
 import type { ElectronMain, IpcMainInvokeEventLike, MenuItemOptions, SessionLike } from '../../../src-main/app/electron-api.js';
@@ -43,7 +43,7 @@ class FakeCompute implements ComputeProcess {
   }
   async call(method: ApiMethod): Promise<ApiResponse<unknown>> {
     this.calls.push(method);
-    return this.answers.get(method) ?? { ok: true, result: { workspace: this.workspace } };
+    return this.answers.get(method) ?? { ok: true, result: method === 'jobs.list' ? [] : { workspace: this.workspace } };
   }
   subscribe(_listener: EventListener): () => void {
     return () => {};
@@ -121,7 +121,7 @@ function fakeElectron(options: { isPackaged?: boolean; loadFails?: Error; onQuit
       } satisfies SessionLike,
     },
   } as unknown as ElectronMain;
-  const invoke = async (method: string) => (await handlers.get(API_CALL_CHANNEL)!({ senderFrame: { url: PAGE } }, method, {})) as ApiResponse<unknown>;
+  const invoke = async (method: string, params: unknown = {}) => (await handlers.get(API_CALL_CHANNEL)!({ senderFrame: { url: PAGE } }, method, params)) as ApiResponse<unknown>;
   const openRecent = () => menu[0]!.submenu!.find((item) => item.label === 'Open Recent')!;
   return { electron, userData, log, errors, invoke, session, openRecent, counts: () => ({ handles, removes }), emitBeforeQuit: () => electron.app.quit() };
 }
@@ -190,8 +190,8 @@ describe('the desktop app', () => {
     await switching;
     expect(computes[0]!.calls).toEqual([]);
     expect(computes[1]!.calls).toEqual(['workspace.list']);
-    // One handler each for the contract, the import dialog and the export, for the app's whole life.
-    expect(fake.counts()).toEqual({ handles: 3, removes: 0 });
+    // One handler each for the contract, the import dialog, the export and the workspace dialog, for the app's whole life.
+    expect(fake.counts()).toEqual({ handles: 4, removes: 0 });
     expect(fake.log.filter((line) => line.startsWith('loadFile'))).toHaveLength(2);
     computes[0]!.closed.resolve();
   });
@@ -210,9 +210,47 @@ describe('the desktop app', () => {
     computes[0]!.closed.resolve();
     expect(fake.openRecent().submenu!.map((item) => item.label)).toEqual([first]);
     fake.openRecent().submenu![0]!.click!();
+    // It first asks the open workspace for unfinished jobs.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(computes.map((c) => c.workspace)).toEqual([first, other, first]);
     expect(fake.openRecent().submenu!.map((item) => item.label)).toEqual([other]);
     expect(JSON.parse(readFileSync(path.join(fake.userData, 'settings.json'), 'utf8')).recentWorkspaces).toEqual([first, other]);
+  });
+
+  it('lists the demo and recent workspaces to the page and opens one by id, but not while jobs are unfinished', async () => {
+    const fake = fakeElectron();
+    const computes: FakeCompute[] = [];
+    const first = path.join(tmp, 'ws-first');
+    const other = path.join(tmp, 'ws-page');
+    mkdirSync(first, { recursive: true });
+    mkdirSync(other, { recursive: true });
+    const app = (await start(fake, computes))!;
+    computes[0]!.started.resolve();
+    await app.openWorkspace(other);
+    await app.openWorkspace(first);
+    const listed = (await fake.invoke('workspace.recent')) as ApiResponse<WorkspaceChoices>;
+    expect(listed.ok && listed.result.workspaces.map((w) => [w.path, w.sources])).toEqual([
+      [first, ['current', 'recent']],
+      [path.join(fake.userData, 'workspace'), ['demo']],
+      [other, ['recent']],
+    ]);
+    const otherId = listed.ok ? listed.result.workspaces[2]!.id : '';
+    // The compute process never sees the shell's requests.
+    expect(computes.flatMap((c) => c.calls)).toEqual([]);
+    computes[2]!.answers.set('jobs.list', { ok: true, result: [{ id: 'job-7', title: 'harvest fam', state: 'running' }] });
+    expect(await fake.invoke('workspace.open', { id: otherId })).toEqual({
+      ok: false,
+      error: { code: 'conflict', message: `workspace.open: ${first} has unfinished jobs: job job-7 (harvest fam, running); wait for them to finish, or cancel them on the Train screen, then open the other workspace` },
+    });
+    expect(computes).toHaveLength(3);
+    // The menu's Open Recent is refused the same way, in a dialog.
+    fake.openRecent().submenu![0]!.click!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fake.errors.at(-1)).toEqual(['Cannot open that workspace', expect.stringContaining('has unfinished jobs: job job-7')]);
+    computes[2]!.answers.delete('jobs.list');
+    expect(await fake.invoke('workspace.open', { id: otherId })).toMatchObject({ ok: true, result: { path: other, current: true } });
+    expect(computes.map((c) => c.workspace)).toEqual([first, other, first, other]);
+    expect(await fake.invoke('workspace.create', { name: 'new' })).toMatchObject({ ok: false, error: { code: 'not_available', message: expect.stringContaining('in the desktop app, create a folder in the Open dialog') } });
   });
 
   it('quits only after the compute process has stopped', async () => {

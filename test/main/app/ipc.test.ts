@@ -74,6 +74,10 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'workspace.list': {},
   'workspace.createTinyModel': { name: '../escape' },
   'workspace.pullModel': { name: '../gpt2' },
+  // The shell's requests: a compute process alone refuses them (the shell answers them, test/main/jobs/switch.test.ts).
+  'workspace.recent': {},
+  'workspace.open': { id: '0123456789abcdef' },
+  'workspace.create': { name: 'other' },
   'jobs.list': {},
   'jobs.pause': { jobId: 'job-404' },
   'jobs.resume': { jobId: 'nope' },
@@ -135,6 +139,9 @@ describe('the contract on both transports', () => {
       'workspace.list': 'ok',
       'workspace.createTinyModel': 'bad_request',
       'workspace.pullModel': 'bad_request',
+      'workspace.recent': 'not_available',
+      'workspace.open': 'not_available',
+      'workspace.create': 'not_available',
       'jobs.list': 'ok',
       'jobs.pause': 'not_found',
       'jobs.resume': 'bad_request',
@@ -215,7 +222,7 @@ describe('the contract on both transports', () => {
         return { wrote: ['db:features.sqlite'], summary: { latents: 64 } };
       },
     });
-    const ofJob = (events: ApiEvent[]) => events.filter((e) => (e.type === 'job.state' ? e.job.id : e.type === 'steer.stream' ? null : e.jobId) === job.id);
+    const ofJob = (events: ApiEvent[]) => events.filter((e) => (e.type === 'job.state' ? e.job.id : e.type === 'job.progress' || e.type === 'job.log' ? e.jobId : null) === job.id);
     for (let i = 0; i < 500 && ofJob(overSocket).length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     unsubscribe();
     const shape = (events: ApiEvent[]) => events.map((e) => (e.type === 'job.state' ? `state:${e.job.state}` : e.type));

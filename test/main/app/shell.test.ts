@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { API_METHODS, type DesktopBridge, type SaeExplorerBridge } from '../../../src-shared/api.js';
 import { exposeBridge } from '../../../src-main/app/bridge.js';
-import { API_CALL_CHANNEL, API_EVENT_CHANNEL, PICK_CHANNEL } from '../../../src-main/app/channels.js';
+import { API_CALL_CHANNEL, API_EVENT_CHANNEL, EXPORT_SAE_CHANNEL, OPEN_WORKSPACE_CHANNEL, PICK_CHANNEL } from '../../../src-main/app/channels.js';
 import { findElectronBinary } from '../../../src-main/app/electron-binary.js';
 import { menuTemplate } from '../../../src-main/app/menu.js';
 import { DESKTOP_CSP, isAllowedRequest, isAppUrl, secureWebPreferences } from '../../../src-main/app/security.js';
@@ -175,9 +175,12 @@ describe('preload', () => {
     });
     expect([...exposed.keys()]).toEqual(['saeExplorer', 'saeExplorerDesktop']);
     const desktop = exposed.get('saeExplorerDesktop') as DesktopBridge;
-    expect(Object.keys(desktop)).toEqual(['pick', 'exportSae']);
+    expect(Object.keys(desktop)).toEqual(['pick', 'exportSae', 'openWorkspace']);
     expect(await desktop.pick('dataset-file')).toEqual({ ok: true, result: 'answer' });
-    expect(invoked.splice(0)).toEqual([[PICK_CHANNEL, 'dataset-file']]);
+    expect(await desktop.exportSae('fam/32', 'sparsify')).toEqual({ ok: true, result: 'answer' });
+    expect(await desktop.openWorkspace()).toEqual({ ok: true, result: 'answer' });
+    // The page names an SAE and a format, or nothing at all: folders come from the dialogs.
+    expect(invoked.splice(0)).toEqual([[PICK_CHANNEL, 'dataset-file'], [EXPORT_SAE_CHANNEL, 'fam/32', 'sparsify'], [OPEN_WORKSPACE_CHANNEL]]);
     const bridge = exposed.get('saeExplorer') as SaeExplorerBridge;
     const domains = [...new Set(API_METHODS.map((m) => m.split('.')[0]))];
     expect(Object.keys(bridge).sort()).toEqual([...domains, 'onEvent'].sort());

@@ -7,6 +7,7 @@ import { createTinyModel } from '../../../src-main/model/tiny.js';
 import { loadSaeLens, saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
 import { saveSparsify } from '../../../src-main/sae/formats/sparsify.js';
 import { randomBundle } from '../../fixtures/sae/random-bundle.js';
+import { expectSameFunction } from '../../fixtures/sae/same-function.js';
 import { startHubServer } from '../../fixtures/hub-server.js';
 import { fakeReleaseRepo } from '../../fixtures/sae/releases.js';
 import { findRelease, RELEASES } from '../../../src-main/sae/releases/registry.js';
@@ -61,6 +62,23 @@ describe('sae-explorer sae import / export / info', () => {
     expect(JSON.parse(nestedInfo.stdout)).toMatchObject({ architecture: 'batchtopk', d_sae: 32, k: 4, matryoshka_prefixes: [32, 128] });
     const bad = await runCli('sae', 'export', '--sae', sae, '--format', 'onnx', '--out', out);
     expect(bad).toMatchObject({ code: 1, stderr: 'sae-explorer: --format must be saelens or sparsify, got "onnx"\n' });
+  });
+
+  it('round-trips through sparsify: export, then import, encodes and decodes as the original, normalisation folded', async () => {
+    const bundle = randomBundle({ architecture: 'topk', dIn: 16, dSae: 32, k: 4, hookName: 'blocks.0.hook_resid_post', normalizeActivations: 'expected_average_only_in', normScalingFactor: 3, applyBDecToInput: false, seed: 9 });
+    const sae = path.join(root, 'scaled');
+    saveSaeLens(sae, bundle);
+    const run = path.join(root, 'scaled-run');
+    expect(await runCli('sae', 'export', '--sae', sae, '--format', 'sparsify', '--out', run)).toMatchObject({ code: 0, stderr: '' });
+    const back = path.join(root, 'scaled-back');
+    expect(await runCli('sae', 'import', path.join(run, 'h.0'), '--out', back)).toMatchObject({ code: 0, stderr: '' });
+    expectSameFunction(loadSaeLens(sae), loadSaeLens(back), 'sae export --format sparsify, then sae import');
+    const normed = path.join(root, 'normed');
+    saveSaeLens(normed, randomBundle({ architecture: 'topk', dIn: 16, dSae: 32, k: 4, hookName: 'blocks.0.hook_resid_post', normalizeActivations: 'layer_norm' }));
+    const refused = await runCli('sae', 'export', '--sae', normed, '--format', 'sparsify', '--out', path.join(root, 'normed-run'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^sae-explorer: sparsify encodes the raw activation with fixed weights, but this SAE scales each token by its own mean and standard deviation \(layer_norm\).*export it as saelens instead\n$/);
+    expect(existsSync(path.join(root, 'normed-run'))).toBe(false);
   });
 });
 

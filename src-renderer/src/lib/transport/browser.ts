@@ -14,7 +14,7 @@ export interface BrowserTransportOptions {
   WebSocket?: new (url: string, protocols: string[]) => WebSocket;
 }
 
-const NO_TOKEN = 'this page has no token: open the URL that `sae-explorer serve` printed';
+export const NO_TOKEN = 'this page has no token: open the URL that `sae-explorer serve` printed';
 
 const MAX_RECONNECT_MS = 5000;
 

@@ -2,9 +2,11 @@
 // in a browser. Stores import `api` from here; nothing else in the renderer knows the transport.
 import { createApi, transportFromBridge } from '../../../../src-shared/api.js';
 import type { SaeExplorerApi, SaeExplorerBridge } from '../../../../src-shared/api.js';
-import type { UploadReceipt } from '../../../../src-shared/api.js';
+import type { SaeExportFormat, UploadReceipt } from '../../../../src-shared/api.js';
 import { browserTransport, pageToken } from './browser.js';
-import { desktopExporter, desktopPicker, uploadFiles, type UploadItem } from './upload.js';
+import { desktopExporter, desktopPicker, desktopWorkspaceDialog } from './desktop.js';
+import { fetchSaeZip } from './download.js';
+import { uploadFiles, type UploadItem } from './upload.js';
 
 declare global {
   interface Window {
@@ -40,4 +42,9 @@ export function sendUpload(items: UploadItem[], onProgress: (done: number, total
   return uploadFiles(items, connection.token, onProgress);
 }
 
-export { desktopExporter, desktopPicker, type UploadItem };
+/** Browser mode: the .zip of a workspace SAE, fetched with this page's token (download.ts). */
+export function fetchSaeDownload(sae: string, format: SaeExportFormat): Promise<{ name: string; zip: Blob }> {
+  return fetchSaeZip(sae, format, { baseUrl: window.location.href, token: connection.token });
+}
+
+export { desktopExporter, desktopPicker, desktopWorkspaceDialog, type UploadItem };

@@ -1,17 +1,10 @@
-// Bringing files into the workspace, the one way each shell allows: in a browser, PUT /api/upload with
-// the files back to back (XMLHttpRequest, for upload progress; Blob parts are streamed from disk, not
-// read into memory); in the desktop app, the native dialog of the preload's DesktopBridge, whose
-// choice the main process copies in. Either way the result is an upload id for saes.import or
-// datasets.add.
+// Bringing files into the workspace in a browser: PUT /api/upload with the files back to back
+// (XMLHttpRequest, for upload progress; Blob parts are streamed from disk, not read into memory). The
+// desktop app's way in is its native dialog (desktop.ts). Either way the result is an upload id for
+// saes.import or datasets.add.
 import { ApiError, unwrap } from '../../../../src-shared/api.js';
-import type { ApiResponse, DesktopBridge, PickKind, UploadReceipt } from '../../../../src-shared/api.js';
-
-declare global {
-  interface Window {
-    /** Set by the desktop app's preload; absent in a browser. */
-    saeExplorerDesktop?: DesktopBridge;
-  }
-}
+import { NO_TOKEN } from './browser.js';
+import type { ApiResponse, UploadReceipt } from '../../../../src-shared/api.js';
 
 /** The manifest header the server reads (src-main/server/upload.ts). */
 const MANIFEST_HEADER = 'X-Sae-Upload-Files';
@@ -25,7 +18,7 @@ export interface UploadItem {
 /** Sends `items` to PUT /api/upload; `onProgress(done, total)` follows the bytes sent. */
 export function uploadFiles(items: UploadItem[], token: string | null, onProgress: (done: number, total: number) => void): Promise<UploadReceipt> {
   return new Promise((resolve, reject) => {
-    if (token === null) return reject(new ApiError('bad_request', 'this page has no token: open the URL that `sae-explorer serve` printed'));
+    if (token === null) return reject(new ApiError('bad_request', NO_TOKEN));
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', new URL('/api/upload', window.location.href));
     xhr.setRequestHeader('Authorization', `Bearer ${token}`);
@@ -41,18 +34,4 @@ export function uploadFiles(items: UploadItem[], token: string | null, onProgres
     xhr.onerror = () => reject(new ApiError('internal', 'upload: the connection broke; nothing was kept, try again'));
     xhr.send(new Blob(items.map((item) => item.file)));
   });
-}
-
-/** The desktop app's dialog, or null in a browser. Resolves null when the user cancels. */
-export function desktopPicker(): ((kind: PickKind) => Promise<UploadReceipt | null>) | null {
-  const desktop = window.saeExplorerDesktop;
-  if (!desktop) return null;
-  return async (kind) => unwrap(await desktop.pick(kind));
-}
-
-/** The desktop app's SAE export (a folder chooser, then a copy), or null in a browser. */
-export function desktopExporter(): ((sae: string) => Promise<string | null>) | null {
-  const desktop = window.saeExplorerDesktop;
-  if (!desktop) return null;
-  return async (sae) => unwrap(await desktop.exportSae(sae));
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { tf } from '../../../../src-main/engine/backend.js';
 import { openSafetensors } from '../../../../src-main/io/safetensors.js';
 import { createSaeRunner } from '../../../../src-main/sae/inference.js';
-import { hookNameOfHookpoint, hookpointOfHookName, loadSparsify, saveSparsify } from '../../../../src-main/sae/formats/sparsify.js';
+import { hookNameOfHookpoint, hookpointOfHookName, loadSparsify, saveSparsify, sparsifyFolder, sparsifyRefusal } from '../../../../src-main/sae/formats/sparsify.js';
+import { expectSameFunction } from '../../../fixtures/sae/same-function.js';
 import { listDir, tempDir, tensor, writeFolder } from '../../../fixtures/sae/folders.js';
 import { randomArray, randomBundle, seededRandom } from '../../../fixtures/sae/random-bundle.js';
 
@@ -113,10 +114,49 @@ describe('sparsify export', () => {
     expect(loaded.spec.hookName).toBe('blocks.1.hook_resid_post');
   });
 
-  it('refuses what sparsify cannot express and writes nothing', () => {
+  it('folds what sparsify does differently into the weights: the same latents and reconstruction after import', () => {
+    const cases = {
+      'a dataset-wide input scale': randomBundle({ architecture: 'topk', k: 3, normalizeActivations: 'expected_average_only_in', normScalingFactor: 2.5 }),
+      'b_dec not subtracted from the input': randomBundle({ architecture: 'topk', k: 3, applyBDecToInput: false }),
+      'both': randomBundle({ architecture: 'topk', k: 4, normalizeActivations: 'expected_average_only_in', normScalingFactor: 0.4, applyBDecToInput: false, seed: 3 }),
+      'batchtopk run as per-token top-k': randomBundle({ architecture: 'batchtopk', k: 3 }),
+    };
+    for (const [name, bundle] of Object.entries(cases)) {
+      const dir = path.join(tempDir(), 'h.1');
+      saveSparsify(dir, bundle);
+      const imported = loadSparsify(dir);
+      expect(imported.spec, name).toMatchObject({ architecture: 'topk', normalizeActivations: 'none', applyBDecToInput: true, k: bundle.spec.k });
+      expectSameFunction(bundle, imported, name);
+    }
+  });
+
+  it('says normalize_decoder only when the decoder rows are unit norm', () => {
+    const bundle = randomBundle({ architecture: 'topk', k: 3 });
+    const unit = structuredClone(bundle);
+    for (let i = 0; i < 10; i++) {
+      const row = unit.weights.W_dec.subarray(i * 6, (i + 1) * 6);
+      const norm = Math.hypot(...row);
+      row.forEach((v, d) => (row[d] = v / norm));
+    }
+    expect(sparsifyFolder(bundle).cfg.normalize_decoder).toBe(false);
+    expect(sparsifyFolder(unit).cfg.normalize_decoder).toBe(true);
+  });
+
+  it('refuses what sparsify cannot express, saying why, and writes nothing', () => {
     const parent = tempDir();
-    expect(() => saveSparsify(path.join(parent, 'h.1'), randomBundle({ architecture: 'jumprelu' }))).toThrow(/only top-k SAEs; this SAE is jumprelu/);
-    expect(() => saveSparsify(path.join(parent, 'h.1'), randomBundle({ architecture: 'topk', normalizeActivations: 'layer_norm' }))).toThrow(/no input normalisation; this SAE uses layer_norm/);
+    const refusals: Array<[Parameters<typeof randomBundle>[0], RegExp]> = [
+      [{ architecture: 'jumprelu' }, /only per-token top-k SAEs \(TopK\(ReLU\(·\)\)\); this SAE is jumprelu: export it as saelens instead/],
+      [{ architecture: 'standard' }, /this SAE is standard/],
+      [{ architecture: 'gated' }, /this SAE is gated/],
+      [{ architecture: 'batchtopk', withThreshold: true }, /this SAE is batchtopk with a learned threshold \(a JumpReLU at inference\)/],
+      [{ architecture: 'topk', normalizeActivations: 'layer_norm' }, /scales each token by its own mean and standard deviation \(layer_norm\) before encoding and undoes it after decoding; no weights reproduce a scale that depends on the token/],
+      [{ architecture: 'topk', normalizeActivations: 'constant_norm_rescale' }, /scales each token to norm √d_in by its own norm \(constant_norm_rescale\)/],
+      [{ architecture: 'topk', hookName: 'blocks.0.hook_resid_pre' }, /not the output of a Hugging Face GPT-2 module/],
+    ];
+    for (const [options, reason] of refusals) {
+      expect(() => saveSparsify(path.join(parent, 'h.1'), randomBundle(options)), JSON.stringify(options)).toThrow(reason);
+      expect(sparsifyRefusal(randomBundle(options)) === null, JSON.stringify(options)).toBe(options.hookName !== undefined);
+    }
     expect(listDir(parent)).toEqual([]);
   });
 });
