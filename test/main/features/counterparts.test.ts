@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/backend.js';
 import type { ActivationSource } from '../../../src-main/data/activations.js';
-import { ActivationCorrelation, matchByCorrelation, PRESENT_AT, sharePresent } from '../../../src-main/features/counterparts.js';
+import { ActivationCorrelation, MatchedCorrelation, matchByCorrelation, PRESENT_AT, sharePresent } from '../../../src-main/features/counterparts.js';
 import { decoderNeighbours } from '../../../src-main/features/neighbours.js';
 import { createSaeRunner } from '../../../src-main/sae/inference.js';
 import type { SaeBundle } from '../../../src-main/sae/types.js';
@@ -143,6 +143,35 @@ describe('matching by activation correlation', () => {
       expect(() => corr.matrix()).toThrow(/no tokens were added/);
     } finally {
       corr.dispose();
+    }
+  });
+
+  it('gives matched pairs the same r as the full matrix, in the order the pairs are given', () => {
+    const full = new ActivationCorrelation(3, 4);
+    const pairs = new MatchedCorrelation(Int32Array.from([2, 0, 1]), Int32Array.from([1, 3, 1]));
+    try {
+      const random = seededRandom(5);
+      for (let batch = 0; batch < 3; batch++) {
+        // Latent 1 of A never fires: its pair must read 0, as in the matrix.
+        const a = tf.tensor2d(Float32Array.from({ length: 6 * 3 }, (_, i) => (i % 3 === 1 ? 0 : Math.max(0, random() - 0.3))), [6, 3]);
+        const b = tf.tensor2d(Float32Array.from({ length: 6 * 4 }, () => Math.max(0, random() - 0.3)), [6, 4]);
+        full.add(a, b);
+        pairs.add(a, b);
+        tf.dispose([a, b]);
+      }
+      expect(pairs.count).toBe(18);
+      const m = full.matrix();
+      const r = m.arraySync();
+      m.dispose();
+      const got = Array.from(pairs.correlations());
+      expect(got[0]).toBeCloseTo(r[2]![1]!, 5);
+      expect(got[1]).toBeCloseTo(r[0]![3]!, 5);
+      expect(got[2]).toBe(0);
+      expect(Math.abs(got[0]!)).toBeGreaterThan(0);
+      expect(() => new MatchedCorrelation(Int32Array.from([0]), Int32Array.from([0, 1]))).toThrow('matched pairs need one latent of B per latent of A, got 1 and 2');
+    } finally {
+      full.dispose();
+      pairs.dispose();
     }
   });
 });
