@@ -200,6 +200,7 @@ export async function forEachEncodedBatch(members: MatchMember[], options: Encod
   const batch = options.batchWindows ?? 16;
   const total = options.windows.length;
   for (let start = 0; start < total; start += batch) {
+    await new Promise((resolve) => setImmediate(resolve)); // lets a cancel (signal) arrive between batches
     options.signal?.throwIfAborted();
     const indices = Array.from({ length: Math.min(batch, total - start) }, (_, j) => options.windows[start + j]!);
     const activations = new Map<ActivationSource, Float32Array>();
