@@ -108,6 +108,8 @@ export async function compareSaes(a: CompareSide, b: CompareSide, options: Compa
   const threshold = options.threshold ?? MATCHED_AT;
   if (!(threshold >= 0 && threshold <= 1)) throw new Error(`threshold must be a decoder cosine in 0..1, got ${threshold}`);
   if (!Number.isInteger(options.tokens) || options.tokens < 1) throw new Error(`tokens must be a positive integer, got ${options.tokens}`);
+  const batch = options.batchWindows ?? 8;
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`batchWindows must be a positive integer (windows per forward pass), got ${batch}`);
   const sideA = describe(a);
   const sideB = describe(b);
   checkSameSite(sideA, sideB);
@@ -132,7 +134,6 @@ export async function compareSaes(a: CompareSide, b: CompareSide, options: Compa
   const count = Math.min(wanted, indices.length);
   if (count === 0) throw new Error(`${options.dataset} has no held-out window of ${contextSize} tokens to correlate on; use a longer dataset`);
   const hook = sideA.hookName as HookName;
-  const batch = options.batchWindows ?? 8;
   const sourceA = new ModelActivationSource(a.gpt2, windows, hook, batch);
   const members: MatchMember[] = [
     { source: sourceA, runner: a.runner },
