@@ -42,7 +42,8 @@ export interface Decoder {
 
 /** Cosines of every decoder row of A with every one of B: [nA · nB], row-major. */
 export function decoderCosines(a: Decoder, b: Decoder, d: number): Float32Array {
-  const cos = tf.tidy(() => tf.matMul(unitRows(tf.tensor2d(a.wDec, [a.n, d])), unitRows(tf.tensor2d(b.wDec, [b.n, d])), false, true)); // [nA, nB]
+  // B is transposed once ahead: wasm's matMul with a transposed operand is slow (neighbours.ts).
+  const cos = tf.tidy(() => tf.matMul(unitRows(tf.tensor2d(a.wDec, [a.n, d])), tf.transpose(unitRows(tf.tensor2d(b.wDec, [b.n, d]))))); // [nA, nB]
   try {
     return cos.dataSync() as Float32Array;
   } finally {
@@ -106,12 +107,24 @@ export async function matchLatents(a: Decoder, b: Decoder, d: number, options: M
   if (method === 'hungarian' && (a.n > HUNGARIAN_MAX || b.n > HUNGARIAN_MAX)) {
     throw new Error(`the Hungarian matching takes at most ${HUNGARIAN_MAX} latents a side, got ${a.n} and ${b.n}; use the greedy matching`);
   }
+  if (method === 'hungarian') {
+    const cosines = decoderCosines(a, b, d);
+    const bestA = new Float32Array(a.n).fill(-Infinity);
+    const bestB = new Float32Array(b.n).fill(-Infinity);
+    for (let i = 0; i < a.n; i++) {
+      for (let j = 0; j < b.n; j++) {
+        const c = cosines[i * b.n + j]!;
+        if (c > bestA[i]!) bestA[i] = c;
+        if (c > bestB[j]!) bestB[j] = c;
+      }
+    }
+    return { method, ...hungarianMatch(cosines, a.n, b.n), bestA, bestB };
+  }
   const k = (n: number) => Math.min(GREEDY_CANDIDATES, n);
   const ab = await decoderNeighbours(a.wDec, a.n, b.wDec, b.n, d, { k: k(b.n), excludeSelf: false });
   const ba = await decoderNeighbours(b.wDec, b.n, a.wDec, a.n, d, { k: k(a.n), excludeSelf: false });
   const bestA = Float32Array.from({ length: a.n }, (_, i) => ab.cosines[i * ab.k]!);
   const bestB = Float32Array.from({ length: b.n }, (_, j) => ba.cosines[j * ba.k]!);
-  if (method === 'hungarian') return { method, ...hungarianMatch(decoderCosines(a, b, d), a.n, b.n), bestA, bestB };
   // Candidates from both directions, so a latent of B that is nobody's near neighbour can still be matched to its own nearest.
   const candidates: LatentPairs = {
     a: Int32Array.from([...Array.from(ab.indices.keys(), (p) => Math.floor(p / ab.k)), ...ba.indices]),

@@ -12,6 +12,7 @@ interface CompareFlags {
   tokens: string;
   threshold: string;
   batch: string;
+  method: string;
   json?: boolean;
 }
 
@@ -29,12 +30,15 @@ export function registerCompare(sae: Command): void {
     .option('--tokens <n>', 'activation tokens to correlate on', '16384')
     .option('--threshold <c>', 'decoder cosine at or above which a pair counts as matched', '0.7')
     .option('--batch <n>', 'windows per forward pass', '8')
+    .option('--method <m>', 'auto (Hungarian up to 4,096 latents a side, else greedy), hungarian or greedy', 'auto')
     .option('--json', 'print the whole comparison as one JSON object (the app\'s comparisons/<id>.json without id and createdAt)')
     .action(async (a: string, b: string, flags: CompareFlags) => {
       const tokens = parseCount('--tokens', flags.tokens);
       const batch = parseCount('--batch', flags.batch);
       const threshold = parseNumber('--threshold', flags.threshold);
       if (!(threshold >= 0 && threshold <= 1)) throw new Error(`--threshold must be a decoder cosine in 0..1, got "${flags.threshold}"`);
+      const method = flags.method;
+      if (method !== 'auto' && method !== 'hungarian' && method !== 'greedy') throw new Error(`--method must be auto, hungarian or greedy, got "${method}"`);
       const { loadModelAndTokenizer, resolveModel } = await import('../io.js');
       const { importSaeDetailed } = await import('../../sae/formats/detect.js');
       const { createSaeRunner } = await import('../../sae/inference.js');
@@ -52,7 +56,7 @@ export function registerCompare(sae: Command): void {
         };
         const sideA = await side(a, flags.model, loadedA.model);
         const sideB = await side(b, flags.modelB ?? flags.model, gpt2B);
-        const c = await compareSaes(sideA, sideB, { corpus: flags.dataset, dataset: flags.dataset, tokenizer: loadedA.tokenizer, tokens, threshold, batchWindows: batch });
+        const c = await compareSaes(sideA, sideB, { corpus: flags.dataset, dataset: flags.dataset, tokenizer: loadedA.tokenizer, tokens, threshold, batchWindows: batch, method });
         if (flags.json) {
           printJson(c);
           return;

@@ -45,6 +45,11 @@ describe('sae-explorer sae compare', () => {
     const r = await runCli('sae', 'compare', eight!, sixteen!, '--model', fixtures.modelDir, '--tokens', TOKENS, '--threshold', '0.3', '--json');
     expect(r.code, r.stderr).toBe(0);
     const c = JSON.parse(r.stdout) as SaeComparison;
+    const greedy = JSON.parse((await runCli('sae', 'compare', eight!, sixteen!, '--model', fixtures.modelDir, '--tokens', TOKENS, '--method', 'greedy', '--json')).stdout) as SaeComparison;
+    expect(greedy.method).toBe('greedy');
+    // The optimal matching's summed cosine is never below the greedy one's.
+    const total = (x: SaeComparison) => x.pairs.reduce((s, p) => s + p.cosine, 0);
+    expect(total(c)).toBeGreaterThanOrEqual(total(greedy) - 1e-5);
     expect(c.pairs).toHaveLength(8);
     expect(new Set(c.pairs.map((p) => p.b)).size).toBe(8);
     const matched = c.pairs.filter((p) => p.cosine >= 0.3).length;
@@ -62,6 +67,7 @@ describe('sae-explorer sae compare', () => {
     expect(site.stderr).toBe(`sae-explorer: ${eight} reads blocks.1.hook_resid_post but ${early} reads blocks.0.hook_resid_post; only SAEs at the same hook can be compared\n`);
     const bar = await runCli('sae', 'compare', eight!, eight!, '--model', fixtures.modelDir, '--threshold', '1.5');
     expect(bar.stderr).toBe('sae-explorer: --threshold must be a decoder cosine in 0..1, got "1.5"\n');
+    expect((await runCli('sae', 'compare', eight!, eight!, '--model', fixtures.modelDir, '--method', 'best')).stderr).toBe('sae-explorer: --method must be auto, hungarian or greedy, got "best"\n');
     const batch = await runCli('sae', 'compare', eight!, eight!, '--model', fixtures.modelDir, '--batch', '0', '--tokens', TOKENS);
     expect(batch.stderr).toBe('sae-explorer: batchWindows must be a positive integer (windows per forward pass), got 0\n');
   }, 60_000);
