@@ -100,6 +100,21 @@ describe('compare.start', () => {
     expect(job.result!.summary).toMatchObject({ comparison: jobId, matched: D_SAE, share_matched_a: 1, share_matched_b: 1 });
   }, 120_000);
 
+  it('runs each SAE on its own model when they differ, and says what that means for the cosines', async () => {
+    await call('workspace.createTinyModel', { name: 'tiny-other', layers: 2, dModel: D_MODEL, heads: 2, ctx: 64, seed: 5 });
+    const { jobId } = await call('compare.start', { ...GOOD, modelB: 'tiny-other' });
+    const job = await finished(jobId);
+    expect(job.state, JSON.stringify(job.error)).toBe('done');
+    const c = await call('compare.get', { id: jobId });
+    expect(c.sameModel).toBe(false);
+    expect(c.b.model).toBe('tiny-other');
+    expect(c.notes).toEqual([expect.stringMatching(/^The SAEs read different models \(tiny, tiny-other\): their decoder directions live in two residual streams/)]);
+    // Decoder cosines ignore the models; the activations of another model's stream do not follow.
+    expect(c.matched).toBe(D_SAE);
+    expect(c.medianCorrelation).toBeLessThan(0.99);
+    rmSync(path.join(root, 'comparisons', `${jobId}.json`));
+  }, 120_000);
+
   it('lists stored comparisons, newest first, without their pairs', async () => {
     const listed = await call('compare.list', {});
     expect(listed.map((c) => c.id)).toEqual([stored.id]);
@@ -128,7 +143,7 @@ describe('compare.start', () => {
   it('refuses unknown ids, SAEs at another site, and bad numbers, naming the field', async () => {
     expect(await answer('compare.start', { ...GOOD, b: 'fam/32' })).toMatch(/^not_found: compare.start: no SAE "fam\/32"/);
     expect(await answer('compare.start', { ...GOOD, a: '../fam' })).toMatch(/^bad_request: compare.start: "a" must be an SAE id like "family\/4096"/);
-    expect(await answer('compare.start', { ...GOOD, model: 'gpt2' })).toMatch(/^not_found: compare.start: no model "gpt2" .*\(have: tiny\)/);
+    expect(await answer('compare.start', { ...GOOD, model: 'gpt2' })).toMatch(/^not_found: compare.start: no model "gpt2" .*\(have: tiny, tiny-other\)/);
     expect(await answer('compare.start', { ...GOOD, modelB: 'gpt2' })).toMatch(/^not_found: compare.start: no model "gpt2"/);
     expect(await answer('compare.start', { ...GOOD, dataset: 'nope.txt' })).toMatch(/^not_found: compare.start: no dataset "nope.txt"/);
     expect(await answer('compare.start', { ...GOOD, b: 'early' })).toBe(
