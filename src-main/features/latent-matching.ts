@@ -10,9 +10,10 @@ import { tf } from '../engine/backend.js';
 import { decoderNeighbours, unitRows } from './neighbours.js';
 
 /**
- * Largest side the Hungarian matching takes. Measured with munkres 2.0.4 on real decoder cosines of
- * two 4,096-latent halves of an 8,192-latent SAE of the shipped model: 1.8 s, and a 64 MiB cost
- * matrix (docs/compare.md). Twice the size costs about 8× the time and 4× the memory.
+ * Largest side the Hungarian matching takes. `npm run bench -- latent-matching` on real decoder
+ * cosines (two 4,096-latent halves of an 8,192-latent SAE of the shipped model): the solve takes
+ * 1.8–8.5 s on two shared cores, with a 64 MiB cost matrix (docs/compare.md). Twice the size costs
+ * about 8× the time and 4× the memory, and the solve holds the compute process's event loop.
  */
 export const HUNGARIAN_MAX = 4096;
 /** Nearest neighbours per latent, in each direction, the greedy matching chooses among. */
