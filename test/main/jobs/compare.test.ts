@@ -6,34 +6,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiEvent, ApiMethod, JobInfo, ParamsOf, ResultOf, SaeComparison } from '../../../src-shared/api.js';
+import type { ApiEvent, SaeComparison } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
 import type { SaeBundle } from '../../../src-main/sae/types.js';
 import { D_MODEL, randomTopKSae } from '../features/harvest-fixtures.js';
+import { dispatcherCalls } from './dispatcher-calls.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-compare-job-'));
 const warnings: string[] = [];
 const dispatcher = new Dispatcher({ workspace: root, warn: (message) => warnings.push(message) });
 
-async function call<M extends ApiMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-  const response = await dispatcher.call(method, params);
-  if (!response.ok) throw new Error(`${method}: ${response.error.code}: ${response.error.message}`);
-  return response.result as ResultOf<M>;
-}
-
-async function answer(method: ApiMethod, params: unknown): Promise<string> {
-  const r = await dispatcher.call(method, params);
-  return r.ok ? 'ok' : `${r.error.code}: ${r.error.message}`;
-}
-
-async function finished(jobId: string): Promise<JobInfo> {
-  for (;;) {
-    const job = (await call('jobs.list', {})).find((j) => j.id === jobId)!;
-    if (['done', 'failed', 'cancelled'].includes(job.state)) return job;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const { call, answer, finished } = dispatcherCalls(dispatcher);
 
 /** Latent j of the copy is latent perm[j] of `a`: the same dictionary in another order. */
 function permutedCopy(a: SaeBundle, perm: number[]): SaeBundle {
