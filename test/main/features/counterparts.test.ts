@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/backend.js';
 import type { ActivationSource } from '../../../src-main/data/activations.js';
-import { ActivationCorrelation, MatchedCorrelation, matchByCorrelation, PRESENT_AT, sharePresent } from '../../../src-main/features/counterparts.js';
+import { ActivationCorrelation, forEachEncodedBatch, MatchedCorrelation, matchByCorrelation, PRESENT_AT, sharePresent } from '../../../src-main/features/counterparts.js';
 import { decoderNeighbours } from '../../../src-main/features/neighbours.js';
 import { createSaeRunner } from '../../../src-main/sae/inference.js';
 import type { SaeBundle } from '../../../src-main/sae/types.js';
@@ -172,6 +172,27 @@ describe('matching by activation correlation', () => {
     } finally {
       full.dispose();
       pairs.dispose();
+    }
+  });
+
+  it('encodes every batch with every member, reading a source the members share once per batch', async () => {
+    const runners = [createSaeRunner(randomTopKSae(D_SAE, 1, 4)), createSaeRunner(randomTopKSae(D_SAE + 8, 2, 4))];
+    const shared = source();
+    let reads = 0;
+    const counted: ActivationSource = { dIn: shared.dIn, activations: (w) => (reads++, shared.activations(w)) };
+    const shapes: string[] = [];
+    const progress: number[] = [];
+    try {
+      await forEachEncodedBatch(
+        [{ source: counted, runner: runners[0]! }, { source: counted, runner: runners[1]! }],
+        { windows: [0, 1, 2, 3, 4], batchWindows: 2, onProgress: (done) => progress.push(done) },
+        (latents) => shapes.push(latents.map((l) => l.shape.join('x')).join(' ')),
+      );
+      expect(reads).toBe(3);
+      expect(shapes).toEqual([`${2 * TOKENS_PER_WINDOW}x${D_SAE} ${2 * TOKENS_PER_WINDOW}x${D_SAE + 8}`, `${2 * TOKENS_PER_WINDOW}x${D_SAE} ${2 * TOKENS_PER_WINDOW}x${D_SAE + 8}`, `${TOKENS_PER_WINDOW}x${D_SAE} ${TOKENS_PER_WINDOW}x${D_SAE + 8}`]);
+      expect(progress).toEqual([2, 4, 5]);
+    } finally {
+      for (const r of runners) r.dispose();
     }
   });
 });
