@@ -11,6 +11,7 @@ import type {
   LogitLensParams,
 } from './api/attention.js';
 import type { AttributionParams, AttributionResult, FeatureHeadsParams, FeatureHeadsResult, TokenEffectParams, TokenEffectResult } from './api/attribution.js';
+import type { CompareParams, ComparisonIdParams, ComparisonSummary, SaeComparison } from './api/compare.js';
 import type { DemoBuildParams, DemoBuildResult } from './api/demo.js';
 import type { Diagnostics, EngineReport } from './api/engine.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
@@ -37,6 +38,7 @@ import type { CreateTinyModelParams, DatasetEntry, KnownWorkspace, ModelEntry, P
 
 export type * from './api/attention.js';
 export type * from './api/attribution.js';
+export type * from './api/compare.js';
 export type * from './api/demo.js';
 export type * from './api/engine.js';
 export * from './api/errors.js';
@@ -104,6 +106,9 @@ export interface ApiRequests {
   'datasets.pull': { params: DatasetPullParams; result: JobRef };
   'datasets.preview': { params: DatasetPreviewParams; result: DatasetPreview };
   'demo.build': { params: DemoBuildParams; result: DemoBuildResult };
+  'compare.start': { params: CompareParams; result: JobRef };
+  'compare.get': { params: ComparisonIdParams; result: SaeComparison };
+  'compare.list': { params: NoParams; result: ComparisonSummary[] };
 }
 
 export type ApiMethod = keyof ApiRequests;
@@ -163,6 +168,9 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'datasets.pull': true,
   'datasets.preview': true,
   'demo.build': true,
+  'compare.start': true,
+  'compare.get': true,
+  'compare.list': true,
 };
 
 /** Every request name, for transports that must refuse names outside the contract. */

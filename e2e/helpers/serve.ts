@@ -1,9 +1,10 @@
 // Runs the real `sae-explorer serve` (CLI, compute process, built renderer) on a fresh temporary
 // workspace (or on a given one, left in place) and stops it afterwards, for the browser-mode e2e.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 export interface ServeProcess {
   /** The URL `serve` printed, token included. */
@@ -16,6 +17,19 @@ export interface ServeProcess {
 
 export const APP_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const URL_LINE = /sae-explorer: open (http:\/\/\S+)/;
+const run = promisify(execFile);
+
+/** Runs the real CLI (`sae-explorer ARGS`), e.g. to train or harvest in a served workspace; rejects with its stderr. */
+export async function cli(...args: string[]): Promise<void> {
+  await run(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), ...args], { cwd: APP_ROOT, maxBuffer: 1 << 24 });
+}
+
+/** Copies the GPT-2 that ships with the app into `workspace`/models/ (as the demo does); returns its folder there. */
+export function addShippedModel(workspace: string, name = 'sotu-gpt2'): string {
+  const target = path.join(workspace, 'models', name);
+  cpSync(path.join(APP_ROOT, 'resources', 'models', 'sotu-gpt2'), target, { recursive: true });
+  return target;
+}
 
 /**
  * `env` is added to this process's environment for the server (e.g. HF_ENDPOINT of a fake Hub).

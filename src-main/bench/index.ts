@@ -15,6 +15,7 @@ export const BENCHMARKS: Record<string, Bench> = {
   'feature-query': () => import('./feature-query.js'),
   umap: () => import('./umap.js'),
   'lm-train': () => import('./lm-train.js'),
+  'latent-matching': () => import('./latent-matching.js'),
 };
 
 export async function runBenchmarks(only?: string[]): Promise<Record<string, unknown>> {

@@ -18,6 +18,29 @@ export const MAX_PAIR_ENTRIES = 2 ** 26;
  */
 export const PRESENT_AT = 0.7;
 
+/**
+ * r = cov(a, b) / (σ(a) σ(b)) from sums over `n` tokens [Σa, Σa², Σb, Σb², Σab]; `combine` pairs a
+ * per-latent vector of A with one of B the way the cross sums were taken (an outer product for every
+ * pair, elementwise for matched pairs). 0 where a latent never varies (never fired), since a latent
+ * that is always silent has no counterpart.
+ */
+function pearsonFromSums(n: number, sums: tf.Variable[], combine: (a: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor): tf.Tensor {
+  if (n === 0) throw new Error('no tokens were added: a correlation needs at least one batch');
+  const [sumA, sqA, sumB, sqB, cross] = sums as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+  return tf.tidy(() => {
+    const meanA = sumA.div(n) as tf.Tensor1D; // [dA]
+    const meanB = sumB.div(n) as tf.Tensor1D; // [dB]
+    const stdA = sqA.div(n).sub(meanA.square()).relu().sqrt() as tf.Tensor1D; // [dA]
+    const stdB = sqB.div(n).sub(meanB.square()).relu().sqrt() as tf.Tensor1D; // [dB]
+    const cov = cross.div(n).sub(combine(meanA, meanB)); // [dA, dB] or [pairs]
+    const scale = combine(stdA, stdB); // [dA, dB] or [pairs]
+    // float32 sums leave a little noise in the variance of a latent that never fired; below 1e-6
+    // of a unit activation it is treated as silent.
+    const live = scale.greater(1e-12);
+    return tf.where(live, cov.div(tf.where(live, scale, tf.onesLike(scale))), tf.zerosLike(cov)).clipByValue(-1, 1);
+  });
+}
+
 /** Pearson correlation of every latent of A with every latent of B, from batches of both on the same tokens. */
 export class ActivationCorrelation {
   private tokens = 0;
@@ -57,25 +80,66 @@ export class ActivationCorrelation {
    * a latent that is always silent has no counterpart. [dA, dB] as a tensor the caller disposes.
    */
   matrix(): tf.Tensor2D {
-    if (this.tokens === 0) throw new Error('no tokens were added: a correlation needs at least one batch');
-    const n = this.tokens;
-    const [sumA, sqA, sumB, sqB, cross] = this.sums as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];
-    return tf.tidy(() => {
-      const meanA = sumA.div(n); // [dA]
-      const meanB = sumB.div(n); // [dB]
-      const stdA = sqA.div(n).sub(meanA.square()).relu().sqrt(); // [dA]
-      const stdB = sqB.div(n).sub(meanB.square()).relu().sqrt(); // [dB]
-      const cov = cross.div(n).sub(tf.outerProduct(meanA as tf.Tensor1D, meanB as tf.Tensor1D)); // [dA, dB]
-      const scale = tf.outerProduct(stdA as tf.Tensor1D, stdB as tf.Tensor1D); // [dA, dB]
-      // float32 sums leave a little noise in the variance of a latent that never fired; below 1e-6
-      // of a unit activation it is treated as silent.
-      const live = scale.greater(1e-12);
-      return tf.where(live, cov.div(tf.where(live, scale, tf.onesLike(scale))), tf.zerosLike(cov)).clipByValue(-1, 1) as tf.Tensor2D;
-    });
+    return pearsonFromSums(this.tokens, this.sums, (a, b) => tf.outerProduct(a, b)) as tf.Tensor2D;
   }
 
   dispose(): void {
     for (const v of this.sums) v.dispose();
+  }
+}
+
+/**
+ * Pearson correlation of given pairs of latents (latentsA[p] of A with latentsB[p] of B) on the same
+ * tokens: memory grows with the pairs, not with dA × dB, so any two SAEs' matched latents fit.
+ */
+export class MatchedCorrelation {
+  private tokens = 0;
+  private readonly sums: tf.Variable[];
+  private readonly indexA: tf.Tensor1D;
+  private readonly indexB: tf.Tensor1D;
+
+  constructor(latentsA: Int32Array, latentsB: Int32Array) {
+    if (latentsA.length !== latentsB.length) throw new Error(`matched pairs need one latent of B per latent of A, got ${latentsA.length} and ${latentsB.length}`);
+    const pairs = latentsA.length;
+    this.indexA = tf.tensor1d(latentsA, 'int32');
+    this.indexB = tf.tensor1d(latentsB, 'int32');
+    this.sums = Array.from({ length: 5 }, () => tf.variable(tf.zeros([pairs])));
+  }
+
+  /** Latent activations of A [tokens, dA] and of B [tokens, dB] on the same tokens, in the same order. */
+  add(a: tf.Tensor2D, b: tf.Tensor2D): void {
+    if (a.shape[0] !== b.shape[0]) throw new Error(`correlation batches must cover the same tokens, got ${a.shape[0]} and ${b.shape[0]} rows`);
+    const [sumA, sqA, sumB, sqB, cross] = this.sums as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+    tf.tidy(() => {
+      const pa = tf.gather(a, this.indexA, 1); // [tokens, pairs]
+      const pb = tf.gather(b, this.indexB, 1); // [tokens, pairs]
+      sumA.assign(sumA.add(pa.sum(0))); // [pairs]
+      sqA.assign(sqA.add(pa.square().sum(0))); // [pairs]
+      sumB.assign(sumB.add(pb.sum(0))); // [pairs]
+      sqB.assign(sqB.add(pb.square().sum(0))); // [pairs]
+      cross.assign(cross.add(pa.mul(pb).sum(0))); // [pairs]
+    });
+    this.tokens += a.shape[0];
+  }
+
+  get count(): number {
+    return this.tokens;
+  }
+
+  /** r of each pair, in the order given. */
+  correlations(): Float32Array {
+    const r = pearsonFromSums(this.tokens, this.sums, (a, b) => tf.mul(a, b)); // [pairs]
+    try {
+      return r.dataSync() as Float32Array;
+    } finally {
+      r.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.sums) v.dispose();
+    this.indexA.dispose();
+    this.indexB.dispose();
   }
 }
 
@@ -113,53 +177,61 @@ export interface PairCounterparts {
   backward: CounterpartRecord[];
 }
 
-export interface MatchOptions {
+export interface EncodeOptions {
   /** Window indices to measure on, the same for every member. */
   windows: ArrayLike<number>;
   /** Windows per batch. Default 16. */
   batchWindows?: number;
-  /** Counterparts kept per latent. Default 5. */
-  keep?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
+export interface MatchOptions extends EncodeOptions {
+  /** Counterparts kept per latent. Default 5. */
+  keep?: number;
+}
+
+/**
+ * Runs every batch of `windows` through every member's model and SAE, so all members see exactly the
+ * same tokens, and hands `visit` their latents [tokens, dSae] in the members' order (disposed after
+ * it returns). Members that share an activation source share its forward pass.
+ */
+export async function forEachEncodedBatch(members: MatchMember[], options: EncodeOptions, visit: (latents: tf.Tensor2D[]) => void): Promise<void> {
+  const batch = options.batchWindows ?? 16;
+  const total = options.windows.length;
+  for (let start = 0; start < total; start += batch) {
+    await new Promise((resolve) => setImmediate(resolve)); // lets a cancel (signal) arrive between batches
+    options.signal?.throwIfAborted();
+    const indices = Array.from({ length: Math.min(batch, total - start) }, (_, j) => options.windows[start + j]!);
+    const activations = new Map<ActivationSource, Float32Array>();
+    const latents: tf.Tensor2D[] = [];
+    try {
+      for (const m of members) {
+        let acts = activations.get(m.source);
+        if (!acts) activations.set(m.source, (acts = await m.source.activations(indices)));
+        const x = acts;
+        latents.push(tf.tidy(() => m.runner.encode(tf.tensor2d(x, [x.length / m.source.dIn, m.source.dIn])))); // [tokens, dSae]
+      }
+      visit(latents);
+    } finally {
+      tf.dispose(latents);
+    }
+    options.onProgress?.(start + indices.length, total);
+  }
+}
+
 /**
  * Counterparts between `members[reference]` and every other member, by activation correlation on the
- * same windows: each batch of windows goes through every member's model and SAE, so every pair sees
- * exactly the same tokens.
+ * same windows (forEachEncodedBatch).
  */
 export async function matchByCorrelation(members: MatchMember[], reference: number, options: MatchOptions): Promise<PairCounterparts[]> {
   if (!(reference >= 0 && reference < members.length)) throw new Error(`reference member ${reference} is outside 0..${members.length - 1}`);
-  const batch = options.batchWindows ?? 16;
   const keep = options.keep ?? 5;
   const ref = members[reference]!;
   const others = members.map((_, i) => i).filter((i) => i !== reference);
   const pairs = others.map((i) => new ActivationCorrelation(ref.runner.spec.dSae, members[i]!.runner.spec.dSae));
   try {
-    const total = options.windows.length;
-    for (let start = 0; start < total; start += batch) {
-      options.signal?.throwIfAborted();
-      const indices = Array.from({ length: Math.min(batch, total - start) }, (_, j) => options.windows[start + j]!);
-      const latents = async (m: MatchMember): Promise<tf.Tensor2D> => {
-        const acts = await m.source.activations(indices);
-        return tf.tidy(() => m.runner.encode(tf.tensor2d(acts, [acts.length / m.source.dIn, m.source.dIn]))); // [tokens, dSae]
-      };
-      const a = await latents(ref);
-      try {
-        for (const [j, i] of others.entries()) {
-          const b = await latents(members[i]!);
-          try {
-            pairs[j]!.add(a, b);
-          } finally {
-            b.dispose();
-          }
-        }
-      } finally {
-        a.dispose();
-      }
-      options.onProgress?.(start + indices.length, total);
-    }
+    await forEachEncodedBatch([ref, ...others.map((i) => members[i]!)], options, ([a, ...rest]) => rest.forEach((b, j) => pairs[j]!.add(a!, b)));
     return pairs.map((pair, j) => {
       const forward = pair.matrix();
       try {

@@ -6,6 +6,7 @@ import { lazyEngine } from './engine.js';
 import type { EngineAccess, Handler, HandlerContext, HandlerTable } from './handler.js';
 import { attentionHandlers } from './handlers/attention.js';
 import { attributionHandlers } from './handlers/attribution.js';
+import { compareHandlers } from './handlers/compare.js';
 import { datasetHandlers } from './handlers/datasets.js';
 import { demoHandlers } from './handlers/demo.js';
 import { familyHandlers } from './handlers/family.js';
@@ -42,6 +43,7 @@ export const HANDLERS: HandlerTable = {
   ...saeHandlers,
   ...datasetHandlers,
   ...demoHandlers,
+  ...compareHandlers,
 };
 
 /** Per job kind, whether a job an earlier compute process left unfinished can continue (its checkpoint survived). */

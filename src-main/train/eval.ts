@@ -82,7 +82,8 @@ export const EVAL_DEFINITIONS = {
   kl_div: 'KL(clean || with SAE) of the next-token distributions, nats, mean over predicted positions',
 };
 
-async function heldOutWindows(options: Omit<EvalOptions, 'sae'>, contextSize: number, needed: number): Promise<{ windows: WindowSet; indices: ArrayLike<number> }> {
+/** The windows to evaluate on: the given ones, or `needed` × holdoutEvery windows of `dataset` and their held-out split. */
+export async function heldOutWindows(options: Pick<EvalOptions, 'windows' | 'indices' | 'dataset' | 'textField' | 'tokenizer' | 'holdoutEvery' | 'signal'>, contextSize: number, needed: number): Promise<{ windows: WindowSet; indices: ArrayLike<number> }> {
   if (options.windows) return { windows: options.windows, indices: options.indices ?? Array.from({ length: options.windows.count }, (_, i) => i) };
   if (!options.dataset) throw new Error('evaluateSae: pass held-out `windows` or a `dataset` to read them from');
   const every = options.holdoutEvery ?? 20;

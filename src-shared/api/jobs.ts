@@ -2,7 +2,7 @@
 // UMAP, model download) and the typed events it streams while it runs.
 import type { ApiErrorInfo } from './errors.js';
 
-export type JobKind = 'train' | 'harvest' | 'pull-model' | 'lm-train' | 'lm-eval' | 'lm-export' | 'sae-eval' | 'sae-release' | 'sae-import' | 'pull-dataset' | 'demo';
+export type JobKind = 'train' | 'harvest' | 'pull-model' | 'lm-train' | 'lm-eval' | 'lm-export' | 'sae-eval' | 'sae-release' | 'sae-import' | 'pull-dataset' | 'demo' | 'sae-compare';
 
 /** queued → running ⇄ paused → done | failed | cancelled. */
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { ModelShape } from '../../sae/formats/validate.js';
 import type { SaeBundle } from '../../sae/types.js';
 import { parseCommaList } from '../io.js';
+import { registerCompare } from './sae-compare.js';
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -254,4 +255,6 @@ export function register(program: Command): void {
         model.dispose();
       }
     });
+
+  registerCompare(sae);
 }

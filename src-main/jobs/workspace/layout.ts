@@ -9,13 +9,14 @@
 //   jobs/<job id>.json        job records, so jobs outlive the compute process (src-main/jobs/job-store.ts)
 //   steer/presets.json        named steering settings (src-main/jobs/handlers/steer.ts)
 //   uploads/<id>/             files received from a browser or a desktop dialog, until a request uses them (uploads.ts)
+//   comparisons/<id>.json     results of compare.start, one per comparison of two SAEs (handlers/compare.ts)
 import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
 import { hubCacheDir } from '../../hub/cache.js';
 import { DATASET_ID, ENTRY_NAME } from '../params.js';
 
-export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db', 'jobs', 'steer', 'uploads'] as const;
+export const WORKSPACE_DIRS = ['models', 'datasets', 'saes', 'db', 'jobs', 'steer', 'uploads', 'comparisons'] as const;
 export type WorkspaceDir = (typeof WORKSPACE_DIRS)[number];
 
 export const DEFAULT_DATABASE = 'features.sqlite';
@@ -33,7 +34,7 @@ export interface WorkspaceEntry {
   state: 'present' | 'absent' | 'refused';
 }
 
-const ENTRY_NOUN: Record<WorkspaceDir, string> = { models: 'model', datasets: 'dataset', saes: 'SAE', db: 'database', jobs: 'job record', steer: 'steering file', uploads: 'upload' };
+const ENTRY_NOUN: Record<WorkspaceDir, string> = { models: 'model', datasets: 'dataset', saes: 'SAE', db: 'database', jobs: 'job record', steer: 'steering file', uploads: 'upload', comparisons: 'comparison' };
 
 function realOrNull(target: string): string | null {
   try {

@@ -8,7 +8,7 @@ import { removeStaleTempSiblings } from '../../io/atomic.js';
 import type { WorkspaceLayout } from './layout.js';
 
 /** The folders the app writes into, to this depth below the workspace (saes/<family>/<size>/). */
-const WRITTEN_DIRS = ['models', 'saes', 'db', 'jobs', 'uploads'] as const;
+const WRITTEN_DIRS = ['models', 'saes', 'db', 'jobs', 'uploads', 'comparisons'] as const;
 const DEPTH = 3;
 
 function subfolders(dir: string): string[] {

@@ -13,7 +13,9 @@ export type Route =
   | { screen: 'inspect'; sae?: string; latent?: number }
   | { screen: 'steer'; sae?: string; latent?: number }
   | { screen: 'attribute'; sae?: string }
-  | { screen: 'attention'; model?: string };
+  | { screen: 'attention'; model?: string }
+  /** A stored comparison `id` (with the pair of A's `latent` opened), or the form with SAE `a` chosen. */
+  | { screen: 'compare'; id?: string; latent?: number; a?: string };
 
 export type ScreenName = Route['screen'];
 
@@ -46,6 +48,10 @@ export function formatRoute(route: Route): string {
       return `#/attribute${optional([route.sae])}`;
     case 'attention':
       return `#/attention${optional([route.model])}`;
+    case 'compare':
+      // Comparison ids are job ids ("job-12"), so "new" never names one.
+      if (route.id !== undefined) return `#/compare${optional([route.id, route.latent])}`;
+      return `#/compare${route.a !== undefined ? `/new/${enc(route.a)}` : ''}`;
   }
 }
 
@@ -83,6 +89,9 @@ export function parseRoute(hash: string): Route {
       return { screen: 'attribute', sae: a };
     case 'attention':
       return { screen: 'attention', model: a };
+    case 'compare':
+      if (a === 'new') return { screen: 'compare', a: b };
+      return a === undefined ? { screen: 'compare' } : { screen: 'compare', id: a, latent: latentOf(b) };
     default:
       return { screen: 'home' };
   }

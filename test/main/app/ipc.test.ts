@@ -120,6 +120,9 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'datasets.pull': { hub: 'a/b/../c.parquet', name: 'd' },
   'datasets.preview': { dataset: 'none.txt' },
   'demo.build': { model: 'gpt2' },
+  'compare.start': { a: 'f/64', b: 'f/128', model: 'none', dataset: 'embedded:sotu', tokens: 100 },
+  'compare.get': { id: 'job-404' },
+  'compare.list': {},
 };
 
 describe('the contract on both transports', () => {
@@ -183,6 +186,9 @@ describe('the contract on both transports', () => {
       'datasets.pull': 'bad_request',
       'datasets.preview': 'not_found',
       'demo.build': 'bad_request',
+      'compare.start': 'not_found',
+      'compare.get': 'not_found',
+      'compare.list': 'ok',
     });
   });
 

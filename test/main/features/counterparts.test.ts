@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/backend.js';
 import type { ActivationSource } from '../../../src-main/data/activations.js';
-import { ActivationCorrelation, matchByCorrelation, PRESENT_AT, sharePresent } from '../../../src-main/features/counterparts.js';
+import { ActivationCorrelation, forEachEncodedBatch, MatchedCorrelation, matchByCorrelation, PRESENT_AT, sharePresent } from '../../../src-main/features/counterparts.js';
 import { decoderNeighbours } from '../../../src-main/features/neighbours.js';
 import { createSaeRunner } from '../../../src-main/sae/inference.js';
 import type { SaeBundle } from '../../../src-main/sae/types.js';
@@ -143,6 +143,56 @@ describe('matching by activation correlation', () => {
       expect(() => corr.matrix()).toThrow(/no tokens were added/);
     } finally {
       corr.dispose();
+    }
+  });
+
+  it('gives matched pairs the same r as the full matrix, in the order the pairs are given', () => {
+    const full = new ActivationCorrelation(3, 4);
+    const pairs = new MatchedCorrelation(Int32Array.from([2, 0, 1]), Int32Array.from([1, 3, 1]));
+    try {
+      const random = seededRandom(5);
+      for (let batch = 0; batch < 3; batch++) {
+        // Latent 1 of A never fires: its pair must read 0, as in the matrix.
+        const a = tf.tensor2d(Float32Array.from({ length: 6 * 3 }, (_, i) => (i % 3 === 1 ? 0 : Math.max(0, random() - 0.3))), [6, 3]);
+        const b = tf.tensor2d(Float32Array.from({ length: 6 * 4 }, () => Math.max(0, random() - 0.3)), [6, 4]);
+        full.add(a, b);
+        pairs.add(a, b);
+        tf.dispose([a, b]);
+      }
+      expect(pairs.count).toBe(18);
+      const m = full.matrix();
+      const r = m.arraySync();
+      m.dispose();
+      const got = Array.from(pairs.correlations());
+      expect(got[0]).toBeCloseTo(r[2]![1]!, 5);
+      expect(got[1]).toBeCloseTo(r[0]![3]!, 5);
+      expect(got[2]).toBe(0);
+      expect(Math.abs(got[0]!)).toBeGreaterThan(0);
+      expect(() => new MatchedCorrelation(Int32Array.from([0]), Int32Array.from([0, 1]))).toThrow('matched pairs need one latent of B per latent of A, got 1 and 2');
+    } finally {
+      full.dispose();
+      pairs.dispose();
+    }
+  });
+
+  it('encodes every batch with every member, reading a source the members share once per batch', async () => {
+    const runners = [createSaeRunner(randomTopKSae(D_SAE, 1, 4)), createSaeRunner(randomTopKSae(D_SAE + 8, 2, 4))];
+    const shared = source();
+    let reads = 0;
+    const counted: ActivationSource = { dIn: shared.dIn, activations: (w) => (reads++, shared.activations(w)) };
+    const shapes: string[] = [];
+    const progress: number[] = [];
+    try {
+      await forEachEncodedBatch(
+        [{ source: counted, runner: runners[0]! }, { source: counted, runner: runners[1]! }],
+        { windows: [0, 1, 2, 3, 4], batchWindows: 2, onProgress: (done) => progress.push(done) },
+        (latents) => shapes.push(latents.map((l) => l.shape.join('x')).join(' ')),
+      );
+      expect(reads).toBe(3);
+      expect(shapes).toEqual([`${2 * TOKENS_PER_WINDOW}x${D_SAE} ${2 * TOKENS_PER_WINDOW}x${D_SAE + 8}`, `${2 * TOKENS_PER_WINDOW}x${D_SAE} ${2 * TOKENS_PER_WINDOW}x${D_SAE + 8}`, `${TOKENS_PER_WINDOW}x${D_SAE} ${TOKENS_PER_WINDOW}x${D_SAE + 8}`]);
+      expect(progress).toEqual([2, 4, 5]);
+    } finally {
+      for (const r of runners) r.dispose();
     }
   });
 });

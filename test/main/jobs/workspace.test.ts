@@ -141,6 +141,7 @@ describe('sweepStaleTemps', () => {
       path.join(family, `.checkpoint.safetensors.${dead}.0badf00d.tmp`),
       path.join(family, '64', `.eval.json.${dead}.0badf00d.tmp`),
       path.join(layout.dir('jobs'), `.job-3.json.${dead}.0badf00d.tmp`),
+      path.join(layout.dir('comparisons'), `.job-5.json.${dead}.0badf00d.tmp`),
     ];
     for (const file of left) write(layout.root, path.relative(layout.root, file), '{ half');
     mkdirSync(path.join(family, `.256.tmp-${dead}-a1B2c3`));
@@ -149,7 +150,7 @@ describe('sweepStaleTemps', () => {
     write(layout.root, path.relative(layout.root, writing), '{ being written');
     const warnings: string[] = [];
     sweepStaleTemps(layout, (pid) => pid === live, (message) => warnings.push(message));
-    expect(warnings).toHaveLength(5);
+    expect(warnings).toHaveLength(6);
     for (const file of left) expect(existsSync(file), file).toBe(false);
     expect(readdirSync(family).sort()).toEqual(['128', '64']);
     expect(readdirSync(layout.dir('models')).sort()).toEqual(['broken', 'old', 'tiny']);

@@ -14,10 +14,16 @@ describe('route', () => {
       { screen: 'steer', sae: 'fam/64', latent: 12 },
       { screen: 'attribute', sae: 'fam/64' },
       { screen: 'attention', model: 'tiny' },
+      { screen: 'compare' },
+      { screen: 'compare', a: 'fam/256' },
+      { screen: 'compare', id: 'job-12' },
+      { screen: 'compare', id: 'job-12', latent: 40 },
     ];
     for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual({ ...route });
     expect(formatRoute(routes[3]!)).toBe('#/feature/tiny/layer1-topk%2F256/17');
     expect(formatRoute(routes[4]!)).toBe('#/feature/tiny/fam%2F64/3/tree');
+    expect(formatRoute({ screen: 'compare', a: 'fam/256' })).toBe('#/compare/new/fam%2F256');
+    expect(formatRoute({ screen: 'compare', id: 'job-12', latent: 40 })).toBe('#/compare/job-12/40');
   });
 
   it('drops optional parts after the first missing one', () => {
