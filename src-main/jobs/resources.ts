@@ -98,6 +98,11 @@ export class Resources {
     if (open) return open;
     const { openStore } = await import('../store/open.js');
     const db = openStore(key);
+    // A workspace's own database follows the workspace when it is moved or copied.
+    if (path.dirname(key) === path.resolve(this.workspace.dir('db'))) {
+      const { relocateSaePaths } = await import('../store/relocate.js');
+      relocateSaePaths(db, this.workspace.dir('saes'));
+    }
     this.databases.set(key, db);
     return db;
   }

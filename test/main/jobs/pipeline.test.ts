@@ -1,6 +1,6 @@
 // The whole pipeline through the contract's handlers on a tiny model: create the model, train a
 // family (pausing and resuming it), harvest it with UMAP, then browse and inspect its features.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,5 +109,21 @@ describe('pipeline through the handlers', () => {
     const again = await call('inspect.prompt', { model: MODEL, sae: 'fam/16', text: 'Hello world', latent: 3, topPerToken: 2 });
     expect(again).toEqual(result);
     await expect(call('inspect.prompt', { model: MODEL, sae: 'fam/16', text: 'x', latent: 16 })).rejects.toThrow(/bad_request: .*latent 16 is out of range/);
+  });
+
+  it('a copy of the workspace browses its own harvest, and the original\'s features keep theirs', async () => {
+    const copy = mkdtempSync(path.join(tmpdir(), 'sae-pipeline-copy-'));
+    cpSync(root, copy, { recursive: true });
+    const other = new Dispatcher({ workspace: copy, warn: () => {} });
+    try {
+      const response = await other.call('features.page', { model: MODEL, sae: 'fam/32', latent: 0 });
+      expect(response.ok && response.result.id).toEqual({ model: MODEL, sae: 'fam/32', latent: 0 });
+      const map = await other.call('features.map', { model: MODEL, family: 'fam' });
+      expect(map.ok && map.result.saes).toEqual(['fam/16', 'fam/32']);
+    } finally {
+      await other.close();
+      rmSync(copy, { recursive: true, force: true });
+    }
+    expect((await call('features.page', { model: MODEL, sae: 'fam/32', latent: 0 })).id.latent).toBe(0);
   });
 });
