@@ -117,9 +117,9 @@ describe('pipeline through the handlers', () => {
     const other = new Dispatcher({ workspace: copy, warn: () => {} });
     try {
       const response = await other.call('features.page', { model: MODEL, sae: 'fam/32', latent: 0 });
-      expect(response.ok && response.result.id).toEqual({ model: MODEL, sae: 'fam/32', latent: 0 });
+      expect(response.ok && (response.result as ResultOf<'features.page'>).id).toEqual({ model: MODEL, sae: 'fam/32', latent: 0 });
       const map = await other.call('features.map', { model: MODEL, family: 'fam' });
-      expect(map.ok && map.result.saes).toEqual(['fam/16', 'fam/32']);
+      expect(map.ok && (map.result as ResultOf<'features.map'>).saes).toEqual(['fam/16', 'fam/32']);
     } finally {
       await other.close();
       rmSync(copy, { recursive: true, force: true });
