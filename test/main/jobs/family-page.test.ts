@@ -1,7 +1,7 @@
 // family.page through the dispatcher on hand-made families: a family of three sizes whose family.json
 // records curves for two of them, with eval.json for all three and one size harvested into one of
 // two databases; a family as trainers before curves wrote it; a checkpoints set; and the refusals.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
