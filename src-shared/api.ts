@@ -15,7 +15,7 @@ import type { CompareParams, ComparisonIdParams, ComparisonSummary, SaeCompariso
 import type { DemoBuildParams, DemoBuildResult } from './api/demo.js';
 import type { Diagnostics, EngineReport } from './api/engine.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
-import type { FamilyCounterparts, FamilyCounterpartsParams, FamilyTree, FamilyTreeParams } from './api/family.js';
+import type { FamilyCounterparts, FamilyCounterpartsParams, FamilyPage, FamilyPageParams, FamilyTree, FamilyTreeParams } from './api/family.js';
 import { ApiError } from './api/errors.js';
 import type {
   FeatureId,
@@ -92,6 +92,7 @@ export interface ApiRequests {
   'attention.logitLens': { params: LogitLensParams; result: LogitLens };
   'family.tree': { params: FamilyTreeParams; result: FamilyTree };
   'family.counterparts': { params: FamilyCounterpartsParams; result: FamilyCounterparts };
+  'family.page': { params: FamilyPageParams; result: FamilyPage };
   'lm.train': { params: LmTrainParams; result: JobRef };
   'lm.evaluate': { params: LmEvaluateParams; result: JobRef };
   'lm.sample': { params: LmSampleParams; result: LmSampleResult };
@@ -154,6 +155,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'attention.logitLens': true,
   'family.tree': true,
   'family.counterparts': true,
+  'family.page': true,
   'lm.train': true,
   'lm.evaluate': true,
   'lm.sample': true,

@@ -14,6 +14,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/harvest.js'),
   () => import('./commands/umap.js'),
   () => import('./commands/splitting.js'),
+  () => import('./commands/family.js'),
   () => import('./commands/feature.js'),
   () => import('./commands/inspect.js'),
   () => import('./commands/train.js'),

@@ -4,18 +4,24 @@
 // checkpoint makes it resumable, also after kill -9), moved to `out/<label>/` when it finishes. Every
 // member uses the same config — dataset, seed, tokens — so all see the same windows in the same
 // order; only the model differs. The set's family.json (kind "checkpoints") lists them from the
-// earliest checkpoint to the final model, which is last and labelled "final".
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+// earliest checkpoint to the final model, which is last and labelled "final", each with the train
+// figures and training curve its run recorded (kept in a hidden `out/.record-<label>.json` between
+// the member's end and the set's, so a resumed set still has the curves of members it keeps).
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { SET_FILE } from '../features/comparable-set.js';
 import { CHECKPOINT_FILE } from './checkpoint.js';
+import { FAMILY_FILE } from './finish.js';
 import { validateTrainRunConfig } from './config.js';
 import type { SaeRunResult } from './events.js';
 import { trainFamily, type FamilyRunResult, type TrainContext } from './trainer.js';
 
 export const FINAL_LABEL = 'final';
 const WORK_PREFIX = '.train-';
+const RECORD_PREFIX = '.record-';
+/** What the set's family.json keeps of each member's own run (finish.ts writes them). */
+const RECORD_KEYS = ['train', 'eval', 'history', 'tokens_to_convergence'];
 
 export interface CheckpointMember {
   /** Folder name of the member in the set, and how the app names it ("step-74", "final"). */
@@ -68,6 +74,7 @@ export async function trainCheckpointSet(input: Record<string, unknown>, members
   mkdirSync(out, { recursive: true });
   const log = (message: string) => context.onEvent?.({ type: 'log', level: 'info', message });
   const results: SaeRunResult[] = [];
+  const recordFile = (label: string) => path.join(out, `${RECORD_PREFIX}${label}.json`);
   let step = 0;
   for (const [i, member] of members.entries()) {
     const dest = path.join(out, member.label);
@@ -83,13 +90,24 @@ export async function trainCheckpointSet(input: Record<string, unknown>, members
     step = run.step;
     if (run.status === 'cancelled') return { status: 'cancelled', step, results: [], stoppedAt: member.label };
     const result = run.results[0]!;
+    const own = JSON.parse(readFileSync(path.join(work, FAMILY_FILE), 'utf8')) as { saes: Array<Record<string, unknown>> };
+    writeJsonAtomic(recordFile(member.label), Object.fromEntries(RECORD_KEYS.map((key) => [key, own.saes[0]![key] ?? null])));
     rmSync(dest, { recursive: true, force: true });
     renameSync(result.dir, dest);
     rmSync(work, { recursive: true, force: true });
     results.push({ ...result, dir: dest });
   }
   const dSae = config.latents ? sizes[0]! : (results[0]?.dSae ?? null);
-  writeJsonAtomic(path.join(out, SET_FILE), {
+  // A member kept by a resume after the set was written has its record in that family.json; one kept
+  // from a set trained before records were kept has none.
+  const setFile = path.join(out, SET_FILE);
+  const previous = existsSync(setFile) ? ((JSON.parse(readFileSync(setFile, 'utf8')) as { saes?: Array<Record<string, unknown>> }).saes ?? []) : [];
+  const memberRecord = (label: string): Record<string, unknown> => {
+    if (existsSync(recordFile(label))) return JSON.parse(readFileSync(recordFile(label), 'utf8')) as Record<string, unknown>;
+    const before = previous.find((entry) => entry.label === label);
+    return before ? Object.fromEntries(RECORD_KEYS.filter((key) => key in before).map((key) => [key, before[key]])) : {};
+  };
+  writeJsonAtomic(setFile, {
     version: 3,
     kind: 'checkpoints',
     hook: config.hook,
@@ -104,8 +122,10 @@ export async function trainCheckpointSet(input: Record<string, unknown>, members
       d_sae: dSae,
       model: path.basename(m.model.replace(/[/\\]+$/, '')),
       model_path: existsSync(m.model) ? path.resolve(m.model) : m.model,
+      ...memberRecord(m.label),
     })),
     created: new Date().toISOString(),
   });
+  for (const m of members) rmSync(recordFile(m.label), { force: true });
   return { status: 'finished', step, results, stoppedAt: null };
 }

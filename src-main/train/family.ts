@@ -5,6 +5,7 @@ import { createSae, validateSaeConfig, type SaeExportMeta, type SaeTrainConfig, 
 import type { SaeBundle } from '../sae/types.js';
 import { deadWindowTokens, initSeed, l1WarmupSteps, lrWarmupSteps, saeArchitecture, trainedSizes, type TrainRunConfig } from './config.js';
 import type { SaeProgress } from './events.js';
+import { TrainingCurve, type CurveState, type TrainingCurvePoints } from './history.js';
 
 export type CreateSae = typeof createSae;
 
@@ -80,10 +81,18 @@ export class SaeFamily {
   private readonly windows: MetricsWindow[];
   /** Latest metrics of each size, kept for the final report. */
   readonly last: Array<StepResult | undefined>;
+  /** The training curve of each member (members' order). */
+  private readonly curves: TrainingCurve[];
 
-  private constructor(readonly saes: TrainableSae[]) {
+  private constructor(
+    readonly saes: TrainableSae[],
+    curves?: CurveState[],
+  ) {
     this.windows = saes.map(() => new MetricsWindow());
     this.last = saes.map(() => undefined);
+    const count = this.members.length;
+    if (curves && curves.length !== count) throw new Error(`checkpoint holds ${curves.length} training curves for ${count} sizes`);
+    this.curves = Array.from({ length: count }, (_, i) => new TrainingCurve(undefined, curves?.[i]));
   }
 
   /**
@@ -99,15 +108,18 @@ export class SaeFamily {
     return new SaeFamily(saes);
   }
 
-  /** SAEs continued from checkpointed states (their configs must be this run's). */
-  static async restore(run: TrainRunConfig, states: SaeTrainState[], make: CreateSae = createSae): Promise<SaeFamily> {
+  /**
+   * SAEs continued from checkpointed states (their configs must be this run's), with their training
+   * curves; a checkpoint from before curves were kept starts them afresh at the resumed step.
+   */
+  static async restore(run: TrainRunConfig, states: SaeTrainState[], make: CreateSae = createSae, curves?: CurveState[]): Promise<SaeFamily> {
     const saes: TrainableSae[] = [];
     for (const state of states) {
       const sae = await make(state.config, { weights: state.params, shards: run.shards });
       await sae.setState(state);
       saes.push(sae);
     }
-    return new SaeFamily(saes);
+    return new SaeFamily(saes, curves);
   }
 
   /**
@@ -135,6 +147,26 @@ export class SaeFamily {
       this.windows[i].add(result);
       this.last[i] = result;
     }
+    const tokens = step * x.shape[0];
+    this.members.forEach((member, i) => {
+      const metrics = this.last[member.sae]!.metrics;
+      if (member.dSae === this.saes[member.sae]!.config.dSae) this.curves[i]!.add(tokens, metrics);
+      else {
+        // A Matryoshka prefix has its own FVU and L0 but no dead fraction of its own.
+        const prefix = metrics.prefixes?.find((p) => p.dSae === member.dSae);
+        if (prefix) this.curves[i]!.add(tokens, { fvu: prefix.fvu, l0: prefix.l0, deadFraction: null });
+      }
+    });
+  }
+
+  /** Each member's curve state, for the checkpoint. */
+  curveStates(): CurveState[] {
+    return this.curves.map((c) => c.state());
+  }
+
+  /** Each member's training curve, in members' order. */
+  curvePoints(): TrainingCurvePoints[] {
+    return this.curves.map((c) => c.points());
   }
 
   takeProgress(): SaeProgress[] {

@@ -15,6 +15,8 @@ import { evaluateSaes, writeEvalJson, type EvalResult } from './eval.js';
 import { DEAD_DEFINITION, EVAL_FVU_DEFINITION, TRAIN_FVU_DEFINITION, type SaeRunResult } from './events.js';
 import type { SaeTrainState } from '../sae/api.js';
 import type { SaeFamily } from './family.js';
+import { TOKENS_TO_CONVERGENCE_DEFINITION, tokensToConvergence } from './convergence.js';
+import { HISTORY_POINTS } from './history.js';
 
 export const FAMILY_FILE = 'family.json';
 
@@ -118,6 +120,7 @@ export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> 
       dir: dirs[i],
     };
   });
+  const curves = family.curvePoints();
   writeJsonAtomic(join(config.out, FAMILY_FILE), {
     // Version 2 names train and eval figures apart (version 1 had one "nmse", eval or train).
     version: 2,
@@ -137,8 +140,17 @@ export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> 
       eval: evals
         ? { eval_fvu: evals[i].evalFvu, l0: evals[i].l0, never_fired_frac: evals[i].neverFiredFrac, delta_lm_loss: evals[i].deltaLmLoss, ce_loss_score: evals[i].ceLossScore, kl_div: evals[i].klDiv }
         : null,
+      history: { tokens: curves[i]!.tokens, train_fvu: curves[i]!.trainFvu, l0: curves[i]!.l0, dead_frac: curves[i]!.deadFrac },
+      tokens_to_convergence: tokensToConvergence(curves[i]!.tokens, curves[i]!.trainFvu),
     })),
-    definitions: { train_fvu: TRAIN_FVU_DEFINITION, eval_fvu: EVAL_FVU_DEFINITION, dead_frac: DEAD_DEFINITION, eval: 'see eval.json in each size folder for every eval figure and its definition' },
+    definitions: {
+      train_fvu: TRAIN_FVU_DEFINITION,
+      eval_fvu: EVAL_FVU_DEFINITION,
+      dead_frac: DEAD_DEFINITION,
+      eval: 'see eval.json in each size folder for every eval figure and its definition',
+      history: `training curve: at most ${HISTORY_POINTS} points, each the mean train FVU, L0 and dead fraction over an equal number of consecutive steps, at the training tokens seen after its last step; dead_frac is null for a Matryoshka prefix (its dead fraction is the whole dictionary's)`,
+      tokens_to_convergence: TOKENS_TO_CONVERGENCE_DEFINITION,
+    },
     config,
     created: new Date().toISOString(),
   });

@@ -19,6 +19,7 @@ import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.j
 import { RESUMABLE_CHANGES, resolveSizes, totalSteps, validateTrainRunConfig, type TrainRunConfig } from './config.js';
 import { TRAIN_FVU_DEFINITION, type SaeRunResult, type TrainEventHandler } from './events.js';
 import { SaeFamily, type CreateSae } from './family.js';
+import type { CurveState } from './history.js';
 import { finishFamily } from './finish.js';
 import { checkRunMemory, machineBudget, type MemoryBudget } from './memory.js';
 import { prepareRunData, type RunData } from './run-data.js';
@@ -57,6 +58,8 @@ interface RunCheckpoint {
   normalization: NormalizationFit;
   /** Seconds spent training (all sessions), for tokens/s. */
   elapsedSeconds: number;
+  /** Each size's training curve so far; absent in checkpoints written before curves were kept. */
+  curves?: CurveState[];
 }
 
 function checkResumable(saved: TrainRunConfig, now: TrainRunConfig, file: string): void {
@@ -117,7 +120,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     let normalization: NormalizationFit;
     if (resumed) {
       normalization = resumed.run.normalization;
-      family = await SaeFamily.restore(config, resumed.states, context.createSae);
+      family = await SaeFamily.restore(config, resumed.states, context.createSae, resumed.run.curves);
       log(`resumed ${checkpointPath} at step ${resumed.run.step} of ${steps}`);
     } else {
       ({ family, normalization } = await freshFamily(config, data, sizes, dIn, context.createSae));
@@ -140,7 +143,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     const sessionStartStep = step;
     const sessionSeconds = () => (performance.now() - sessionStart) / 1000;
     const saveCheckpoint = async (): Promise<void> => {
-      const run: RunCheckpoint = { config, sizes, step, stream: stream.state(), normalization, elapsedSeconds: elapsedBefore + sessionSeconds() };
+      const run: RunCheckpoint = { config, sizes, step, stream: stream.state(), normalization, elapsedSeconds: elapsedBefore + sessionSeconds(), curves: fam.curveStates() };
       writeCheckpoint(checkpointPath, run, await fam.states());
       lastCheckpoint = step;
       emit({ type: 'checkpoint', step, path: checkpointPath });

@@ -1,7 +1,9 @@
 // Family domain of the API contract: a latent's family tree across the sizes of its SAE family
-// (feature splitting), by decoder cosine, each link checked by activation co-occurrence; and a
-// latent's counterparts across a comparable set by activation correlation.
+// (feature splitting), by decoder cosine, each link checked by activation co-occurrence; a latent's
+// counterparts across a comparable set by activation correlation; and a family's page.
 import type { ContextExample } from './features.js';
+import type { SaeEvaluation } from './saes.js';
+import type { FamilyEntry } from './workspace.js';
 
 export interface FamilyTreeParams {
   model: string;
@@ -89,4 +91,72 @@ export interface FamilyCounterparts {
   feature: CounterpartFeature;
   /** Every member of the set in its order (earliest checkpoint first, final last), the asked one included with no counterparts. */
   members: CounterpartMember[];
+}
+
+/** One family's page: its members with their figures, where they are harvested, and its scaling. */
+export interface FamilyPageParams {
+  /** FamilyEntry id (folder under saes/). */
+  family: string;
+}
+
+/** A member's training curve from family.json: parallel arrays, one entry per recorded point. */
+export interface FamilyCurve {
+  /** Training tokens seen at each point. */
+  tokens: number[];
+  /** Train FVU (normalised inputs), mean over the point's steps. */
+  trainFvu: number[];
+  l0: number[];
+  /** Null for a size without a dead fraction of its own (a Matryoshka prefix). */
+  deadFrac: number[] | null;
+}
+
+export interface FamilyMemberHarvest {
+  /** DatabaseEntry id. */
+  database: string;
+  /** 'complete', 'running' (started, not finished), or null: not in this database. */
+  status: 'complete' | 'running' | null;
+}
+
+export interface FamilyPageMember {
+  /** SaeEntry id. */
+  sae: string;
+  /** The member's name in the set: d_sae for sizes, the checkpoint for a checkpoints set. */
+  label: string;
+  dSae: number;
+  architecture: string;
+  k: number | null;
+  /** ModelEntry id of the member's model. */
+  model: string;
+  /** Final training figures from family.json; null when it records none (imports, older files). */
+  train: { trainFvu: number | null; l0: number | null; deadFrac: number | null } | null;
+  /** The member's eval.json. */
+  evaluation: SaeEvaluation | null;
+  /** Null when family.json holds no training curve (trained before curves were recorded, or imported). */
+  curve: FamilyCurve | null;
+  /** Tokens to convergence (definition in FamilyPage.definitions); null without a curve of ≥ 5 points. */
+  convergence: { tokens: number; converged: boolean } | null;
+  /** One entry per feature database of the workspace, in the listing's order. */
+  harvest: FamilyMemberHarvest[];
+}
+
+export interface FamilyScaling {
+  /** Sizes with an eval FVU, ascending. */
+  points: Array<{ dSae: number; evalFvu: number }>;
+  /** Least squares of log eval FVU on log d_sae: FVU = coefficient · n^(−exponent); null with fewer than 3 sizes. */
+  fit: { exponent: number; coefficient: number; r2: number } | null;
+  /** Why there is no fit; null when there is one. */
+  reason: string | null;
+}
+
+export interface FamilyPage {
+  family: FamilyEntry;
+  /** Training tokens of the run, from family.json; null when it does not say. */
+  trainingTokens: number | null;
+  members: FamilyPageMember[];
+  /** Eval FVU against size; null for a checkpoints set, whose members do not differ in size. */
+  scaling: FamilyScaling | null;
+  /** What the page cannot show yet, each with how to get it. */
+  missing: string[];
+  /** How tokens to convergence is defined. */
+  convergenceDefinition: string;
 }

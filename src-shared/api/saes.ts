@@ -29,6 +29,8 @@ export interface SaeEvaluation {
   deltaLmLoss: number;
   /** (CE zero-ablated − CE with SAE) ÷ (CE zero-ablated − CE clean), BOS zeroed too (SAELens); 1 is perfect. */
   ceLossScore: number;
+  /** KL(clean ‖ with the SAE) of the next-token distributions, nats; absent from eval.json files written before it was measured. */
+  klDiv?: number;
   /** ModelEntry id and DatasetEntry id it was evaluated on; null in eval.json files that do not say (training, the CLI). */
   model: string | null;
   dataset: string | null;

@@ -1,6 +1,7 @@
 // family.tree: a latent's family tree across its SAE family's sizes, each node with its density and
 // top tokens from the feature database and each link's activation co-occurrence. family.counterparts
-// (family-counterparts.ts): a latent's counterparts across a checkpoints set.
+// (family-counterparts.ts): a latent's counterparts across a checkpoints set. family.page
+// (family-page.ts): one family's members, figures, curves, harvest status and scaling.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
@@ -13,6 +14,7 @@ import type { DomainHandlers } from '../handler.js';
 import { ENTRY_NAME, SAE_ID, readParams } from '../params.js';
 import { MAX_SAES } from '../resources.js';
 import { familyCounterparts } from './family-counterparts.js';
+import { familyPage } from './family-page.js';
 import { saeIdOf } from './feature-views.js';
 import { requireDatabase, requireModel, requireSae } from './lookup.js';
 
@@ -124,4 +126,5 @@ export const familyHandlers: DomainHandlers<'family'> = {
     }
   },
   'family.counterparts': familyCounterparts,
+  'family.page': familyPage,
 };

@@ -99,11 +99,11 @@ const LM_EVAL_FIGURES = {
 } as const;
 
 /**
- * A stored evaluation: its `figures` (JSON key → field) and `texts` (string or null), or null when the
- * file is absent. A broken one is reported and listed as no evaluation, so `subject` itself stays
+ * A stored evaluation: its `figures` (JSON key → field), `optional` figures (left out when the file
+ * predates them) and `texts` (string or null), or null when the file is absent. A broken one is reported and listed as no evaluation, so `subject` itself stays
  * usable (re-evaluating it rewrites the file).
  */
-function readFigures<T>(file: string, figures: Record<string, string>, texts: string[], subject: string, warn: ScanWarning): T | null {
+function readFigures<T>(file: string, figures: Record<string, string>, texts: string[], subject: string, warn: ScanWarning, optional: Record<string, string> = {}): T | null {
   if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
   try {
     const json = readJson(file);
@@ -114,6 +114,11 @@ function readFigures<T>(file: string, figures: Record<string, string>, texts: st
       if (value === null) out[field] = Number.NaN;
       else if (typeof value === 'number') out[field] = value;
       else throw new Error(`"${key}" must be a number, got ${JSON.stringify(value)}`);
+    }
+    for (const [key, field] of Object.entries(optional)) {
+      const value = json[key];
+      if (typeof value === 'number') out[field] = value;
+      else if (value !== undefined) throw new Error(`"${key}" must be a number, got ${JSON.stringify(value)}`);
     }
     for (const key of texts) out[key] = typeof json[key] === 'string' ? json[key] : null;
     return out as T;
@@ -146,7 +151,7 @@ export function scanSae(layout: WorkspaceLayout, id: string, family: string | nu
     modelName: text(metadata.model_name ?? cfg.model_name),
     hookName: text(metadata.hook_name ?? cfg.hook_name ?? cfg.hook_point),
     sizeBytes: sizeOnDisk(folder),
-    evaluation: readFigures<SaeEvaluation>(path.join(folder, 'eval.json'), EVAL_FIGURES, ['model', 'dataset'], 'the SAE', warn),
+    evaluation: readFigures<SaeEvaluation>(path.join(folder, 'eval.json'), EVAL_FIGURES, ['model', 'dataset'], 'the SAE', warn, { kl_div: 'klDiv' }),
   };
 }
 

@@ -10,6 +10,7 @@ export type Route =
   | { screen: 'features'; sae?: string }
   | { screen: 'feature'; id: FeatureId; pane?: 'tree' }
   | { screen: 'map'; family?: string }
+  | { screen: 'family'; family: string }
   | { screen: 'inspect'; sae?: string; latent?: number }
   | { screen: 'steer'; sae?: string; latent?: number }
   | { screen: 'attribute'; sae?: string }
@@ -41,6 +42,8 @@ export function formatRoute(route: Route): string {
       return `#/feature/${enc(route.id.model)}/${enc(route.id.sae)}/${route.id.latent}${route.pane ? `/${route.pane}` : ''}`;
     case 'map':
       return `#/map${optional([route.family])}`;
+    case 'family':
+      return `#/family/${enc(route.family)}`;
     case 'inspect':
     case 'steer':
       return `#/${route.screen}${optional([route.sae, route.latent])}`;
@@ -82,6 +85,8 @@ export function parseRoute(hash: string): Route {
     }
     case 'map':
       return { screen: 'map', family: a };
+    case 'family':
+      return a === undefined ? { screen: 'home' } : { screen: 'family', family: a };
     case 'inspect':
     case 'steer':
       return { screen, sae: a, latent: latentOf(b) };

@@ -8,13 +8,15 @@ export interface EvalCells {
   neverFired: string;
   deltaLm: string;
   ceScore: string;
+  /** KL of the next-token distributions; "—" in eval.json files from before it was measured. */
+  kl: string;
   /** What it was measured on: "8192 tokens of embedded:sotu on tiny". */
   on: string;
 }
 
 /** The table cells of an evaluation; every cell "—" for an SAE never evaluated. */
 export function evalCells(evaluation: SaeEvaluation | null): EvalCells {
-  if (!evaluation) return { fvu: '—', l0: '—', neverFired: '—', deltaLm: '—', ceScore: '—', on: 'not evaluated' };
+  if (!evaluation) return { fvu: '—', l0: '—', neverFired: '—', deltaLm: '—', ceScore: '—', kl: '—', on: 'not evaluated' };
   const subject = [evaluation.dataset ? `of ${evaluation.dataset}` : '', evaluation.model ? `on ${evaluation.model}` : ''].filter(Boolean).join(' ');
   return {
     fvu: formatValue(evaluation.evalFvu),
@@ -22,6 +24,7 @@ export function evalCells(evaluation: SaeEvaluation | null): EvalCells {
     neverFired: `${(100 * evaluation.neverFiredFrac).toFixed(1)}%`,
     deltaLm: formatValue(evaluation.deltaLmLoss),
     ceScore: formatValue(evaluation.ceLossScore),
+    kl: evaluation.klDiv === undefined ? '—' : formatValue(evaluation.klDiv),
     on: `${formatCount(evaluation.tokens)} tokens${subject ? ` ${subject}` : ''}`,
   };
 }

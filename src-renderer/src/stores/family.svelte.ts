@@ -1,8 +1,9 @@
-// Family store: one latent's family tree across its SAE family's sizes, and its counterparts across
-// a checkpoints set.
-import type { FamilyCounterparts, FamilyCounterpartsParams, FamilyTree, FamilyTreeParams } from '../../../src-shared/api.js';
+// Family store: one latent's family tree across its SAE family's sizes, its counterparts across a
+// checkpoints set, and a family's page.
+import type { FamilyCounterparts, FamilyCounterpartsParams, FamilyPage, FamilyPageParams, FamilyTree, FamilyTreeParams } from '../../../src-shared/api.js';
 import { api } from '../lib/transport/index.js';
 import { RequestState } from './request.svelte.js';
 
 export const family = new RequestState<FamilyTreeParams, FamilyTree>((params) => api.family.tree(params));
 export const counterparts = new RequestState<FamilyCounterpartsParams, FamilyCounterparts>((params) => api.family.counterparts(params));
+export const familyPage = new RequestState<FamilyPageParams, FamilyPage>((params) => api.family.page(params));

@@ -63,6 +63,7 @@ describe('saes.evaluate', () => {
       neverFiredFrac: stored.never_fired_frac,
       deltaLmLoss: stored.delta_lm_loss,
       ceLossScore: stored.ce_loss_score,
+      klDiv: stored.kl_div,
       model: 'tiny',
       dataset: 'embedded:sotu',
     });

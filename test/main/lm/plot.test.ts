@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lossCurveSvg, niceTicks, readLossCurve, trainLossFromLog } from '../../../src-main/lm/plot.js';
+import { lossCurveSvg, readLossCurve, trainLossFromLog } from '../../../src-main/lm/plot.js';
 
 function recordFile(record: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'lm-plot-')), 'lm_training.json');
@@ -26,13 +26,6 @@ function lineY(svg: string, colour: string): number {
 }
 
 describe('the loss-curve plot', () => {
-  it('picks round ticks that cover the range', () => {
-    expect(niceTicks(0, 409600, 6)).toEqual([0, 100000, 200000, 300000, 400000, 500000]);
-    expect(niceTicks(5.6, 10.3, 6)).toEqual([5, 6, 7, 8, 9, 10, 11]);
-    expect(niceTicks(0.83, 3.12, 6)).toEqual([0.5, 1, 1.5, 2, 2.5, 3, 3.5]);
-    expect(niceTicks(2, 2, 4)).toEqual([1.5, 2, 2.5]);
-  });
-
   it('draws both curves and the baselines at their losses, with labelled axes', () => {
     const svg = lossCurveSvg(readLossCurve(recordFile({ heldOut, train, result: { unigramLoss: 6.567 } })), { bigramLoss: 4.93, title: 'SOTU <4 layers>' });
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);

@@ -59,6 +59,12 @@ describe('training runs of the newer architectures', () => {
     expect(familyJson).toMatchObject({ architecture: 'matryoshka', sizes: [16, 32, 64], k: 4 });
     expect(familyJson.saes.map((s: { path: string }) => s.path)).toEqual(['16', '32', '64']);
     expect(familyJson.saes[0].train.train_fvu).toBe(result.results[0].trainFvu);
+    // Each prefix has its own curve (its own FVU), but no dead fraction of its own; the whole SAE has one.
+    const [h16, , h64] = familyJson.saes.map((s: { history: { train_fvu: number[]; dead_frac: number[] | null } }) => s.history);
+    expect(h16.train_fvu.at(-1)).toBe(result.results[0].trainFvu);
+    expect(h16.train_fvu).not.toEqual(h64.train_fvu);
+    expect(h16.dead_frac).toBeNull();
+    expect(h64.dead_frac).toHaveLength(h64.train_fvu.length);
     model.dispose();
   });
 

@@ -34,6 +34,14 @@ describe('trainCheckpointSet', () => {
     const again = await trainCheckpointSet(runConfig(out, { resume: true }), members);
     expect(again.results).toEqual([]);
     expect(readFileSync(join(out, 'step-3', 'sae_weights.safetensors')).equals(before)).toBe(true);
+    // Each member keeps the training curve of its own run, through the resume that kept them.
+    const entries = JSON.parse(readFileSync(join(out, 'family.json'), 'utf8')).saes;
+    for (const entry of entries) {
+      expect(entry.history.tokens).toEqual([64, 128, 192, 256, 320, 384, 448, 512]);
+      expect(entry.train.train_fvu).toBe(entry.history.train_fvu.at(-1));
+    }
+    expect(entries[0].history.train_fvu).not.toEqual(entries[1].history.train_fvu);
+    expect(readdirSync(out).sort()).toEqual(['family.json', 'final', 'step-3']);
   }, 120_000);
 
   it('refuses several sizes, an activation cache, and two checkpoints of one name', async () => {

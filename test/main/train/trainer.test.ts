@@ -65,6 +65,14 @@ describe('trainFamily', () => {
     expect(familyJson.definitions.train_fvu).toMatch(/normalised inputs/);
     expect(familyJson.definitions.eval_fvu).toMatch(/raw activation space/);
     expect(familyJson).toMatchObject({ hook: 'blocks.0.hook_resid_post', sizes: [64, 128, 256], k: 4, tokens: 512, dataset: 'sotu', architecture: 'topk' });
+    // 8 steps: one history point per step; the last one is the final batch's figures.
+    const history = familyJson.saes[0].history;
+    expect(history.tokens).toEqual([64, 128, 192, 256, 320, 384, 448, 512]);
+    expect(history.train_fvu.at(-1)).toBe(result.results[0].trainFvu);
+    expect(history.l0).toEqual(Array(8).fill(4));
+    expect(history.dead_frac).toHaveLength(8);
+    expect(familyJson.saes[0].tokens_to_convergence).toEqual({ tokens: expect.any(Number), converged: expect.any(Boolean) });
+    expect(familyJson.definitions.tokens_to_convergence).toMatch(/within 5% of its final smoothed value/);
 
     const progress = events.filter((e) => e.type === 'progress');
     expect(progress.map((e) => e.step)).toEqual([2, 4, 6, 8]);
@@ -104,6 +112,15 @@ describe('trainFamily', () => {
       const a = saeWeights(join(straight, String(n)));
       const b = saeWeights(join(interrupted, String(n)));
       for (const name of ['W_enc', 'W_dec', 'b_enc', 'b_dec']) expect(maxAbsDiff(a[name], b[name])).toBeLessThan(1e-5);
+    }
+    // The training curves continue through the checkpoint: the steps before the cut are the same
+    // figures, and the whole run is there, not only the resumed part.
+    const curves = (dir: string) => JSON.parse(readFileSync(join(dir, FAMILY_FILE), 'utf8')).saes.map((s: { history: { tokens: number[]; train_fvu: number[] } }) => s.history);
+    const [straightCurves, resumedCurves] = [curves(straight), curves(interrupted)];
+    for (let i = 0; i < 2; i++) {
+      expect(resumedCurves[i].tokens).toEqual(straightCurves[i].tokens);
+      expect(resumedCurves[i].train_fvu.slice(0, 3)).toEqual(straightCurves[i].train_fvu.slice(0, 3));
+      expect(maxAbsDiff(Float32Array.from(resumedCurves[i].train_fvu), Float32Array.from(straightCurves[i].train_fvu))).toBeLessThan(1e-5);
     }
     model.dispose();
   });

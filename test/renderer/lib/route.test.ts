@@ -10,6 +10,7 @@ describe('route', () => {
       { screen: 'feature', id: { model: 'tiny', sae: 'layer1-topk/256', latent: 17 } },
       { screen: 'feature', id: { model: 'tiny', sae: 'fam/64', latent: 3 }, pane: 'tree' },
       { screen: 'map', family: 'layer1-topk' },
+      { screen: 'family', family: 'demo-sotu-gpt2-blocks.2.hook_resid_pre' },
       { screen: 'inspect', sae: 'fam/64', latent: 0 },
       { screen: 'steer', sae: 'fam/64', latent: 12 },
       { screen: 'attribute', sae: 'fam/64' },
@@ -42,5 +43,6 @@ describe('route', () => {
     expect(parseRoute('#/inspect/fam%2F64/-3')).toEqual({ screen: 'inspect', sae: 'fam/64', latent: undefined });
     expect(parseRoute('#/steer')).toEqual({ screen: 'steer', sae: undefined, latent: undefined });
     expect(parseRoute('#/attention')).toEqual({ screen: 'attention', model: undefined });
+    expect(parseRoute('#/family')).toEqual({ screen: 'home' });
   });
 });
