@@ -1,5 +1,10 @@
 // Firing statistics: which latents are dead (no firing for config.deadTokensWindow tokens, Gao et
-// al. §A.2) and how often each fires (SAELens's sparsity.safetensors).
+// al. §A.2) and how often each fires (SAELens's sparsity.safetensors). FiringStats keeps them in host
+// memory (the wasm step reads its codes anyway); DeviceFiring keeps them as tensors for the step that
+// stays on the device, and is read back only with the SAE's state.
+import { tf } from '../engine/backend.js';
+import { replaceValue, variableOf } from './variables.js';
+
 export class FiringStats {
   constructor(
     readonly tokensSinceFired: Float32Array,
@@ -39,5 +44,44 @@ export class FiringStats {
   logSparsity(): Float32Array {
     const seen = Math.max(1, this.tokensSeen);
     return Float32Array.from(this.firingCounts, (c) => Math.log10(c / seen + 1e-10));
+  }
+}
+
+export class DeviceFiring {
+  private readonly tokensSinceFired: tf.Variable<tf.Rank.R1>; // [dSae]
+  private readonly firingCounts: tf.Variable<tf.Rank.R1>; // [dSae]
+  tokensSeen: number;
+
+  constructor(host: FiringStats) {
+    this.tokensSinceFired = variableOf(host.tokensSinceFired, [host.tokensSinceFired.length]) as tf.Variable<tf.Rank.R1>;
+    this.firingCounts = variableOf(host.firingCounts, [host.firingCounts.length]) as tf.Variable<tf.Rank.R1>;
+    this.tokensSeen = host.tokensSeen;
+  }
+
+  /** As FiringStats.record, with counts [dSae] a tensor (not disposed). */
+  record(counts: tf.Tensor1D, tokens: number): void {
+    const fired = tf.tidy(() => counts.greater(0));
+    replaceValue(this.tokensSinceFired, tf.tidy(() => tf.where(fired, tf.zerosLike(counts), this.tokensSinceFired.add(tokens))));
+    replaceValue(this.firingCounts, tf.tidy(() => this.firingCounts.add(counts)));
+    fired.dispose();
+    this.tokensSeen += tokens;
+  }
+
+  /** 1 where a latent is dead, as float32 [dSae]. */
+  deadMask(window: number): tf.Tensor1D {
+    return tf.tidy(() => this.tokensSinceFired.greaterEqual(window).toFloat() as tf.Tensor1D);
+  }
+
+  deadFraction(window: number): tf.Scalar {
+    return tf.tidy(() => this.deadMask(window).mean());
+  }
+
+  toHost(): FiringStats {
+    return new FiringStats(this.tokensSinceFired.dataSync() as Float32Array, this.firingCounts.dataSync() as Float32Array, this.tokensSeen);
+  }
+
+  dispose(): void {
+    this.tokensSinceFired.dispose();
+    this.firingCounts.dispose();
   }
 }

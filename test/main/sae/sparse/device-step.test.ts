@@ -1,0 +1,117 @@
+// The top-k step off wasm (tfjs-node, CUDA) keeps codes, gradients, firing counts and metrics on the
+// device. tfjs's pure-JS 'cpu' backend has no wasm fused kernels either, so it takes the same path
+// here; it is checked against the wasm path, which reads its codes every step, to float tolerance.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tf } from '../../../../src-main/engine/backend.js';
+import { createSae, validateSaeConfig, type StepResult, type TrainableSae } from '../../../../src-main/sae/index.js';
+import { readSteps } from '../../../../src-main/sae/pending.js';
+
+// Small enough that latents die within the run (window 96 tokens = 3 batches), so AuxK runs both
+// with and without dead latents; Multi-TopK adds an extra reconstruction; clipping is on.
+const CONFIG = validateSaeConfig({ architecture: 'topk', dIn: 12, dSae: 48, k: 3, auxK: 6, multiTopK: true, deadTokensWindow: 96, lrWarmupSteps: 2, gradClipNorm: 0.5, seed: 3 });
+const STEPS = 8;
+const BATCH = 32;
+
+function batches(): tf.Tensor2D[] {
+  return Array.from({ length: STEPS }, (_, i) => tf.tidy(() => tf.randomNormal([BATCH, CONFIG.dIn], 0, 1, 'float32', 100 + i).add(0.2) as tf.Tensor2D));
+}
+
+/** Counts every device → host transfer: Tensor.dataSync/data/array… all go through the engine's readSync/read. */
+function countHostReads(): { count: () => number; restore: () => void } {
+  const engine = tf.engine();
+  const syncSpy = vi.spyOn(engine, 'readSync');
+  const asyncSpy = vi.spyOn(engine, 'read');
+  return { count: () => syncSpy.mock.calls.length + asyncSpy.mock.calls.length, restore: () => vi.restoreAllMocks() };
+}
+
+async function onBackend<T>(backend: string, run: () => Promise<T>): Promise<T> {
+  const before = tf.getBackend();
+  await tf.setBackend(backend);
+  try {
+    return await run();
+  } finally {
+    await tf.setBackend(before);
+  }
+}
+
+async function train(sae: TrainableSae, deferred: boolean): Promise<StepResult[]> {
+  const xs = batches();
+  try {
+    if (!deferred) {
+      const results: StepResult[] = [];
+      for (const x of xs) results.push(await sae.step(x));
+      return results;
+    }
+    const pending = [];
+    for (const x of xs) pending.push(await sae.stepDeferred!(x));
+    return await readSteps(pending);
+  } finally {
+    tf.dispose(xs);
+  }
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('the top-k step off wasm', () => {
+  it('reads nothing back per step: N steps cost one batched read of their metrics', async () => {
+    await onBackend('cpu', async () => {
+      const sae = await createSae(CONFIG);
+      const xs = batches();
+      const reads = countHostReads();
+      const pending = [];
+      for (const x of xs) pending.push(await sae.stepDeferred!(x));
+      expect(reads.count()).toBe(0);
+      const results = await readSteps(pending);
+      expect(reads.count()).toBe(1);
+      reads.restore();
+      expect(results.map((r) => r.metrics.tokens)).toEqual(Array(STEPS).fill(BATCH));
+      tf.dispose(xs);
+      await sae.dispose();
+    });
+  });
+
+  it('trains to the same weights, firing statistics and metrics as the per-step-synced wasm path', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const device = await onBackend('cpu', async () => {
+      const sae = await createSae(CONFIG);
+      const results = await train(sae, true);
+      const state = await sae.getState();
+      await sae.dispose();
+      return { results, state };
+    });
+    const host = await createSae(CONFIG);
+    const results = await train(host, false);
+    const state = await host.getState();
+    await host.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+
+    // The run saw steps without dead latents (no AuxK term) and with them.
+    expect(results.some((r) => r.metrics.auxLatents === 0)).toBe(true);
+    expect(results.some((r) => r.metrics.auxLatents > 0)).toBe(true);
+    results.forEach((r, i) => {
+      const d = device.results[i];
+      expect(Object.keys(d.losses).sort()).toEqual(Object.keys(r.losses).sort());
+      for (const name of Object.keys(r.losses)) expect(d.losses[name]).toBeCloseTo(r.losses[name], 4);
+      expect(d.loss).toBeCloseTo(r.loss, 4);
+      expect(d.metrics).toMatchObject({ auxLatents: r.metrics.auxLatents, tokens: BATCH });
+      // float32 on the device, float64 on the host
+      for (const key of ['l0', 'deadFraction', 'fvu'] as const) expect(d.metrics[key]).toBeCloseTo(r.metrics[key], 5);
+    });
+    for (const part of ['params', 'adamM', 'adamV'] as const) {
+      for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
+        const diff = maxAbsDiff(device.state[part][key], state[part][key]);
+        console.log(`${part}.${key}: largest difference ${diff.toExponential(2)}`);
+        expect(diff).toBeLessThan(1e-4);
+      }
+    }
+    expect(device.state.tokensSinceFired).toEqual(state.tokensSinceFired);
+    expect(device.state.firingCounts).toEqual(state.firingCounts);
+    expect(device.state.tokensSeen).toBe(state.tokensSeen);
+  });
+});
