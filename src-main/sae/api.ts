@@ -95,7 +95,7 @@ export interface TrainableSae {
   readonly config: SaeTrainConfig;
   /** One optimizer step on a batch of normalised activations [batch, dIn]; updates the SAE in place. */
   step(x: tf.Tensor2D): Promise<StepResult>;
-  /** The same step without reading its results back, where the SAE can keep them on the device. */
+  /** The same step without reading its results back; present only where the SAE keeps its step on the device. */
   stepDeferred?(x: tf.Tensor2D): Promise<PendingStep>;
   /** Sparse code of normalised activations [batch, dIn] (top-k for topk; threshold for batchtopk; ReLU for standard). */
   encode(x: tf.Tensor2D): Promise<SparseCode>;

@@ -1,7 +1,7 @@
-// Sparse codes in host memory, and the cheap per-token work between the sharded encoder and the
+// Sparse codes in host memory (and their tensor form), and the cheap per-token work between the sharded encoder and the
 // sparse decoder: merging per-shard candidates into a global top-k (OpenAI's n_op_shards), the
 // BatchTopK threshold, and splitting a code back into per-shard pieces with local latent ids.
-import { tf } from '../../engine/backend.js';
+import type { tf } from '../../engine/backend.js';
 
 /** Row-major [batch, width] per-token lists; value 0 marks an inactive or padding slot. */
 export interface HostCode {
@@ -15,14 +15,6 @@ export interface HostCode {
 export interface TensorCode {
   values: tf.Tensor2D;
   indices: tf.Tensor2D;
-}
-
-/** Concatenates codes of consecutive token ranges along the batch, disposing the pieces. */
-export function concatCodes(pieces: TensorCode[]): TensorCode {
-  if (pieces.length === 1) return pieces[0];
-  const code = { values: tf.concat(pieces.map((p) => p.values)), indices: tf.concat(pieces.map((p) => p.indices)) };
-  for (const p of pieces) tf.dispose([p.values, p.indices]);
-  return code;
 }
 
 export function emptyCode(batch: number, width: number): HostCode {

@@ -13,9 +13,9 @@
 import { tf } from '../../engine/backend.js';
 import type { AdamHyper } from '../adam.js';
 import { LatentParams, type LatentGrads, type LatentSliceState } from '../params.js';
-import { gatherCombine, gatherDot, scatterOuter } from '../sparse-ops.js';
+import { concatIds, flatIds, gatherCombine, gatherDot, scatterOuter } from '../sparse-ops.js';
 import { MAX_DENSE_ELEMENTS } from '../bounds.js';
-import { concatCodes, type HostCode, type TensorCode } from './codes.js';
+import type { HostCode, TensorCode } from './codes.js';
 
 export interface ForwardRequest {
   /** Current b_dec [dIn]. */
@@ -120,7 +120,7 @@ export class LatentShard {
         gDec = add(gDec, scatterOuter(indices, values, dOut, this.count)); // [count, dIn]
         const dPre = gatherDot(this.params.W_dec, indices, dOut).mul(values.greater(0)) as tf.Tensor2D; // [batch, width]
         gEncT = add(gEncT, scatterOuter(indices, dPre, xc, this.count)); // [count, dIn]
-        gBias = add(gBias, tf.unsortedSegmentSum(dPre.reshape([-1]), indices.reshape([-1]) as tf.Tensor1D, this.count) as tf.Tensor1D); // [count]
+        gBias = add(gBias, tf.unsortedSegmentSum(dPre.reshape([-1]), flatIds(indices), this.count) as tf.Tensor1D); // [count]
       });
       // pre = (x − b_dec) W_enc + b_enc, so b_dec's gradient through the encoder is −W_enc ∂b_enc.
       const bDecPart = tf.matMul(this.params.W_enc, gBias!.expandDims(1)).reshape([this.dIn]).neg() as tf.Tensor1D; // [dIn]
@@ -201,4 +201,12 @@ function copyTopK(pre: tf.Tensor2D, width: number, offset: number, out: HostCode
   const ids = indices.dataSync() as Int32Array;
   const base = start * width;
   for (let i = 0; i < ids.length; i++) out.indices[base + i] = ids[i] + offset;
+}
+
+/** Codes of consecutive token ranges joined along the batch; disposes the pieces. */
+function concatCodes(pieces: TensorCode[]): TensorCode {
+  if (pieces.length === 1) return pieces[0];
+  const code = { values: tf.concat(pieces.map((p) => p.values)), indices: concatIds(pieces.map((p) => p.indices)) };
+  for (const p of pieces) tf.dispose([p.values, p.indices]);
+  return code;
 }

@@ -19,11 +19,11 @@ import type { SaeTrainConfig } from '../config.js';
 import { DeviceFiring, FiringStats } from '../firing.js';
 import { fitMseScale, initialParams } from '../init.js';
 import { BiasParam, joinLatents, shardRanges, sliceLatents } from '../params.js';
-import { gatherCombine } from '../sparse-ops.js';
+import { flatIds, gatherCombine, sliceIds } from '../sparse-ops.js';
 import type { SaeBundle } from '../types.js';
 import { countActive, leadingRelu, mergeTopK, splitByRange, type HostCode, type TensorCode } from './codes.js';
 import { BatchInput, LocalShardHandle, type ShardHandle } from './handle.js';
-import { readSteps, settledStep } from '../pending.js';
+import { readSteps } from '../pending.js';
 import type { ExtraCode, RuleState, SparseRule } from './rule.js';
 import { LatentShard } from './shard.js';
 
@@ -51,6 +51,7 @@ interface OnDevice {
 export class SparseSae implements TrainableSae {
   private t = 0;
   private readonly rule: RuleState = { threshold: 0 };
+  readonly stepDeferred?: (x: tf.Tensor2D) => Promise<PendingStep>;
 
   private constructor(
     readonly config: SaeTrainConfig,
@@ -61,7 +62,9 @@ export class SparseSae implements TrainableSae {
     private mseScale: number,
     /** Set when the step stays on the device; `firing` above is then only its initial state. */
     private readonly onDevice?: OnDevice,
-  ) {}
+  ) {
+    if (onDevice) this.stepDeferred = async (x) => this.deviceStep(x, onDevice);
+  }
 
   static async create(config: SaeTrainConfig, rule: SparseRule, options: CreateSaeOptions = {}): Promise<SparseSae> {
     const params = options.weights ?? initialParams(config, options.sample);
@@ -96,12 +99,9 @@ export class SparseSae implements TrainableSae {
   }
 
   async step(x: tf.Tensor2D): Promise<StepResult> {
-    const [result] = await readSteps([await this.stepDeferred(x)]);
+    if (!this.onDevice) return this.hostStep(x);
+    const [result] = await readSteps([this.deviceStep(x, this.onDevice)]);
     return result;
-  }
-
-  async stepDeferred(x: tf.Tensor2D): Promise<PendingStep> {
-    return this.onDevice ? this.deviceStep(x, this.onDevice) : settledStep(await this.hostStep(x));
   }
 
   /** The step with codes on the host: worker shards, and the wasm backend. */
@@ -176,7 +176,7 @@ export class SparseSae implements TrainableSae {
       const dead = firing.deadMask(config.deadTokensWindow); // [dSae]
       const deadCount = dead.sum() as tf.Scalar;
       const found = shard.topCandidates(x, bDec, width, auxWidth > 0 ? (dead.sub(1).mul(1e30) as tf.Tensor1D) : undefined, auxWidth);
-      const relu = (c: TensorCode, slots: number): TensorCode => ({ values: c.values.slice([0, 0], [batch, slots]).relu(), indices: c.indices.slice([0, 0], [batch, slots]) });
+      const relu = (c: TensorCode, slots: number): TensorCode => ({ values: c.values.slice([0, 0], [batch, slots]).relu(), indices: sliceIds(c.indices, [0, 0], [batch, slots]) });
       const codes = [relu(found.main, mainWidth), ...extras.map((e) => relu(found.main, e.width)), ...(found.aux ? [relu(found.aux, auxWidth)] : [])];
       const partials = codes.map((c) => gatherCombine(shard.params.W_dec, c.indices, c.values)); // [batch, dIn] each
       const auxGate = deadCount.greater(0).toFloat() as tf.Scalar;
@@ -189,7 +189,7 @@ export class SparseSae implements TrainableSae {
       shard.params.apply(grads, hyper, t, gradScale);
 
       const fired = codes[0].values.greater(0).toFloat(); // [batch, k]
-      const counts = tf.unsortedSegmentSum(fired.reshape([-1]), codes[0].indices.reshape([-1]) as tf.Tensor1D, config.dSae) as tf.Tensor1D; // [dSae]
+      const counts = tf.unsortedSegmentSum(fired.reshape([-1]), flatIds(codes[0].indices), config.dSae) as tf.Tensor1D; // [dSae]
       firing.record(counts, batch);
       const auxLatents = auxWidth > 0 ? deadCount.minimum(config.auxK) : tf.scalar(0);
       return [...lossNames.map((name) => terms.losses[name]), terms.fvu, counts.sum().div(batch), firing.deadFraction(config.deadTokensWindow), auxLatents] as tf.Scalar[];

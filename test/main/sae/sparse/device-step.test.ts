@@ -76,6 +76,29 @@ describe('the top-k step off wasm', () => {
     });
   });
 
+  it('hands int32 latent ids only to kernels TensorFlow runs on the GPU (Cast, GatherV2, UnsortedSegmentSum)', async () => {
+    // TensorFlow's GPU build keeps int32 Slice, Reshape, ConcatV2 and arithmetic in host memory,
+    // so any other kernel given int32 ids would copy them to the host and back every step.
+    await onBackend('cpu', async () => {
+      const sae = await createSae(CONFIG);
+      const xs = batches();
+      const engine = tf.engine();
+      const runKernel = engine.runKernel.bind(engine);
+      const int32Kernels = new Set<string>();
+      vi.spyOn(engine, 'runKernel').mockImplementation((name, inputs, attrs) => {
+        if (Object.values(inputs).some((t) => t?.dtype === 'int32')) int32Kernels.add(name);
+        return runKernel(name, inputs, attrs);
+      });
+      const pending = [];
+      for (const x of xs) pending.push(await sae.stepDeferred!(x));
+      vi.restoreAllMocks();
+      expect([...int32Kernels].sort()).toEqual(['Cast', 'GatherV2', 'UnsortedSegmentSum']);
+      await readSteps(pending);
+      tf.dispose(xs);
+      await sae.dispose();
+    });
+  });
+
   it('trains to the same weights, firing statistics and metrics as the per-step-synced wasm path', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const device = await onBackend('cpu', async () => {
