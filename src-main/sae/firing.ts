@@ -51,11 +51,31 @@ export class DeviceFiring {
   private readonly tokensSinceFired: tf.Variable<tf.Rank.R1>; // [dSae]
   private readonly firingCounts: tf.Variable<tf.Rank.R1>; // [dSae]
   tokensSeen: number;
+  /** The longest silence of any latent when tokensSeen was `silenceSeenAt`, as last read back. */
+  private silence: { longest: number; seenAt: number };
 
   constructor(host: FiringStats) {
     this.tokensSinceFired = variableOf(host.tokensSinceFired, [host.tokensSinceFired.length]) as tf.Variable<tf.Rank.R1>;
     this.firingCounts = variableOf(host.firingCounts, [host.firingCounts.length]) as tf.Variable<tf.Rank.R1>;
     this.tokensSeen = host.tokensSeen;
+    this.silence = { longest: host.tokensSinceFired.reduce((a, b) => Math.max(a, b), 0), seenAt: host.tokensSeen };
+  }
+
+  /**
+   * False when no latent can be dead yet, known without reading the device: no silence grows faster
+   * than the tokens seen since the longest one was last read (`learnSilence`).
+   */
+  mayHaveDead(window: number): boolean {
+    return this.silence.longest + (this.tokensSeen - this.silence.seenAt) >= window;
+  }
+
+  /** The longest silence now, to be read back later with the step's metrics and given to learnSilence. */
+  longestSilence(): tf.Scalar {
+    return this.tokensSinceFired.max();
+  }
+
+  learnSilence(longest: number, seenAt: number): void {
+    if (seenAt > this.silence.seenAt) this.silence = { longest, seenAt };
   }
 
   /** As FiringStats.record, with counts [dSae] a tensor (not disposed). */

@@ -120,7 +120,10 @@ export function scatterOuterComposite(indices: tf.Tensor2D, coefs: tf.Tensor2D, 
   const [batch, width] = indices.shape;
   const d = rows.shape[1];
   checkIdRange(numRows);
-  const step = chunkRows(width, d);
+  // Every chunk adds into the whole [numRows, d] sum (its segment sum zero-fills one as large too), so
+  // chunks as large as the output (rows·width ≥ numRows) keep that traffic at most twice the products':
+  // with AuxK's 384 entries per token and 262,144 latents, 64 MB chunks would move ~0.5 TB a step.
+  const step = Math.max(chunkRows(width, d), Math.floor(numRows / Math.max(1, width)));
   const idsF = indices.toFloat() as tf.Tensor2D; // [batch, width]
   let total = tf.zeros([numRows, d]) as tf.Tensor2D; // [numRows, d]
   for (let start = 0; start < batch; start += step) {

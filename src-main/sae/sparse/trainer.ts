@@ -161,21 +161,23 @@ export class SparseSae implements TrainableSae {
   /**
    * The step with everything on the device (one in-thread shard off wasm): the same arithmetic as
    * hostStep, with AuxK's width fixed at min(k_aux, dSae) so no shape depends on the data (alive
-   * latents fill the spare slots at −1e30 and the ReLU zeroes them). Nothing is read back.
+   * latents fill the spare slots at −1e30 and the ReLU zeroes them). AuxK is left out, as hostStep
+   * leaves it out, while no latent can be dead yet (DeviceFiring.mayHaveDead): at k_aux = d/2 it is
+   * most of a step's sparse work. Nothing is read back.
    */
   private deviceStep(x: tf.Tensor2D, { shard, firing }: OnDevice): PendingStep {
     const { config } = this;
     const batch = this.checkBatch(x, 'step');
     const t = ++this.t;
-    const auxWidth = config.auxK > 0 && config.auxKCoefficient > 0 ? Math.min(config.auxK, config.dSae) : 0;
+    const auxWidth = config.auxK > 0 && config.auxKCoefficient > 0 && firing.mayHaveDead(config.deadTokensWindow) ? Math.min(config.auxK, config.dSae) : 0;
     const width = Math.min(this.sparseRule.trainingCandidates(config), config.dSae);
     const { mainWidth, extras } = this.sparseRule.trainOnDevice!(config);
     const lossNames = [...new Set(['mse', ...extras.map((e) => e.name), ...(auxWidth > 0 ? ['auxk'] : [])])];
     const scalars = tf.tidy(() => {
       const bDec = this.bDec.value;
-      const dead = firing.deadMask(config.deadTokensWindow); // [dSae]
-      const deadCount = dead.sum() as tf.Scalar;
-      const found = shard.topCandidates(x, bDec, width, auxWidth > 0 ? (dead.sub(1).mul(1e30) as tf.Tensor1D) : undefined, auxWidth);
+      const dead = auxWidth > 0 ? firing.deadMask(config.deadTokensWindow) : undefined; // [dSae]
+      const deadCount = dead ? (dead.sum() as tf.Scalar) : tf.scalar(0);
+      const found = shard.topCandidates(x, bDec, width, dead ? (dead.sub(1).mul(1e30) as tf.Tensor1D) : undefined, auxWidth);
       const relu = (c: TensorCode, slots: number): TensorCode => ({ values: c.values.slice([0, 0], [batch, slots]).relu(), indices: sliceIds(c.indices, [0, 0], [batch, slots]) });
       const codes = [relu(found.main, mainWidth), ...extras.map((e) => relu(found.main, e.width)), ...(found.aux ? [relu(found.aux, auxWidth)] : [])];
       const partials = codes.map((c) => gatherCombine(shard.params.W_dec, c.indices, c.values)); // [batch, dIn] each
@@ -191,13 +193,15 @@ export class SparseSae implements TrainableSae {
       const fired = codes[0].values.greater(0).toFloat(); // [batch, k]
       const counts = tf.unsortedSegmentSum(fired.reshape([-1]), flatIds(codes[0].indices), config.dSae) as tf.Tensor1D; // [dSae]
       firing.record(counts, batch);
-      const auxLatents = auxWidth > 0 ? deadCount.minimum(config.auxK) : tf.scalar(0);
-      return [...lossNames.map((name) => terms.losses[name]), terms.fvu, counts.sum().div(batch), firing.deadFraction(config.deadTokensWindow), auxLatents] as tf.Scalar[];
+      const auxLatents = deadCount.minimum(config.auxK);
+      return [...lossNames.map((name) => terms.losses[name]), terms.fvu, counts.sum().div(batch), firing.deadFraction(config.deadTokensWindow), auxLatents, firing.longestSilence()] as tf.Scalar[];
     });
+    const seenAt = firing.tokensSeen;
     return {
       scalars,
       resolve: (values) => {
-        const [fvu, l0, deadFraction, auxLatents] = Array.prototype.slice.call(values, lossNames.length) as number[];
+        const [fvu, l0, deadFraction, auxLatents, longestSilence] = Array.prototype.slice.call(values, lossNames.length) as number[];
+        firing.learnSilence(longestSilence, seenAt);
         // As hostStep, which has no AuxK term on steps without dead latents.
         const losses: Record<string, number> = Object.fromEntries(lossNames.flatMap((name, i) => (name !== 'auxk' || auxLatents > 0 ? [[name, values[i]]] : [])));
         return { loss: Object.values(losses).reduce((a, b) => a + b, 0), losses, metrics: { l0, fvu, deadFraction, auxLatents, tokens: batch } };

@@ -76,6 +76,32 @@ describe('the top-k step off wasm', () => {
     });
   });
 
+  it('leaves AuxK out, without reading the device, while no latent can be dead yet', async () => {
+    await onBackend('cpu', async () => {
+      // 8 steps of 32 tokens against a 96-token window: steps 1–3 cannot have a dead latent.
+      const sae = await createSae(CONFIG);
+      const xs = batches();
+      const engine = tf.engine();
+      const runKernel = engine.runKernel.bind(engine);
+      const topKs: number[] = [];
+      vi.spyOn(engine, 'runKernel').mockImplementation((name, inputs, attrs) => {
+        if (name === 'TopK') topKs[topKs.length - 1]++;
+        return runKernel(name, inputs, attrs);
+      });
+      const pending = [];
+      for (const x of xs) {
+        topKs.push(0);
+        pending.push(await sae.stepDeferred!(x));
+      }
+      vi.restoreAllMocks();
+      expect(topKs).toEqual([1, 1, 1, 2, 2, 2, 2, 2]);
+      const results = await readSteps(pending);
+      expect(results.slice(0, 3).map((r) => Object.keys(r.losses).sort())).toEqual(Array(3).fill(['mse', 'multi_topk']));
+      tf.dispose(xs);
+      await sae.dispose();
+    });
+  });
+
   it('hands int32 latent ids only to kernels TensorFlow runs on the GPU (Cast, GatherV2, UnsortedSegmentSum)', async () => {
     // TensorFlow's GPU build keeps int32 Slice, Reshape, ConcatV2 and arithmetic in host memory,
     // so any other kernel given int32 ids would copy them to the host and back every step.
