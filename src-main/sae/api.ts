@@ -46,7 +46,7 @@ export interface PendingStep {
   /** Scalars on the device, in the order `resolve` takes their values; readSteps frees them. */
   readonly scalars: tf.Scalar[];
   /** The step's result from the scalars' values. */
-  resolve(values: ArrayLike<number>): StepResult;
+  resolve(values: number[]): StepResult;
 }
 
 /** Parameters in host memory, SAELens layout: W_enc [dIn, dSae], b_enc [dSae], W_dec [dSae, dIn], b_dec [dIn] (= b_pre). */

@@ -12,11 +12,11 @@ export function settledStep(result: StepResult): PendingStep {
 /** The results of `steps`, in order; their device scalars are read in one transfer and freed. */
 export async function readSteps(steps: PendingStep[]): Promise<StepResult[]> {
   const scalars = steps.flatMap((s) => s.scalars);
-  let values: ArrayLike<number> = [];
+  let values: number[] = [];
   if (scalars.length > 0) {
     const stacked = tf.stack(scalars); // [Σ scalars]
     try {
-      values = await stacked.data();
+      values = Array.from(await stacked.data());
     } finally {
       stacked.dispose();
       tf.dispose(scalars);
@@ -24,7 +24,7 @@ export async function readSteps(steps: PendingStep[]): Promise<StepResult[]> {
   }
   let at = 0;
   return steps.map((s) => {
-    const result = s.resolve(Array.prototype.slice.call(values, at, at + s.scalars.length));
+    const result = s.resolve(values.slice(at, at + s.scalars.length));
     at += s.scalars.length;
     return result;
   });

@@ -200,7 +200,7 @@ export class SparseSae implements TrainableSae {
     return {
       scalars,
       resolve: (values) => {
-        const [fvu, l0, deadFraction, auxLatents, longestSilence] = Array.prototype.slice.call(values, lossNames.length) as number[];
+        const [fvu, l0, deadFraction, auxLatents, longestSilence] = values.slice(lossNames.length);
         firing.learnSilence(longestSilence, seenAt);
         // As hostStep, which has no AuxK term on steps without dead latents.
         const losses: Record<string, number> = Object.fromEntries(lossNames.flatMap((name, i) => (name !== 'auxk' || auxLatents > 0 ? [[name, values[i]]] : [])));

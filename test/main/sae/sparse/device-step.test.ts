@@ -3,8 +3,9 @@
 // here; it is checked against the wasm path, which reads its codes every step, to float tolerance.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tf } from '../../../../src-main/engine/backend.js';
-import { createSae, validateSaeConfig, type StepResult, type TrainableSae } from '../../../../src-main/sae/index.js';
+import { createSae, validateSaeConfig } from '../../../../src-main/sae/index.js';
 import { readSteps } from '../../../../src-main/sae/pending.js';
+import { batches as batchesOf, countHostReads, maxAbsDiff, onBackend, train } from '../device-helpers.js';
 
 // Small enough that latents die within the run (window 96 tokens = 3 batches), so AuxK runs both
 // with and without dead latents; Multi-TopK adds an extra reconstruction; clipping is on.
@@ -13,47 +14,7 @@ const STEPS = 8;
 const BATCH = 32;
 
 function batches(): tf.Tensor2D[] {
-  return Array.from({ length: STEPS }, (_, i) => tf.tidy(() => tf.randomNormal([BATCH, CONFIG.dIn], 0, 1, 'float32', 100 + i).add(0.2) as tf.Tensor2D));
-}
-
-/** Counts every device → host transfer: Tensor.dataSync/data/array… all go through the engine's readSync/read. */
-function countHostReads(): { count: () => number; restore: () => void } {
-  const engine = tf.engine();
-  const syncSpy = vi.spyOn(engine, 'readSync');
-  const asyncSpy = vi.spyOn(engine, 'read');
-  return { count: () => syncSpy.mock.calls.length + asyncSpy.mock.calls.length, restore: () => vi.restoreAllMocks() };
-}
-
-async function onBackend<T>(backend: string, run: () => Promise<T>): Promise<T> {
-  const before = tf.getBackend();
-  await tf.setBackend(backend);
-  try {
-    return await run();
-  } finally {
-    await tf.setBackend(before);
-  }
-}
-
-async function train(sae: TrainableSae, deferred: boolean): Promise<StepResult[]> {
-  const xs = batches();
-  try {
-    if (!deferred) {
-      const results: StepResult[] = [];
-      for (const x of xs) results.push(await sae.step(x));
-      return results;
-    }
-    const pending = [];
-    for (const x of xs) pending.push(await sae.stepDeferred!(x));
-    return await readSteps(pending);
-  } finally {
-    tf.dispose(xs);
-  }
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
+  return batchesOf(STEPS, BATCH, CONFIG.dIn);
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -69,7 +30,7 @@ describe('the top-k step off wasm', () => {
       expect(reads.count()).toBe(0);
       const results = await readSteps(pending);
       expect(reads.count()).toBe(1);
-      reads.restore();
+      vi.restoreAllMocks();
       expect(results.map((r) => r.metrics.tokens)).toEqual(Array(STEPS).fill(BATCH));
       tf.dispose(xs);
       await sae.dispose();
@@ -129,13 +90,17 @@ describe('the top-k step off wasm', () => {
     const tensorsBefore = tf.memory().numTensors;
     const device = await onBackend('cpu', async () => {
       const sae = await createSae(CONFIG);
-      const results = await train(sae, true);
+      const xs = batches();
+      const results = await train(sae, xs, true);
+      tf.dispose(xs);
       const state = await sae.getState();
       await sae.dispose();
       return { results, state };
     });
     const host = await createSae(CONFIG);
-    const results = await train(host, false);
+    const xs = batches();
+    const results = await train(host, xs, false);
+    tf.dispose(xs);
     const state = await host.getState();
     await host.dispose();
     expect(tf.memory().numTensors).toBe(tensorsBefore);
