@@ -105,3 +105,14 @@ export class DeviceFiring {
     this.firingCounts.dispose();
   }
 }
+
+/** Firing statistics as tensors where an SAE's step stays on the device (off wasm); undefined on wasm. */
+export function deviceFiringFor(host: FiringStats): DeviceFiring | undefined {
+  return tf.getBackend() === 'wasm' ? undefined : new DeviceFiring(host);
+}
+
+/** After setState: the device copy of the restored `host` statistics, in place of `previous` (freed). */
+export function restoredDeviceFiring(previous: DeviceFiring | undefined, host: FiringStats): DeviceFiring | undefined {
+  previous?.dispose();
+  return previous ? new DeviceFiring(host) : undefined;
+}

@@ -8,7 +8,7 @@ import { tf } from '../engine/backend.js';
 import type { CreateSaeOptions, PendingStep, SaeExportMeta, SaeTrainState, SparseCode, StepResult, TrainableSae } from './api.js';
 import { toSaeBundle } from './bundle.js';
 import type { SaeTrainConfig } from './config.js';
-import { DeviceFiring, FiringStats } from './firing.js';
+import { deviceFiringFor, FiringStats, restoredDeviceFiring, type DeviceFiring } from './firing.js';
 import { initialParams } from './init.js';
 import { clipFactor, clipFactorOnDevice } from './optimizer.js';
 import { readSteps } from './pending.js';
@@ -41,7 +41,7 @@ export class StandardSae implements TrainableSae {
     const zeros = () => ({ W_enc: new Float32Array(params.W_enc.length), b_enc: new Float32Array(config.dSae), W_dec: new Float32Array(params.W_dec.length) });
     const latents = new LatentParams(config.dIn, config.dSae, { params, adamM: zeros(), adamV: zeros() }, false);
     const firing = FiringStats.empty(config.dSae);
-    return new StandardSae(config, latents, new BiasParam(params.b_dec), firing, tf.getBackend() === 'wasm' ? undefined : new DeviceFiring(firing));
+    return new StandardSae(config, latents, new BiasParam(params.b_dec), firing, deviceFiringFor(firing));
   }
 
   async step(x: tf.Tensor2D): Promise<StepResult> {
@@ -179,10 +179,7 @@ export class StandardSae implements TrainableSae {
     this.latents.setState({ params: state.params, adamM: state.adamM, adamV: state.adamV });
     this.bDec.setState({ value: state.params.b_dec, m: state.adamM.b_dec, v: state.adamV.b_dec });
     this.firing = new FiringStats(state.tokensSinceFired.slice(), state.firingCounts.slice(), state.tokensSeen);
-    if (this.deviceFiring) {
-      this.deviceFiring.dispose();
-      this.deviceFiring = new DeviceFiring(this.firing);
-    }
+    this.deviceFiring = restoredDeviceFiring(this.deviceFiring, this.firing);
     this.t = state.step;
   }
 
