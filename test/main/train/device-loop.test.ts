@@ -1,10 +1,11 @@
 // The training loop off wasm (tfjs-node, CUDA; tfjs's 'cpu' backend takes the same path here): the
 // SAE steps' metrics stay on the device and are read once per progress report, not per step.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { tf } from '../../../src-main/engine/backend.js';
 import type { TrainEvent } from '../../../src-main/train/events.js';
-import { trainFamily } from '../../../src-main/train/trainer.js';
+import { FAMILY_FILE, trainFamily } from '../../../src-main/train/trainer.js';
 import { maxAbsDiff, runConfig, saeWeights, tempOut, tinyModel } from './fixture.js';
 
 describe('the training loop off wasm', () => {
@@ -36,6 +37,11 @@ describe('the training loop off wasm', () => {
     expect(readsAtProgress).toHaveLength(4);
     expect(readsAtProgress.slice(1).map((n, i) => n - readsAtProgress[i])).toEqual([1, 1, 1]);
 
+    // The training curves, recorded as the deferred steps are read, are the per-step path's.
+    const curves = (dir: string) => JSON.parse(readFileSync(join(dir, FAMILY_FILE), 'utf8')).saes.map((s: { history: { tokens: number[]; train_fvu: number[] } }) => s.history);
+    const [syncedCurves, deviceCurves] = [curves(synced), curves(onDevice)];
+    expect(deviceCurves.map((c: { tokens: number[] }) => c.tokens)).toEqual(syncedCurves.map((c: { tokens: number[] }) => c.tokens));
+    deviceCurves.forEach((c: { train_fvu: number[] }, i: number) => c.train_fvu.forEach((v, j) => expect(v).toBeCloseTo(syncedCurves[i].train_fvu[j], 5)));
     for (const n of [8, 16]) {
       const a = saeWeights(join(synced, String(n)));
       const b = saeWeights(join(onDevice, String(n)));
