@@ -4,7 +4,7 @@
 // Inputs are random layer-normalised vectors: step time does not depend on what the activations mean,
 // and no latent is dead (the default 10M-token window), so AuxK costs nothing here.
 import os from 'node:os';
-import { tf } from '../engine/backend.js';
+import { engineInfo, tf } from '../engine/backend.js';
 import { createSae, validateSaeConfig } from '../sae/index.js';
 
 export interface SaeTrainBenchOptions {
@@ -20,18 +20,22 @@ export interface SaeTrainBenchOptions {
   shards: number;
 }
 
-export const DEFAULT_OPTIONS: SaeTrainBenchOptions = {
+/** Worker shards exist for the single-threaded wasm backend; TensorFlow (CPU or GPU) refuses them. */
+export function defaultShards(backend: string, cores: number): number {
+  return backend === 'wasm' ? Math.min(2, cores) : 1;
+}
+
+export const DEFAULT_OPTIONS: Omit<SaeTrainBenchOptions, 'shards'> = {
   dIn: 768,
   dSae: 16384,
   k: 32,
   batch: 4096,
   steps: 3,
   family: [4096, 8192, 16384],
-  shards: Math.min(2, os.availableParallelism()),
 };
 
 export async function run(options: Partial<SaeTrainBenchOptions> = {}): Promise<Record<string, number | string>> {
-  const o = { ...DEFAULT_OPTIONS, ...options };
+  const o = { ...DEFAULT_OPTIONS, shards: defaultShards(engineInfo().backend, os.availableParallelism()), ...options };
   const x = tf.tidy(() => {
     const raw = tf.randomNormal([o.batch, o.dIn], 0, 1, 'float32', 11);
     return raw.sub(raw.mean(1, true)).div(raw.sub(raw.mean(1, true)).square().mean(1, true).sqrt()) as tf.Tensor2D; // [batch, dIn]

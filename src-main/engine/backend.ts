@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
 import type { BackendChoice, BackendName, DeviceMemory, GpuDevice, SkippedBackend, TensorflowBinding } from '../../src-shared/api/engine.js';
 import { cudaProblems, findCudaLibraries, hasCudaBuild } from './cuda.js';
 import { computeGpu, listGpus, processDeviceBytes, queryDeviceMemory } from './nvidia.js';
@@ -60,6 +61,15 @@ export function isInstalled(pkg: string): boolean {
   }
 }
 
+/** The folder of an installed package; null when it is not installed. */
+export function packageDir(pkg: string): string | null {
+  try {
+    return dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    return null;
+  }
+}
+
 export function parseBackendChoice(value: string | undefined): BackendChoice {
   const choice = (value ?? 'auto').trim().toLowerCase();
   if (!(BACKEND_CHOICES as readonly string[]).includes(choice)) {
@@ -99,7 +109,9 @@ async function activateGpu(): Promise<Activated> {
   if (loadedBinding !== GPU_BINDING && !isInstalled(GPU_BINDING)) {
     throw new BackendUnavailable({ backend: 'gpu', reason: `${GPU_BINDING} is not installed`, fix: `npm install ${GPU_BINDING}` });
   }
-  const problems = cudaProblems(findCudaLibraries());
+  // Once loaded, its TensorFlow library evidently opened.
+  const bindingDir = loadedBinding === GPU_BINDING ? null : packageDir(GPU_BINDING);
+  const problems = cudaProblems(findCudaLibraries(), process.env, process.platform, { gpu, bindingDir });
   if (problems.length > 0) {
     throw new BackendUnavailable({ backend: 'gpu', reason: problems.map((p) => p.reason).join('; '), fix: problems.find((p) => p.fix)?.fix ?? null });
   }

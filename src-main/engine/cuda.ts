@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { CudaFix, CudaLibraryStatus, CudaReport } from '../../src-shared/api/engine.js';
+import type { CudaFix, CudaLibraryStatus, CudaReport, GpuDevice } from '../../src-shared/api/engine.js';
 
 /** The setting's environment variable; the app passes its "CUDA libraries folder" this way too. */
 export const CUDA_LIB_DIR_ENV = 'SAE_EXPLORER_CUDA_LIB_DIR';
@@ -157,10 +157,52 @@ export interface CudaProblem {
   fix: string | null;
 }
 
+/**
+ * The oldest driver that runs CUDA 11.x code (CUDA's minor version compatibility; NVIDIA's CUDA 11
+ * release notes): older drivers fail at CUDA's initialisation and TensorFlow silently stays on the CPU.
+ */
+export const MIN_CUDA11_DRIVER: Partial<Record<NodeJS.Platform, string>> = { linux: '450.80.02', win32: '452.39' };
+
+function olderVersion(version: string, than: string): boolean {
+  const a = version.split('.').map(Number);
+  const b = than.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  }
+  return false;
+}
+
+/** The TensorFlow C library tfjs-node-gpu's install step downloads into <package>/deps/lib. */
+function libtensorflowFile(platform: NodeJS.Platform): RegExp {
+  return platform === 'win32' ? /^tensorflow\.dll$/ : /^libtensorflow\.so\.2(\.|$)/;
+}
+
+/** Beyond the libraries: the GPU's driver and the package's own TensorFlow, when known. */
+export interface GpuSetup {
+  /** The GPU TensorFlow would compute on (nvidia.ts computeGpu). */
+  gpu?: GpuDevice | null;
+  /** The installed tfjs-node-gpu package's folder. */
+  bindingDir?: string | null;
+}
+
 /** What stops tfjs-node-gpu from opening its libraries here; empty when nothing does. */
-export function cudaProblems(libraries: CudaLibraryStatus[], env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): CudaProblem[] {
+export function cudaProblems(libraries: CudaLibraryStatus[], env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, setup: GpuSetup = {}): CudaProblem[] {
   if (!hasCudaBuild(platform)) return [{ reason: `@tensorflow/tfjs-node-gpu has no CUDA build for ${platform}`, fix: null }];
   const problems: CudaProblem[] = [];
+  const minDriver = MIN_CUDA11_DRIVER[platform];
+  if (setup.gpu && minDriver && olderVersion(setup.gpu.driver, minDriver)) {
+    problems.push({ reason: `the NVIDIA driver ${setup.gpu.driver} of ${setup.gpu.name} is older than ${minDriver}, the oldest that runs CUDA 11.2`, fix: `install NVIDIA driver ${minDriver} or newer (any newer driver, CUDA 12's included, runs CUDA 11 code)` });
+  }
+  if (setup.bindingDir) {
+    const lib = path.join(setup.bindingDir, 'deps', 'lib');
+    const present = existsSync(lib) && readdirSync(lib).some((name) => libtensorflowFile(platform).test(name));
+    if (!present) {
+      problems.push({
+        reason: `@tensorflow/tfjs-node-gpu has no TensorFlow library in ${lib} (its install step downloads libtensorflow, and that download failed or was skipped)`,
+        fix: 'npm rebuild @tensorflow/tfjs-node-gpu with network access (TFJS_NODE_CDN_STORAGE names a mirror)',
+      });
+    }
+  }
   const folder = env[CUDA_LIB_DIR_ENV];
   if (folder && !existsSync(folder)) {
     problems.push({ reason: `the CUDA libraries folder ${folder} does not exist`, fix: `point ${CUDA_LIB_DIR_ENV} or the app's CUDA libraries folder at an existing folder` });
@@ -176,7 +218,7 @@ export function cudaProblems(libraries: CudaLibraryStatus[], env: NodeJS.Process
 }
 
 /** The libraries, the setting, and what stops tfjs-node-gpu from opening them, for `doctor`. */
-export function cudaReport(options: LibrarySearchOptions = {}): CudaReport {
+export function cudaReport(options: LibrarySearchOptions & GpuSetup = {}): CudaReport {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const libraries = findCudaLibraries(options);
@@ -185,7 +227,8 @@ export function cudaReport(options: LibrarySearchOptions = {}): CudaReport {
     libraryFolder: env[CUDA_LIB_DIR_ENV] || null,
     searched: platform === 'linux' ? [...before, '(ldconfig cache)', ...after] : [...before, ...after],
     libraries,
-    problems: cudaProblems(libraries, env, platform).map((p) => p.reason),
+    // The missing libraries' fix is `fixes` below, in full.
+    problems: cudaProblems(libraries, env, platform, options).map((p) => (p.fix && p.fix !== CUDA_LIBRARIES_FIX ? `${p.reason}; fix: ${p.fix}` : p.reason)),
     fixes: hasCudaBuild(platform) ? fixesFor(libraries.filter((l) => !l.found), platform) : [],
   };
 }

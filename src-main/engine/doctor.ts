@@ -5,9 +5,9 @@ import { cpus, availableParallelism, freemem, totalmem, release } from 'node:os'
 import { getHeapStatistics } from 'node:v8';
 import { createRequire } from 'node:module';
 import type { Diagnostics, EngineReport } from '../../src-shared/api/engine.js';
-import { backendThreads, initEngine, isInstalled, loadedTensorflowBinding, parseBackendChoice, tf } from './backend.js';
+import { backendThreads, initEngine, isInstalled, loadedTensorflowBinding, packageDir, parseBackendChoice, tf } from './backend.js';
 import { cudaReport } from './cuda.js';
-import { listGpus } from './nvidia.js';
+import { computeGpu, listGpus } from './nvidia.js';
 import { hubCacheDir } from '../hub/cache.js';
 import { hubEndpoint, isOffline } from '../hub/http.js';
 
@@ -46,11 +46,13 @@ export async function collectDiagnostics(): Promise<Diagnostics> {
   const processMemory = process.memoryUsage();
   const tensorMemory = tf.memory();
   const cpuList = cpus();
+  const gpus = listGpus();
+  const binding = loadedTensorflowBinding() === '@tensorflow/tfjs-node-gpu' ? null : packageDir('@tensorflow/tfjs-node-gpu');
   return {
     engine,
     packages: Object.fromEntries(BACKEND_PACKAGES.map((p) => [p, packageVersion(p)])),
-    gpus: listGpus().gpus,
-    cuda: cudaReport(),
+    gpus: gpus.gpus,
+    cuda: cudaReport({ gpu: computeGpu(gpus).gpu, bindingDir: binding }),
     cpu: { model: cpuList[0]?.model.trim() ?? 'unknown', cores: cpuList.length, parallelism: availableParallelism() },
     memory: {
       totalBytes: totalmem(),

@@ -38,6 +38,17 @@ export interface StepResult {
   metrics: StepMetrics;
 }
 
+/**
+ * A step whose results may still be on the device (tfjs-node, CUDA): reading them every step would
+ * stall the step queue, so the trainer reads many at once with readSteps (pending.ts).
+ */
+export interface PendingStep {
+  /** Scalars on the device, in the order `resolve` takes their values; readSteps frees them. */
+  readonly scalars: tf.Scalar[];
+  /** The step's result from the scalars' values. */
+  resolve(values: number[]): StepResult;
+}
+
 /** Parameters in host memory, SAELens layout: W_enc [dIn, dSae], b_enc [dSae], W_dec [dSae, dIn], b_dec [dIn] (= b_pre). */
 export interface SaeParamArrays {
   W_enc: Float32Array;
@@ -84,6 +95,8 @@ export interface TrainableSae {
   readonly config: SaeTrainConfig;
   /** One optimizer step on a batch of normalised activations [batch, dIn]; updates the SAE in place. */
   step(x: tf.Tensor2D): Promise<StepResult>;
+  /** The same step without reading its results back; present only where the SAE keeps its step on the device. */
+  stepDeferred?(x: tf.Tensor2D): Promise<PendingStep>;
   /** Sparse code of normalised activations [batch, dIn] (top-k for topk; threshold for batchtopk; ReLU for standard). */
   encode(x: tf.Tensor2D): Promise<SparseCode>;
   /** The same code as a dense [batch, dSae] tensor. */

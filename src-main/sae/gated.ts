@@ -10,13 +10,14 @@
 // errors are normalised by mse_scale = 1/E‖x − μ‖², and the L1 term measures π_gate in units of
 // √E‖x − μ‖², so λ (config.l1Coefficient) is dimensionless. The backward is dense, in micro-batches.
 import { tf } from '../engine/backend.js';
-import type { CreateSaeOptions, SaeExportMeta, SaeTrainState, SparseCode, StepResult, TrainableSae } from './api.js';
+import type { CreateSaeOptions, PendingStep, SaeExportMeta, SaeTrainState, SparseCode, StepResult, TrainableSae } from './api.js';
 import { MAX_DENSE_ELEMENTS } from './bounds.js';
 import { toSaeBundle } from './bundle.js';
 import type { SaeTrainConfig } from './config.js';
-import { FiringStats } from './firing.js';
+import { deviceFiringFor, FiringStats, restoredDeviceFiring, type DeviceFiring } from './firing.js';
 import { fitMseScale, initialParams } from './init.js';
-import { clipFactor } from './optimizer.js';
+import { clipFactor, clipFactorOnDevice } from './optimizer.js';
+import { readSteps } from './pending.js';
 import { BiasParam, LatentParams } from './params.js';
 import { registerSae } from './registry.js';
 import { gatherCombine } from './sparse-ops.js';
@@ -57,6 +58,17 @@ export interface GatedGradients {
  * W_dec and b_dec receiving nothing from the frozen copy. The returned tensors are the caller's.
  */
 export function gatedGradients(x: tf.Tensor2D, p: GatedTensors, loss: GatedLossSettings): GatedGradients {
+  const { grads, sums } = gatedGradientTensors(x, p, loss);
+  const read = (t: tf.Tensor) => t.dataSync()[0];
+  const result = { grads, sse: read(sums.sse), auxSse: read(sums.auxSse), gateL1: read(sums.gateL1), fired: sums.fired.dataSync() as Float32Array };
+  tf.dispose(Object.values(sums));
+  return result;
+}
+
+/** The sums gatedGradients reads back, left on the device. */
+type GatedSums = { sse: tf.Scalar; auxSse: tf.Scalar; gateL1: tf.Scalar; fired: tf.Tensor1D };
+
+function gatedGradientTensors(x: tf.Tensor2D, p: GatedTensors, loss: GatedLossSettings): { grads: GatedTensors; sums: GatedSums } {
   const [batch, dIn] = x.shape;
   const dSae = p.W_enc.shape[1];
   const chunk = Math.max(1, Math.floor(MAX_DENSE_ELEMENTS / dSae));
@@ -111,14 +123,14 @@ export function gatedGradients(x: tf.Tensor2D, p: GatedTensors, loss: GatedLossS
     // Both paths read x − b_dec: b_dec's gradient through the encoder is −W_mag ∂b_mag − W_enc ∂b_gate.
     b_dec: acc.gOut.sub(tf.matMul(W_mag, acc.gBMag.expandDims(1)).reshape([dIn])).sub(tf.matMul(p.W_enc, acc.gBGate.expandDims(1)).reshape([dIn])) as tf.Tensor1D,
   }));
-  const read = (t: tf.Tensor) => t.dataSync()[0];
-  const result = { grads, sse: read(acc.sse), auxSse: read(acc.auxSse), gateL1: read(acc.gateL1), fired: acc.fired.dataSync() as Float32Array };
-  tf.dispose([...Object.values(acc), magScale, W_mag, W_decT]);
-  return result;
+  const sums = { sse: acc.sse, auxSse: acc.auxSse, gateL1: acc.gateL1, fired: acc.fired } as GatedSums;
+  tf.dispose([acc.gMagCols, acc.gGateCols, acc.gBMag, acc.gBGate, acc.gDec, acc.gOut, magScale, W_mag, W_decT]);
+  return { grads, sums };
 }
 
 export class GatedSae implements TrainableSae {
   private t = 0;
+  readonly stepDeferred?: (x: tf.Tensor2D) => Promise<PendingStep>;
 
   private constructor(
     readonly config: SaeTrainConfig,
@@ -129,7 +141,11 @@ export class GatedSae implements TrainableSae {
     private readonly vectors: Record<(typeof VECTORS)[number], BiasParam>,
     private firing: FiringStats,
     private mseScale: number,
-  ) {}
+    /** Off wasm: the firing statistics as tensors, so the step reads nothing back; `firing` is then only their initial state. */
+    private deviceFiring?: DeviceFiring,
+  ) {
+    if (deviceFiring) this.stepDeferred = async (x) => this.deviceStep(x, this.deviceFiring!);
+  }
 
   static async create(config: SaeTrainConfig, options: CreateSaeOptions): Promise<GatedSae> {
     if ((options.shards ?? 1) !== 1) throw new Error(`SAE shards = ${options.shards}: the gated SAE runs in one thread; use shards = 1`);
@@ -139,7 +155,8 @@ export class GatedSae implements TrainableSae {
     const latents = new LatentParams(config.dIn, config.dSae, { params, adamM: zeros(), adamV: zeros() });
     // r_mag = 0 and b_mag = 0: the magnitude path starts as the gate's pre-activation.
     const vectors = { b_mag: new BiasParam(new Float32Array(config.dSae)), r_mag: new BiasParam(new Float32Array(config.dSae)) };
-    return new GatedSae(config, latents, new BiasParam(params.b_dec), vectors, FiringStats.empty(config.dSae), fitMseScale(config.dIn, options.sample));
+    const firing = FiringStats.empty(config.dSae);
+    return new GatedSae(config, latents, new BiasParam(params.b_dec), vectors, firing, fitMseScale(config.dIn, options.sample), deviceFiringFor(firing));
   }
 
   private tensors(): GatedTensors {
@@ -148,32 +165,61 @@ export class GatedSae implements TrainableSae {
   }
 
   async step(x: tf.Tensor2D): Promise<StepResult> {
+    if (this.deviceFiring) return (await readSteps([this.deviceStep(x, this.deviceFiring)]))[0];
     const batch = this.checkBatch(x, 'step');
     const t = ++this.t;
-    const l1Weight = this.config.l1Coefficient * Math.sqrt(this.mseScale);
-    const { grads, sse, auxSse, gateL1, fired } = gatedGradients(x, this.tensors(), { mseScale: this.mseScale, l1Weight });
+    const { grads, sse, auxSse, gateL1, fired } = gatedGradients(x, this.tensors(), this.lossSettings());
     const latentGrads = { W_enc: grads.W_enc, b_enc: grads.b_gate, W_dec: grads.W_dec };
     const vectorSquares = tf.tidy(() => grads.b_dec.square().sum().add(grads.b_mag.square().sum()).add(grads.r_mag.square().sum()).dataSync()[0]);
     const gradScale = clipFactor(this.config, this.latents.squaredNorm(latentGrads) + vectorSquares);
-    const hyper = adamHyper(this.config, t);
-    this.latents.apply(latentGrads, hyper, t, gradScale);
-    this.bDec.apply(grads.b_dec, hyper, t, gradScale);
-    for (const name of VECTORS) this.vectors[name].apply(grads[name], hyper, t, gradScale);
-    tf.dispose(Object.values(grads));
+    this.apply(grads, t, gradScale);
 
     const variance = tf.tidy(() => x.sub(x.mean(0)).square().sum().dataSync()[0]);
     this.firing.record(fired, batch);
-    const losses = { mse: (this.mseScale * sse) / batch, l1: (l1Weight * gateL1) / batch, aux: (this.mseScale * auxSse) / batch };
+    return this.result(batch, [sse, auxSse, gateL1, variance, fired.reduce((a, b) => a + b, 0), this.firing.deadFraction(this.config.deadTokensWindow)]);
+  }
+
+  /** The same step without reading anything back (off wasm, DeviceFiring keeping the firing statistics). */
+  private deviceStep(x: tf.Tensor2D, firing: DeviceFiring): PendingStep {
+    const batch = this.checkBatch(x, 'step');
+    const t = ++this.t;
+    const { grads, sums } = gatedGradientTensors(x, this.tensors(), this.lossSettings());
+    const scalars = tf.tidy(() => {
+      const latentGrads = { W_enc: grads.W_enc, b_enc: grads.b_gate, W_dec: grads.W_dec };
+      const squares = this.latents.squaredNormOnDevice(latentGrads).add(grads.b_dec.square().sum()).add(grads.b_mag.square().sum()).add(grads.r_mag.square().sum()) as tf.Scalar;
+      this.apply(grads, t, clipFactorOnDevice(this.config, squares));
+      firing.record(sums.fired, batch);
+      return [sums.sse, sums.auxSse, sums.gateL1, x.sub(x.mean(0)).square().sum(), sums.fired.sum(), firing.deadFraction(this.config.deadTokensWindow)] as tf.Scalar[];
+    });
+    // The other sums are among the scalars, which readSteps frees.
+    sums.fired.dispose();
+    return { scalars, resolve: (values) => this.result(batch, values) };
+  }
+
+  private lossSettings(): GatedLossSettings {
+    return { mseScale: this.mseScale, l1Weight: this.l1Weight() };
+  }
+
+  private l1Weight(): number {
+    return this.config.l1Coefficient * Math.sqrt(this.mseScale);
+  }
+
+  /** Adam on every parameter with the gradients times `gradScale`; frees the gradients. */
+  private apply(grads: GatedTensors, t: number, gradScale: number | tf.Scalar): void {
+    const hyper = adamHyper(this.config, t);
+    this.latents.apply({ W_enc: grads.W_enc, b_enc: grads.b_gate, W_dec: grads.W_dec }, hyper, t, gradScale);
+    this.bDec.apply(grads.b_dec, hyper, t, gradScale);
+    for (const name of VECTORS) this.vectors[name].apply(grads[name], hyper, t, gradScale);
+    tf.dispose(Object.values(grads));
+  }
+
+  /** The step's result from its sums: sse, auxSse, gateL1, the input's variance, (token, latent) firings, the dead fraction. */
+  private result(batch: number, [sse, auxSse, gateL1, variance, active, deadFraction]: number[]): StepResult {
+    const losses = { mse: (this.mseScale * sse) / batch, l1: (this.l1Weight() * gateL1) / batch, aux: (this.mseScale * auxSse) / batch };
     return {
       loss: losses.mse + losses.l1 + losses.aux,
       losses,
-      metrics: {
-        l0: fired.reduce((a, b) => a + b, 0) / batch,
-        fvu: sse / Math.max(variance, 1e-12),
-        deadFraction: this.firing.deadFraction(this.config.deadTokensWindow),
-        auxLatents: 0,
-        tokens: batch,
-      },
+      metrics: { l0: active / batch, fvu: sse / Math.max(variance, 1e-12), deadFraction, auxLatents: 0, tokens: batch },
     };
   }
 
@@ -203,7 +249,7 @@ export class GatedSae implements TrainableSae {
   /** SAELens's gated layout: W_enc, b_gate, r_mag, b_mag, W_dec, b_dec (no b_enc). */
   async toBundle(meta: SaeExportMeta): Promise<SaeBundle> {
     const state = await this.getState();
-    const bundle = toSaeBundle(this.config, state.params, this.firing.logSparsity(), meta, 'gated');
+    const bundle = toSaeBundle(this.config, state.params, this.firingStats().logSparsity(), meta, 'gated');
     return { ...bundle, weights: { ...bundle.weights, b_enc: new Float32Array(0), b_gate: state.params.b_enc.slice(), b_mag: state.extra!.b_mag, r_mag: state.extra!.r_mag } };
   }
 
@@ -215,15 +261,16 @@ export class GatedSae implements TrainableSae {
       const v = this.vectors[name].getState();
       Object.assign(extra, { [name]: v.value, [`adamM.${name}`]: v.m, [`adamV.${name}`]: v.v });
     }
+    const firing = this.firingStats();
     return {
       config: this.config,
       params: { ...latents.params, b_dec: bias.value },
       adamM: { ...latents.adamM, b_dec: bias.m },
       adamV: { ...latents.adamV, b_dec: bias.v },
       step: this.t,
-      tokensSinceFired: this.firing.tokensSinceFired.slice(),
-      firingCounts: this.firing.firingCounts.slice(),
-      tokensSeen: this.firing.tokensSeen,
+      tokensSinceFired: firing.tokensSinceFired.slice(),
+      firingCounts: firing.firingCounts.slice(),
+      tokensSeen: firing.tokensSeen,
       threshold: 0,
       mseScale: this.mseScale,
       extra,
@@ -243,6 +290,7 @@ export class GatedSae implements TrainableSae {
     this.bDec.setState({ value: state.params.b_dec, m: state.adamM.b_dec, v: state.adamV.b_dec });
     VECTORS.forEach((name, i) => this.vectors[name].setState(vectors[i]));
     this.firing = new FiringStats(state.tokensSinceFired.slice(), state.firingCounts.slice(), state.tokensSeen);
+    this.deviceFiring = restoredDeviceFiring(this.deviceFiring, this.firing);
     this.t = state.step;
     this.mseScale = checkMseScale(state.mseScale);
   }
@@ -251,6 +299,11 @@ export class GatedSae implements TrainableSae {
     this.latents.dispose();
     this.bDec.dispose();
     for (const name of VECTORS) this.vectors[name].dispose();
+    this.deviceFiring?.dispose();
+  }
+
+  private firingStats(): FiringStats {
+    return this.deviceFiring?.toHost() ?? this.firing;
   }
 
   private checkBatch(x: tf.Tensor2D, what: string): number {

@@ -10,13 +10,14 @@
 // paper (inputs there have E‖x‖² = 1), and ε and the initial θ are given in units of √E‖x − μ‖².
 // Its code is not k-sparse, so, like the standard SAE, the backward is dense, in micro-batches.
 import { tf } from '../engine/backend.js';
-import type { CreateSaeOptions, SaeExportMeta, SaeTrainState, SparseCode, StepResult, TrainableSae } from './api.js';
+import type { CreateSaeOptions, PendingStep, SaeExportMeta, SaeTrainState, SparseCode, StepResult, TrainableSae } from './api.js';
 import { MAX_DENSE_ELEMENTS } from './bounds.js';
 import { toSaeBundle } from './bundle.js';
 import type { SaeTrainConfig } from './config.js';
-import { FiringStats } from './firing.js';
+import { deviceFiringFor, FiringStats, restoredDeviceFiring, type DeviceFiring } from './firing.js';
 import { fitMseScale, initialParams } from './init.js';
-import { clipFactor } from './optimizer.js';
+import { clipFactor, clipFactorOnDevice } from './optimizer.js';
+import { readSteps } from './pending.js';
 import { BiasParam, LatentParams } from './params.js';
 import { registerSae } from './registry.js';
 import { gatherCombine } from './sparse-ops.js';
@@ -56,6 +57,15 @@ export interface JumpReluGradients {
  * through the encoder input. The returned tensors are the caller's.
  */
 export function jumpReluGradients(x: tf.Tensor2D, p: JumpReluTensors, loss: JumpReluLossSettings): JumpReluGradients {
+  const { grads, sums } = jumpReluGradientTensors(x, p, loss);
+  const sse = sums.sse.dataSync()[0];
+  const fired = sums.fired.dataSync() as Float32Array;
+  tf.dispose([sums.sse, sums.fired]);
+  return { grads, sse, fired };
+}
+
+/** jumpReluGradients with its sums left on the device: sse [] and fired [dSae]. */
+function jumpReluGradientTensors(x: tf.Tensor2D, p: JumpReluTensors, loss: JumpReluLossSettings): { grads: JumpReluTensors; sums: { sse: tf.Scalar; fired: tf.Tensor1D } } {
   const [batch, dIn] = x.shape;
   const dSae = p.W_enc.shape[1];
   const chunk = Math.max(1, Math.floor(MAX_DENSE_ELEMENTS / dSae));
@@ -102,14 +112,13 @@ export function jumpReluGradients(x: tf.Tensor2D, p: JumpReluTensors, loss: Jump
     b_dec: acc.gBDec.sub(tf.matMul(p.W_enc, acc.gBias.expandDims(1)).reshape([dIn])) as tf.Tensor1D, // [dIn]
     logThreshold: acc.gTheta.mul(threshold) as tf.Tensor1D, // [dSae]
   }));
-  const sse = acc.sse.dataSync()[0];
-  const fired = acc.fired.dataSync() as Float32Array;
-  tf.dispose([...Object.values(acc), threshold, W_decT]);
-  return { grads, sse, fired };
+  tf.dispose([acc.gEnc, acc.gBias, acc.gDec, acc.gBDec, acc.gTheta, threshold, W_decT]);
+  return { grads, sums: { sse: acc.sse as tf.Scalar, fired: acc.fired as tf.Tensor1D } };
 }
 
 export class JumpReluSae implements TrainableSae {
   private t = 0;
+  readonly stepDeferred?: (x: tf.Tensor2D) => Promise<PendingStep>;
 
   private constructor(
     readonly config: SaeTrainConfig,
@@ -119,7 +128,11 @@ export class JumpReluSae implements TrainableSae {
     private readonly logThreshold: BiasParam,
     private firing: FiringStats,
     private mseScale: number,
-  ) {}
+    /** Off wasm: the firing statistics as tensors, so the step reads nothing back; `firing` is then only their initial state. */
+    private deviceFiring?: DeviceFiring,
+  ) {
+    if (deviceFiring) this.stepDeferred = async (x) => this.deviceStep(x, this.deviceFiring!);
+  }
 
   static async create(config: SaeTrainConfig, options: CreateSaeOptions): Promise<JumpReluSae> {
     if ((options.shards ?? 1) !== 1) throw new Error(`SAE shards = ${options.shards}: the JumpReLU SAE runs in one thread; use shards = 1`);
@@ -129,35 +142,68 @@ export class JumpReluSae implements TrainableSae {
     const zeros = () => ({ W_enc: new Float32Array(params.W_enc.length), b_enc: new Float32Array(config.dSae), W_dec: new Float32Array(params.W_dec.length) });
     const latents = new LatentParams(config.dIn, config.dSae, { params, adamM: zeros(), adamV: zeros() });
     const initial = Math.log(config.jumpReluInitThreshold * inputScale(mseScale));
-    return new JumpReluSae(config, latents, new BiasParam(params.b_dec), new BiasParam(new Float32Array(config.dSae).fill(initial)), FiringStats.empty(config.dSae), mseScale);
+    const firing = FiringStats.empty(config.dSae);
+    return new JumpReluSae(config, latents, new BiasParam(params.b_dec), new BiasParam(new Float32Array(config.dSae).fill(initial)), firing, mseScale, deviceFiringFor(firing));
   }
 
   async step(x: tf.Tensor2D): Promise<StepResult> {
+    if (this.deviceFiring) return (await readSteps([this.deviceStep(x, this.deviceFiring)]))[0];
     const batch = this.checkBatch(x, 'step');
     const t = ++this.t;
-    const { W_enc, b_enc, W_dec } = this.latents;
-    const { grads, sse, fired } = jumpReluGradients(x, { W_enc, b_enc, W_dec, b_dec: this.bDec.value, logThreshold: this.logThreshold.value }, {
-      mseScale: this.mseScale,
-      bandwidth: this.config.jumpReluBandwidth * inputScale(this.mseScale),
-      l0Coefficient: this.config.l0Coefficient,
-    });
+    const { grads, sse, fired } = jumpReluGradients(x, this.tensors(), this.lossSettings());
     const latentGrads = { W_enc: grads.W_enc, b_enc: grads.b_enc, W_dec: grads.W_dec };
     const vectorSquares = tf.tidy(() => grads.b_dec.square().sum().add(grads.logThreshold.square().sum()).dataSync()[0]);
     const gradScale = clipFactor(this.config, this.latents.squaredNorm(latentGrads) + vectorSquares);
-    const hyper = adamHyper(this.config, t);
-    this.latents.apply(latentGrads, hyper, t, gradScale);
-    this.bDec.apply(grads.b_dec, hyper, t, gradScale);
-    this.logThreshold.apply(grads.logThreshold, hyper, t, gradScale);
-    tf.dispose(Object.values(grads));
+    this.apply(grads, t, gradScale);
 
     const variance = tf.tidy(() => x.sub(x.mean(0)).square().sum().dataSync()[0]);
     this.firing.record(fired, batch);
-    const l0 = fired.reduce((a, b) => a + b, 0) / batch;
+    return this.result(batch, sse, variance, fired.reduce((a, b) => a + b, 0), this.firing.deadFraction(this.config.deadTokensWindow));
+  }
+
+  /** The same step without reading anything back (off wasm, DeviceFiring keeping the firing statistics). */
+  private deviceStep(x: tf.Tensor2D, firing: DeviceFiring): PendingStep {
+    const batch = this.checkBatch(x, 'step');
+    const t = ++this.t;
+    const { grads, sums } = jumpReluGradientTensors(x, this.tensors(), this.lossSettings());
+    const scalars = tf.tidy(() => {
+      const latentGrads = { W_enc: grads.W_enc, b_enc: grads.b_enc, W_dec: grads.W_dec };
+      const squares = this.latents.squaredNormOnDevice(latentGrads).add(grads.b_dec.square().sum()).add(grads.logThreshold.square().sum()) as tf.Scalar;
+      this.apply(grads, t, clipFactorOnDevice(this.config, squares));
+      firing.record(sums.fired, batch);
+      return [sums.sse, x.sub(x.mean(0)).square().sum(), sums.fired.sum(), firing.deadFraction(this.config.deadTokensWindow)] as tf.Scalar[];
+    });
+    // sse is among the scalars, which readSteps frees.
+    sums.fired.dispose();
+    return { scalars, resolve: ([sse, variance, active, deadFraction]) => this.result(batch, sse, variance, active, deadFraction) };
+  }
+
+  private tensors(): JumpReluTensors {
+    const { W_enc, b_enc, W_dec } = this.latents;
+    return { W_enc, b_enc, W_dec, b_dec: this.bDec.value, logThreshold: this.logThreshold.value };
+  }
+
+  private lossSettings(): JumpReluLossSettings {
+    return { mseScale: this.mseScale, bandwidth: this.config.jumpReluBandwidth * inputScale(this.mseScale), l0Coefficient: this.config.l0Coefficient };
+  }
+
+  /** Adam on every parameter with the gradients times `gradScale`; frees the gradients. */
+  private apply(grads: JumpReluTensors, t: number, gradScale: number | tf.Scalar): void {
+    const hyper = adamHyper(this.config, t);
+    this.latents.apply({ W_enc: grads.W_enc, b_enc: grads.b_enc, W_dec: grads.W_dec }, hyper, t, gradScale);
+    this.bDec.apply(grads.b_dec, hyper, t, gradScale);
+    this.logThreshold.apply(grads.logThreshold, hyper, t, gradScale);
+    tf.dispose(Object.values(grads));
+  }
+
+  /** The step's result from its sums; `active` counts (token, latent) firings. */
+  private result(batch: number, sse: number, variance: number, active: number, deadFraction: number): StepResult {
+    const l0 = active / batch;
     const losses = { mse: (this.mseScale * sse) / batch, l0: this.config.l0Coefficient * l0 };
     return {
       loss: losses.mse + losses.l0,
       losses,
-      metrics: { l0, fvu: sse / Math.max(variance, 1e-12), deadFraction: this.firing.deadFraction(this.config.deadTokensWindow), auxLatents: 0, tokens: batch },
+      metrics: { l0, fvu: sse / Math.max(variance, 1e-12), deadFraction, auxLatents: 0, tokens: batch },
     };
   }
 
@@ -185,22 +231,23 @@ export class JumpReluSae implements TrainableSae {
   async toBundle(meta: SaeExportMeta): Promise<SaeBundle> {
     const state = await this.getState();
     const threshold = state.extra![LOG_THRESHOLD].map(Math.exp);
-    return toSaeBundle(this.config, state.params, this.firing.logSparsity(), meta, 'jumprelu', threshold);
+    return toSaeBundle(this.config, state.params, this.firingStats().logSparsity(), meta, 'jumprelu', threshold);
   }
 
   async getState(): Promise<SaeTrainState> {
     const latents = this.latents.getState();
     const bias = this.bDec.getState();
     const theta = this.logThreshold.getState();
+    const firing = this.firingStats();
     return {
       config: this.config,
       params: { ...latents.params, b_dec: bias.value },
       adamM: { ...latents.adamM, b_dec: bias.m },
       adamV: { ...latents.adamV, b_dec: bias.v },
       step: this.t,
-      tokensSinceFired: this.firing.tokensSinceFired.slice(),
-      firingCounts: this.firing.firingCounts.slice(),
-      tokensSeen: this.firing.tokensSeen,
+      tokensSinceFired: firing.tokensSinceFired.slice(),
+      firingCounts: firing.firingCounts.slice(),
+      tokensSeen: firing.tokensSeen,
       threshold: 0,
       mseScale: this.mseScale,
       extra: { [LOG_THRESHOLD]: theta.value, [`adamM.${LOG_THRESHOLD}`]: theta.m, [`adamV.${LOG_THRESHOLD}`]: theta.v },
@@ -219,6 +266,7 @@ export class JumpReluSae implements TrainableSae {
     this.bDec.setState({ value: state.params.b_dec, m: state.adamM.b_dec, v: state.adamV.b_dec });
     this.logThreshold.setState({ value: theta[0], m: theta[1], v: theta[2] });
     this.firing = new FiringStats(state.tokensSinceFired.slice(), state.firingCounts.slice(), state.tokensSeen);
+    this.deviceFiring = restoredDeviceFiring(this.deviceFiring, this.firing);
     this.t = state.step;
     this.mseScale = checkMseScale(state.mseScale);
   }
@@ -227,6 +275,11 @@ export class JumpReluSae implements TrainableSae {
     this.latents.dispose();
     this.bDec.dispose();
     this.logThreshold.dispose();
+    this.deviceFiring?.dispose();
+  }
+
+  private firingStats(): FiringStats {
+    return this.deviceFiring?.toHost() ?? this.firing;
   }
 
   private checkBatch(x: tf.Tensor2D, what: string): number {

@@ -25,6 +25,12 @@ export function clipFactor(config: SaeTrainConfig, sqNorm: number): number {
   return config.gradClipNorm > 0 && norm > config.gradClipNorm ? config.gradClipNorm / norm : 1;
 }
 
+/** clipFactor of a squared norm still on the device, as a scalar tensor (1 when clipping is off). */
+export function clipFactorOnDevice(config: SaeTrainConfig, sqNorm: tf.Scalar): tf.Scalar {
+  // clip / 0 is +∞, so a zero gradient keeps the factor 1, as in clipFactor.
+  return tf.tidy(() => (config.gradClipNorm > 0 ? tf.minimum(1, tf.scalar(config.gradClipNorm).div(sqNorm.sqrt())) : tf.scalar(1)));
+}
+
 export interface UpdateOptions {
   gradTransposed?: boolean;
   unitRows?: boolean;

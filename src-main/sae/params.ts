@@ -60,20 +60,25 @@ export class LatentParams {
    * decoder's after removing each row's parallel component, ‖g‖² − Σ_rows (g·w)².
    */
   squaredNorm(grads: LatentGrads): number {
+    return tf.tidy(() => this.squaredNormOnDevice(grads).dataSync()[0]);
+  }
+
+  /** squaredNorm as a scalar tensor, not read back. */
+  squaredNormOnDevice(grads: LatentGrads): tf.Scalar {
     return tf.tidy(() => {
       const encoder = grads.W_encT ?? grads.W_enc!;
-      const total = encoder.square().sum().add(grads.b_enc.square().sum()).add(grads.W_dec.square().sum());
-      if (!this.unitDecoderRows) return total.dataSync()[0];
+      const total = encoder.square().sum().add(grads.b_enc.square().sum()).add(grads.W_dec.square().sum()) as tf.Scalar;
+      if (!this.unitDecoderRows) return total;
       const along = grads.W_dec.mul(this.W_dec).sum(1); // [count]
-      return total.sub(along.square().sum()).dataSync()[0];
+      return total.sub(along.square().sum());
     });
   }
 
   /**
-   * Adam step with the decoder constraint on the gradients times `gradScale` (clipping); `t` is the
-   * 1-based step number. Disposes nothing it was given.
+   * Adam step with the decoder constraint on the gradients times `gradScale` (clipping; a scalar
+   * tensor when it is still on the device); `t` is the 1-based step number. Disposes nothing it was given.
    */
-  apply(given: LatentGrads, hyper: AdamHyper, t: number, gradScale = 1): void {
+  apply(given: LatentGrads, hyper: AdamHyper, t: number, gradScale: number | tf.Scalar = 1): void {
     const grads = gradScale === 1 ? given : scaleGrads(given, gradScale);
     try {
       this.applyScaled(grads, hyper, t);
@@ -112,7 +117,7 @@ export class LatentParams {
   }
 }
 
-function scaleGrads(grads: LatentGrads, scale: number): LatentGrads {
+function scaleGrads(grads: LatentGrads, scale: number | tf.Scalar): LatentGrads {
   const common = { b_enc: grads.b_enc.mul(scale) as tf.Tensor1D, W_dec: grads.W_dec.mul(scale) as tf.Tensor2D };
   return grads.W_encT ? { ...common, W_encT: grads.W_encT.mul(scale) as tf.Tensor2D } : { ...common, W_enc: grads.W_enc!.mul(scale) as tf.Tensor2D };
 }
@@ -127,8 +132,8 @@ export class BiasParam {
     this.slot = createAdamSlot([value.length], m, v);
   }
 
-  /** Adam step on `grad` times `gradScale` (clipping). */
-  apply(grad: tf.Tensor1D, hyper: AdamHyper, t: number, gradScale = 1): void {
+  /** Adam step on `grad` times `gradScale` (clipping; a scalar tensor when still on the device). */
+  apply(grad: tf.Tensor1D, hyper: AdamHyper, t: number, gradScale: number | tf.Scalar = 1): void {
     const scaled = tf.tidy(() => grad.mul(gradScale));
     applyAdam(this.value, scaled, this.slot, hyper, t);
     scaled.dispose();

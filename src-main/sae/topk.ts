@@ -6,6 +6,9 @@ import { leadingRelu } from './sparse/codes.js';
 import type { SparseRule } from './sparse/rule.js';
 import { SparseSae } from './sparse/trainer.js';
 
+/** Multi-TopK: L(k) + L(4k)/8 (Gao et al. §5.3, "progressive recovery"). */
+const MULTI_TOPK = { name: 'multi_topk', weight: 1 / 8 };
+
 export const topkRule: SparseRule = {
   architecture: 'topk',
   thresholded: false,
@@ -15,9 +18,9 @@ export const topkRule: SparseRule = {
   inferenceCandidates: (config) => config.k,
   train: (merged, config) => ({
     main: leadingRelu(merged, config.k),
-    // Multi-TopK: L(k) + L(4k)/8 (Gao et al. §5.3, "progressive recovery").
-    extras: config.multiTopK ? [{ name: 'multi_topk', code: leadingRelu(merged, 4 * config.k), weight: 1 / 8 }] : undefined,
+    extras: config.multiTopK ? [{ ...MULTI_TOPK, code: leadingRelu(merged, 4 * config.k) }] : undefined,
   }),
+  trainOnDevice: (config) => ({ mainWidth: config.k, extras: config.multiTopK ? [{ ...MULTI_TOPK, width: 4 * config.k }] : [] }),
   infer: (merged, config) => leadingRelu(merged, config.k),
 };
 

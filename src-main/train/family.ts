@@ -2,6 +2,8 @@
 // forward that produced the batch is paid once for all of them.
 import { tf } from '../engine/backend.js';
 import { createSae, validateSaeConfig, type SaeExportMeta, type SaeTrainConfig, type SaeTrainState, type StepResult, type TrainableSae } from '../sae/index.js';
+import type { PendingStep } from '../sae/api.js';
+import { readSteps, settledStep } from '../sae/pending.js';
 import type { SaeBundle } from '../sae/types.js';
 import { deadWindowTokens, initSeed, l1WarmupSteps, lrWarmupSteps, saeArchitecture, trainedSizes, type TrainRunConfig } from './config.js';
 import type { SaeProgress } from './events.js';
@@ -83,6 +85,8 @@ export class SaeFamily {
   readonly last: Array<StepResult | undefined>;
   /** The training curve of each member (members' order). */
   private readonly curves: TrainingCurve[];
+  /** Steps whose results are still on the device, oldest first: read together by `settle`. */
+  private unread: Array<{ sae: number; step: number; pending: PendingStep }> = [];
 
   private constructor(
     readonly saes: TrainableSae[],
@@ -137,17 +141,38 @@ export class SaeFamily {
   }
 
   /**
-   * One optimizer step of every size on the same batch. A non-finite loss throws DivergedError
-   * naming the size and step; `checkpointNote` says which checkpoint survives.
+   * One optimizer step of every size on the same batch. Results the SAEs keep on the device (off
+   * wasm) wait for `settle`; the others are settled now, so a non-finite loss throws DivergedError
+   * naming the size and step at once; `checkpointNote` says which checkpoint survives.
    */
   async step(x: tf.Tensor2D, step: number, checkpointNote: string): Promise<void> {
     for (let i = 0; i < this.saes.length; i++) {
-      const result = await this.saes[i].step(x);
-      if (!Number.isFinite(result.loss)) throw new DivergedError(this.saes[i].config.dSae, step, result.loss, checkpointNote);
-      this.windows[i].add(result);
-      this.last[i] = result;
+      const sae = this.saes[i];
+      this.unread.push({ sae: i, step, pending: sae.stepDeferred ? await sae.stepDeferred(x) : settledStep(await sae.step(x)) });
     }
-    const tokens = step * x.shape[0];
+    if (this.unread.every((u) => u.pending.scalars.length === 0)) await this.settle(checkpointNote);
+  }
+
+  /**
+   * Reads the unread steps' results in one transfer and adds them to the progress windows and the
+   * curves; throws DivergedError for the first non-finite loss. Call before reporting progress or
+   * saving a checkpoint.
+   */
+  async settle(checkpointNote: string): Promise<void> {
+    const unread = this.unread;
+    this.unread = [];
+    const results = await readSteps(unread.map((u) => u.pending));
+    unread.forEach(({ sae, step }, j) => {
+      const result = results[j];
+      if (!Number.isFinite(result.loss)) throw new DivergedError(this.saes[sae].config.dSae, step, result.loss, checkpointNote);
+      this.windows[sae].add(result);
+      this.last[sae] = result;
+      // The step's last SAE: every size's metrics of this step are in `last`.
+      if (sae === this.saes.length - 1) this.addCurvePoints(step * result.metrics.tokens);
+    });
+  }
+
+  private addCurvePoints(tokens: number): void {
     this.members.forEach((member, i) => {
       const metrics = this.last[member.sae]!.metrics;
       if (member.dSae === this.saes[member.sae]!.config.dSae) this.curves[i]!.add(tokens, metrics);
@@ -186,6 +211,8 @@ export class SaeFamily {
   }
 
   async dispose(): Promise<void> {
+    tf.dispose(this.unread.flatMap((u) => u.pending.scalars));
+    this.unread = [];
     for (const sae of this.saes) await sae.dispose();
   }
 }

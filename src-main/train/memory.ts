@@ -5,9 +5,11 @@
 //   transposed decoder, d·n); activation buffers: the dense [tokens, latents] blocks of a step
 //   (bounded by MAX_DENSE_ELEMENTS per block), the codes [batch, k (+ AuxK, + 4k for Multi-TopK)] as
 //   values and indices, and the [batch, d] inputs, reconstructions, residuals and gradients.
-// Shared by every size: the model's weights and the shuffling buffer of activations.
+// Shared by every size: the model's weights and the shuffling buffer of activations. Where the top-k
+// step stays on the device (one shard off wasm, sae/sparse/trainer.ts), the step's temporaries of the
+// largest size count too: the sizes step one after another, so only the largest's are alive at once.
 import { totalmem } from 'node:os';
-import { deviceBudget } from '../engine/backend.js';
+import { deviceBudget, tf } from '../engine/backend.js';
 import type { Gpt2Config } from '../model/config.js';
 import { expectedShapes } from '../model/weights.js';
 import { MAX_DENSE_ELEMENTS } from '../sae/bounds.js';
@@ -18,6 +20,12 @@ const F32 = 4;
 const CODE_ENTRY = 8;
 /** [batch, d] blocks a step holds at once: input, reconstruction, residual, its gradient, and a partial reconstruction per code set. */
 const BATCH_BLOCKS = 8;
+/**
+ * The device step's peak above its resident tensors, in d·n matrices: measured with tf.profile on
+ * tfjs's cpu backend (the ops tfjs-node runs), ~12 — both gradients, their clipped copies, and Adam's
+ * temporaries for one matrix — less the gradient the estimate already counts.
+ */
+const DEVICE_STEP_MATRICES = 10;
 /** The largest heap one WebAssembly tfjs instance can grow to (wasm32, emscripten's getHeapMax). */
 export const WASM_HEAP_BYTES = 4_294_901_760;
 
@@ -41,6 +49,8 @@ export interface TrainMemoryRequest {
   shards: number;
   /** The model whose activations are trained on; its weights are resident throughout. */
   model: Gpt2Config;
+  /** The top-k step stays on the device (one shard off wasm), so its temporaries count. Default false. */
+  stepOnDevice?: boolean;
 }
 
 export interface SaeMemory {
@@ -56,6 +66,8 @@ export interface TrainMemoryEstimate {
   perSae: SaeMemory[];
   /** The model's weights and the shuffling buffer, held once for every size. */
   shared: number;
+  /** The largest size's step temporaries when the step stays on the device; 0 otherwise. */
+  stepTemporaries: number;
   total: number;
   /** What the fullest tensor-engine instance holds: everything with one shard, else the larger of the main thread and one worker. */
   largestInstance: number;
@@ -105,12 +117,13 @@ export function estimateTrainMemory(r: TrainMemoryRequest): TrainMemoryEstimate 
   const perSae = r.sizes.map((n) => saeMemory(r, n));
   const shared = gpt2WeightBytes(r.model) + r.bufferBatches * r.batch * r.dIn * F32;
   const saes = perSae.reduce((sum, s) => sum + s.total, 0);
-  const total = shared + saes;
+  const stepTemporaries = r.stepOnDevice ? DEVICE_STEP_MATRICES * F32 * r.dIn * Math.max(...r.sizes) : 0;
+  const total = shared + saes + stepTemporaries;
   // With worker shards each worker holds 1/shards of every SAE's latents; the main thread keeps the
   // model, the buffer and the [batch, d] blocks.
   const mainThread = shared + perSae.length * BATCH_BLOCKS * r.batch * r.dIn * F32;
   const largestInstance = r.shards > 1 ? Math.max(mainThread, Math.ceil(saes / r.shards)) : total;
-  return { perSae, shared, total, largestInstance };
+  return { perSae, shared, stepTemporaries, total, largestInstance };
 }
 
 /**
@@ -136,7 +149,8 @@ function gib(bytes: number): string {
  */
 export function checkTrainMemory(request: TrainMemoryRequest, budget: MemoryBudget): TrainMemoryEstimate {
   const estimate = estimateTrainMemory(request);
-  const breakdown = `${estimate.perSae.map((s) => `${s.dSae} latents ${gib(s.total)}`).join(', ')}, model and buffer ${gib(estimate.shared)}`;
+  const temporaries = estimate.stepTemporaries > 0 ? `, step temporaries on the device ${gib(estimate.stepTemporaries)}` : '';
+  const breakdown = `${estimate.perSae.map((s) => `${s.dSae} latents ${gib(s.total)}`).join(', ')}, model and buffer ${gib(estimate.shared)}${temporaries}`;
   if (estimate.total > budget.systemBytes) {
     throw new Error(`training needs about ${gib(estimate.total)} (${breakdown}), but this machine has ${gib(budget.systemBytes)}; train fewer or smaller sizes, or a smaller batch`);
   }
@@ -147,10 +161,14 @@ export function checkTrainMemory(request: TrainMemoryRequest, budget: MemoryBudg
   return estimate;
 }
 
-/** checkTrainMemory for a run's config, on a model whose hook is `dIn` wide, for the family's `sizes`. */
-export function checkRunMemory(config: TrainRunConfig, model: Gpt2Config, dIn: number, sizes: number[], budget: MemoryBudget): TrainMemoryEstimate {
+/**
+ * checkTrainMemory for a run's config, on a model whose hook is `dIn` wide, for the family's `sizes`,
+ * with the step on `backend` (tfjs's name: the top-k step stays on the device off wasm).
+ */
+export function checkRunMemory(config: TrainRunConfig, model: Gpt2Config, dIn: number, sizes: number[], budget: MemoryBudget, backend = tf.getBackend()): TrainMemoryEstimate {
   const { arch, k, batch, auxK, multiTopK, bufferBatches, shards } = config;
   const trained = trainedSizes(config, sizes);
   const nestedPrefixes = sizes.length - trained.length;
-  return checkTrainMemory({ dIn, sizes: trained, arch, k, batch, auxK, multiTopK, nestedPrefixes, bufferBatches, shards, model }, budget);
+  const stepOnDevice = arch === 'topk' && shards === 1 && backend !== 'wasm';
+  return checkTrainMemory({ dIn, sizes: trained, arch, k, batch, auxK, multiTopK, nestedPrefixes, bufferBatches, shards, model, stepOnDevice }, budget);
 }

@@ -142,14 +142,16 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     const sessionStart = performance.now();
     const sessionStartStep = step;
     const sessionSeconds = () => (performance.now() - sessionStart) / 1000;
+    const checkpointNote = () =>
+      lastCheckpoint === undefined ? 'No checkpoint had been written yet.' : `The last good checkpoint (step ${lastCheckpoint}) in ${checkpointPath} was kept; resume it with a lower --lr.`;
     const saveCheckpoint = async (): Promise<void> => {
+      // A diverged step read here throws before its weights can overwrite the last good checkpoint.
+      await fam.settle(checkpointNote());
       const run: RunCheckpoint = { config, sizes, step, stream: stream.state(), normalization, elapsedSeconds: elapsedBefore + sessionSeconds(), curves: fam.curveStates() };
       writeCheckpoint(checkpointPath, run, await fam.states());
       lastCheckpoint = step;
       emit({ type: 'checkpoint', step, path: checkpointPath });
     };
-    const checkpointNote = () =>
-      lastCheckpoint === undefined ? 'No checkpoint had been written yet.' : `The last good checkpoint (step ${lastCheckpoint}) in ${checkpointPath} was kept; resume it with a lower --lr.`;
 
     while (step < steps) {
       // On wasm and CPU every await below may settle as a microtask, which would starve the event
@@ -171,6 +173,8 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
       }
       step++;
       if (step % config.logEvery === 0 || step === steps) {
+        // Off wasm the steps' metrics are still on the device: one read per report, not per step.
+        await fam.settle(checkpointNote());
         const rate = ((step - sessionStartStep) * config.batch) / Math.max(sessionSeconds(), 1e-9);
         emit({
           type: 'progress',

@@ -1,6 +1,7 @@
-// Sparse codes in host memory, and the cheap per-token work between the sharded encoder and the
+// Sparse codes in host memory (and their tensor form), and the cheap per-token work between the sharded encoder and the
 // sparse decoder: merging per-shard candidates into a global top-k (OpenAI's n_op_shards), the
 // BatchTopK threshold, and splitting a code back into per-shard pieces with local latent ids.
+import type { tf } from '../../engine/backend.js';
 
 /** Row-major [batch, width] per-token lists; value 0 marks an inactive or padding slot. */
 export interface HostCode {
@@ -8,6 +9,12 @@ export interface HostCode {
   indices: Int32Array;
   batch: number;
   width: number;
+}
+
+/** The same lists as tensors ([batch, width] float32 values, int32 ids), for steps that stay on the device. */
+export interface TensorCode {
+  values: tf.Tensor2D;
+  indices: tf.Tensor2D;
 }
 
 export function emptyCode(batch: number, width: number): HostCode {

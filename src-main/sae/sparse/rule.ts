@@ -36,4 +36,10 @@ export interface SparseRule {
   /** The code of L(k) and the extra reconstructions (Multi-TopK's L(4k), Matryoshka's prefixes); may update `state`. */
   train(merged: HostCode, config: SaeTrainConfig, state: RuleState): { main: HostCode; extras?: ExtraCode[] };
   infer(merged: HostCode, config: SaeTrainConfig, state: RuleState): HostCode;
+  /**
+   * For the step that stays on the device (trainer.ts deviceStep): every code is the leading `width`
+   * candidates per token after a ReLU, the main one `mainWidth` wide. Absent where the rule needs
+   * the host: BatchTopK's batch-wide cut-off decides from the data whether to widen its candidates.
+   */
+  trainOnDevice?(config: SaeTrainConfig): { mainWidth: number; extras: Array<Omit<ExtraCode, 'code' | 'prefix'> & { width: number }> };
 }

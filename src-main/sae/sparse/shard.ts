@@ -13,9 +13,9 @@
 import { tf } from '../../engine/backend.js';
 import type { AdamHyper } from '../adam.js';
 import { LatentParams, type LatentGrads, type LatentSliceState } from '../params.js';
-import { gatherCombine, gatherDot, scatterOuter } from '../sparse-ops.js';
+import { concatIds, flatIds, gatherCombine, gatherDot, scatterOuter } from '../sparse-ops.js';
 import { MAX_DENSE_ELEMENTS } from '../bounds.js';
-import type { HostCode } from './codes.js';
+import type { HostCode, TensorCode } from './codes.js';
 
 export interface ForwardRequest {
   /** Current b_dec [dIn]. */
@@ -45,7 +45,7 @@ export class LatentShard {
   readonly params: LatentParams;
   private x?: tf.Tensor2D; // [batch, dIn]
   private bDec?: tf.Tensor1D; // [dIn]
-  private codes: Array<{ indices: tf.Tensor2D; values: tf.Tensor2D }> = [];
+  private codes: TensorCode[] = [];
   private grads?: LatentGrads;
 
   constructor(readonly dIn: number, readonly offset: number, readonly count: number, state: LatentSliceState) {
@@ -93,31 +93,64 @@ export class LatentShard {
     if (!this.x || !this.bDec || this.codes.length !== dOutputs.length) {
       throw new Error(`LatentShard.backward: expected forward and decode of ${dOutputs.length} code sets first`);
     }
-    const x = this.x;
-    const bDec = this.bDec;
-    const batch = x.shape[0];
-    const grads = tf.tidy(() => {
+    const batch = this.x.shape[0];
+    const dOut = dOutputs.map((d) => tf.tensor2d(d, [batch, this.dIn])); // [batch, dIn] each
+    const { grads, bDecPart: part } = this.sparseGrads(this.x, this.bDec, this.codes, dOut);
+    tf.dispose(dOut);
+    const bDecPart = part.dataSync() as Float32Array;
+    part.dispose();
+    this.release();
+    this.grads = grads;
+    return { bDecPart, squaredNorm: this.params.squaredNorm(this.grads) };
+  }
+
+  /**
+   * The sparse backward (see the head of this file) of `codes` given ∂L/∂x̂ of each: this range's
+   * gradients and its part of b_dec's, as tensors. Disposes nothing it was given.
+   */
+  sparseGrads(x: tf.Tensor2D, bDec: tf.Tensor1D, codes: TensorCode[], dOutputs: tf.Tensor2D[]): { grads: LatentGrads; bDecPart: tf.Tensor1D } {
+    return tf.tidy(() => {
       const xc = x.sub(bDec) as tf.Tensor2D; // [batch, dIn]
       let gDec: tf.Tensor2D | undefined;
       let gEncT: tf.Tensor2D | undefined;
       let gBias: tf.Tensor1D | undefined;
       const add = <T extends tf.Tensor>(sum: T | undefined, term: T): T => (sum ? (sum.add(term) as T) : term);
-      this.codes.forEach(({ indices, values }, c) => {
-        const dOut = tf.tensor2d(dOutputs[c], [batch, this.dIn]); // [batch, dIn]
+      codes.forEach(({ indices, values }, c) => {
+        const dOut = dOutputs[c]; // [batch, dIn]
         gDec = add(gDec, scatterOuter(indices, values, dOut, this.count)); // [count, dIn]
         const dPre = gatherDot(this.params.W_dec, indices, dOut).mul(values.greater(0)) as tf.Tensor2D; // [batch, width]
         gEncT = add(gEncT, scatterOuter(indices, dPre, xc, this.count)); // [count, dIn]
-        gBias = add(gBias, tf.unsortedSegmentSum(dPre.reshape([-1]), indices.reshape([-1]) as tf.Tensor1D, this.count) as tf.Tensor1D); // [count]
+        gBias = add(gBias, tf.unsortedSegmentSum(dPre.reshape([-1]), flatIds(indices), this.count) as tf.Tensor1D); // [count]
       });
       // pre = (x − b_dec) W_enc + b_enc, so b_dec's gradient through the encoder is −W_enc ∂b_enc.
-      const bDecPart = tf.matMul(this.params.W_enc, gBias!.expandDims(1)).reshape([this.dIn]).neg(); // [dIn]
-      return { W_encT: gEncT!, b_enc: gBias!, W_dec: gDec!, bDecPart };
+      const bDecPart = tf.matMul(this.params.W_enc, gBias!.expandDims(1)).reshape([this.dIn]).neg() as tf.Tensor1D; // [dIn]
+      return { grads: { W_encT: gEncT!, b_enc: gBias!, W_dec: gDec! }, bDecPart };
     });
-    const bDecPart = grads.bDecPart.dataSync() as Float32Array;
-    grads.bDecPart.dispose();
-    this.release();
-    this.grads = { W_encT: grads.W_encT, b_enc: grads.b_enc, W_dec: grads.W_dec };
-    return { bDecPart, squaredNorm: this.params.squaredNorm(this.grads) };
+  }
+
+  /**
+   * The device-resident forward (single shard off wasm): per token the top `width` pre-activations
+   * and, when `deadOffset` ([count]: 0 for dead latents, −1e30 for the others) is given, the top
+   * `auxWidth` of the dead latents, as tensors with ids local to this range. Nothing is read back.
+   */
+  topCandidates(x: tf.Tensor2D, bDec: tf.Tensor1D, width: number, deadOffset?: tf.Tensor1D, auxWidth = 0): { main: TensorCode; aux?: TensorCode } {
+    const batch = x.shape[0];
+    const chunk = Math.max(1, Math.floor(MAX_DENSE_ELEMENTS / this.count));
+    const main: TensorCode[] = [];
+    const aux: TensorCode[] = [];
+    for (let start = 0; start < batch; start += chunk) {
+      const rows = Math.min(chunk, batch - start);
+      const picked = tf.tidy(() => {
+        const xc = x.slice([start, 0], [rows, this.dIn]).sub(bDec); // [rows, dIn]
+        const pre = tf.fused.matMul({ a: xc, b: this.params.W_enc, bias: this.params.b_enc }) as tf.Tensor2D; // [rows, count]
+        const top = tf.topk(pre, width, true); // [rows, width] each
+        const dead = deadOffset && auxWidth > 0 ? tf.topk(pre.add(deadOffset), auxWidth, true) : undefined; // [rows, auxWidth] each
+        return { top, dead };
+      });
+      main.push({ values: picked.top.values as tf.Tensor2D, indices: picked.top.indices as tf.Tensor2D });
+      if (picked.dead) aux.push({ values: picked.dead.values as tf.Tensor2D, indices: picked.dead.indices as tf.Tensor2D });
+    }
+    return { main: concatCodes(main), ...(aux.length ? { aux: concatCodes(aux) } : {}) };
   }
 
   /** The Adam step (`t` 1-based) with the gradients of the last backward times `gradScale`. */
@@ -168,4 +201,12 @@ function copyTopK(pre: tf.Tensor2D, width: number, offset: number, out: HostCode
   const ids = indices.dataSync() as Int32Array;
   const base = start * width;
   for (let i = 0; i < ids.length; i++) out.indices[base + i] = ids[i] + offset;
+}
+
+/** Codes of consecutive token ranges joined along the batch; disposes the pieces. */
+function concatCodes(pieces: TensorCode[]): TensorCode {
+  if (pieces.length === 1) return pieces[0];
+  const code = { values: tf.concat(pieces.map((p) => p.values)), indices: concatIds(pieces.map((p) => p.indices)) };
+  for (const p of pieces) tf.dispose([p.values, p.indices]);
+  return code;
 }

@@ -6,19 +6,25 @@
 //   3. shards decode their part; here: x̂ = Σ parts + b_dec, the losses and ∂L/∂x̂;
 //   4. shards run the sparse backward and their Adam step; here: b_dec's gradient and Adam step.
 // With one in-thread shard this is the single-threaded trainer; the arithmetic is identical.
+// Off wasm (tfjs-node, CUDA) one shard does the whole step on the device instead (`deviceStep`): the
+// codes, gradients, firing counts and metrics stay tensors, and the trainer reads the metrics at its
+// report interval. On wasm the host path is the fast one: its merges and splits are cheap JS over
+// codes the fused kernels read anyway, and worker shards need the codes on the host.
 import { engineInfo, tf } from '../../engine/backend.js';
 import type { AdamHyper } from '../adam.js';
-import { clipFactor, learningRate } from '../optimizer.js';
-import type { CreateSaeOptions, SaeExportMeta, SaeParamArrays, SaeTrainState, SparseCode, StepResult, TrainableSae } from '../api.js';
+import { clipFactor, clipFactorOnDevice, learningRate } from '../optimizer.js';
+import type { CreateSaeOptions, PendingStep, SaeExportMeta, SaeParamArrays, SaeTrainState, SparseCode, StepResult, TrainableSae } from '../api.js';
 import { toSaeBundle } from '../bundle.js';
 import type { SaeTrainConfig } from '../config.js';
-import { FiringStats } from '../firing.js';
+import { DeviceFiring, FiringStats } from '../firing.js';
 import { fitMseScale, initialParams } from '../init.js';
 import { BiasParam, joinLatents, shardRanges, sliceLatents } from '../params.js';
+import { flatIds, gatherCombine, sliceIds } from '../sparse-ops.js';
 import type { SaeBundle } from '../types.js';
-import { countActive, leadingRelu, mergeTopK, splitByRange, type HostCode } from './codes.js';
+import { countActive, leadingRelu, mergeTopK, splitByRange, type HostCode, type TensorCode } from './codes.js';
 import { BatchInput, LocalShardHandle, type ShardHandle } from './handle.js';
-import type { RuleState, SparseRule } from './rule.js';
+import { readSteps } from '../pending.js';
+import type { ExtraCode, RuleState, SparseRule } from './rule.js';
 import { LatentShard } from './shard.js';
 
 /** Adam's settings at step t (1-based): the learning rate follows the warm-up (optimizer.ts). */
@@ -36,9 +42,16 @@ export function checkParamShapes(config: SaeTrainConfig, params: SaeParamArrays,
   }
 }
 
+/** What the device step keeps: the single in-thread shard, and the firing statistics as tensors. */
+interface OnDevice {
+  shard: LatentShard;
+  firing: DeviceFiring;
+}
+
 export class SparseSae implements TrainableSae {
   private t = 0;
   private readonly rule: RuleState = { threshold: 0 };
+  readonly stepDeferred?: (x: tf.Tensor2D) => Promise<PendingStep>;
 
   private constructor(
     readonly config: SaeTrainConfig,
@@ -47,7 +60,11 @@ export class SparseSae implements TrainableSae {
     private readonly bDec: BiasParam,
     private firing: FiringStats,
     private mseScale: number,
-  ) {}
+    /** Set when the step stays on the device; `firing` above is then only its initial state. */
+    private readonly onDevice?: OnDevice,
+  ) {
+    if (onDevice) this.stepDeferred = async (x) => this.deviceStep(x, onDevice);
+  }
 
   static async create(config: SaeTrainConfig, rule: SparseRule, options: CreateSaeOptions = {}): Promise<SparseSae> {
     const params = options.weights ?? initialParams(config, options.sample);
@@ -69,17 +86,26 @@ export class SparseSae implements TrainableSae {
     if (shardCount > 1 && engineInfo().backend === 'tensorflow') {
       throw new Error(`SAE shards = ${shardCount}: worker shards exist to use several cores with the single-threaded wasm backend; the tensorflow backend (${engineInfo().package}) already uses them all, so use shards = 1`);
     }
-    let shards: ShardHandle[];
+    const firing = FiringStats.empty(config.dSae);
+    const mseScale = fitMseScale(config.dIn, options.sample);
     if (shardCount === 1) {
-      shards = slices.map((s) => new LocalShardHandle(new LatentShard(config.dIn, s.offset, s.count, s.state)));
-    } else {
-      const { startWorkerShard } = await import('./remote.js');
-      shards = await Promise.all(slices.map((s) => startWorkerShard(config, s.offset, s.count, s.state)));
+      const shard = new LatentShard(config.dIn, slices[0].offset, slices[0].count, slices[0].state);
+      const onDevice = tf.getBackend() !== 'wasm' && rule.trainOnDevice ? { shard, firing: new DeviceFiring(firing) } : undefined;
+      return new SparseSae(config, rule, [new LocalShardHandle(shard)], new BiasParam(params.b_dec), firing, mseScale, onDevice);
     }
-    return new SparseSae(config, rule, shards, new BiasParam(params.b_dec), FiringStats.empty(config.dSae), fitMseScale(config.dIn, options.sample));
+    const { startWorkerShard } = await import('./remote.js');
+    const shards = await Promise.all(slices.map((s) => startWorkerShard(config, s.offset, s.count, s.state)));
+    return new SparseSae(config, rule, shards, new BiasParam(params.b_dec), firing, mseScale);
   }
 
   async step(x: tf.Tensor2D): Promise<StepResult> {
+    if (!this.onDevice) return this.hostStep(x);
+    const [result] = await readSteps([this.deviceStep(x, this.onDevice)]);
+    return result;
+  }
+
+  /** The step with codes on the host: worker shards, and the wasm backend. */
+  private async hostStep(x: tf.Tensor2D): Promise<StepResult> {
     const { config } = this;
     const batch = this.checkBatch(x, 'step');
     const input = new BatchInput(x);
@@ -95,44 +121,7 @@ export class SparseSae implements TrainableSae {
     const codeSets = [main, ...extras.map((e) => e.code), ...(aux ? [aux] : [])];
     const partials = await this.decodeSets(codeSets);
 
-    const terms = tf.tidy(() => {
-      const bDec = this.bDec.value;
-      const xhat = partials[0].add(bDec); // [batch, dIn]
-      const residual = xhat.sub(x); // [batch, dIn]
-      const sse = residual.square().sum();
-      const variance = x.sub(x.mean(0)).square().sum().maximum(1e-12);
-      // L(k) = ‖x − x̂‖² summed over d, mean over tokens (Gao et al. §2), times the fixed mse_scale
-      // 1/E‖x − μ‖² (OpenAI train.py): a normalised MSE, on the scale of the dimensionless AuxK term.
-      // Unscaled, it would be ~E‖x − μ‖² (≈ d for layer-normed inputs) times larger, and a latent
-      // that fired and then died would keep Adam second moments from those gradients for ~1/(1 − β2)
-      // steps, damping its AuxK updates by as much: such latents would in effect never revive.
-      const scale = this.mseScale / batch;
-      const losses: Record<string, tf.Scalar> = { mse: sse.mul(scale) };
-      const dOutputs: tf.Tensor[] = [residual.mul(2 * scale)];
-      const prefixFvu: tf.Scalar[] = [];
-      extras.forEach((extra, e) => {
-        const extraResidual = partials[1 + e].add(bDec).sub(x); // [batch, dIn]
-        const extraSse = extraResidual.square().sum() as tf.Scalar;
-        const term = extraSse.mul(scale * extra.weight) as tf.Scalar;
-        losses[extra.name] = losses[extra.name] ? (losses[extra.name].add(term) as tf.Scalar) : term;
-        dOutputs.push(extraResidual.mul(2 * scale * extra.weight));
-        if (extra.prefix !== undefined) prefixFvu.push(extraSse.div(variance) as tf.Scalar);
-      });
-      if (aux) {
-        // AuxK (Gao et al. §A.2): the dead latents' top-k_aux reconstruct the main model's error
-        // e = x − x̂ (no gradient through e), as a normalised MSE: divided by the error's variance
-        // about its mean, as OpenAI's normalized_mse(auxk_recons, e) (sparsify instead divides by
-        // the input's variance and keeps b_dec inside the error).
-        const error = residual.neg(); // [batch, dIn]
-        const errorVariance = error.sub(error.mean(0)).square().sum().maximum(1e-12);
-        const miss = partials[1 + extras.length].sub(error); // [batch, dIn]
-        losses.auxk = miss.square().sum().div(errorVariance).mul(config.auxKCoefficient);
-        dOutputs.push(miss.mul(errorVariance.reciprocal().mul(2 * config.auxKCoefficient)));
-      }
-      // b_dec is in every reconstruction but AuxK's (which reconstructs an error, not x).
-      const bDecGrad = dOutputs.slice(0, 1 + extras.length).reduce((sum: tf.Tensor, d: tf.Tensor) => sum.add(d.sum(0)), tf.zeros([config.dIn])) as tf.Tensor1D; // [dIn]
-      return { losses, fvu: sse.div(variance) as tf.Scalar, prefixFvu, dOutputs, bDecGrad };
-    });
+    const terms = lossTerms(config, this.mseScale, x, this.bDec.value, partials, extras, aux !== undefined);
     tf.dispose(partials);
 
     const dHost = terms.dOutputs.map((d) => d.dataSync() as Float32Array);
@@ -169,6 +158,57 @@ export class SparseSae implements TrainableSae {
     };
   }
 
+  /**
+   * The step with everything on the device (one in-thread shard off wasm): the same arithmetic as
+   * hostStep, with AuxK's width fixed at min(k_aux, dSae) so no shape depends on the data (alive
+   * latents fill the spare slots at −1e30 and the ReLU zeroes them). AuxK is left out, as hostStep
+   * leaves it out, while no latent can be dead yet (DeviceFiring.mayHaveDead): at k_aux = d/2 it is
+   * most of a step's sparse work. Nothing is read back.
+   */
+  private deviceStep(x: tf.Tensor2D, { shard, firing }: OnDevice): PendingStep {
+    const { config } = this;
+    const batch = this.checkBatch(x, 'step');
+    const t = ++this.t;
+    const auxWidth = config.auxK > 0 && config.auxKCoefficient > 0 && firing.mayHaveDead(config.deadTokensWindow) ? Math.min(config.auxK, config.dSae) : 0;
+    const width = Math.min(this.sparseRule.trainingCandidates(config), config.dSae);
+    const { mainWidth, extras } = this.sparseRule.trainOnDevice!(config);
+    const lossNames = [...new Set(['mse', ...extras.map((e) => e.name), ...(auxWidth > 0 ? ['auxk'] : [])])];
+    const scalars = tf.tidy(() => {
+      const bDec = this.bDec.value;
+      const dead = auxWidth > 0 ? firing.deadMask(config.deadTokensWindow) : undefined; // [dSae]
+      const deadCount = dead ? (dead.sum() as tf.Scalar) : tf.scalar(0);
+      const found = shard.topCandidates(x, bDec, width, dead ? (dead.sub(1).mul(1e30) as tf.Tensor1D) : undefined, auxWidth);
+      const relu = (c: TensorCode, slots: number): TensorCode => ({ values: c.values.slice([0, 0], [batch, slots]).relu(), indices: sliceIds(c.indices, [0, 0], [batch, slots]) });
+      const codes = [relu(found.main, mainWidth), ...extras.map((e) => relu(found.main, e.width)), ...(found.aux ? [relu(found.aux, auxWidth)] : [])];
+      const partials = codes.map((c) => gatherCombine(shard.params.W_dec, c.indices, c.values)); // [batch, dIn] each
+      const auxGate = deadCount.greater(0).toFloat() as tf.Scalar;
+      const terms = lossTerms(config, this.mseScale, x, bDec, partials, extras, found.aux !== undefined, auxGate);
+      const { grads, bDecPart } = shard.sparseGrads(x, bDec, codes, terms.dOutputs);
+      const bDecGrad = terms.bDecGrad.add(bDecPart) as tf.Tensor1D; // [dIn]
+      const gradScale = clipFactorOnDevice(config, shard.params.squaredNormOnDevice(grads).add(bDecGrad.square().sum()));
+      const hyper = adamHyper(config, t);
+      this.bDec.apply(bDecGrad, hyper, t, gradScale);
+      shard.params.apply(grads, hyper, t, gradScale);
+
+      const fired = codes[0].values.greater(0).toFloat(); // [batch, k]
+      const counts = tf.unsortedSegmentSum(fired.reshape([-1]), flatIds(codes[0].indices), config.dSae) as tf.Tensor1D; // [dSae]
+      firing.record(counts, batch);
+      const auxLatents = deadCount.minimum(config.auxK);
+      return [...lossNames.map((name) => terms.losses[name]), terms.fvu, counts.sum().div(batch), firing.deadFraction(config.deadTokensWindow), auxLatents, firing.longestSilence()] as tf.Scalar[];
+    });
+    const seenAt = firing.tokensSeen;
+    return {
+      scalars,
+      resolve: (values) => {
+        const [fvu, l0, deadFraction, auxLatents, longestSilence] = values.slice(lossNames.length);
+        firing.learnSilence(longestSilence, seenAt);
+        // As hostStep, which has no AuxK term on steps without dead latents.
+        const losses: Record<string, number> = Object.fromEntries(lossNames.flatMap((name, i) => (name !== 'auxk' || auxLatents > 0 ? [[name, values[i]]] : [])));
+        return { loss: Object.values(losses).reduce((a, b) => a + b, 0), losses, metrics: { l0, fvu, deadFraction, auxLatents, tokens: batch } };
+      },
+    };
+  }
+
   async encode(x: tf.Tensor2D): Promise<SparseCode> {
     this.checkBatch(x, 'encode');
     const { merged } = await this.candidates(new BatchInput(x), this.sparseRule.inferenceCandidates(this.config), 'infer', undefined, 0);
@@ -200,12 +240,13 @@ export class SparseSae implements TrainableSae {
   async toBundle(meta: SaeExportMeta): Promise<SaeBundle> {
     const state = await this.getState();
     const threshold = this.sparseRule.thresholded ? this.rule.threshold : undefined;
-    return toSaeBundle(this.config, state.params, this.firing.logSparsity(), meta, this.sparseRule.architecture, threshold);
+    return toSaeBundle(this.config, state.params, this.firingStats().logSparsity(), meta, this.sparseRule.architecture, threshold);
   }
 
   async getState(): Promise<SaeTrainState> {
     const slices = await Promise.all(this.shards.map((s) => s.getState()));
     const bias = this.bDec.getState();
+    const firing = this.firingStats();
     const { dIn } = this.config;
     return {
       config: this.config,
@@ -213,9 +254,9 @@ export class SparseSae implements TrainableSae {
       adamM: { ...joinLatents(slices.map((s) => s.adamM), dIn), b_dec: bias.m },
       adamV: { ...joinLatents(slices.map((s) => s.adamV), dIn), b_dec: bias.v },
       step: this.t,
-      tokensSinceFired: this.firing.tokensSinceFired.slice(),
-      firingCounts: this.firing.firingCounts.slice(),
-      tokensSeen: this.firing.tokensSeen,
+      tokensSinceFired: firing.tokensSinceFired.slice(),
+      firingCounts: firing.firingCounts.slice(),
+      tokensSeen: firing.tokensSeen,
       threshold: this.rule.threshold,
       mseScale: this.mseScale,
     };
@@ -236,6 +277,10 @@ export class SparseSae implements TrainableSae {
     );
     this.bDec.setState({ value: state.params.b_dec, m: state.adamM.b_dec, v: state.adamV.b_dec });
     this.firing = new FiringStats(state.tokensSinceFired.slice(), state.firingCounts.slice(), state.tokensSeen);
+    if (this.onDevice) {
+      this.onDevice.firing.dispose();
+      this.onDevice.firing = new DeviceFiring(this.firing);
+    }
     this.t = state.step;
     this.rule.threshold = state.threshold;
     this.mseScale = checkMseScale(state.mseScale);
@@ -244,6 +289,12 @@ export class SparseSae implements TrainableSae {
   async dispose(): Promise<void> {
     await Promise.all(this.shards.map((s) => s.dispose()));
     this.bDec.dispose();
+    this.onDevice?.firing.dispose();
+  }
+
+  /** The firing statistics in host memory (read from the device when the step keeps them there). */
+  private firingStats(): FiringStats {
+    return this.onDevice ? this.onDevice.firing.toHost() : this.firing;
   }
 
   private checkBatch(x: tf.Tensor2D, what: string): number {
@@ -287,6 +338,56 @@ export class SparseSae implements TrainableSae {
       tf.tidy(() => partials.map((p) => tf.tensor2d(p[set], [c.batch, dIn])).reduce((a, b) => a.add(b) as tf.Tensor2D)),
     );
   }
+}
+
+/** What the loss needs of an extra reconstruction (rule.ts ExtraCode without its code). */
+type ExtraTerm = Omit<ExtraCode, 'code'>;
+
+/**
+ * The losses of a step from its partial reconstructions (main, extras…, AuxK last when `withAux`),
+ * with ∂L/∂x̂ of each and b_dec's gradient through the reconstructions. `auxGate` (0 or 1, on the
+ * device) switches AuxK's term off on steps without dead latents where the code width is fixed.
+ */
+function lossTerms(config: SaeTrainConfig, mseScale: number, x: tf.Tensor2D, bDec: tf.Tensor1D, partials: tf.Tensor2D[], extras: ExtraTerm[], withAux: boolean, auxGate?: tf.Scalar) {
+  return tf.tidy(() => {
+    const batch = x.shape[0];
+    const xhat = partials[0].add(bDec); // [batch, dIn]
+    const residual = xhat.sub(x); // [batch, dIn]
+    const sse = residual.square().sum();
+    const variance = x.sub(x.mean(0)).square().sum().maximum(1e-12);
+    // L(k) = ‖x − x̂‖² summed over d, mean over tokens (Gao et al. §2), times the fixed mse_scale
+    // 1/E‖x − μ‖² (OpenAI train.py): a normalised MSE, on the scale of the dimensionless AuxK term.
+    // Unscaled, it would be ~E‖x − μ‖² (≈ d for layer-normed inputs) times larger, and a latent
+    // that fired and then died would keep Adam second moments from those gradients for ~1/(1 − β2)
+    // steps, damping its AuxK updates by as much: such latents would in effect never revive.
+    const scale = mseScale / batch;
+    const losses: Record<string, tf.Scalar> = { mse: sse.mul(scale) };
+    const dOutputs: tf.Tensor2D[] = [residual.mul(2 * scale)];
+    const prefixFvu: tf.Scalar[] = [];
+    extras.forEach((extra, e) => {
+      const extraResidual = partials[1 + e].add(bDec).sub(x); // [batch, dIn]
+      const extraSse = extraResidual.square().sum() as tf.Scalar;
+      const term = extraSse.mul(scale * extra.weight) as tf.Scalar;
+      losses[extra.name] = losses[extra.name] ? (losses[extra.name].add(term) as tf.Scalar) : term;
+      dOutputs.push(extraResidual.mul(2 * scale * extra.weight) as tf.Tensor2D);
+      if (extra.prefix !== undefined) prefixFvu.push(extraSse.div(variance) as tf.Scalar);
+    });
+    if (withAux) {
+      // AuxK (Gao et al. §A.2): the dead latents' top-k_aux reconstruct the main model's error
+      // e = x − x̂ (no gradient through e), as a normalised MSE: divided by the error's variance
+      // about its mean, as OpenAI's normalized_mse(auxk_recons, e) (sparsify instead divides by
+      // the input's variance and keeps b_dec inside the error).
+      const error = residual.neg(); // [batch, dIn]
+      const errorVariance = error.sub(error.mean(0)).square().sum().maximum(1e-12);
+      const miss = partials[1 + extras.length].sub(error); // [batch, dIn]
+      const auxk = miss.square().sum().div(errorVariance).mul(config.auxKCoefficient) as tf.Scalar;
+      losses.auxk = auxGate ? auxk.mul(auxGate) : auxk;
+      dOutputs.push(miss.mul(errorVariance.reciprocal().mul(2 * config.auxKCoefficient)) as tf.Tensor2D);
+    }
+    // b_dec is in every reconstruction but AuxK's (which reconstructs an error, not x).
+    const bDecGrad = dOutputs.slice(0, 1 + extras.length).reduce((sum: tf.Tensor1D, d) => sum.add(d.sum(0)), tf.zeros([config.dIn]) as tf.Tensor1D); // [dIn]
+    return { losses, fvu: sse.div(variance) as tf.Scalar, prefixFvu, dOutputs, bDecGrad };
+  });
 }
 
 export function checkStateConfig(config: SaeTrainConfig, state: SaeTrainState): void {

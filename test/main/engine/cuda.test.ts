@@ -78,6 +78,20 @@ describe('finding the libraries', () => {
     ]);
   });
 
+  it('checks the driver against CUDA 11.2\'s minimum and the package for its libtensorflow', () => {
+    const gpu = (driver: string) => ({ id: '0', uuid: 'GPU-1', name: 'RTX 3090', driver, memory: { totalBytes: 1, freeBytes: 1 } });
+    const withLib = folderWith('tfjs-node-gpu', { 'deps/lib': ['libtensorflow.so.2.9.1', 'libtensorflow_framework.so.2'] });
+    const withoutLib = folderWith('tfjs-node-gpu-bare', { lib: ['tfjs_binding.node'] });
+    const reasons = (setup: Parameters<typeof cudaProblems>[3], platform: NodeJS.Platform = 'linux') => cudaProblems([], {}, platform, setup).map((p) => p.reason);
+    expect(reasons({ gpu: gpu('535.54.03'), bindingDir: withLib })).toEqual([]);
+    expect(reasons({ gpu: gpu('450.80.02') })).toEqual([]);
+    expect(reasons({ gpu: gpu('450.66') })).toEqual(['the NVIDIA driver 450.66 of RTX 3090 is older than 450.80.02, the oldest that runs CUDA 11.2']);
+    expect(reasons({ gpu: gpu('452.06') }, 'win32')).toEqual(['the NVIDIA driver 452.06 of RTX 3090 is older than 452.39, the oldest that runs CUDA 11.2']);
+    expect(reasons({ bindingDir: withoutLib })).toEqual([`@tensorflow/tfjs-node-gpu has no TensorFlow library in ${path.join(withoutLib, 'deps', 'lib')} (its install step downloads libtensorflow, and that download failed or was skipped)`]);
+    // Windows ships tensorflow.dll, not the Linux soname.
+    expect(reasons({ bindingDir: withLib }, 'win32')).toHaveLength(1);
+  });
+
   it('has nothing to fix where tfjs-node-gpu has no CUDA build', () => {
     const report = cudaReport({ env: {}, platform: 'darwin' });
     expect(report.problems).toEqual(['@tensorflow/tfjs-node-gpu has no CUDA build for darwin']);

@@ -51,6 +51,18 @@ describe('backend auto on a machine with tfjs-node-gpu installed', () => {
     expect(report.engine.error).toBe(failed.stderr.replace(/^sae-explorer: /, '').trim());
   });
 
+  it('names a driver too old for CUDA 11.2 and a tfjs-node-gpu installed without libtensorflow, before loading it', async () => {
+    const { report, loaded } = await doctor({ gpuPackage: 'gpu', cpuPackage: 'cpu', nvidiaGpu: true, cudaFiles: ALL_CUDA_FILES, driver: '418.67', libtensorflow: false });
+    expect(report.engine).toMatchObject({ choice: 'tensorflow', binding: '@tensorflow/tfjs-node' });
+    const driver = 'the NVIDIA driver 418.67 of Stand-in RTX 3090 is older than 450.80.02, the oldest that runs CUDA 11.2';
+    const library = expect.stringMatching(/@tensorflow\/tfjs-node-gpu has no TensorFlow library in .*tfjs-node-gpu\/deps\/lib \(its install step downloads libtensorflow/);
+    expect(report.engine.skipped).toEqual([{ backend: 'gpu', reason: expect.stringContaining(driver), fix: expect.stringContaining('install NVIDIA driver 450.80.02 or newer') }]);
+    expect(report.engine.skipped[0]!.reason).toEqual(expect.stringContaining('has no TensorFlow library in'));
+    expect(report.cuda.problems).toEqual([expect.stringContaining(`${driver}; fix: install NVIDIA driver 450.80.02 or newer`), library]);
+    expect(report.cuda.problems[1]).toMatch(/; fix: npm rebuild @tensorflow\/tfjs-node-gpu with network access/);
+    expect(loaded).toEqual(['@tensorflow/tfjs-node']);
+  });
+
   it('falls back past a tfjs-node-gpu that fails to load, and says so for both better backends', async () => {
     const { report, stderr, loaded } = await doctor({ gpuPackage: 'fails', cpuPackage: null, nvidiaGpu: true, cudaFiles: ALL_CUDA_FILES });
     expect(report.engine).toMatchObject({ choice: 'wasm', binding: null });

@@ -25,6 +25,10 @@ export interface Machine {
   nvidiaGpu: boolean;
   /** Free memory nvidia-smi reports; default 20480 MiB. */
   freeMiB?: number;
+  /** The driver version nvidia-smi reports; default 535.54.03. */
+  driver?: string;
+  /** The TensorFlow library tfjs-node-gpu's install step downloads into deps/lib; default present. */
+  libtensorflow?: boolean;
   /** CUDA library files in the folder given as SAE_EXPLORER_CUDA_LIB_DIR (pip --target layout), by soname. */
   cudaFiles: string[];
 }
@@ -42,9 +46,13 @@ tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), { isU
 `;
 }
 
-function writePackage(dir: string, name: string, kind: StandIn, log: string): string | null {
+function writePackage(dir: string, name: string, kind: StandIn, log: string, libtensorflow = true): string | null {
   if (kind === null) return null;
   mkdirSync(dir, { recursive: true });
+  if (libtensorflow) {
+    mkdirSync(path.join(dir, 'deps', 'lib'), { recursive: true });
+    writeFileSync(path.join(dir, 'deps', 'lib', 'libtensorflow.so.2.9.1'), '');
+  }
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '4.22.0-stand-in', main: 'index.js' }));
   writeFileSync(path.join(dir, 'index.js'), standInSource(name, kind, log));
   return dir;
@@ -65,10 +73,10 @@ Module._resolveFilename = function (request, ...rest) {
 };
 `;
 
-const nvidiaSmi = (freeMiB: number): string => `#!/bin/sh
+const nvidiaSmi = (freeMiB: number, driver: string): string => `#!/bin/sh
 case "$*" in
   *query-compute-apps*) ;;
-  *) echo "0, GPU-5ee1ab1e-0000-4000-8000-000000000000, Stand-in RTX 3090, 24576, ${freeMiB}, 535.54.03" ;;
+  *) echo "0, GPU-5ee1ab1e-0000-4000-8000-000000000000, Stand-in RTX 3090, 24576, ${freeMiB}, ${driver}" ;;
 esac
 `;
 
@@ -85,7 +93,7 @@ export async function runOnMachine(root: string, machine: Machine, ...args: stri
   const log = path.join(root, 'loaded.log');
   writeFileSync(log, '');
   const standIns = {
-    '@tensorflow/tfjs-node-gpu': writePackage(path.join(root, 'packages', 'tfjs-node-gpu'), '@tensorflow/tfjs-node-gpu', machine.gpuPackage, log),
+    '@tensorflow/tfjs-node-gpu': writePackage(path.join(root, 'packages', 'tfjs-node-gpu'), '@tensorflow/tfjs-node-gpu', machine.gpuPackage, log, machine.libtensorflow),
     '@tensorflow/tfjs-node': writePackage(path.join(root, 'packages', 'tfjs-node'), '@tensorflow/tfjs-node', machine.cpuPackage, log),
   };
   const preload = path.join(root, 'stand-ins.cjs');
@@ -96,7 +104,7 @@ export async function runOnMachine(root: string, machine: Machine, ...args: stri
   writeFileSync(path.join(bin, 'ldconfig'), '#!/bin/sh\n');
   chmodSync(path.join(bin, 'ldconfig'), 0o755);
   // Without a GPU, nvidia-smi fails the way it does without a driver (exit 9), shadowing any real one.
-  writeFileSync(path.join(bin, 'nvidia-smi'), machine.nvidiaGpu ? nvidiaSmi(machine.freeMiB ?? 20480) : '#!/bin/sh\nexit 9\n');
+  writeFileSync(path.join(bin, 'nvidia-smi'), machine.nvidiaGpu ? nvidiaSmi(machine.freeMiB ?? 20480, machine.driver ?? '535.54.03') : '#!/bin/sh\nexit 9\n');
   chmodSync(path.join(bin, 'nvidia-smi'), 0o755);
   const cudaFolder = path.join(root, 'cuda11');
   for (const file of machine.cudaFiles) {
