@@ -146,6 +146,9 @@ export interface FamilyScaling {
   fit: { exponent: number; coefficient: number; r2: number } | null;
   /** Why there is no fit; null when there is one. */
   reason: string | null;
+  /** Tokens to convergence = coefficient · n^exponent over the sizes that converged within their run; null with fewer than 3 (see convergenceReason). */
+  convergenceFit: { exponent: number; coefficient: number; r2: number } | null;
+  convergenceReason: string | null;
 }
 
 export interface FamilyPage {

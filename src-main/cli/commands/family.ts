@@ -7,6 +7,7 @@ import { printJson } from '../io.js';
 
 interface ChartFlags {
   out: string;
+  convergenceOut?: string;
   title?: string;
   json?: boolean;
 }
@@ -18,12 +19,15 @@ export function register(program: Command): void {
     .description('eval FVU against dictionary size on log-log axes with the fitted power law, as SVG; prints the exponent')
     .argument('<dir...>', 'family folders (each with the family.json sae-explorer train writes), e.g. one per size of a sweep')
     .requiredOption('--out <file.svg>', 'SVG file to write')
+    .option('--convergence-out <file.svg>', 'also draw tokens to convergence against d_sae, with its fitted power law, over the sizes that converged')
     .option('--title <text>', 'title above the chart')
-    .option('--json', 'print one JSON object: {"exponent","coefficient","r2","reason","sizes":[{"d_sae","eval_fvu","tokens_to_convergence","converged","dir"}],"out"}')
+    .option('--json', 'print one JSON object: {"exponent","coefficient","r2","reason","convergence":{"exponent","coefficient","r2","reason"},"sizes":[{"d_sae","eval_fvu","tokens_to_convergence","converged","dir"}],"out"}')
     .action(async (dirs: string[], flags: ChartFlags) => {
-      if (!flags.out.endsWith('.svg')) throw new Error(`--out ${flags.out}: the chart is SVG; name the file *.svg`);
+      for (const [flag, file] of [['--out', flags.out], ['--convergence-out', flags.convergenceOut]] as const) {
+        if (file !== undefined && !file.endsWith('.svg')) throw new Error(`${flag} ${file}: the chart is SVG; name the file *.svg`);
+      }
       const { readFamilyRecord } = await import('../../train/family-record.js');
-      const { fitPowerLaw, scalingSvg } = await import('../../train/scaling.js');
+      const { convergenceSvg, fitConvergence, fitPowerLaw, scalingSvg } = await import('../../train/scaling.js');
       const { writeFileAtomic } = await import('../../io/atomic.js');
       const sizes: Array<{ d_sae: number; eval_fvu: number | null; tokens_to_convergence: number | null; converged: boolean | null; dir: string }> = [];
       for (const dir of dirs) {
@@ -40,8 +44,19 @@ export function register(program: Command): void {
       if (points.length === 0) throw new Error(`no eval FVU in ${dirs.join(', ')}: train with --eval-tokens > 0, or evaluate each size with sae-explorer sae eval --save`);
       const result = fitPowerLaw(points);
       writeFileAtomic(flags.out, scalingSvg(points, result.fit, flags.title));
+      const timed = sizes.flatMap((s) => (s.tokens_to_convergence === null ? [] : [{ dSae: s.d_sae, tokens: s.tokens_to_convergence, converged: s.converged === true }]));
+      const convergence = fitConvergence(timed);
+      if (flags.convergenceOut) writeFileAtomic(flags.convergenceOut, convergenceSvg(timed, convergence.fit, flags.title && `tokens to convergence: ${flags.title}`));
       if (flags.json) {
-        printJson({ exponent: result.fit?.exponent ?? null, coefficient: result.fit?.coefficient ?? null, r2: result.fit?.r2 ?? null, reason: result.fit ? null : result.reason, sizes, out: flags.out });
+        printJson({
+          exponent: result.fit?.exponent ?? null,
+          coefficient: result.fit?.coefficient ?? null,
+          r2: result.fit?.r2 ?? null,
+          reason: result.fit ? null : result.reason,
+          convergence: { exponent: convergence.fit?.exponent ?? null, coefficient: convergence.fit?.coefficient ?? null, r2: convergence.fit?.r2 ?? null, reason: convergence.fit ? null : convergence.reason },
+          sizes,
+          out: flags.out,
+        });
         return;
       }
       const lines = sizes.map((s) => {
@@ -49,7 +64,8 @@ export function register(program: Command): void {
         return `d_sae ${s.d_sae}: eval FVU ${s.eval_fvu === null ? 'none' : s.eval_fvu.toFixed(4)}, ${ttc}`;
       });
       lines.push(result.fit ? `FVU ∝ n^-${result.fit.exponent.toFixed(3)} (R² ${result.fit.r2.toFixed(3)}, least squares of log FVU on log n)` : `no power law: ${result.reason}`);
-      lines.push(`wrote ${flags.out}`);
+      lines.push(convergence.fit ? `tokens to convergence ∝ n^${convergence.fit.exponent.toFixed(3)} (R² ${convergence.fit.r2.toFixed(3)}, over the sizes that converged; Gao et al. 2024: about n^0.6 on GPT-2 small)` : `tokens to convergence: no power law: ${convergence.reason}`);
+      lines.push(`wrote ${[flags.out, flags.convergenceOut].filter(Boolean).join(' and ')}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

@@ -62,10 +62,11 @@ export async function familyPage(params: unknown, ctx: HandlerContext): Promise<
 
   let scaling: FamilyPage['scaling'] = null;
   if (family.kind === 'sizes') {
-    const { fitPowerLaw } = await import('../../train/scaling.js');
+    const { fitConvergence, fitPowerLaw } = await import('../../train/scaling.js');
     const points = members.filter((m) => m.evaluation && m.evaluation.evalFvu > 0).map((m) => ({ dSae: m.dSae, evalFvu: m.evaluation!.evalFvu }));
     const result = fitPowerLaw(points);
-    scaling = { points, fit: result.fit, reason: result.fit ? null : result.reason };
+    const convergence = fitConvergence(members.flatMap((m) => (m.convergence ? [{ dSae: m.dSae, ...m.convergence }] : [])));
+    scaling = { points, fit: result.fit, reason: result.fit ? null : result.reason, convergenceFit: convergence.fit, convergenceReason: convergence.fit ? null : convergence.reason };
   }
   const { TOKENS_TO_CONVERGENCE_DEFINITION } = await import('../../train/convergence.js');
   return { family, trainingTokens: record?.tokens ?? null, members, scaling, missing, convergenceDefinition: TOKENS_TO_CONVERGENCE_DEFINITION };

@@ -43,12 +43,16 @@ export function scalingChart(scaling: FamilyScaling): ChartData | null {
   return { x, lines };
 }
 
-/** Tokens to convergence against size; a size still falling at the end of its run is a separate, lower-bound series. */
-export function convergenceChart(members: FamilyPageMember[]): ChartData | null {
+/**
+ * Tokens to convergence against size; a size still falling at the end of its run is a separate,
+ * lower-bound series; the fit over the converged sizes when there is one.
+ */
+export function convergenceChart(members: FamilyPageMember[], fit: FamilyScaling['convergenceFit'] = null): ChartData | null {
   const known = members.filter((m) => m.convergence !== null).sort((a, b) => a.dSae - b.dSae);
   if (known.length === 0) return null;
   const x = known.map((m) => m.dSae);
   const lines: ChartData['lines'] = [{ label: 'converged', values: known.map((m) => (m.convergence!.converged ? m.convergence!.tokens : null)), style: 'points' }];
   if (known.some((m) => !m.convergence!.converged)) lines.push({ label: 'still falling (lower bound)', values: known.map((m) => (m.convergence!.converged ? null : m.convergence!.tokens)), style: 'points' });
+  if (fit) lines.push({ label: `fit n^${fit.exponent.toFixed(2)}`, values: x.map((n) => fit.coefficient * n ** fit.exponent), style: 'dashed' });
   return { x, lines };
 }

@@ -44,6 +44,19 @@ describe('sae-explorer family chart', () => {
     expect(text.stdout).toContain('FVU ∝ n^-0.500 (R² 1.000');
   });
 
+  it('fits and draws tokens to convergence against size over the sizes that converged', async () => {
+    const timed = (n: number, tokens: number, converged = true) => ({ ...member(n, 0.1), tokens_to_convergence: { tokens, converged } });
+    // Tokens double per 4× size (exponent 0.5); the 6400 is a lower bound and stays out of the fit.
+    const dir = familyDir('timed', [timed(100, 1000), timed(400, 2000), timed(1600, 4000), timed(6400, 5000, false)]);
+    const convergenceOut = path.join(root, 'timed-ttc.svg');
+    const r = await runCli('family', 'chart', dir, '--out', path.join(root, 'timed.svg'), '--convergence-out', convergenceOut, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).convergence.exponent).toBeCloseTo(0.5, 10);
+    expect(readFileSync(convergenceOut, 'utf8')).toContain('tokens ∝ n^0.50 (R² 1.00)');
+    const text = await runCli('family', 'chart', dir, '--out', path.join(root, 'timed.svg'));
+    expect(text.stdout).toContain('tokens to convergence ∝ n^0.500 (R² 1.000, over the sizes that converged');
+  });
+
   it('combines a sweep of single-size folders, old ones without curves included', async () => {
     const dirs = [member(100, 0.1), member(400, 0.05, false), member(1600, 0.025)].map((m, i) => familyDir(`sweep${i}`, [m]));
     const out = path.join(root, 'sweep.svg');

@@ -95,6 +95,8 @@ describe('family.page', () => {
     expect(page.scaling!.points).toEqual(SIZES.map((n) => ({ dSae: n, evalFvu: evalFvu(n) })));
     expect(page.scaling!.fit!.exponent).toBeCloseTo(0.5, 10);
     expect(page.scaling!.reason).toBeNull();
+    // Only the 8 and the 16 have curves: two sizes, no growth of tokens to convergence to fit.
+    expect(page.scaling).toMatchObject({ convergenceFit: null, convergenceReason: 'a power law needs 3 or more sizes that converged within their run; only 8, 16 have one' });
     expect(page.missing).toEqual([
       expect.stringMatching(/^No training curves for 32: family.json was written before training recorded them.*Train the family again/),
       expect.stringMatching(/^Not harvested: 16, 32\. Harvest \+ UMAP on the Train screen/),
@@ -105,7 +107,13 @@ describe('family.page', () => {
   it('still answers for a family from before curves and evals, saying what is missing and how to get it', async () => {
     const page = await call('family.page', { family: 'old' });
     expect(page.members.every((m) => m.curve === null && m.train === null && m.evaluation === null)).toBe(true);
-    expect(page.scaling).toEqual({ points: [], fit: null, reason: 'a power law needs eval FVU at 3 or more sizes; none has one' });
+    expect(page.scaling).toEqual({
+      points: [],
+      fit: null,
+      reason: 'a power law needs eval FVU at 3 or more sizes; none has one',
+      convergenceFit: null,
+      convergenceReason: 'a power law needs 3 or more sizes that converged within their run; none has one',
+    });
     expect(page.missing[0]).toMatch(/^No training curves for 8, 16/);
     expect(page.missing[1]).toMatch(/^No eval figures for 8, 16: evaluate them \(SAEs table ▸ Evaluate…, or sae-explorer sae eval --save\)/);
   });

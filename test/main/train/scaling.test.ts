@@ -1,7 +1,7 @@
 // The scaling fit: an exact power law recovered, noise lowering R², fewer than three sizes refused
 // with the sizes that do have figures; and the chart draws the fit line between the end sizes.
 import { describe, expect, it } from 'vitest';
-import { fitPowerLaw, scalingSvg } from '../../../src-main/train/scaling.js';
+import { convergenceSvg, fitConvergence, fitPowerLaw, scalingSvg } from '../../../src-main/train/scaling.js';
 
 describe('fitPowerLaw', () => {
   it('recovers the exponent and coefficient of an exact power law', () => {
@@ -34,5 +34,24 @@ describe('scalingSvg', () => {
     expect(svg).toContain('FVU ∝ n^−0.500 (R² 1.00)');
     expect(svg).toContain('>1,024</text>');
     expect(() => scalingSvg([], null)).toThrow(/no size has an eval FVU/);
+  });
+});
+
+describe('fitConvergence', () => {
+  it('fits tokens to convergence growing with size over the sizes that converged only', () => {
+    const points = [64, 128, 256].map((n) => ({ dSae: n, tokens: 1000 * n ** 0.6, converged: true }));
+    // A lower bound (still falling at the end) would flatten the slope: it is left out.
+    const { fit } = fitConvergence([...points, { dSae: 512, tokens: 1000, converged: false }]);
+    expect(fit!.exponent).toBeCloseTo(0.6, 12);
+    expect(fit!.coefficient).toBeCloseTo(1000, 8);
+    expect(fitConvergence(points.slice(0, 2))).toEqual({ fit: null, reason: 'a power law needs 3 or more sizes that converged within their run; only 64, 128 have one' });
+  });
+
+  it('draws the converged sizes and the fit, and refuses a chart with none', () => {
+    const points = [64, 128, 256].map((n) => ({ dSae: n, tokens: 1000 * n ** 0.6, converged: true }));
+    const svg = convergenceSvg(points, fitConvergence(points).fit);
+    expect(svg).toContain('tokens ∝ n^0.60 (R² 1.00)');
+    expect([...svg.matchAll(/<circle /g)]).toHaveLength(4);
+    expect(() => convergenceSvg([{ dSae: 8, tokens: 10, converged: false }], null)).toThrow(/no size converged/);
   });
 });

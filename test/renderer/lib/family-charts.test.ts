@@ -19,13 +19,13 @@ describe('family charts', () => {
 
   it('draws eval FVU as points and the fitted law through the same sizes', () => {
     const fit = { exponent: 0.5, coefficient: 1, r2: 1 };
-    const chart = scalingChart({ points: [{ dSae: 4, evalFvu: 0.5 }, { dSae: 16, evalFvu: 0.25 }, { dSae: 64, evalFvu: 0.125 }], fit, reason: null })!;
+    const chart = scalingChart({ points: [{ dSae: 4, evalFvu: 0.5 }, { dSae: 16, evalFvu: 0.25 }, { dSae: 64, evalFvu: 0.125 }], fit, reason: null, convergenceFit: null, convergenceReason: 'none' })!;
     expect(chart.x).toEqual([4, 16, 64]);
     expect(chart.lines[0]).toEqual({ label: 'eval FVU', values: [0.5, 0.25, 0.125], style: 'points' });
     expect(chart.lines[1]).toEqual({ label: 'fit n^−0.500', values: [0.5, 0.25, 0.125], style: 'dashed' });
     expect(powerLaw(fit, 100)).toBeCloseTo(0.1, 12);
-    expect(scalingChart({ points: [{ dSae: 4, evalFvu: 0.5 }], fit: null, reason: 'too few' })!.lines).toHaveLength(1);
-    expect(scalingChart({ points: [], fit: null, reason: 'none' })).toBeNull();
+    expect(scalingChart({ points: [{ dSae: 4, evalFvu: 0.5 }], fit: null, reason: 'too few', convergenceFit: null, convergenceReason: 'none' })!.lines).toHaveLength(1);
+    expect(scalingChart({ points: [], fit: null, reason: 'none', convergenceFit: null, convergenceReason: 'none' })).toBeNull();
   });
 
   it('separates sizes still falling at the end of the run (a lower bound) from converged ones', () => {
@@ -38,5 +38,11 @@ describe('family charts', () => {
       ],
     });
     expect(convergenceChart([member('8', 8)])).toBeNull();
+  });
+
+  it('draws the fitted growth of tokens to convergence through the sizes', () => {
+    const members = [8, 16, 32].map((n) => member(String(n), n, { convergence: { tokens: 100 * n, converged: true } }));
+    const chart = convergenceChart(members, { exponent: 1, coefficient: 100, r2: 1 })!;
+    expect(chart.lines.at(-1)).toEqual({ label: 'fit n^1.00', values: [800, 1600, 3200], style: 'dashed' });
   });
 });
