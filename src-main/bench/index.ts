@@ -16,6 +16,7 @@ export const BENCHMARKS: Record<string, Bench> = {
   umap: () => import('./umap.js'),
   'lm-train': () => import('./lm-train.js'),
   'latent-matching': () => import('./latent-matching.js'),
+  recovery: () => import('./recovery.js'),
 };
 
 export async function runBenchmarks(only?: string[]): Promise<Record<string, unknown>> {
