@@ -8,7 +8,7 @@
 // Gated have no k; their sparsity coefficient is calibrated (calibrate.ts) by short probe runs on
 // the same stream, and the full run's L0 is reported next to its figures.
 import { PlantedDictionary, type PlantedConfig } from '../data/planted.js';
-import { RUN_ARCHITECTURES, type RunArchitecture, type SaeRunSettings } from '../train/config.js';
+import type { RunArchitecture, SaeRunSettings } from '../train/config.js';
 import { runSteps, startFamily } from '../train/steps.js';
 import { calibrateCoefficient, COEFFICIENT_OF, type CalibrationProbe } from './recovery/calibrate.js';
 import { evaluateOnPlanted, type PlantedEval } from './recovery/evaluate.js';
@@ -39,17 +39,22 @@ export interface RecoveryBenchOptions {
   l0Tolerance: number;
 }
 
+/**
+ * 256 features in 128 dimensions, 4 active per token on average, 16 parents with 2 children each;
+ * dictionaries twice the planted count (with exactly as many latents as features, top-k left 12%
+ * of the features outside the hierarchies unrecovered after 2M tokens; with twice, none).
+ */
 export const DEFAULT_OPTIONS: RecoveryBenchOptions = {
-  planted: {},
+  planted: { d: 128, features: 256, parents: 16, childrenPerParent: 2, childGivenParent: 0.5, meanActive: 4 },
   latents: 512,
-  targetL0: 8,
+  targetL0: 4,
   tokens: 2_048_000,
   batch: 1024,
   evalTokens: 32_768,
   seed: 0,
-  architectures: [...RUN_ARCHITECTURES],
-  probeTokens: 512_000,
-  probes: 6,
+  architectures: ['topk', 'batchtopk', 'matryoshka', 'relu', 'jumprelu', 'gated'],
+  probeTokens: 256_000,
+  probes: 5,
   l0Tolerance: 0.05,
 };
 
@@ -59,7 +64,7 @@ export function matryoshkaSizes(latents: number): number[] {
 }
 
 /** The run settings of one architecture (the family trainer's defaults for the rest). */
-export function settingsFor(o: RecoveryBenchOptions, arch: RunArchitecture, tokens: number, coefficient?: number): SaeRunSettings {
+function settingsFor(o: RecoveryBenchOptions, arch: RunArchitecture, tokens: number, coefficient?: number): SaeRunSettings {
   const name = COEFFICIENT_OF[arch];
   return {
     arch,
@@ -82,8 +87,8 @@ export interface TrainedOnPlanted extends PlantedEval {
   deadFraction: number;
 }
 
-/** Trains one architecture on the planted stream through the family trainer's loop, and evaluates it. */
-export async function trainOnPlanted(planted: PlantedDictionary, settings: SaeRunSettings, latents: number, evalTokens: number, evalSeed: number): Promise<TrainedOnPlanted> {
+/** Trains one architecture on the planted stream through the family trainer's loop, and evaluates it; `log` hears of each quarter. */
+export async function trainOnPlanted(planted: PlantedDictionary, settings: SaeRunSettings, latents: number, evalTokens: number, evalSeed: number, log?: (line: string) => void): Promise<TrainedOnPlanted> {
   const stream = planted.stream(settings.seed);
   const sizes = settings.arch === 'matryoshka' ? matryoshkaSizes(latents) : [latents];
   const { family, normalization } = await startFamily(settings, planted.d, sizes, stream.next(4096).x);
@@ -97,8 +102,10 @@ export async function trainOnPlanted(planted: PlantedDictionary, settings: SaeRu
       batch: settings.batch,
       from: 0,
       steps,
-      logEvery: steps,
-      emit: () => {},
+      logEvery: Math.max(1, Math.ceil(steps / 4)),
+      emit: (e) => {
+        if (e.type === 'progress' && log) log(`recovery: ${settings.arch} step ${e.step}/${e.totalSteps}, train FVU ${e.perSae.at(-1)!.trainFvu.toFixed(4)}, L0 ${e.perSae.at(-1)!.l0.toFixed(2)}`);
+      },
     });
     const sae = family.saes[0];
     const figures = await evaluateOnPlanted(planted, sae, normalization, planted.stream(evalSeed).next(evalTokens));
@@ -136,7 +143,7 @@ export async function run(options: Partial<RecoveryBenchOptions> = {}, log: (lin
       ({ coefficient, probes: calibration } = await calibrateCoefficient(arch, probe, { target: o.targetL0, probes: o.probes, tolerance: o.l0Tolerance }));
       log(`recovery: ${arch} calibrated: ${COEFFICIENT_OF[arch]} ${coefficient.toPrecision(3)} (${calibration.map((p) => `${p.coefficient.toPrecision(3)} → L0 ${p.l0.toFixed(2)}`).join(', ')})`);
     }
-    const trained = await trainOnPlanted(planted, settingsFor(o, arch, o.tokens, coefficient ?? undefined), o.latents, o.evalTokens, EVAL_SEED);
+    const trained = await trainOnPlanted(planted, settingsFor(o, arch, o.tokens, coefficient ?? undefined), o.latents, o.evalTokens, EVAL_SEED, log);
     const result = { arch, ...trained, coefficient, calibration, seconds: (performance.now() - started) / 1000 };
     results.push(result);
     log(`recovery: ${arch}: recovered ${(result.recovered * 100).toFixed(1)}%, L0 ${result.l0.toFixed(2)}, FVU ${result.fvu.toFixed(4)}, absorption ${result.absorptionRate === null ? '-' : (result.absorptionRate * 100).toFixed(1) + '%'} (${result.seconds.toFixed(0)} s)`);
