@@ -3,9 +3,9 @@
 import os from 'node:os';
 import { initEngine, tf } from '../engine/backend.js';
 
-type Bench = () => Promise<{ run: () => Promise<Record<string, number | string>> }>;
+type Bench = () => Promise<{ run: () => Promise<Record<string, unknown>>; table?: (result: Record<string, unknown>) => string }>;
 
-/** Each benchmark is one file exporting `run()`; the name is the key in the output. */
+/** Each benchmark is one file exporting `run()`, and `table()` when its result reads better as one (printed on stderr); the name is the key in the output. */
 export const BENCHMARKS: Record<string, Bench> = {
   tokenizer: () => import('./tokenizer.js'),
   'gpt2-forward': () => import('./gpt2-forward.js'),
@@ -16,6 +16,7 @@ export const BENCHMARKS: Record<string, Bench> = {
   umap: () => import('./umap.js'),
   'lm-train': () => import('./lm-train.js'),
   'latent-matching': () => import('./latent-matching.js'),
+  recovery: () => import('./recovery.js'),
 };
 
 export async function runBenchmarks(only?: string[]): Promise<Record<string, unknown>> {
@@ -28,7 +29,9 @@ export async function runBenchmarks(only?: string[]): Promise<Record<string, unk
   for (const name of names) {
     process.stderr.write(`bench: ${name}…\n`);
     const started = performance.now();
-    results[name] = { ...(await (await BENCHMARKS[name]()).run()), wall_s: round((performance.now() - started) / 1000) };
+    const bench = await BENCHMARKS[name]();
+    results[name] = { ...(await bench.run()), wall_s: round((performance.now() - started) / 1000) };
+    if (bench.table) process.stderr.write(`${bench.table(results[name] as Record<string, unknown>)}\n`);
   }
   return {
     date: new Date().toISOString(),

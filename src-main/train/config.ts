@@ -86,6 +86,15 @@ export interface TrainRunConfig {
   resume: boolean;
 }
 
+/**
+ * What shapes the SAEs of a run and their optimisation, whatever the activations come from: the
+ * family trainer's run config has it all, and the recovery benchmark gives it for synthetic data.
+ */
+export type SaeRunSettings = Pick<
+  TrainRunConfig,
+  'arch' | 'k' | 'tokens' | 'batch' | 'lr' | 'lrWarmup' | 'gradClip' | 'seed' | 'sharedInit' | 'deadWindow' | 'auxK' | 'multiTopK' | 'l1Coefficient' | 'l1Warmup' | 'l0Coefficient' | 'normalize' | 'shards'
+>;
+
 const DEFAULTS = {
   dataset: DEFAULT_CORPUS,
   textField: 'text',
@@ -203,7 +212,7 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
  * Seed of one size's initialisation: the run's seed when sizes share their init, else a stream of its
  * own mixed from (seed, d_sae), so latent i of two sizes starts from unrelated directions.
  */
-export function initSeed(config: TrainRunConfig, dSae: number): number {
+export function initSeed(config: SaeRunSettings, dSae: number): number {
   if (config.sharedInit) return config.seed;
   return (Math.imul(config.seed + 1, 0x9e3779b1) ^ Math.imul(dSae, 0x85ebca6b)) >>> 0;
 }
@@ -219,7 +228,7 @@ export function saeArchitecture(arch: RunArchitecture): SaeTrainArchitecture {
  * The SAEs a run trains, as dictionary sizes: one per size, except matryoshka, whose one SAE is the
  * largest size with the others as its nested prefixes.
  */
-export function trainedSizes(config: TrainRunConfig, sizes: number[]): number[] {
+export function trainedSizes(config: SaeRunSettings, sizes: number[]): number[] {
   return config.arch === 'matryoshka' ? [Math.max(...sizes)] : sizes;
 }
 
@@ -234,22 +243,22 @@ export function resolveSizes(config: TrainRunConfig, dIn: number): number[] {
 }
 
 /** Steps of the run: tokens rounded up to whole batches. */
-export function totalSteps(config: TrainRunConfig): number {
+export function totalSteps(config: SaeRunSettings): number {
   return Math.ceil(config.tokens / config.batch);
 }
 
 /** Warm-up steps the run uses: as given, else sparsify's 1,000 or a tenth of the run if shorter. */
-export function lrWarmupSteps(config: TrainRunConfig): number {
+export function lrWarmupSteps(config: SaeRunSettings): number {
   return config.lrWarmup ?? Math.min(1000, Math.ceil(totalSteps(config) / 10));
 }
 
 /** L1 warm-up steps of a relu run: as given, else the first 5% of the steps (April 2024 recipe); 0 for other architectures. */
-export function l1WarmupSteps(config: TrainRunConfig): number {
+export function l1WarmupSteps(config: SaeRunSettings): number {
   if (config.arch !== 'relu') return 0;
   return config.l1Warmup ?? Math.ceil(0.05 * totalSteps(config));
 }
 
 /** The dead window the run uses: the paper's 10M tokens, scaled down for short runs. */
-export function deadWindowTokens(config: TrainRunConfig): number {
+export function deadWindowTokens(config: SaeRunSettings): number {
   return config.deadWindow ?? Math.min(10_000_000, Math.max(config.batch, Math.floor(config.tokens / 4)));
 }

@@ -5,7 +5,7 @@ import { createSae, validateSaeConfig, type SaeExportMeta, type SaeTrainConfig, 
 import type { PendingStep } from '../sae/api.js';
 import { readSteps, settledStep } from '../sae/pending.js';
 import type { SaeBundle } from '../sae/types.js';
-import { deadWindowTokens, initSeed, l1WarmupSteps, lrWarmupSteps, saeArchitecture, trainedSizes, type TrainRunConfig } from './config.js';
+import { deadWindowTokens, initSeed, l1WarmupSteps, lrWarmupSteps, saeArchitecture, trainedSizes, type SaeRunSettings, type TrainRunConfig } from './config.js';
 import type { SaeProgress } from './events.js';
 import { TrainingCurve, type CurveState, type TrainingCurvePoints } from './history.js';
 
@@ -25,7 +25,7 @@ export class DivergedError extends Error {
 }
 
 /** SAE core config of one trained SAE of the run; `prefixes`: a matryoshka run's smaller sizes. */
-export function saeConfigFor(run: TrainRunConfig, dIn: number, dSae: number, prefixes: number[] = []): SaeTrainConfig {
+export function saeConfigFor(run: SaeRunSettings, dIn: number, dSae: number, prefixes: number[] = []): SaeTrainConfig {
   return validateSaeConfig({
     architecture: saeArchitecture(run.arch),
     dIn,
@@ -103,7 +103,7 @@ export class SaeFamily {
    * Fresh SAEs of every size (a matryoshka run: one SAE of the largest, the others its prefixes);
    * `sample` (normalised [N, dIn]) initialises b_dec.
    */
-  static async create(run: TrainRunConfig, dIn: number, sizes: number[], sample: tf.Tensor2D, make: CreateSae = createSae): Promise<SaeFamily> {
+  static async create(run: SaeRunSettings, dIn: number, sizes: number[], sample: tf.Tensor2D, make: CreateSae = createSae): Promise<SaeFamily> {
     const saes: TrainableSae[] = [];
     for (const dSae of trainedSizes(run, sizes)) {
       const prefixes = run.arch === 'matryoshka' ? [...sizes].sort((a, b) => a - b).filter((n) => n < dSae) : [];

@@ -2,16 +2,17 @@
 // to the hook (once per batch, shared by every size) → shuffling buffer → every SAE steps on the
 // same batch. Checkpoints are periodic and atomic; `resume` continues exactly (SAE and Adam state,
 // data position, RNG states); cancelling saves a checkpoint first; a non-finite loss stops the run
-// and keeps the last good checkpoint. The end (SAELens folders, evals, family.json) is finish.ts.
+// and keeps the last good checkpoint. The step loop itself is steps.ts (the recovery benchmark
+// drives it with synthetic batches); the end (SAELens folders, evals, family.json) is finish.ts.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { engineInfo, tf } from '../engine/backend.js';
+import { engineInfo } from '../engine/backend.js';
 import type { ProgressCallback } from '../hub/download.js';
 import { resolveModelDir } from '../hub/resolve.js';
 import { loadGpt2 } from '../model/load.js';
 import type { Gpt2 } from '../model/gpt2.js';
 import { loadTokenizer } from '../tokenizer/load.js';
-import { applyNormalization, disposeNormalized, fitNormalization, type NormalizationFit } from '../sae/normalize.js';
+import type { NormalizationFit } from '../sae/normalize.js';
 import { parseHookName } from '../../src-shared/hooks.js';
 import type { WindowTokenizer } from '../data/windows.js';
 import { ActivationStream, hookWidth, type ActivationSource, type StreamState } from '../data/activations.js';
@@ -23,6 +24,7 @@ import type { CurveState } from './history.js';
 import { finishFamily } from './finish.js';
 import { checkRunMemory, machineBudget, type MemoryBudget } from './memory.js';
 import { prepareRunData, type RunData } from './run-data.js';
+import { runSteps, startFamily } from './steps.js';
 
 export { FAMILY_FILE } from './finish.js';
 
@@ -71,22 +73,10 @@ function checkResumable(saved: TrainRunConfig, now: TrainRunConfig, file: string
   }
 }
 
-/** Fresh SAEs: fit the normalisation and initialise b_dec on the first training windows' activations. */
+/** Fresh SAEs, fitted and initialised on the first training windows' activations. */
 async function freshFamily(config: TrainRunConfig, data: RunData, sizes: number[], dIn: number, make?: CreateSae): Promise<{ family: SaeFamily; normalization: NormalizationFit }> {
   const windows = data.split.train.subarray(0, Math.min(data.split.train.length, Math.ceil(config.initTokens / (config.context - 1))));
-  const values = await data.source.activations(windows);
-  const sample = tf.tensor2d(values, [values.length / dIn, dIn]); // [samples, d]
-  try {
-    const normalization = fitNormalization(config.normalize, sample);
-    const normalized = applyNormalization(normalization, sample);
-    try {
-      return { family: await SaeFamily.create(config, dIn, sizes, normalized.x, make), normalization };
-    } finally {
-      disposeNormalized(normalized);
-    }
-  } finally {
-    sample.dispose();
-  }
+  return startFamily(config, dIn, sizes, await data.source.activations(windows), make);
 }
 
 export async function trainFamily(input: unknown, context: TrainContext = {}): Promise<FamilyRunResult> {
@@ -136,15 +126,14 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     });
     if (resumed) await stream.restore(resumed.run.stream);
 
-    let step = resumed?.run.step ?? 0;
-    let lastCheckpoint: number | undefined = resumed ? step : undefined;
+    const from = resumed?.run.step ?? 0;
+    let lastCheckpoint: number | undefined = resumed ? from : undefined;
     const elapsedBefore = resumed?.run.elapsedSeconds ?? 0;
     const sessionStart = performance.now();
-    const sessionStartStep = step;
     const sessionSeconds = () => (performance.now() - sessionStart) / 1000;
     const checkpointNote = () =>
       lastCheckpoint === undefined ? 'No checkpoint had been written yet.' : `The last good checkpoint (step ${lastCheckpoint}) in ${checkpointPath} was kept; resume it with a lower --lr.`;
-    const saveCheckpoint = async (): Promise<void> => {
+    const saveCheckpoint = async (step: number): Promise<void> => {
       // A diverged step read here throws before its weights can overwrite the last good checkpoint.
       await fam.settle(checkpointNote());
       const run: RunCheckpoint = { config, sizes, step, stream: stream.state(), normalization, elapsedSeconds: elapsedBefore + sessionSeconds(), curves: fam.curveStates() };
@@ -153,43 +142,26 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
       emit({ type: 'checkpoint', step, path: checkpointPath });
     };
 
-    while (step < steps) {
-      // On wasm and CPU every await below may settle as a microtask, which would starve the event
-      // loop: SIGINT handlers and the app's cancel message only run if we give it a turn.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (signal?.aborted) {
-        await saveCheckpoint();
-        log(`cancelled at step ${step}; checkpoint saved, continue with --resume`, 'warn');
-        emit({ type: 'done', status: 'cancelled', step, results: [] });
-        return { status: 'cancelled', step, results: [] };
-      }
-      const x = tf.tensor2d(await stream.next(), [config.batch, dIn]); // [batch, d]
-      const normalized = applyNormalization(normalization, x);
-      try {
-        await fam.step(normalized.x, step + 1, checkpointNote());
-      } finally {
-        x.dispose();
-        disposeNormalized(normalized);
-      }
-      step++;
-      if (step % config.logEvery === 0 || step === steps) {
-        // Off wasm the steps' metrics are still on the device: one read per report, not per step.
-        await fam.settle(checkpointNote());
-        const rate = ((step - sessionStartStep) * config.batch) / Math.max(sessionSeconds(), 1e-9);
-        emit({
-          type: 'progress',
-          step,
-          totalSteps: steps,
-          tokens: step * config.batch,
-          totalTokens: steps * config.batch,
-          tokensPerSecond: rate,
-          etaSeconds: ((steps - step) * config.batch) / Math.max(rate, 1e-9),
-          perSae: fam.takeProgress(),
-        });
-      }
-      if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < steps) await saveCheckpoint();
+    const { step, aborted } = await runSteps({
+      family: fam,
+      batches: stream,
+      normalization,
+      dIn,
+      batch: config.batch,
+      from,
+      steps,
+      logEvery: config.logEvery,
+      emit,
+      signal,
+      checkpoints: { every: config.checkpointEvery, save: saveCheckpoint, note: checkpointNote },
+    });
+    if (aborted) {
+      await saveCheckpoint(step);
+      log(`cancelled at step ${step}; checkpoint saved, continue with --resume`, 'warn');
+      emit({ type: 'done', status: 'cancelled', step, results: [] });
+      return { status: 'cancelled', step, results: [] };
     }
-    await saveCheckpoint();
+    await saveCheckpoint(step);
     const tokensPerS = (steps * config.batch) / Math.max(elapsedBefore + sessionSeconds(), 1e-9);
     const results = await finishFamily({ config, model, family: fam, hook: site.name, normalization, windows: data.windows, validation: data.split.validation, tokensPerS, log, signal });
     emit({ type: 'done', status: 'finished', step, results });
