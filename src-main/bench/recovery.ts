@@ -37,6 +37,12 @@ export interface RecoveryBenchOptions {
   probes: number;
   /** A probe within this relative distance of the target L0 ends the calibration. */
   l0Tolerance: number;
+  /**
+   * JumpReLU's initial threshold (units of √E‖x − μ‖²). The paper's 0.001 is for ~10⁵ steps: Adam
+   * moves log θ by about the learning rate per step, so in 2,000 steps θ grows ~9× and the SAE never
+   * sparsifies (L0 273 at 0.001). 256k-token probes gave L0 18.8 at 0.1 and 1.9 at 0.3.
+   */
+  jumpReluThreshold: number;
 }
 
 /**
@@ -56,6 +62,7 @@ export const DEFAULT_OPTIONS: RecoveryBenchOptions = {
   probeTokens: 256_000,
   probes: 5,
   l0Tolerance: 0.05,
+  jumpReluThreshold: 0.2,
 };
 
 /** Nested sizes of the Matryoshka SAE: halvings of the whole dictionary down to an eighth. */
@@ -79,6 +86,7 @@ function settingsFor(o: RecoveryBenchOptions, arch: RunArchitecture, tokens: num
     // bend it, one global scale keeps every direction and the sum as they are.
     normalize: 'expected_average_only_in',
     ...(name && coefficient !== undefined ? { [name]: coefficient } : {}),
+    ...(arch === 'jumprelu' ? { jumpReluThreshold: o.jumpReluThreshold } : {}),
   };
 }
 

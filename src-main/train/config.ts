@@ -68,6 +68,12 @@ export interface TrainRunConfig {
   l1Warmup?: number;
   /** L0 coefficient λ of the jumprelu architecture. Default 1e-3 (SAE core's default). */
   l0Coefficient?: number;
+  /**
+   * Initial threshold θ of the jumprelu architecture, in units of √E‖x − μ‖². Default 0.001 (the
+   * paper's, for runs of ~10⁵ steps: Adam moves log θ by about the learning rate per step, so a
+   * short run that must sparsify needs θ to start nearer the pre-activations' noise).
+   */
+  jumpReluThreshold?: number;
   /** Input normalisation (SAELens names). Default "layer_norm" (Gao et al.). */
   normalize: TrainNormalization;
   /** Held-out activation tokens for the final evals. Default 16384. */
@@ -92,7 +98,7 @@ export interface TrainRunConfig {
  */
 export type SaeRunSettings = Pick<
   TrainRunConfig,
-  'arch' | 'k' | 'tokens' | 'batch' | 'lr' | 'lrWarmup' | 'gradClip' | 'seed' | 'sharedInit' | 'deadWindow' | 'auxK' | 'multiTopK' | 'l1Coefficient' | 'l1Warmup' | 'l0Coefficient' | 'normalize' | 'shards'
+  'arch' | 'k' | 'tokens' | 'batch' | 'lr' | 'lrWarmup' | 'gradClip' | 'seed' | 'sharedInit' | 'deadWindow' | 'auxK' | 'multiTopK' | 'l1Coefficient' | 'l1Warmup' | 'l0Coefficient' | 'jumpReluThreshold' | 'normalize' | 'shards'
 >;
 
 const DEFAULTS = {
@@ -118,7 +124,7 @@ const DEFAULTS = {
   resume: false,
 } satisfies Partial<TrainRunConfig>;
 
-const OPTIONAL = ['latents', 'expansion', 'lr', 'lrWarmup', 'gradClip', 'cacheActivations', 'deadWindow', 'auxK', 'l1Coefficient', 'l1Warmup', 'l0Coefficient'] as const;
+const OPTIONAL = ['latents', 'expansion', 'lr', 'lrWarmup', 'gradClip', 'cacheActivations', 'deadWindow', 'auxK', 'l1Coefficient', 'l1Warmup', 'l0Coefficient', 'jumpReluThreshold'] as const;
 const REQUIRED = ['model', 'hook', 'tokens', 'out'] as const;
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS)]);
 
@@ -190,6 +196,8 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
     l1Coefficient: c.l1Coefficient === undefined ? undefined : typeof c.l1Coefficient === 'number' && c.l1Coefficient >= 0 ? c.l1Coefficient : fail('l1Coefficient', c.l1Coefficient, 'a number ≥ 0'),
     l1Warmup: c.l1Warmup === undefined ? undefined : positiveInt(c.l1Warmup, 'l1Warmup', 0),
     l0Coefficient: c.l0Coefficient === undefined ? undefined : typeof c.l0Coefficient === 'number' && c.l0Coefficient >= 0 && Number.isFinite(c.l0Coefficient) ? c.l0Coefficient : fail('l0Coefficient', c.l0Coefficient, 'a finite number ≥ 0'),
+    jumpReluThreshold:
+      c.jumpReluThreshold === undefined ? undefined : typeof c.jumpReluThreshold === 'number' && c.jumpReluThreshold > 0 && Number.isFinite(c.jumpReluThreshold) ? c.jumpReluThreshold : fail('jumpReluThreshold', c.jumpReluThreshold, 'a finite number > 0'),
     normalize: oneOf(c.normalize, 'normalize', ['none', 'layer_norm', 'expected_average_only_in', 'constant_norm_rescale'] as const),
     evalTokens: positiveInt(c.evalTokens, 'evalTokens', 0, TRAIN_LIMITS.evalTokens),
     holdoutEvery: positiveInt(c.holdoutEvery, 'holdoutEvery', 2),
@@ -201,6 +209,7 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
   };
   if (config.multiTopK && config.arch !== 'topk') fail('multiTopK', true, `false: Multi-TopK applies to arch "topk", not "${config.arch}"`);
   if (config.l0Coefficient !== undefined && config.arch !== 'jumprelu') fail('l0Coefficient', config.l0Coefficient, `no value: the L0 penalty applies to arch "jumprelu", not "${config.arch}"`);
+  if (config.jumpReluThreshold !== undefined && config.arch !== 'jumprelu') fail('jumpReluThreshold', config.jumpReluThreshold, `no value: the threshold applies to arch "jumprelu", not "${config.arch}"`);
   const sizeCount = (config.latents ?? config.expansion!).length;
   if (config.arch === 'matryoshka' && sizeCount < 2) {
     fail(config.latents ? 'latents' : 'expansion', config.latents ?? config.expansion, 'at least two sizes for arch "matryoshka": the smaller ones are nested prefixes of the largest (e.g. [1024, 4096, 16384])');

@@ -40,6 +40,7 @@ export function saeConfigFor(run: SaeRunSettings, dIn: number, dSae: number, pre
     l1Coefficient: run.l1Coefficient,
     l1WarmupSteps: l1WarmupSteps(run),
     l0Coefficient: run.l0Coefficient,
+    jumpReluInitThreshold: run.jumpReluThreshold,
     matryoshkaPrefixes: prefixes,
     normalizeActivations: run.normalize,
     seed: initSeed(run, dSae),

@@ -31,6 +31,7 @@ interface TrainFlags {
   auxK?: string;
   multiTopk?: boolean;
   l0Coefficient?: string;
+  jumpreluThreshold?: string;
   l1Coefficient?: string;
   sharedInit?: boolean;
   evalTokens?: string;
@@ -107,6 +108,7 @@ export function runConfigFromFlags(flags: TrainFlags): Record<string, unknown> {
     auxK: opt(flags.auxK, (v) => parseCount('--aux-k', v)),
     multiTopK: flags.multiTopk ?? false,
     l0Coefficient: opt(flags.l0Coefficient, (v) => parseNumber('--l0-coefficient', v)),
+    jumpReluThreshold: opt(flags.jumpreluThreshold, (v) => parseNumber('--jumprelu-threshold', v)),
     l1Coefficient: opt(flags.l1Coefficient, (v) => parseNumber('--l1-coefficient', v)),
     sharedInit: flags.sharedInit ?? false,
     evalTokens: opt(flags.evalTokens, (v) => parseCount('--eval-tokens', v)),
@@ -185,6 +187,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output folder: <dir>/<d_sae>/ per size, family.json, checkpoint')
     .option('--arch <arch>', 'topk, relu (SAELens "standard"), batchtopk, jumprelu, gated, or matryoshka (Matryoshka BatchTopK: one SAE of the largest --latents size, the smaller sizes its nested prefixes)', 'topk')
     .option('--l0-coefficient <λ>', 'jumprelu: L0 penalty per active latent against the normalised MSE (default 1e-3)')
+    .option('--jumprelu-threshold <θ>', 'jumprelu: initial threshold in units of the inputs\' RMS distance from their mean (default 0.001, the paper\'s, for long runs)')
     .option('--l1-coefficient <λ>', 'relu and gated: L1 penalty (default 1)')
     .option('--batch <n>', 'tokens per step (default 4096)')
     .option('--lr <lr>', 'learning rate (default 2e-4 / sqrt(d_sae / 2^14) per size)')

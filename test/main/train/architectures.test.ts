@@ -9,6 +9,7 @@ import { loadSaeLens } from '../../../src-main/sae/formats/saelens.js';
 import { createSaeRunner } from '../../../src-main/sae/inference.js';
 import type { TrainEvent } from '../../../src-main/train/events.js';
 import { validateTrainRunConfig } from '../../../src-main/train/config.js';
+import { saeConfigFor } from '../../../src-main/train/family.js';
 import { FAMILY_FILE, trainFamily } from '../../../src-main/train/trainer.js';
 import { maxAbsDiff, runConfig, saeWeights, tempOut, tinyModel } from './fixture.js';
 
@@ -124,6 +125,11 @@ describe('training runs of the newer architectures', () => {
     const base = runConfig('/tmp/unused');
     expect(() => validateTrainRunConfig({ ...base, arch: 'matryoshka', latents: [64] })).toThrow(/"latents" = \[64\] is invalid; expected at least two sizes for arch "matryoshka"/);
     expect(() => validateTrainRunConfig({ ...base, arch: 'topk', l0Coefficient: 0.01 })).toThrow(/"l0Coefficient" = 0.01 is invalid; .*applies to arch "jumprelu"/);
+    expect(() => validateTrainRunConfig({ ...base, arch: 'topk', jumpReluThreshold: 0.2 })).toThrow(/"jumpReluThreshold" = 0.2 is invalid; .*applies to arch "jumprelu"/);
+    expect(() => validateTrainRunConfig({ ...base, arch: 'jumprelu', jumpReluThreshold: 0 })).toThrow(/"jumpReluThreshold" = 0 is invalid; expected a finite number > 0/);
+    // The run's initial threshold reaches the SAE; without one the paper's 0.001 stands.
+    expect(saeConfigFor(validateTrainRunConfig({ ...base, arch: 'jumprelu', jumpReluThreshold: 0.2 }), 4, 64).jumpReluInitThreshold).toBe(0.2);
+    expect(saeConfigFor(validateTrainRunConfig({ ...base, arch: 'jumprelu' }), 4, 64).jumpReluInitThreshold).toBe(0.001);
     expect(() => validateTrainRunConfig({ ...base, arch: 'vanilla' })).toThrow(/"arch" = "vanilla" is invalid; expected one of topk, relu, batchtopk, jumprelu, gated, matryoshka/);
   });
 });
