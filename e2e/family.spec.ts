@@ -54,6 +54,10 @@ test('the family table leads to the family page: figures, harvest status, scalin
   await expect(page.locator('[data-title="tokens to convergence against d_sae (log-log)"] canvas')).toBeVisible();
   await expect(page.getByTestId('family-curves').getByTestId('chart')).toHaveCount(3);
   await expect(page.getByTestId('family-missing')).toHaveCount(0);
+  // Splitting between neighbouring sizes, computed on demand: one row per pair.
+  await page.getByTestId('splitting-run').click();
+  await expect(page.getByTestId('splitting-pair')).toHaveCount(SIZES.length - 1, { timeout: COMPUTE_TIMEOUT });
+  await expect(page.getByTestId('splitting-pair').first()).toContainText(`${SIZES[0]} → ${SIZES[1]}`);
   await page.screenshot({ path: 'test-results/family-page.png', fullPage: true });
 
   await page.getByTestId('family-map').click();

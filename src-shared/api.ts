@@ -15,7 +15,7 @@ import type { CompareParams, ComparisonIdParams, ComparisonSummary, SaeCompariso
 import type { DemoBuildParams, DemoBuildResult } from './api/demo.js';
 import type { Diagnostics, EngineReport } from './api/engine.js';
 import type { ApiErrorInfo, ApiResponse } from './api/errors.js';
-import type { FamilyCounterparts, FamilyCounterpartsParams, FamilyPage, FamilyPageParams, FamilyTree, FamilyTreeParams } from './api/family.js';
+import type { FamilyCounterparts, FamilyCounterpartsParams, FamilyPage, FamilyPageParams, FamilySplitting, FamilySplittingParams, FamilyTree, FamilyTreeParams } from './api/family.js';
 import { ApiError } from './api/errors.js';
 import type {
   FeatureId,
@@ -93,6 +93,7 @@ export interface ApiRequests {
   'family.tree': { params: FamilyTreeParams; result: FamilyTree };
   'family.counterparts': { params: FamilyCounterpartsParams; result: FamilyCounterparts };
   'family.page': { params: FamilyPageParams; result: FamilyPage };
+  'family.splitting': { params: FamilySplittingParams; result: FamilySplitting };
   'lm.train': { params: LmTrainParams; result: JobRef };
   'lm.evaluate': { params: LmEvaluateParams; result: JobRef };
   'lm.sample': { params: LmSampleParams; result: LmSampleResult };
@@ -156,6 +157,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'family.tree': true,
   'family.counterparts': true,
   'family.page': true,
+  'family.splitting': true,
   'lm.train': true,
   'lm.evaluate': true,
   'lm.sample': true,

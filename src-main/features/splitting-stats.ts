@@ -6,6 +6,7 @@
 // at least minCosine. Cosines come from blocked products of unit decoder rows on the tensor backend,
 // so the cost is n_small × n_large × d_in multiply-adds per pair.
 import { tf } from '../engine/backend.js';
+import { loadSaeLens } from '../sae/formats/saelens.js';
 import type { FamilyLevel } from './family-tree.js';
 
 export interface PairStats {
@@ -67,6 +68,23 @@ function median(values: Float32Array): number {
   const sorted = Float32Array.from(values).sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The decoders of a family's members (SAELens folders), smallest d_sae first, named by `sae`. */
+export function loadFamilyLevels(members: Array<{ sae: string; path: string }>): FamilyLevel[] {
+  return members
+    .map((m) => {
+      const bundle = loadSaeLens(m.path);
+      return { sae: m.sae, dSae: bundle.spec.dSae, wDec: bundle.weights.W_dec };
+    })
+    .sort((a, b) => a.dSae - b.dSae);
+}
+
+/** Multiply-adds of the decoder-cosine products splittingStats does for `levels` (sorted by size). */
+export function splittingCost(levels: Array<{ dSae: number }>, dIn: number): number {
+  let cost = 0;
+  for (let i = 1; i < levels.length; i++) cost += levels[i - 1]!.dSae * levels[i]!.dSae * dIn;
+  return cost;
 }
 
 /** `levels` from smallest to largest d_sae, all of one d_in. */

@@ -163,3 +163,37 @@ export interface FamilyPage {
   /** How tokens to convergence is defined. */
   convergenceDefinition: string;
 }
+
+export interface FamilySplittingParams {
+  /** FamilyEntry id of a family of sizes. */
+  family: string;
+  /** Smallest decoder cosine that links a latent to its parent in the next smaller size; default 0.5 (the family tree's). */
+  minCosine?: number;
+}
+
+/** How the latents of one size carry over to the next larger one (src-main/features/splitting-stats.ts). */
+export interface FamilySplittingPair {
+  /** SaeEntry ids and d_sae of the smaller and the larger size. */
+  small: string;
+  large: string;
+  smallSize: number;
+  largeSize: number;
+  /** Latents of the smaller size with exactly one child, two or more, none. */
+  kept: number;
+  split: number;
+  none: number;
+  /** Children of a split latent, on average. */
+  meanSplitChildren: number;
+  /** Latents of the larger size whose closest smaller latent is below minCosine. */
+  newInLarge: number;
+  /** Median over the larger size of the cosine to its closest smaller latent. */
+  medianParentCosine: number;
+}
+
+/** The CLI's `sae-explorer splitting` for a family of the workspace. */
+export interface FamilySplitting {
+  family: string;
+  minCosine: number;
+  pairs: FamilySplittingPair[];
+}
+

@@ -27,14 +27,8 @@ export function register(program: Command): void {
       if (set.kind !== 'sizes') throw new Error(`${flags.family} is a ${set.kind} set: its members live in different bases, so decoder cosines between them mean nothing`);
       const { initEngine } = await import('../../engine/backend.js');
       await initEngine();
-      const { loadSaeLens } = await import('../../sae/formats/saelens.js');
-      const levels = set.members
-        .map((m) => {
-          const bundle = loadSaeLens(m.path);
-          return { sae: `${path.basename(set.dir)}/${path.basename(m.path)}`, dSae: bundle.spec.dSae, wDec: bundle.weights.W_dec };
-        })
-        .sort((a, b) => a.dSae - b.dSae);
-      const { splittingStats } = await import('../../features/splitting-stats.js');
+      const { loadFamilyLevels, splittingStats } = await import('../../features/splitting-stats.js');
+      const levels = loadFamilyLevels(set.members.map((m) => ({ sae: `${path.basename(set.dir)}/${path.basename(m.path)}`, path: m.path })));
       const stats = await splittingStats(levels, { minCosine });
       if (flags.json) {
         printJson({

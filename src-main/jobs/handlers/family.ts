@@ -2,6 +2,7 @@
 // top tokens from the feature database and each link's activation co-occurrence. family.counterparts
 // (family-counterparts.ts): a latent's counterparts across a checkpoints set. family.page
 // (family-page.ts): one family's members, figures, curves, harvest status and scaling.
+// family.splitting (family-splitting.ts): kept, split and unmatched latents between sizes.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
@@ -15,6 +16,7 @@ import { ENTRY_NAME, SAE_ID, readParams } from '../params.js';
 import { MAX_SAES } from '../resources.js';
 import { familyCounterparts } from './family-counterparts.js';
 import { familyPage } from './family-page.js';
+import { familySplitting } from './family-splitting.js';
 import { saeIdOf } from './feature-views.js';
 import { requireDatabase, requireModel, requireSae } from './lookup.js';
 
@@ -127,4 +129,5 @@ export const familyHandlers: DomainHandlers<'family'> = {
   },
   'family.counterparts': familyCounterparts,
   'family.page': familyPage,
+  'family.splitting': familySplitting,
 };

@@ -128,6 +128,7 @@ const FIELDS: Partial<Record<ApiMethod, { base: Record<string, unknown>; fields:
   'attention.logitLens': { base: { model: 'tiny', prompt: 'hello world' }, fields: { model: 'id', prompt: 'text', top: 'int' } },
   'family.tree': { base: { model: 'tiny', sae: 'fam/32', latent: 0 }, fields: { model: 'id', sae: 'id', latent: 'int', minCosine: 'number' } },
   'family.page': { base: { family: 'fam' }, fields: { family: 'id' } },
+  'family.splitting': { base: { family: 'fam' }, fields: { family: 'id', minCosine: 'number' } },
 };
 
 const PATH_LIKE = ['../../etc/passwd', '/etc/passwd', '..', '.', 'fam/../../..', '..\\..\\windows\\win.ini', '%2e%2e%2f%2e%2e%2fetc', 'x\u0000y', ' ', '~/.ssh/id_rsa', 'C:\\Windows', 'a'.repeat(5000), '😀', 'datasets/../../../etc'];
