@@ -60,6 +60,14 @@ test('samples, evaluates and exports a language model from its row', async ({ pa
   await page.getByTestId('models').scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'test-results/lm-tools-evaluate.png' });
 
+  // The run's loss curve, with the bigram of the evaluation just stored (the shipped run's record
+  // predates the trainer keeping training losses: docs/demo-model.md took those from its log).
+  await row.getByRole('button', { name: 'Loss curve' }).click();
+  const curve = page.getByTestId('lm-curve');
+  await expect(curve.locator('canvas')).toBeVisible({ timeout: 30_000 });
+  await expect(curve.locator('.u-legend')).toHaveText(/^held-outunigram 6\.\d{3}bigram \d\.\d{3}$/);
+  await curve.screenshot({ path: 'test-results/lm-tools-curve.png' });
+
   await row.getByRole('button', { name: 'Export…' }).click();
   const exporter = page.getByRole('form', { name: 'export model sotu-gpt2' });
   await exporter.locator('input[name="lm-export-name"]').fill('sotu-gpt2');

@@ -30,7 +30,7 @@ import type {
 import type { InspectParams, InspectResult } from './api/inspect.js';
 import type { JobEvent, JobIdParams, JobInfo, JobRef } from './api/jobs.js';
 import type { SteerEvent, SteerParams, SteerPreset, SteerPresetName, SteerResult, SteerStreamAck, SteerStreamRef, SteerSweep, SteerSweepParams } from './api/steer.js';
-import type { LmEvaluateParams, LmExportParams, LmSampleParams, LmSampleResult, LmTrainParams } from './api/lm.js';
+import type { LmCurve, LmCurveParams, LmEvaluateParams, LmExportParams, LmSampleParams, LmSampleResult, LmTrainParams } from './api/lm.js';
 import type { ImportReleaseParams, ReleaseInfo, SaeEvaluateParams, SaeImportParams } from './api/saes.js';
 import type { DatasetAddParams, DatasetPreview, DatasetPreviewParams, DatasetPullParams } from './api/datasets.js';
 import type { HarvestParams, TrainParams } from './api/training.js';
@@ -98,6 +98,7 @@ export interface ApiRequests {
   'lm.evaluate': { params: LmEvaluateParams; result: JobRef };
   'lm.sample': { params: LmSampleParams; result: LmSampleResult };
   'lm.export': { params: LmExportParams; result: JobRef };
+  'lm.curve': { params: LmCurveParams; result: LmCurve };
   'engine.info': { params: NoParams; result: EngineReport };
   'engine.doctor': { params: NoParams; result: Diagnostics };
   'saes.evaluate': { params: SaeEvaluateParams; result: JobRef };
@@ -162,6 +163,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   'lm.evaluate': true,
   'lm.sample': true,
   'lm.export': true,
+  'lm.curve': true,
   'engine.info': true,
   'engine.doctor': true,
   'saes.evaluate': true,

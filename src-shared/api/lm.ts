@@ -110,3 +110,31 @@ export interface LmExportParams {
   /** How the copy stores its weights; default "f16" (half the size). */
   dtype?: 'f16' | 'f32';
 }
+
+export interface LmCurveParams {
+  /** ModelEntry id of a model `lm train` (or Workspace ▸ Models ▸ Train a language model) made. */
+  model: string;
+}
+
+/** One point of a pretraining run's loss curve. */
+export interface LmLossPoint {
+  step: number;
+  /** Training tokens seen. */
+  tokens: number;
+  /** Cross-entropy, nats per token. */
+  loss: number;
+}
+
+/** A pretraining run's loss curve from the model's lm_training.json (the CLI's `lm plot`). */
+export interface LmCurve {
+  model: string;
+  /** Held-out loss at each evaluation. */
+  heldOut: LmLossPoint[];
+  /** Training loss at each progress report; empty for runs made before the trainer kept it. */
+  train: LmLossPoint[];
+  /** The unigram model's held-out loss on the same positions. */
+  unigramLoss: number;
+  /** The interpolated bigram's held-out loss from the model's stored evaluation, when it has one. */
+  bigramLoss: number | null;
+}
+

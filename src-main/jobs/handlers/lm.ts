@@ -2,11 +2,12 @@
 // (src-main/lm) as a pausable job writing models/<name>/. Like training.start, the trainer stops only
 // by saving a checkpoint, so pausing stops it that way and resuming continues exactly from there.
 // lm.evaluate, lm.sample, lm.export: the CLI's `lm eval` (as a job, the figures kept with the model),
-// `lm sample` (a request, bounded) and `lm export` (a job writing a new model folder) on workspace models.
+// `lm sample` (a request, bounded) and `lm export` (a job writing a new model folder) on workspace models;
+// lm.curve, the loss curve `lm plot` draws, from the model's run record.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
-import type { JobResult, LmEvaluateParams, LmExportParams, LmSampleParams, LmSampleResult, LmTrainParams } from '../../../src-shared/api.js';
+import type { JobResult, LmCurve, LmCurveParams, LmEvaluateParams, LmExportParams, LmSampleParams, LmSampleResult, LmTrainParams } from '../../../src-shared/api.js';
 import type { LmEvalSettings } from '../../lm/eval.js';
 import type { LmTrainEvent } from '../../lm/events.js';
 import type { DomainHandlers, HandlerContext } from '../handler.js';
@@ -199,6 +200,26 @@ async function sample(p: LmSampleParams, ctx: HandlerContext): Promise<LmSampleR
 
 const EXPORT = 'lm.export';
 
+const CURVE = 'lm.curve';
+
+/** The run record's loss curve, with the bigram of the model's stored evaluation when there is one. */
+async function curve(p: LmCurveParams, ctx: HandlerContext): Promise<LmCurve> {
+  const folder = requireModel(ctx.workspace, CURVE, p.model);
+  const { LM_TRAINING_FILE } = await import('../../lm/trainer.js');
+  const file = path.join(folder, LM_TRAINING_FILE);
+  if (!existsSync(file)) throw new ApiError('not_found', `${CURVE}: model "${p.model}" has no ${LM_TRAINING_FILE}: only a model the app pretrained (lm train, or Models ▸ Train a language model) has a loss curve`);
+  const { readLossCurve } = await import('../../lm/plot.js');
+  let loss;
+  try {
+    loss = readLossCurve(file);
+  } catch (err) {
+    throw new ApiError('bad_request', `${CURVE}: ${(err as Error).message}`);
+  }
+  const { scanWorkspace } = await import('../workspace/scan.js');
+  const entry = scanWorkspace(ctx.workspace, ctx.warn).models.find((m) => m.id === p.model);
+  return { model: p.model, heldOut: loss.heldOut, train: loss.train, unigramLoss: loss.unigramLoss, bigramLoss: entry?.evaluation?.bigramLoss ?? null };
+}
+
 export const lmHandlers: DomainHandlers<'lm'> = {
   'lm.evaluate': async (params, ctx) => {
     const p = readParams<LmEvaluateParams>(EVALUATE, params, {
@@ -232,6 +253,8 @@ export const lmHandlers: DomainHandlers<'lm'> = {
       }),
       ctx,
     ),
+
+  'lm.curve': (params, ctx) => curve(readParams<LmCurveParams>(CURVE, params, { model: { type: 'string', ...ENTRY_NAME } }), ctx),
 
   'lm.export': (params, ctx) => {
     const p = readParams<LmExportParams>(EXPORT, params, {

@@ -111,6 +111,7 @@ const SAMPLE_PARAMS: Record<ApiMethod, unknown> = {
   'lm.evaluate': { model: 'none' },
   'lm.sample': { model: 'none', prompts: ['hi'] },
   'lm.export': { model: 'none', name: 'copy' },
+  'lm.curve': { model: 'none' },
   'engine.info': {},
   // A refused call: doctor's answer holds live memory figures, which differ from call to call.
   'engine.doctor': { verbose: true },
@@ -180,6 +181,7 @@ describe('the contract on both transports', () => {
       'lm.evaluate': 'not_found',
       'lm.sample': 'not_found',
       'lm.export': 'not_found',
+      'lm.curve': 'not_found',
       'engine.info': 'ok',
       'engine.doctor': 'bad_request',
       'saes.evaluate': 'not_found',

@@ -238,3 +238,25 @@ describe('lm.export', () => {
     expect(readdirSync(models()).filter((name) => name.startsWith('.late'))).toEqual([]);
   });
 });
+
+describe('lm.curve', () => {
+  it('gives the run record\'s held-out and training loss, with the bigram of the model\'s stored evaluation', async () => {
+    cpSync(models('tiny'), models('curved'), { recursive: true });
+    // tiny was evaluated above; 'curved' starts without an evaluation.
+    rmSync(models('curved', 'lm_eval.json'), { force: true });
+    const heldOut = [{ step: 10, tokens: 1280, loss: 7.1 }, { step: 20, tokens: 2560, loss: 6.2 }];
+    const train = [{ step: 5, tokens: 640, loss: 9.5 }, { step: 15, tokens: 1920, loss: 6.8 }];
+    writeFileSync(models('curved', 'lm_training.json'), JSON.stringify({ config: {}, result: { unigramLoss: 6.6 }, heldOut, train }));
+    expect(await call('lm.curve', { model: 'curved' })).toEqual({ model: 'curved', heldOut, train, unigramLoss: 6.6, bigramLoss: null });
+    // The first test left 'run' evaluated: its stored figures, beside this record, give the bigram.
+    cpSync(models('run', 'lm_eval.json'), models('curved', 'lm_eval.json'));
+    const evaluated = (await call('workspace.list', {})).models.find((m) => m.id === 'curved')!.evaluation!;
+    expect((await call('lm.curve', { model: 'curved' })).bigramLoss).toBe(evaluated.bigramLoss);
+  });
+
+  it('refuses a model the app did not pretrain, a record without a curve, and an unknown model', async () => {
+    expect(await refusal('lm.curve', { model: 'tiny' })).toMatch(/^not_found: lm.curve: model "tiny" has no lm_training.json: only a model the app pretrained/);
+    expect(await refusal('lm.curve', { model: 'stray' })).toMatch(/^bad_request: lm.curve: .*lm_training.json: "heldOut" must be a non-empty list/);
+    expect(await refusal('lm.curve', { model: 'nope' })).toMatch(/^not_found: lm.curve: no model "nope"/);
+  });
+});
