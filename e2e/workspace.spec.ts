@@ -54,3 +54,16 @@ test('refuses a browser without the token', async ({ browser }) => {
   expect(api.status()).toBe(401);
   await stranger.close();
 });
+
+test('Get started builds the demo here in one click, watched on the Train screen', async ({ page }) => {
+  await page.goto(serve.url);
+  await page.getByTestId('build-demo').click();
+  await expect(page.getByTestId('job-title')).toContainText('build the demo', { timeout: 60_000 });
+  // The shipped model is in the workspace as soon as the job starts; the build itself takes minutes,
+  // so the test stops it here.
+  await expect(page.getByTestId('job-cancel')).toBeVisible();
+  await page.getByTestId('job-cancel').click();
+  await expect(page.getByTestId('train-job')).toHaveAttribute('data-state', 'cancelled', { timeout: 120_000 });
+  await page.getByTestId('tab-home').click();
+  await expect(page.getByTestId('models').getByRole('row', { name: /sotu-gpt2/ })).toBeVisible();
+});

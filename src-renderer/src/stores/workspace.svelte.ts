@@ -77,6 +77,20 @@ class WorkspaceStore {
     return jobId;
   }
 
+  /**
+   * Builds the demo in this workspace (the shipped model, a family of three sizes on it, harvested and
+   * mapped: what `sae-explorer demo` does) as one job; returns its id, null when all of it is built
+   * already or when the request failed (`error` set then).
+   */
+  async buildDemo(): Promise<string | null> {
+    let jobId: string | null = null;
+    await this.run(async () => {
+      jobId = (await api.demo.build({})).jobId;
+      this.listing = await api.workspace.list();
+    });
+    return jobId;
+  }
+
   async loadReleases(): Promise<void> {
     if (this.releases) return;
     await this.run(async () => {
