@@ -5,25 +5,13 @@
 // of the next smaller size with the closest decoder direction, and it is a child when that cosine is
 // at least minCosine. Cosines come from blocked products of unit decoder rows on the tensor backend,
 // so the cost is n_small × n_large × d_in multiply-adds per pair.
+import type { FamilySplittingPair } from '../../src-shared/api.js';
 import { tf } from '../engine/backend.js';
 import { loadSaeLens } from '../sae/formats/saelens.js';
 import type { FamilyLevel } from './family-tree.js';
 
-export interface PairStats {
-  /** SAE ids of the smaller and the larger size. */
-  small: string;
-  large: string;
-  /** Latents of the smaller size with exactly one child, with two or more, and with none. */
-  kept: number;
-  split: number;
-  none: number;
-  /** Children of the split latents, on average. */
-  meanSplitChildren: number;
-  /** Latents of the larger size whose closest smaller latent is below minCosine. */
-  newInLarge: number;
-  /** Median over the larger size of the cosine to its closest smaller latent. */
-  medianParentCosine: number;
-}
+/** One pair of neighbouring sizes (fields documented in the contract's FamilySplittingPair); SAE ids name the sizes. */
+export type PairStats = Omit<FamilySplittingPair, 'smallSize' | 'largeSize'>;
 
 export interface SplittingStats {
   minCosine: number;

@@ -215,9 +215,9 @@ async function curve(p: LmCurveParams, ctx: HandlerContext): Promise<LmCurve> {
   } catch (err) {
     throw new ApiError('bad_request', `${CURVE}: ${(err as Error).message}`);
   }
-  const { scanWorkspace } = await import('../workspace/scan.js');
-  const entry = scanWorkspace(ctx.workspace, ctx.warn).models.find((m) => m.id === p.model);
-  return { model: p.model, heldOut: loss.heldOut, train: loss.train, unigramLoss: loss.unigramLoss, bigramLoss: entry?.evaluation?.bigramLoss ?? null };
+  const { modelEvaluation } = await import('../workspace/scan.js');
+  const evaluation = modelEvaluation(ctx.workspace, p.model, ctx.warn);
+  return { model: p.model, heldOut: loss.heldOut, train: loss.train, unigramLoss: loss.unigramLoss, bigramLoss: evaluation?.bigramLoss ?? null };
 }
 
 export const lmHandlers: DomainHandlers<'lm'> = {

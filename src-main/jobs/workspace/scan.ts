@@ -78,8 +78,13 @@ export function scanModel(layout: WorkspaceLayout, id: string, warn: ScanWarning
     vocabSize: positiveInt(config, ['vocab_size'], file),
     sizeBytes: sizeOnDisk(folder),
     provenance: readProvenance(folder),
-    evaluation: readFigures<LmEvaluation>(layout.modelRecord(id, LM_EVAL_FILE), LM_EVAL_FIGURES, ['dataset'], 'the model', warn),
+    evaluation: modelEvaluation(layout, id, warn),
   };
+}
+
+/** A model's stored evaluation (lm_eval.json, or its record beside a linked model); null when it has none. */
+export function modelEvaluation(layout: WorkspaceLayout, id: string, warn: ScanWarning = () => {}): LmEvaluation | null {
+  return readFigures<LmEvaluation>(layout.modelRecord(id, LM_EVAL_FILE), LM_EVAL_FIGURES, ['dataset'], 'the model', warn);
 }
 
 export function datasetKind(file: string, isDir: boolean): DatasetKind | null {

@@ -5,21 +5,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiMethod, ParamsOf, ResultOf } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
 import { openStore } from '../../../src-main/store/open.js';
 import { beginHarvest, finishHarvest, registerDataset, registerModel, registerSae } from '../../../src-main/store/writes.js';
 import { randomTopKSae } from '../features/harvest-fixtures.js';
+import { dispatcherCalls } from './dispatcher-calls.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-family-page-'));
 const dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
 
-async function call<M extends ApiMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-  const response = await dispatcher.call(method, params);
-  if (!response.ok) throw new Error(`${method}: ${response.error.code}: ${response.error.message}`);
-  return response.result as ResultOf<M>;
-}
+const { call } = dispatcherCalls(dispatcher);
 
 const SIZES = [8, 16, 32];
 // FVU = 0.2 · n^−0.5: the fit must return exponent 0.5.

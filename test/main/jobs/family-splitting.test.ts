@@ -5,20 +5,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiMethod, ParamsOf, ResultOf } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { saveSaeLens } from '../../../src-main/sae/formats/saelens.js';
 import type { SaeBundle } from '../../../src-main/sae/types.js';
+import { dispatcherCalls } from './dispatcher-calls.js';
 
 const D = 8;
 const root = mkdtempSync(path.join(tmpdir(), 'sae-family-splitting-'));
 const dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
 
-async function call<M extends ApiMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-  const response = await dispatcher.call(method, params);
-  if (!response.ok) throw new Error(`${method}: ${response.error.code}: ${response.error.message}`);
-  return response.result as ResultOf<M>;
-}
+const { call } = dispatcherCalls(dispatcher);
 
 const axis = (i: number, scale = 1) => Array.from({ length: D }, (_, j) => (j === i ? scale : 0));
 

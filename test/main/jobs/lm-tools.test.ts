@@ -5,13 +5,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiEvent, ApiMethod, JobInfo, ParamsOf, ResultOf } from '../../../src-shared/api.js';
+import type { ApiEvent } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { openSafetensors } from '../../../src-main/io/safetensors.js';
 import { evaluateLm, readEvalData, resolveEvalSettings } from '../../../src-main/lm/eval.js';
 import { loadGpt2 } from '../../../src-main/model/load.js';
 import { loadTokenizer } from '../../../src-main/tokenizer/load.js';
 import { grammarCorpus, lmConfig } from '../lm/fixture.js';
+import { dispatcherCalls } from './dispatcher-calls.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-lm-tools-'));
 const warnings: string[] = [];
@@ -20,24 +21,7 @@ const events: ApiEvent[] = [];
 dispatcher.subscribe((event) => events.push(event));
 const models = (...parts: string[]) => path.join(root, 'models', ...parts);
 
-async function call<M extends ApiMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-  const response = await dispatcher.call(method, params);
-  if (!response.ok) throw new Error(`${method}: ${response.error.code}: ${response.error.message}`);
-  return response.result as ResultOf<M>;
-}
-
-async function refusal(method: ApiMethod, params: unknown): Promise<string> {
-  const r = await dispatcher.call(method, params);
-  return r.ok ? 'ok' : `${r.error.code}: ${r.error.message}`;
-}
-
-async function finished(jobId: string): Promise<JobInfo> {
-  for (;;) {
-    const job = (await call('jobs.list', {})).find((j) => j.id === jobId)!;
-    if (['done', 'failed', 'cancelled'].includes(job.state)) return job;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const { call, answer: refusal, finished } = dispatcherCalls(dispatcher);
 
 /** A job that holds the queue until `open()`: what is started after it waits. */
 function holdQueue(): { open: () => void } {

@@ -4,8 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tf } from '../../../src-main/engine/backend.js';
 import { createSae, validateSaeConfig } from '../../../src-main/sae/index.js';
-import { readSteps } from '../../../src-main/sae/pending.js';
-import { batches, countHostReads, maxAbsDiff, onBackend, train } from './device-helpers.js';
+import { batches, maxAbsDiff, onBackend, train, trainReadingOnce } from './device-helpers.js';
 
 // Clipping and the warm-ups on; penalties high enough that some latents go silent for a batch.
 const COMMON = { dIn: 8, dSae: 48, lr: 1e-2, lrWarmupSteps: 2, gradClipNorm: 0.5 };
@@ -23,13 +22,7 @@ describe('the dense steps off wasm', () => {
       // Made on this backend: a tensor moved between backends is read on the way.
       const xs = batches(6, 8, CONFIG.dIn);
       const sae = await createSae(CONFIG);
-      const reads = countHostReads();
-      const pending = [];
-      for (const x of xs) pending.push(await sae.stepDeferred!(x));
-      expect(reads.count()).toBe(0);
-      const results = await readSteps(pending);
-      expect(reads.count()).toBe(1);
-      vi.restoreAllMocks();
+      const results = await trainReadingOnce(sae, xs);
       const state = await sae.getState();
       await sae.dispose();
       tf.dispose(xs);

@@ -1,6 +1,6 @@
 // Shared by the tests of the steps that stay on the device off wasm: tfjs's pure-JS 'cpu' backend
 // (no wasm kernels, as tfjs-node) stands in for TensorFlow, and every device → host read is counted.
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { tf } from '../../../src-main/engine/backend.js';
 import type { StepResult, TrainableSae } from '../../../src-main/sae/index.js';
 import { readSteps } from '../../../src-main/sae/pending.js';
@@ -38,6 +38,18 @@ export async function train(sae: TrainableSae, xs: tf.Tensor2D[], deferred: bool
   const pending = [];
   for (const x of xs) pending.push(await sae.stepDeferred!(x));
   return readSteps(pending);
+}
+
+/** Deferred steps of `sae` on `xs` that read nothing back while stepping, then one batched read of all their metrics. */
+export async function trainReadingOnce(sae: TrainableSae, xs: tf.Tensor2D[]): Promise<StepResult[]> {
+  const reads = countHostReads();
+  const pending = [];
+  for (const x of xs) pending.push(await sae.stepDeferred!(x));
+  expect(reads.count()).toBe(0);
+  const results = await readSteps(pending);
+  expect(reads.count()).toBe(1);
+  vi.restoreAllMocks();
+  return results;
 }
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tf } from '../../../../src-main/engine/backend.js';
 import { createSae, validateSaeConfig } from '../../../../src-main/sae/index.js';
 import { readSteps } from '../../../../src-main/sae/pending.js';
-import { batches as batchesOf, countHostReads, maxAbsDiff, onBackend, train } from '../device-helpers.js';
+import { batches as batchesOf, maxAbsDiff, onBackend, train, trainReadingOnce } from '../device-helpers.js';
 
 // Small enough that latents die within the run (window 96 tokens = 3 batches), so AuxK runs both
 // with and without dead latents; Multi-TopK adds an extra reconstruction; clipping is on.
@@ -24,13 +24,7 @@ describe('the top-k step off wasm', () => {
     await onBackend('cpu', async () => {
       const sae = await createSae(CONFIG);
       const xs = batches();
-      const reads = countHostReads();
-      const pending = [];
-      for (const x of xs) pending.push(await sae.stepDeferred!(x));
-      expect(reads.count()).toBe(0);
-      const results = await readSteps(pending);
-      expect(reads.count()).toBe(1);
-      vi.restoreAllMocks();
+      const results = await trainReadingOnce(sae, xs);
       expect(results.map((r) => r.metrics.tokens)).toEqual(Array(STEPS).fill(BATCH));
       tf.dispose(xs);
       await sae.dispose();
