@@ -15,6 +15,7 @@ export const BENCHMARKS: Record<string, Bench> = {
   'feature-query': () => import('./feature-query.js'),
   umap: () => import('./umap.js'),
   'lm-train': () => import('./lm-train.js'),
+  'train-memory': () => import('./train-memory.js'),
   'latent-matching': () => import('./latent-matching.js'),
   recovery: () => import('./recovery.js'),
 };

@@ -40,7 +40,8 @@ export interface RecoveryBenchOptions {
   /**
    * JumpReLU's initial threshold (units of √E‖x − μ‖²). The paper's 0.001 is for ~10⁵ steps: Adam
    * moves log θ by about the learning rate per step, so in 2,000 steps θ grows ~9× and the SAE never
-   * sparsifies (L0 273 at 0.001). 256k-token probes gave L0 18.8 at 0.1 and 1.9 at 0.3.
+   * sparsifies (L0 273 at 0.001, docs/science.md). At 0.2 the default λ's probe already lands at the
+   * target L0 (the calibration record of the run shows it).
    */
   jumpReluThreshold: number;
 }
@@ -136,8 +137,19 @@ export interface ArchitectureResult extends TrainedOnPlanted {
 const EVAL_SEED = 1_000_003;
 const PROBE_EVAL_SEED = 2_000_003;
 
+/** SAE_BENCH_RECOVERY_ARCHS=jumprelu,gated runs those rows alone (each row depends only on its own seeds). */
+function architecturesFromEnv(): RunArchitecture[] | undefined {
+  const value = process.env.SAE_BENCH_RECOVERY_ARCHS;
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !DEFAULT_OPTIONS.architectures.includes(name as RunArchitecture));
+  if (unknown.length || names.length === 0) throw new Error(`SAE_BENCH_RECOVERY_ARCHS="${value}": expected a comma-separated list of ${DEFAULT_OPTIONS.architectures.join(', ')}`);
+  return names as RunArchitecture[];
+}
+
 export async function run(options: Partial<RecoveryBenchOptions> = {}, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<Record<string, unknown>> {
-  const o = { ...DEFAULT_OPTIONS, ...options };
+  const fromEnv = architecturesFromEnv();
+  const o = { ...DEFAULT_OPTIONS, ...(fromEnv ? { architectures: fromEnv } : {}), ...options };
   const planted = new PlantedDictionary(o.planted);
   const results: ArchitectureResult[] = [];
   const truth = await evaluateOnPlanted(planted, 'planted', undefined, planted.stream(EVAL_SEED).next(o.evalTokens));

@@ -1,10 +1,21 @@
 // `bench recovery` end to end on a small planted dictionary, through the family trainer's loop:
 // top-k recovers most of it, ReLU-L1 is calibrated to the same L0, and the output carries the
 // definitions, the planted reference row and a readable table.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run, table } from '../../../src-main/bench/recovery.js';
 
+afterEach(() => vi.unstubAllEnvs());
+
 describe('bench recovery', () => {
+  it('runs the rows SAE_BENCH_RECOVERY_ARCHS names, and refuses a name it does not know', async () => {
+    vi.stubEnv('SAE_BENCH_RECOVERY_ARCHS', 'topk');
+    const small = { planted: { d: 8, features: 8, parents: 1, childrenPerParent: 1, meanActive: 2, seed: 1 }, latents: 8, targetL0: 2, tokens: 2000, batch: 500, evalTokens: 500 };
+    const output = await run(small, () => {});
+    expect((output.results as Array<{ arch: string }>).map((r) => r.arch)).toEqual(['planted', 'topk']);
+    vi.stubEnv('SAE_BENCH_RECOVERY_ARCHS', 'topk,vanilla');
+    await expect(run({}, () => {})).rejects.toThrow('SAE_BENCH_RECOVERY_ARCHS="topk,vanilla": expected a comma-separated list of topk, batchtopk, matryoshka, relu, jumprelu, gated');
+  });
+
   it('trains top-k and a calibrated ReLU-L1 on one planted stream and reports what they recovered', async () => {
     const lines: string[] = [];
     const output = await run(
