@@ -1,6 +1,7 @@
 // Workspace → bring things in, in browser mode: a SAELens release folder chosen with the folder input
 // is uploaded (PUT /api/upload), imported by saes.import as one family and listed with both sizes; a
-// .txt uploaded as a dataset is previewed (first documents, token count) and offered by the Train screen.
+// .txt uploaded as a dataset is previewed (first documents, token count) and trained on; the imported
+// family is harvested from its family page and its features open.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -53,7 +54,8 @@ test('imports an uploaded SAELens folder as a family and adds an uploaded datase
   await expect(step('saes')).toHaveText('done');
   await page.screenshot({ path: 'test-results/import-sae.png', fullPage: true });
 
-  const text = 'Fellow citizens, the state of the union is strong.\n\nWe meet in a season of change.';
+  // Long enough to train on: a few thousand tokens over many short documents.
+  const text = Array.from({ length: 150 }, (_, i) => `Fellow citizens, the state of the union is strong.\n\nWe meet in a season of change, year ${i}.`).join('\n\n');
   await page.locator('input[name="dataset-files"]').setInputFiles({ name: 'speeches.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
   await expect(page.getByTestId('dataset-ready')).toContainText('speeches.txt');
   await page.getByRole('button', { name: 'Add dataset' }).click();
@@ -71,5 +73,34 @@ test('imports an uploaded SAELens folder as a family and adds an uploaded datase
   await expect(page.getByTestId('models')).toContainText('tiny');
   await page.getByTestId('tab-train').click();
   await expect(page.locator('#train-dataset option', { hasText: 'speeches.txt' })).toHaveCount(1);
+
+  // Train on the uploaded dataset.
+  await page.locator('#train-dataset').selectOption('speeches.txt');
+  await page.getByTestId('train-sizes').fill('16');
+  await page.getByTestId('train-k').fill('4');
+  await page.getByTestId('train-tokens').fill('1024');
+  await page.getByTestId('train-batch').fill('256');
+  await page.getByTestId('train-eval-tokens').fill('0');
+  await page.getByTestId('train-family').fill('on-speeches');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('job-title')).toContainText('train on-speeches');
+  await expect(page.getByTestId('train-job')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+
+  // The imported family is harvested from its family page (the app's tiny model is the one it was
+  // trained on: same generator, same seed), and its features open.
+  await page.getByTestId('tab-home').click();
+  await page.getByTestId('families').getByTestId('family-link').filter({ hasText: 'dropped' }).click();
+  await expect(page.getByTestId('family-missing')).toContainText('Not harvested: 32, 64');
+  await page.getByTestId('harvest-tokens').fill('2000');
+  await page.getByTestId('harvest-start').click();
+  await expect(page.getByTestId('job-title')).toContainText('harvest dropped on tiny');
+  await expect(page.getByTestId('train-job')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+  await page.getByTestId('tab-features').click();
+  await page.getByTestId('sae-picker').selectOption('dropped/32');
+  await expect(page.getByTestId('feature-count')).toHaveText('32 latents', { timeout: 60_000 });
+  await page.getByTestId('feature-row').first().click();
+  await expect(page.getByTestId('feature-title')).toContainText('dropped/32 #');
+  await expect(page.getByTestId('pane-top').getByTestId('context').first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/import-harvested-feature.png' });
   expect(problems).toEqual([]);
 });

@@ -58,7 +58,7 @@ export async function familyPage(params: unknown, ctx: HandlerContext): Promise<
   const noEval = members.filter((m) => m.evaluation === null);
   if (noEval.length > 0) missing.push(`No eval figures for ${labels(noEval)}: evaluate them (SAEs table ▸ Evaluate…, or sae-explorer sae eval --save).`);
   const unharvested = members.filter((m) => !m.harvest.some((h) => h.status === 'complete'));
-  if (unharvested.length > 0) missing.push(`Not harvested: ${labels(unharvested)}. Harvest + UMAP on the Train screen (or sae-explorer harvest) stores their features for the features list, the map and the family tree.`);
+  if (unharvested.length > 0) missing.push(`Not harvested: ${labels(unharvested)}. Harvest + UMAP on this page (or sae-explorer harvest) stores their features for the features list, the map and the family tree.`);
 
   let scaling: FamilyPage['scaling'] = null;
   if (family.kind === 'sizes') {

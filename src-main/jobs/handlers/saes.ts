@@ -139,6 +139,23 @@ async function runImport(plan: ImportPlan, job: JobContext, ctx: HandlerContext)
         job.progress({ done: i, total: bundles.length, unit: 'SAEs', phase: `writing d_sae ${bundle.spec.dSae}` });
         saveSaeLens(path.join(staging, String(bundle.spec.dSae)), bundle);
       }
+      // The family record harvest, the family tree and the family page read (as a release import or
+      // training writes it): without it an imported family could be listed but never harvested.
+      const first = bundles[0]!.bundle.spec;
+      const sizes = bundles.map(({ bundle }) => bundle.spec.dSae).sort((a, b) => a - b);
+      writeJsonAtomic(path.join(staging, 'family.json'), {
+        version: 2,
+        model: first.modelName,
+        hook: first.hookName,
+        dataset: first.datasetPath ?? null,
+        architecture: first.architecture,
+        sizes,
+        k: first.k ?? null,
+        // Not trained here: no token count, and no training or eval figures until the SAEs are evaluated.
+        tokens: null,
+        context: first.contextSize,
+        saes: sizes.map((dSae) => ({ d_sae: dSae, path: String(dSae), train: null, eval: null })),
+      });
       writeJsonAtomic(path.join(staging, 'provenance.json'), {
         source: `imported from ${source}`,
         members: bundles.map(({ from, format, bundle }) => ({ from, format, d_sae: bundle.spec.dSae })),

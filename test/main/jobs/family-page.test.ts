@@ -95,7 +95,7 @@ describe('family.page', () => {
     expect(page.scaling).toMatchObject({ convergenceFit: null, convergenceReason: 'a power law needs 3 or more sizes that converged within their run; only 8, 16 have one' });
     expect(page.missing).toEqual([
       expect.stringMatching(/^No training curves for 32: family.json was written before training recorded them.*Train the family again/),
-      expect.stringMatching(/^Not harvested: 16, 32\. Harvest \+ UMAP on the Train screen/),
+      expect.stringMatching(/^Not harvested: 16, 32\. Harvest \+ UMAP on this page/),
     ]);
     expect(page.convergenceDefinition).toMatch(/within 5% of its final smoothed value/);
   });

@@ -15,6 +15,7 @@ import { loadTokenizer } from '../../../src-main/tokenizer/load.js';
 import { randomTopKSae } from '../features/harvest-fixtures.js';
 import { tensor } from '../../fixtures/sae/folders.js';
 import { randomArray, seededRandom } from '../../fixtures/sae/random-bundle.js';
+import { readSetFile } from '../../../src-main/features/comparable-set.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-imports-'));
 const scratch = mkdtempSync(path.join(tmpdir(), 'sae-imports-src-'));
@@ -96,6 +97,9 @@ describe('saes.import', () => {
       source: `imported from upload ${upload}`,
       members: [{ from: 'my-release/blocks.1.hook_resid_post/small', format: 'saelens', d_sae: 8 }, { from: 'my-release/sparsify-run/layers.1', format: 'sparsify', d_sae: 16 }],
     });
+    // The family record harvest reads: its members, smallest first.
+    const set = readSetFile(path.join(root, 'saes', 'imported'));
+    expect(set).toMatchObject({ kind: 'sizes', members: [{ path: path.join(root, 'saes', 'imported', '8') }, { path: path.join(root, 'saes', 'imported', '16') }] });
     expect(uploadsLeft()).toEqual([]);
   });
 
