@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { Diagnostics, EngineReport } from '../../src-shared/api/engine.js';
 import { backendThreads, initEngine, isInstalled, loadedTensorflowBinding, packageDir, parseBackendChoice, tf } from './backend.js';
 import { cudaReport } from './cuda.js';
+import { gpt2ForwardReport } from './onnx.js';
 import { computeGpu, listGpus } from './nvidia.js';
 import { hubCacheDir } from '../hub/cache.js';
 import { hubEndpoint, isOffline } from '../hub/http.js';
@@ -50,6 +51,7 @@ export async function collectDiagnostics(): Promise<Diagnostics> {
   const binding = loadedTensorflowBinding() === '@tensorflow/tfjs-node-gpu' ? null : packageDir('@tensorflow/tfjs-node-gpu');
   return {
     engine,
+    gpt2Forward: engine.choice ? gpt2ForwardReport() : { runtime: null, version: null, threads: null, reason: 'the tensor engine did not start' },
     packages: Object.fromEntries(BACKEND_PACKAGES.map((p) => [p, packageVersion(p)])),
     gpus: gpus.gpus,
     cuda: cudaReport({ gpu: computeGpu(gpus).gpu, bindingDir: binding }),
@@ -91,6 +93,12 @@ function backendLine(e: Diagnostics['engine']): string {
   return `${e.choice} (${e.backend} from ${e.package}${e.requested === 'auto' ? ', chosen by auto' : ''})`;
 }
 
+function gpt2ForwardLine(g: Diagnostics['gpt2Forward']): string {
+  if (g.runtime === 'onnx') return `ONNX Runtime ${g.version}, ${g.threads} thread${g.threads === 1 ? '' : 's'} (${g.reason})`;
+  if (g.runtime === 'tfjs') return `tfjs (${g.reason})`;
+  return `cannot run: ${g.reason}`;
+}
+
 /** The human-readable report, one fact per line. */
 export function formatDiagnostics(d: Diagnostics): string {
   const e = d.engine;
@@ -103,6 +111,7 @@ export function formatDiagnostics(d: Diagnostics): string {
     ...(e.device ? [row('device', `${e.device.name}, ${gib(e.device.memory.freeBytes)} free of ${gib(e.device.memory.totalBytes)}`)] : []),
     row('tfjs', e.tfjsVersion),
     row('threads', `${e.threads ?? 'n/a'}${e.wasmSimd === null ? '' : `, wasm SIMD ${e.wasmSimd ? 'on' : 'off'}`}`),
+    row('gpt2 forward', gpt2ForwardLine(d.gpt2Forward)),
     'packages',
     ...Object.entries(d.packages).map(([p, v]) => row(p, v ?? 'not installed')),
     'devices',

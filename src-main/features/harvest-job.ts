@@ -5,7 +5,8 @@
 import { validateBundle } from '../sae/formats/validate.js';
 import { createSaeRunner } from '../sae/inference.js';
 import type { SaeBundle } from '../sae/types.js';
-import { ModelActivationSource, type HookedModel } from '../data/activations.js';
+import type { HookedModel } from '../data/activations.js';
+import { modelActivationSource } from '../data/onnx-activations.js';
 import type { WindowSet } from '../data/windows.js';
 import type { HookName } from '../../src-shared/hooks.js';
 import type { Db } from '../store/open.js';
@@ -105,7 +106,7 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
     const runners = site.map((e) => createSaeRunner(e.bundle));
     let results: LatentHarvest[];
     try {
-      const source = new ModelActivationSource(job.model, job.windows, hook as HookName, config.batchWindows);
+      const source = modelActivationSource(job.model, job.windows, hook as HookName, config.batchWindows);
       results = await harvestWindows(source, job.windows, runners, config, { onProgress: job.onProgress, signal: job.signal });
     } finally {
       for (const r of runners) r.dispose();

@@ -2,7 +2,8 @@
 // (latent-matching.ts), then every matched pair confirmed by the Pearson correlation of its
 // activations on the same held-out tokens (counterparts.ts's MatchedCorrelation), each SAE reading
 // its own model. The result says how much of each dictionary the other one also learnt.
-import { ModelActivationSource, type HookedModel } from '../data/activations.js';
+import type { HookedModel } from '../data/activations.js';
+import { modelActivationSource } from '../data/onnx-activations.js';
 import type { WindowTokenizer } from '../data/windows.js';
 import type { SaeRunner } from '../sae/inference.js';
 import type { SaeBundle } from '../sae/types.js';
@@ -134,10 +135,10 @@ export async function compareSaes(a: CompareSide, b: CompareSide, options: Compa
   const count = Math.min(wanted, indices.length);
   if (count === 0) throw new Error(`${options.dataset} has no held-out window of ${contextSize} tokens to correlate on; use a longer dataset`);
   const hook = sideA.hookName as HookName;
-  const sourceA = new ModelActivationSource(a.gpt2, windows, hook, batch);
+  const sourceA = modelActivationSource(a.gpt2, windows, hook, batch);
   const members: MatchMember[] = [
     { source: sourceA, runner: a.runner },
-    { source: sameModel ? sourceA : new ModelActivationSource(b.gpt2, windows, hook, batch), runner: b.runner },
+    { source: sameModel ? sourceA : modelActivationSource(b.gpt2, windows, hook, batch), runner: b.runner },
   ];
   const correlation = new MatchedCorrelation(matching.a, matching.b);
   let correlations: Float32Array;

@@ -2,7 +2,8 @@
 // the final member's latents matched to every earlier member's by activation correlation on those
 // windows (counterparts.ts), both directions stored in the feature database. A sizes set needs none
 // of this: one model runs for all its sizes (harvest-job.ts).
-import { ModelActivationSource, type HookedModel } from '../data/activations.js';
+import type { HookedModel } from '../data/activations.js';
+import { modelActivationSource } from '../data/onnx-activations.js';
 import type { WindowSet } from '../data/windows.js';
 import { createSaeRunner, type SaeRunner } from '../sae/inference.js';
 import type { Db } from '../store/open.js';
@@ -68,7 +69,7 @@ export async function harvestCheckpointSet(job: SetHarvestJob): Promise<SetHarve
   try {
     const reference = saes.length - 1;
     const pairs = await matchByCorrelation(
-      saes.map((_, i) => ({ source: new ModelActivationSource(job.models[i]!.model, job.windows, hook, job.config.batchWindows), runner: runners[i]! })),
+      saes.map((_, i) => ({ source: modelActivationSource(job.models[i]!.model, job.windows, hook, job.config.batchWindows), runner: runners[i]! })),
       reference,
       { windows, batchWindows: job.config.batchWindows, onProgress: (done, total) => job.onProgress?.({ stage: 'matching', done, total }), signal: job.signal },
     );

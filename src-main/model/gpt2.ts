@@ -8,7 +8,7 @@ import { embed } from './embedding.js';
 import { HookContext, StopForward, type Hook, type RunOptions, type RunResult } from './hooks.js';
 import { layerNorm } from './layernorm.js';
 import { checkSamplingOptions, tokenSampler, type SamplingOptions } from './sample.js';
-import { disposeGpt2Weights, type BlockWeights, type Gpt2Weights, type LayerNormWeights } from './weights.js';
+import { disposeGpt2Weights, namedWeights, type BlockWeights, type Gpt2Weights, type LayerNormWeights } from './weights.js';
 
 /** Rows of the [rows, vocab] log-softmax computed at once by lossPerToken. */
 const LOSS_CHUNK_ROWS = 1024;
@@ -27,6 +27,7 @@ export class Gpt2 {
   /** wte transposed, made on first use: harvesting with stopAt never pays for it. */
   private unembedWeight?: tf.Tensor2D; // [d_model, vocab]
   private disposed = false;
+  private readonly disposers: Array<() => void> = [];
 
   constructor(
     readonly config: Gpt2Config,
@@ -163,9 +164,26 @@ export class Gpt2 {
     });
   }
 
+  /** Every parameter as float32 on the host, by HF name without `transformer.` (what model/onnx-graph.ts builds from). */
+  hostWeights(): Map<string, Float32Array> {
+    if (this.disposed) throw new Error('this Gpt2 has been disposed; load the model again to use it');
+    return new Map([...namedWeights(this.weights)].map(([name, t]) => [name, t.dataSync() as Float32Array]));
+  }
+
+  /** Runs `fn` when the model is disposed: for what is built from its weights elsewhere (model/onnx-gpt2.ts). */
+  onDispose(fn: () => void): void {
+    this.disposers.push(fn);
+  }
+
+  /** Checks row-major token ids [rows, pos] against the vocabulary, naming the first bad one. */
+  checkTokenIds(ids: ArrayLike<number>, pos: number): void {
+    this.checkIds(ids, 'tokens', pos);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const fn of this.disposers.splice(0)) fn();
     disposeGpt2Weights(this.weights);
     this.unembedWeight?.dispose();
     this.unembedWeight = undefined;

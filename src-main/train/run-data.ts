@@ -3,7 +3,8 @@
 import type { HookName } from '../../src-shared/hooks.js';
 import { openCorpus } from '../data/corpora/index.js';
 import { buildWindows, splitWindows, type WindowSet, type WindowSplit, type WindowTokenizer } from '../data/windows.js';
-import { ModelActivationSource, type ActivationSource, type HookedModel } from '../data/activations.js';
+import type { ActivationSource, HookedModel } from '../data/activations.js';
+import { modelActivationSource } from '../data/onnx-activations.js';
 import { openActivationCache, type CachedActivationSource } from '../data/activation-cache.js';
 import { totalSteps, type TrainRunConfig } from './config.js';
 
@@ -42,7 +43,7 @@ export async function prepareRunData(
     log(`corpus ${config.dataset} has ${available} training tokens; the run needs ${steps * config.batch}, so it repeats the data (${((steps * config.batch) / available).toFixed(1)} epochs)`, 'warn');
   }
 
-  const modelSource = new ModelActivationSource(model, windows, hook, config.modelBatch);
+  const modelSource = modelActivationSource(model, windows, hook, config.modelBatch);
   if (!config.cacheActivations) return { windows, split, source: modelSource };
   log(`activation cache ${config.cacheActivations}: checking ${windows.count} windows`);
   const cache = await openActivationCache(

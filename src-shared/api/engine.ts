@@ -91,8 +91,20 @@ export interface CudaReport {
 }
 
 /** `sae-explorer doctor --json`, and the app's Doctor panel. */
+/** Where GPT-2's inference forward (activations for training, harvest, compare) runs. */
+export interface Gpt2ForwardReport {
+  /** null: it cannot run as configured (`reason` says why). */
+  runtime: 'onnx' | 'tfjs' | null;
+  /** onnxruntime-node's version when it loads. */
+  version: string | null;
+  /** ONNX Runtime's threads when it runs the forward. */
+  threads: number | null;
+  reason: string;
+}
+
 export interface Diagnostics {
   engine: EngineReport;
+  gpt2Forward: Gpt2ForwardReport;
   /** Installed version of each backend package, null when absent. */
   packages: Record<string, string | null>;
   gpus: GpuDevice[];

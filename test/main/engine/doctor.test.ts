@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import type { Diagnostics, GpuDevice } from '../../../src-shared/api.js';
 import { collectDiagnostics, formatDiagnostics } from '../../../src-main/engine/doctor.js';
@@ -41,6 +41,24 @@ describe('collectDiagnostics', () => {
     expect(d.cpu.cores).toBe(cpus().length);
     expect(d.memory.totalBytes).toBeGreaterThan(d.memory.freeBytes);
     expect(d.runtime.node).toBe(process.versions.node);
+    // On wasm (here) GPT-2's inference forward runs on ONNX Runtime, one thread per core.
+    if (d.engine.backend === 'wasm') {
+      expect(d.gpt2Forward).toMatchObject({ runtime: 'onnx', version: require('onnxruntime-node/package.json').version, threads: availableParallelism() });
+      expect(formatDiagnostics(d)).toContain(`gpt2 forward                   ONNX Runtime ${d.gpt2Forward.version}, ${availableParallelism()} threads`);
+    }
+  });
+
+  it('says why GPT-2 stays on tfjs, and names a bad SAE_GPT2_RUNTIME', async () => {
+    try {
+      process.env.SAE_GPT2_RUNTIME = 'tfjs';
+      expect((await collectDiagnostics()).gpt2Forward).toMatchObject({ runtime: 'tfjs', reason: 'SAE_GPT2_RUNTIME=tfjs' });
+      process.env.SAE_GPT2_RUNTIME = 'cuda';
+      const d = await collectDiagnostics();
+      expect(d.gpt2Forward.runtime).toBeNull();
+      expect(formatDiagnostics(d)).toContain('gpt2 forward                   cannot run: SAE_GPT2_RUNTIME="cuda": expected auto, onnx, tfjs');
+    } finally {
+      delete process.env.SAE_GPT2_RUNTIME;
+    }
   });
 
   it('reports the HF cache, endpoint and offline mode, and only whether a token is set', async () => {
@@ -60,6 +78,7 @@ describe('formatDiagnostics', () => {
   const gpuFailure = 'backend "gpu" cannot run: missing libcudnn.so.8 (cuDNN 8). Fix: put the libraries in a folder';
   const base: Diagnostics = {
     engine: { requested: 'gpu', choice: null, backend: null, package: null, binding: null, device: null, skipped: [], notice: null, error: gpuFailure, threads: null, wasmSimd: null, tfjsVersion: '4.22.0' },
+    gpt2Forward: { runtime: null, version: null, threads: null, reason: 'the tensor engine did not start' },
     packages: { '@tensorflow/tfjs-node-gpu': '4.22.0', '@tensorflow/tfjs-node': null },
     gpus: [rtx],
     cuda: {

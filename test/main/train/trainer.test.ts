@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { tf } from '../../../src-main/engine/backend.js';
 import type { Gpt2 } from '../../../src-main/model/gpt2.js';
 import { createSae } from '../../../src-main/sae/index.js';
@@ -12,9 +12,12 @@ import { maxAbsDiff, runConfig, saeWeights, tempOut, tinyModel } from './fixture
 
 /**
  * The model with the activation stream's passes counted: they run up to the hook (stopAt); the
- * evals' full passes, which also go through model.run, are not counted.
+ * evals' full passes, which also go through model.run, are not counted. The count wraps tfjs's
+ * model.run, so these runs keep the stream's forward on tfjs (SAE_GPT2_RUNTIME=tfjs); the ONNX
+ * Runtime source gives the same activations (test/main/data/onnx-activations.test.ts).
  */
 async function countedModel(): Promise<{ model: Gpt2; calls: () => number }> {
+  process.env.SAE_GPT2_RUNTIME = 'tfjs';
   const model = await tinyModel();
   let calls = 0;
   const run = model.run.bind(model);
@@ -26,6 +29,10 @@ async function countedModel(): Promise<{ model: Gpt2; calls: () => number }> {
 }
 
 describe('trainFamily', () => {
+  afterEach(() => {
+    delete process.env.SAE_GPT2_RUNTIME;
+  });
+
   it('trains three sizes on one GPT-2 pass per batch and writes SAELens folders, evals and family.json', async () => {
     const single = await countedModel();
     const tensorsBefore = tf.memory().numTensors;
