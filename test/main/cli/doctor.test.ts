@@ -10,7 +10,7 @@ describe('sae-explorer doctor', () => {
     const { code, stdout } = await runCli('doctor', '--json');
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(Object.keys(report)).toEqual(['engine', 'packages', 'gpus', 'cuda', 'cpu', 'memory', 'runtime', 'hub']);
+    expect(Object.keys(report)).toEqual(['engine', 'gpt2Forward', 'packages', 'gpus', 'cuda', 'cpu', 'memory', 'runtime', 'hub']);
     expect(report.engine.backend).toBe(tf.getBackend());
     expect(report.runtime.node).toBe(process.versions.node);
   });
