@@ -98,19 +98,25 @@ export interface FeatureListPage {
 }
 
 /**
- * Every latent of a family on its UMAP coordinates, columnar so 100k points stay compact; point i is
- * (saes[sae[i]], latent[i]) at (x[i], y[i], z[i]).
+ * Every latent of a family on its UMAP coordinates, columnar and binary so 336k points stay compact:
+ * each column is a typed array's bytes in base64 (src-shared/feature-map.ts encodes and decodes
+ * them). Point i is (saes[sae[i]], latent[i]) at (x[i], y[i], z[i]).
  */
 export interface FeatureMap {
   family: string;
   saes: string[];
   /** d_sae of each entry of `saes`. */
   sizes: number[];
-  sae: number[];
-  latent: number[];
-  x: number[];
-  y: number[];
-  z: number[];
+  /** Points in every column. */
+  count: number;
+  /** Uint16 index into `saes`, [count]. */
+  sae: string;
+  /** Int32 latent index, [count]. */
+  latent: string;
+  /** Float32 3-D UMAP coordinates, [count] each. */
+  x: string;
+  y: string;
+  z: string;
 }
 
 export interface FeatureMapParams {

@@ -1,6 +1,7 @@
 // Feature browsing requests, answered from the workspace's feature database (src-main/store).
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
+import { encodeFeatureMap } from '../../../src-shared/feature-map.js';
 import type { FeatureId, FeatureListParams, FeatureMapParams, FeatureSearchParams } from '../../../src-shared/api.js';
 import type { Db } from '../../store/open.js';
 import { TRAIN_LIMITS } from '../../train/limits.js';
@@ -92,16 +93,17 @@ export const featureHandlers: DomainHandlers<'features'> = {
     const paths = pathsById(listSaes(db, row.id));
     const map = mapData(db, { familyId: row.id });
     const n = map.latent.length;
-    return {
+    const column = (axis: number) => Float32Array.from({ length: n }, (_, i) => map.xyz[3 * i + axis]!);
+    return encodeFeatureMap({
       family: p.family,
       saes: map.saes.map((s) => saeIdOf(ctx.workspace, paths.get(s.id) ?? String(s.id))),
       sizes: map.saes.map((s) => s.dSae),
-      sae: Array.from(map.saeIndex),
-      latent: Array.from(map.latent),
-      x: Array.from({ length: n }, (_, i) => map.xyz[3 * i]!),
-      y: Array.from({ length: n }, (_, i) => map.xyz[3 * i + 1]!),
-      z: Array.from({ length: n }, (_, i) => map.xyz[3 * i + 2]!),
-    };
+      sae: Uint16Array.from(map.saeIndex),
+      latent: map.latent,
+      x: column(0),
+      y: column(1),
+      z: column(2),
+    });
   },
 
   'features.search': async (params, ctx) => {

@@ -2,10 +2,11 @@
 // page as drawn, and a family's UMAP as CSV, saved through the browser's download (the desktop app's
 // window saves it the same way); an SAE's .zip, fetched from the server, goes out the same way.
 import { toBlob } from 'html-to-image';
-import type { FeatureMap, FeaturePage } from '../../../src-shared/api.js';
+import type { FeaturePage } from '../../../src-shared/api.js';
+import type { FeatureMapColumns } from '../../../src-shared/feature-map.js';
 
 /** One row per latent: the SAE, its d_sae, the latent and its UMAP coordinates. */
-export function mapCsv(map: FeatureMap): string {
+export function mapCsv(map: FeatureMapColumns): string {
   const rows = ['sae,d_sae,latent,x,y,z'];
   for (let i = 0; i < map.latent.length; i++) {
     const sae = map.sae[i]!;

@@ -53,7 +53,7 @@ describe('demo.build', () => {
     expect([...phases]).toEqual(['1/2 train', '2/2 harvest + map']);
 
     const map = await dispatcher.call('features.map', { model: 'tiny-gpt2', family: 'demo-tiny-gpt2-blocks.1.hook_resid_pre' });
-    expect(map.ok && (map.result as FeatureMap).latent.length).toBe(64 + 128);
+    expect(map.ok && (map.result as FeatureMap).count).toBe(64 + 128);
     expect(await build(SMALL)).toBeNull();
   });
 

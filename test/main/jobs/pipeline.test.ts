@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, ApiMethod, JobInfo, ParamsOf, ResultOf } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+import { decodeFeatureMap } from '../../../src-shared/feature-map.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-pipeline-'));
 const dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
@@ -86,7 +87,7 @@ describe('pipeline through the handlers', () => {
     expect(page.neighbors.every((n) => n.sae === 'fam/16')).toBe(true);
     expect(page.mapPoint).not.toBeNull();
 
-    const map = await call('features.map', { model: MODEL, family: 'fam' });
+    const map = decodeFeatureMap(await call('features.map', { model: MODEL, family: 'fam' }));
     expect(map.saes).toEqual(['fam/16', 'fam/32']);
     expect(map.sizes).toEqual([16, 32]);
     expect([map.sae.length, map.latent.length, map.x.length, map.z.length]).toEqual([48, 48, 48, 48]);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiMethod, JobInfo, ParamsOf, ResultOf } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+import { decodeFeatureMap } from '../../../src-shared/feature-map.js';
 import { findRelease, RELEASES } from '../../../src-main/sae/releases/registry.js';
 import { startHubServer, type HubServer } from '../../fixtures/hub-server.js';
 import { fakeReleaseRepo } from '../../fixtures/sae/releases.js';
@@ -105,7 +106,7 @@ describe('saes.releases / saes.importRelease', () => {
     expect(page.density).toBeLessThanOrEqual(1);
     const list = await call('features.list', { model: 'gpt2', sae: `${FAMILY}/6` });
     expect(list.total).toBe(6);
-    const map = await call('features.map', { model: 'gpt2', family: FAMILY });
+    const map = decodeFeatureMap(await call('features.map', { model: 'gpt2', family: FAMILY }));
     expect(map.sizes).toEqual(SIZES);
     expect(map.latent.length).toBe(SIZES.reduce((a, b) => a + b, 0));
     expect(map.x.every(Number.isFinite)).toBe(true);

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { FeatureMap } from '../../../src-shared/api.js';
+import type { FeatureMapColumns } from '../../../src-shared/feature-map.js';
 import { buildLinks } from '../../../src-renderer/src/components/map/links.js';
 import { buildMapPoints } from '../../../src-renderer/src/components/map/map-points.js';
 import { PointLookup } from '../../../src-renderer/src/components/map/point-lookup.js';
 
 // Three sizes; the selected latent lives in the middle one, so it has a parent and children.
-const map: FeatureMap = {
+const map: FeatureMapColumns = {
   family: 'fam',
   saes: ['fam/16', 'fam/4', 'fam/8'],
   sizes: [16, 4, 8],
-  sae: [1, 2, 0, 0],
-  latent: [3, 5, 9, 12],
-  x: [0, 1, 2, 3],
-  y: [0, 0, 1, 1],
-  z: [0, 1, 0, 1],
+  sae: Uint16Array.of(1, 2, 0, 0),
+  latent: Int32Array.of(3, 5, 9, 12),
+  x: Float32Array.of(0, 1, 2, 3),
+  y: Float32Array.of(0, 0, 1, 1),
+  z: Float32Array.of(0, 1, 0, 1),
 };
 
 describe('buildLinks', () => {

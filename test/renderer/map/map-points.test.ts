@@ -34,13 +34,13 @@ describe('buildMapPoints', () => {
   });
 
   it('puts a map whose points all coincide at the origin instead of dividing by zero', () => {
-    const map = { ...smallMap(), x: Array(12).fill(3), y: Array(12).fill(3), z: Array(12).fill(3) };
+    const map = { ...smallMap(), x: new Float32Array(12).fill(3), y: new Float32Array(12).fill(3), z: new Float32Array(12).fill(3) };
     const points = buildMapPoints(map, () => RED);
     expect(Array.from(points.positions3).every((v) => v === 0)).toBe(true);
   });
 
   it('refuses columns of different lengths and SAE indices outside saes', () => {
-    expect(() => checkFeatureMap({ ...smallMap(), y: [1, 2] })).toThrow('features.map "fam": column y has 2 entries, latent has 12; all columns must be equal');
+    expect(() => checkFeatureMap({ ...smallMap(), y: Float32Array.of(1, 2) })).toThrow('features.map "fam": column y has 2 entries, latent has 12; all columns must be equal');
     const bad = smallMap();
     bad.sae[5] = 2;
     expect(() => checkFeatureMap(bad)).toThrow('sae[5] = 2, expected an index into saes (0..1)');

@@ -1,7 +1,8 @@
 // Feature-splitting links of the selected latent: its closest latents in the other dictionary sizes
 // (features.page relatives). A relative in a smaller dictionary is the parent the latent split
 // from; one in a larger dictionary is a child it splits into (Bricken et al. 2023).
-import type { FeatureMap, Neighbor } from '../../../../src-shared/api.js';
+import type { Neighbor } from '../../../../src-shared/api.js';
+import type { FeatureMapColumns } from '../../../../src-shared/feature-map.js';
 import type { PointLookup } from './point-lookup.js';
 
 export type LinkRelation = 'parent' | 'child' | 'sibling';
@@ -33,7 +34,7 @@ function relationOf(size: number | null, selectedSize: number): LinkRelation {
 }
 
 /** Links of point `selected`, parents first (smallest size first), then by decreasing cosine. */
-export function buildLinks(map: FeatureMap, lookup: PointLookup, positions: Float32Array, selected: number, relatives: Neighbor[]): MapLinks {
+export function buildLinks(map: FeatureMapColumns, lookup: PointLookup, positions: Float32Array, selected: number, relatives: Neighbor[]): MapLinks {
   const selectedSize = map.sizes[map.sae[selected]!]!;
   const links = relatives.map((r): MapLink => {
     const s = lookup.saeIndexOf(r.sae);

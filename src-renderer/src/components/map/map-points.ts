@@ -1,6 +1,6 @@
-// The GPU-side arrays of a FeatureMap: positions (3-D and flattened 2-D) scaled into a unit box so
+// The GPU-side arrays of a feature map: positions (3-D and flattened 2-D) scaled into a unit box so
 // the cameras need no per-map tuning, and one RGB colour per point from its dictionary size.
-import type { FeatureMap } from '../../../../src-shared/api.js';
+import type { FeatureMapColumns } from '../../../../src-shared/feature-map.js';
 
 export type Rgb = [number, number, number];
 
@@ -15,7 +15,7 @@ export interface MapPoints {
 }
 
 /** Rejects a map whose columns disagree in length or point at SAEs it does not list. */
-export function checkFeatureMap(map: FeatureMap): void {
+export function checkFeatureMap(map: FeatureMapColumns): void {
   const n = map.latent.length;
   for (const column of ['sae', 'x', 'y', 'z'] as const) {
     if (map[column].length !== n) throw new Error(`features.map "${map.family}": column ${column} has ${map[column].length} entries, latent has ${n}; all columns must be equal`);
@@ -28,7 +28,7 @@ export function checkFeatureMap(map: FeatureMap): void {
 }
 
 /** Centre of the bounding box and the half-extent of its largest axis (1 when all points coincide). */
-function boxOf(map: FeatureMap): { centre: Rgb; half: number } {
+function boxOf(map: FeatureMapColumns): { centre: Rgb; half: number } {
   const lo = [Infinity, Infinity, Infinity];
   const hi = [-Infinity, -Infinity, -Infinity];
   const columns = [map.x, map.y, map.z];
@@ -44,7 +44,7 @@ function boxOf(map: FeatureMap): { centre: Rgb; half: number } {
   return { centre, half: half > 0 ? half : 1 };
 }
 
-export function buildMapPoints(map: FeatureMap, colorOfSae: (saeIndex: number) => Rgb): MapPoints {
+export function buildMapPoints(map: FeatureMapColumns, colorOfSae: (saeIndex: number) => Rgb): MapPoints {
   checkFeatureMap(map);
   const count = map.latent.length;
   const { centre, half } = boxOf(map);

@@ -1,12 +1,12 @@
 // From a feature's (sae, latent) to its point on the map, in O(1): one Int32Array per SAE indexed
 // by latent, built once per map. Search hits and feature-splitting links arrive as FeatureIds.
-import type { FeatureMap } from '../../../../src-shared/api.js';
+import type { FeatureMapColumns } from '../../../../src-shared/feature-map.js';
 
 export class PointLookup {
   private readonly saeIndex = new Map<string, number>();
   private readonly byLatent: Int32Array[];
 
-  constructor(map: FeatureMap) {
+  constructor(map: FeatureMapColumns) {
     map.saes.forEach((id, s) => this.saeIndex.set(id, s));
     const width = map.sizes.map((size) => size);
     for (let i = 0; i < map.latent.length; i++) width[map.sae[i]!] = Math.max(width[map.sae[i]!]!, map.latent[i]! + 1);

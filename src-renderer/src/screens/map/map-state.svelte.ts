@@ -1,7 +1,8 @@
 // State of one map screen (model, family): the FeatureMap and its GPU arrays, the hovered and the
 // selected latent with their feature pages (fetched lazily, cached), and the search. The screen's
 // components read it; only this class talks to the API.
-import type { ApiErrorInfo, FeatureId, FeatureMap, FeaturePage, SaeExplorerApi } from '../../../../src-shared/api.js';
+import type { ApiErrorInfo, FeatureId, FeaturePage, SaeExplorerApi } from '../../../../src-shared/api.js';
+import { decodeFeatureMap, type FeatureMapColumns } from '../../../../src-shared/feature-map.js';
 import { buildMapPoints, hexToRgb, sizeRanks, type MapPoints } from '../../components/map/map-points.js';
 import { PageCache } from '../../components/map/page-cache.js';
 import { PointLookup } from '../../components/map/point-lookup.js';
@@ -13,7 +14,7 @@ const PAGE_CACHE = 256;
 const SEARCH_LIMIT = 500;
 
 export class MapState {
-  map = $state.raw<FeatureMap | null>(null);
+  map = $state.raw<FeatureMapColumns | null>(null);
   points = $state.raw<MapPoints | null>(null);
   lookup = $state.raw<PointLookup | null>(null);
   /** Palette rank of each SAE of the map (smallest dictionary first). */
@@ -56,7 +57,7 @@ export class MapState {
     try {
       const map = await this.api.features.map({ model: this.model, family: this.family });
       if (generation !== this.loadGeneration) return;
-      this.setMap(map);
+      this.setMap(decodeFeatureMap(map));
     } catch (err) {
       if (generation === this.loadGeneration) this.loadError = errorInfo(err);
     } finally {
@@ -64,7 +65,7 @@ export class MapState {
     }
   }
 
-  setMap(map: FeatureMap): void {
+  setMap(map: FeatureMapColumns): void {
     const rank = sizeRanks(map.sizes);
     this.points = buildMapPoints(map, (s) => hexToRgb(memberColor(rank[s]!)));
     this.lookup = new PointLookup(map);
