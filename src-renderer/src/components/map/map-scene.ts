@@ -1,9 +1,12 @@
 // The WebGL side of the map: one THREE.Points for every latent, a few marker rings (hover,
 // selection, link ends), the feature-splitting link segments, two cameras (3-D perspective orbit,
 // 2-D orthographic pan/zoom) and screen-grid picking. Renders on demand: a frame is drawn only when
-// the camera, the data or a marker changed.
+// the camera, the data or a marker changed. Level of detail: while the camera moves, a frame draws a
+// density-weighted sample of MOTION_POINTS points (draw-order.ts); once it has rested for SETTLE_MS,
+// one frame draws them all. Picking always searches every point.
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { drawOrder } from './draw-order.js';
 import type { MapPoints, Rgb } from './map-points.js';
 import { markerMaterial, pointMaterial, pointSizeFor } from './point-material.js';
 import { projectToScreen } from './projection.js';
@@ -21,6 +24,13 @@ export interface Marker {
 const CELL_PX = 16;
 const FOCUS_MS = 350;
 const MAX_MARKERS = 64;
+/**
+ * Points drawn per frame while the camera moves: on Chromium's software rasteriser (SwiftShader) a
+ * frame of 344k points took about three times as long as one of 100k (docs/benchmarks.md).
+ */
+export const MOTION_POINTS = 100_000;
+/** Rest after the last camera change before the full set is drawn. */
+const SETTLE_MS = 150;
 
 export class MapScene {
   private readonly renderer: THREE.WebGLRenderer;
@@ -45,7 +55,11 @@ export class MapScene {
   private screen = new Float32Array(0);
   private frame = 0;
   private focusAnimation: { from: THREE.Vector3; to: THREE.Vector3; start: number } | null = null;
-  private readonly onChange = (): void => this.invalidate();
+  /** When the camera last changed (performance.now()), for the level of detail. */
+  private lastMotion = -Infinity;
+  /** The last frame drew only the motion sample, so a full one is owed once the camera rests. */
+  private coarse = false;
+  private readonly onChange = (): void => this.moved();
 
   /** Wall time of the last render call in ms (CPU side), for diagnostics. */
   lastRenderMs = 0;
@@ -87,6 +101,7 @@ export class MapScene {
     this.screen = new Float32Array(points.count * 3);
     this.geometry.setAttribute('position', new THREE.BufferAttribute(new Float32Array(this.positions()), 3));
     this.geometry.setAttribute('pointColor', new THREE.BufferAttribute(new Float32Array(points.colors), 3));
+    this.geometry.setIndex(new THREE.BufferAttribute(drawOrder(points.positions3), 1));
     this.geometry.computeBoundingSphere();
     this.material.uniforms.pointSize!.value = pointSizeFor(points.count);
     this.resetView();
@@ -202,7 +217,7 @@ export class MapScene {
     this.camera.position.add(offset);
     this.controls.target.add(offset);
     this.controls.update();
-    this.invalidate();
+    this.moved();
   }
 
   zoom(factor: number): void {
@@ -215,7 +230,7 @@ export class MapScene {
       this.orthographic.updateProjectionMatrix();
     }
     this.controls.update();
-    this.invalidate();
+    this.moved();
   }
 
   resetView(): void {
@@ -235,6 +250,11 @@ export class MapScene {
   invalidate(): void {
     this.dirty = true;
     this.gridDirty = true;
+  }
+
+  private moved(): void {
+    this.lastMotion = performance.now();
+    this.invalidate();
   }
 
   dispose(): void {
@@ -291,15 +311,19 @@ export class MapScene {
     this.camera.position.add(next.clone().sub(this.controls.target));
     this.controls.target.copy(next);
     if (t === 1) this.focusAnimation = null;
-    this.invalidate();
+    this.moved();
   }
 
   private loop = (): void => {
     this.frame = requestAnimationFrame(this.loop);
     this.stepFocus(performance.now());
     this.controls.update();
-    if (!this.dirty) return;
+    const moving = performance.now() - this.lastMotion < SETTLE_MS;
+    if (!this.dirty && !(this.coarse && !moving)) return;
     this.dirty = false;
+    const all = this.points?.count ?? 0;
+    this.coarse = moving && all > MOTION_POINTS;
+    this.geometry.setDrawRange(0, this.coarse ? MOTION_POINTS : all);
     const start = performance.now();
     this.renderer.render(this.scene, this.camera);
     this.lastRenderMs = performance.now() - start;
