@@ -21,9 +21,11 @@ type Column = 'sae' | 'latent' | 'x' | 'y' | 'z';
 const COLUMN_TYPES = { sae: Uint16Array, latent: Int32Array, x: Float32Array, y: Float32Array, z: Float32Array } as const;
 const COLUMNS = Object.keys(COLUMN_TYPES) as Column[];
 
+/** Node's Buffer where there is one (the compute process): it encodes 344k points ~20× faster than btoa. */
+const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'base64'): string } } }).Buffer;
+
 function base64Of(bytes: Uint8Array): string {
-  const maybe = bytes as Uint8Array & { toBase64?: () => string };
-  if (maybe.toBase64) return maybe.toBase64();
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   let text = '';
   const CHUNK = 0x8000;
   for (let at = 0; at < bytes.length; at += CHUNK) text += String.fromCharCode(...bytes.subarray(at, at + CHUNK));
@@ -65,7 +67,7 @@ export function decodeFeatureMap(map: FeatureMap): FeatureMapColumns {
       if (bytes.byteLength !== expected) {
         throw new Error(`feature map "${map.family}": column ${name} has ${bytes.byteLength} bytes, expected ${expected} (${map.count} points × ${Type.BYTES_PER_ELEMENT})`);
       }
-      return [name, new Type(bytes.buffer, bytes.byteOffset, map.count)];
+      return [name, new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, map.count)];
     }),
   );
   return { family: map.family, saes: map.saes, sizes: map.sizes, ...(decoded as Pick<FeatureMapColumns, Column>) };
