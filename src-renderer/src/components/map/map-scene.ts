@@ -1,7 +1,9 @@
 // The WebGL side of the map: one THREE.Points for every latent, a few marker rings (hover,
 // selection, link ends), the feature-splitting link segments, two cameras (3-D perspective orbit,
 // 2-D orthographic pan/zoom) and screen-grid picking. Renders on demand: a frame is drawn only when
-// the camera, the data or a marker changed. Level of detail: while the camera moves, a frame draws a
+// the camera, the data or a marker changed. The rings and links live on a transparent overlay canvas
+// of their own, so hovering from point to point redraws a few dozen vertices, not every latent
+// (on a software rasteriser a full frame of 344k points takes hundreds of milliseconds). Level of detail: while the camera moves, a frame draws a
 // density-weighted sample of MOTION_POINTS points (draw-order.ts); once it has rested for SETTLE_MS,
 // one frame draws them all. Picking always searches every point.
 import * as THREE from 'three';
@@ -34,7 +36,9 @@ const SETTLE_MS = 150;
 
 export class MapScene {
   private readonly renderer: THREE.WebGLRenderer;
+  private readonly overlayRenderer: THREE.WebGLRenderer;
   private readonly scene = new THREE.Scene();
+  private readonly overlay = new THREE.Scene();
   private readonly perspective = new THREE.PerspectiveCamera(50, 1, 0.01, 100);
   private readonly orthographic = new THREE.OrthographicCamera(-1, 1, 1, -1, -10, 10);
   private camera: THREE.PerspectiveCamera | THREE.OrthographicCamera = this.perspective;
@@ -50,6 +54,7 @@ export class MapScene {
   private width = 1;
   private height = 1;
   private dirty = true;
+  private overlayDirty = true;
   private gridDirty = true;
   private grid: ScreenGrid | null = null;
   private screen = new Float32Array(0);
@@ -66,6 +71,8 @@ export class MapScene {
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
+    /** Stacked over `canvas`, the same size, letting pointer events through. */
+    overlayCanvas: HTMLCanvasElement,
     /** CSS colour of the empty space, e.g. "#101318". */
     background: string,
   ) {
@@ -73,6 +80,9 @@ export class MapScene {
     // on a software rasteriser (SwiftShader) it cost about a fifth of every 100k-point frame.
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: false, powerPreference: 'high-performance' });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+    this.overlayRenderer = new THREE.WebGLRenderer({ canvas: overlayCanvas, antialias: false, alpha: true });
+    this.overlayRenderer.setPixelRatio(this.renderer.getPixelRatio());
+    this.overlayRenderer.setClearColor(0x000000, 0);
     this.scene.background = new THREE.Color(background);
     const ratio = this.renderer.getPixelRatio();
     this.material = pointMaterial(pointSizeFor(0), ratio);
@@ -80,11 +90,11 @@ export class MapScene {
     this.scene.add(new THREE.Points(this.geometry, this.material));
     const links = new THREE.LineSegments(this.linkGeometry, this.linkMaterial);
     links.renderOrder = 1;
-    this.scene.add(links);
+    this.overlay.add(links);
     const markers = new THREE.Points(this.markerGeometry, this.markerMaterial);
     markers.renderOrder = 2;
     markers.frustumCulled = false;
-    this.scene.add(markers);
+    this.overlay.add(markers);
     this.markerGeometry.setAttribute('position', new THREE.BufferAttribute(new Float32Array(MAX_MARKERS * 3), 3));
     this.markerGeometry.setAttribute('pointColor', new THREE.BufferAttribute(new Float32Array(MAX_MARKERS * 3), 3));
     this.markerGeometry.setAttribute('pointSize', new THREE.BufferAttribute(new Float32Array(MAX_MARKERS), 1));
@@ -113,7 +123,7 @@ export class MapScene {
     if (!attribute || attribute.array.length !== colors.length) return;
     (attribute.array as Float32Array).set(colors);
     attribute.needsUpdate = true;
-    this.invalidate();
+    this.dirty = true;
   }
 
   setMode(mode: MapMode): void {
@@ -151,7 +161,7 @@ export class MapScene {
     });
     position.needsUpdate = color.needsUpdate = size.needsUpdate = true;
     this.markerGeometry.setDrawRange(0, shown.length);
-    this.invalidate();
+    this.overlayDirty = true;
   }
 
   /**
@@ -164,7 +174,7 @@ export class MapScene {
     this.linkGeometry.setAttribute('position', new THREE.BufferAttribute(segments, 3));
     this.linkGeometry.setAttribute('color', new THREE.BufferAttribute(colors, 3));
     this.linkGeometry.computeBoundingSphere();
-    this.invalidate();
+    this.overlayDirty = true;
   }
 
   /** Resizes the drawing buffer to the canvas's CSS size. */
@@ -172,6 +182,7 @@ export class MapScene {
     this.width = Math.max(1, Math.round(width));
     this.height = Math.max(1, Math.round(height));
     this.renderer.setSize(this.width, this.height, false);
+    this.overlayRenderer.setSize(this.width, this.height, false);
     this.updateProjection();
     this.invalidate();
   }
@@ -247,8 +258,10 @@ export class MapScene {
     this.invalidate();
   }
 
+  /** The points' frame, the overlay's and the picking grid are stale (camera or data changed). */
   invalidate(): void {
     this.dirty = true;
+    this.overlayDirty = true;
     this.gridDirty = true;
   }
 
@@ -267,8 +280,10 @@ export class MapScene {
     this.markerMaterial.dispose();
     this.linkGeometry.dispose();
     this.linkMaterial.dispose();
-    this.renderer.dispose();
-    this.renderer.forceContextLoss();
+    for (const renderer of [this.renderer, this.overlayRenderer]) {
+      renderer.dispose();
+      renderer.forceContextLoss();
+    }
   }
 
   private makeControls(): OrbitControls {
@@ -318,6 +333,10 @@ export class MapScene {
     this.frame = requestAnimationFrame(this.loop);
     this.stepFocus(performance.now());
     this.controls.update();
+    if (this.overlayDirty) {
+      this.overlayDirty = false;
+      this.overlayRenderer.render(this.overlay, this.camera);
+    }
     const moving = performance.now() - this.lastMotion < SETTLE_MS;
     if (!this.dirty && !(this.coarse && !moving)) return;
     this.dirty = false;
