@@ -59,6 +59,7 @@ export class MapScene {
   private grid: ScreenGrid | null = null;
   private screen = new Float32Array(0);
   private frame = 0;
+  private gridTimer: ReturnType<typeof setTimeout> | undefined;
   private focusAnimation: { from: THREE.Vector3; to: THREE.Vector3; start: number } | null = null;
   /** When the camera last changed (performance.now()), for the level of detail. */
   private lastMotion = -Infinity;
@@ -190,6 +191,12 @@ export class MapScene {
   /** The point under CSS pixel (x, y) of the canvas, or -1. */
   pick(x: number, y: number): number {
     if (!this.points) return -1;
+    const radius = Math.max(5, this.material.uniforms.pointSize!.value / 2 + 3);
+    return this.currentGrid().nearest(x, y, radius);
+  }
+
+  /** The picking grid for the camera as it is, rebuilt when the camera or the points changed. */
+  private currentGrid(): ScreenGrid {
     if (this.gridDirty || !this.grid) {
       this.camera.updateMatrixWorld();
       const viewProjection = new THREE.Matrix4().multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse);
@@ -197,8 +204,7 @@ export class MapScene {
       this.grid = ScreenGrid.build(this.screen, this.width, this.height, CELL_PX);
       this.gridDirty = false;
     }
-    const radius = Math.max(5, this.material.uniforms.pointSize!.value / 2 + 3);
-    return this.grid.nearest(x, y, radius);
+    return this.grid;
   }
 
   /** Where point i is on the canvas in CSS pixels, or null when off screen. */
@@ -272,6 +278,7 @@ export class MapScene {
 
   dispose(): void {
     cancelAnimationFrame(this.frame);
+    clearTimeout(this.gridTimer);
     this.controls.removeEventListener('change', this.onChange);
     this.controls.dispose();
     this.geometry.dispose();
@@ -346,5 +353,11 @@ export class MapScene {
     const start = performance.now();
     this.renderer.render(this.scene, this.camera);
     this.lastRenderMs = performance.now() - start;
+    // Once the camera rests, the grid is built in the next task rather than in the first hover's
+    // handler: projecting 344k points and bucketing them takes tens of milliseconds.
+    if (!this.coarse && !moving && this.points && this.gridDirty) {
+      clearTimeout(this.gridTimer);
+      this.gridTimer = setTimeout(() => performance.now() - this.lastMotion >= SETTLE_MS && this.currentGrid(), 0);
+    }
   };
 }
