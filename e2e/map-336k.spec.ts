@@ -2,10 +2,11 @@
 // the real app (`sae-explorer serve`, browser mode, Debian's Chromium with WebGL on SwiftShader, i.e.
 // drawn on the CPU). The workspace is generated through the store's writers and cached
 // (test/fixtures/map-workspace.ts). Measured, printed and written to test-results/map-336k.json:
-// load time, frame intervals while orbiting and panning, and picking latency (pointer → tooltip,
-// click → selection with its links). Asserted: only correctness — the picked latent is the one under
-// the cursor, and the links go to the latent's known relatives in every other size. No timing is
-// asserted: the figures depend on the machine and, here, on what else it runs.
+// load time, intervals between the map's frames while orbiting and panning (and how many points
+// they drew), and picking latency (pointer → tooltip, click → selection with its links). Asserted:
+// only correctness — the picked latent is the one under the cursor, and the links go to the
+// latent's known relatives in every other size. No timing is asserted: the figures depend on the
+// machine and, here, on what else it runs.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -40,27 +41,28 @@ async function canvasBox(): Promise<{ x: number; y: number; width: number; heigh
   return (await page.getByTestId('map-canvas').boundingBox())!;
 }
 
-/** rAF intervals (ms) while `drive` moves the camera. */
-async function frameIntervals(drive: () => Promise<void>): Promise<number[]> {
-  await page.evaluate(() => {
-    const w = window as unknown as { mapFrames: number[]; mapFramesOn: boolean };
-    w.mapFrames = [];
-    w.mapFramesOn = true;
-    let last = performance.now();
-    const tick = (now: number): void => {
-      w.mapFrames.push(now - last);
-      last = now;
-      if (w.mapFramesOn) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+/**
+ * Every draw call of 10k points or more, as [time, points], recorded from the page's start: the map's
+ * frames. rAF intervals alone would count the frames the scene skips (nothing changed) as 16.7 ms.
+ */
+function recordPointDraws(): void {
+  const w = window as unknown as { mapDraws: Array<[number, number]> };
+  w.mapDraws = [];
+  const drawElements = WebGL2RenderingContext.prototype.drawElements;
+  WebGL2RenderingContext.prototype.drawElements = function (mode: number, count: number, type: number, offset: number): void {
+    if (count >= 10_000) w.mapDraws.push([performance.now(), count]);
+    drawElements.call(this, mode, count, type, offset);
+  };
+}
+
+/** Intervals between the map's frames while `drive` moves the camera, and how many points each drew. */
+async function frameIntervals(drive: () => Promise<void>): Promise<{ intervals: number[]; pointsDrawn: Record<number, number> }> {
+  await page.evaluate(() => ((window as unknown as { mapDraws: unknown[] }).mapDraws.length = 0));
   await drive();
-  // The first interval spans the start of the recording, not a frame.
-  return page.evaluate(() => {
-    const w = window as unknown as { mapFrames: number[]; mapFramesOn: boolean };
-    w.mapFramesOn = false;
-    return w.mapFrames.slice(1);
-  });
+  const draws = await page.evaluate(() => (window as unknown as { mapDraws: Array<[number, number]> }).mapDraws);
+  const pointsDrawn: Record<number, number> = {};
+  for (const [, points] of draws) pointsDrawn[points] = (pointsDrawn[points] ?? 0) + 1;
+  return { intervals: draws.slice(1).map(([time], k) => time - draws[k]![0]), pointsDrawn };
 }
 
 /**
@@ -155,6 +157,7 @@ test.beforeAll(async ({ browser }) => {
   server = await startServe({}, { workspace });
   page = await browser.newPage();
   page.on('pageerror', (err) => console.error(`page error: ${err.message}`));
+  await page.addInitScript(recordPointDraws);
 });
 
 test.afterAll(async () => {
@@ -180,11 +183,13 @@ test('frame intervals while orbiting and panning (recorded, not asserted)', asyn
   test.setTimeout(300_000);
   const orbit = await frameIntervals(() => drag('left'));
   const pan = await frameIntervals(() => drag('right'));
-  figures.orbitFrameMs = stats(orbit);
-  figures.panFrameMs = stats(pan);
+  figures.orbitFrameMs = stats(orbit.intervals);
+  figures.orbitPointsDrawn = orbit.pointsDrawn;
+  figures.panFrameMs = stats(pan.intervals);
+  figures.panPointsDrawn = pan.pointsDrawn;
   // Frames were drawn while the camera moved; without them the figures above mean nothing.
-  expect(orbit.length).toBeGreaterThan(5);
-  expect(pan.length).toBeGreaterThan(5);
+  expect(orbit.intervals.length).toBeGreaterThan(5);
+  expect(pan.intervals.length).toBeGreaterThan(5);
   await page.mouse.move(1, 1);
   await screenshot('after-orbit');
 });
