@@ -15,6 +15,8 @@ export interface OnnxForward {
   hooks: Map<HookName, Float32Array>;
   /** [batch·pos, vocab] row-major, when asked for. */
   logits?: Float32Array;
+  /** [batch·pos] nats, when asked for. */
+  loss?: Float32Array;
 }
 
 export class OnnxGpt2 {
@@ -40,11 +42,18 @@ export class OnnxGpt2 {
     return runner;
   }
 
-  /** Runs `ids` ([batch, pos] row-major token ids) and returns what `request` asks for. */
-  async run(ids: Int32Array, batch: number, pos: number, request: GraphRequest): Promise<OnnxForward> {
+  /**
+   * Runs `ids` ([batch, pos] row-major token ids) and returns what `request` asks for; `targets`
+   * ([batch·pos] token ids) are what the loss scores, when asked for.
+   */
+  async run(ids: Int32Array, batch: number, pos: number, request: GraphRequest, targets?: Int32Array): Promise<OnnxForward> {
     if (this.released) throw new Error('this GPT-2 has been disposed; load the model again to use it');
     if (ids.length !== batch * pos) throw new Error(`ONNX GPT-2: ${ids.length} token ids for a [${batch}, ${pos}] batch`);
     this.model.checkTokenIds(ids, pos);
+    if (request.loss) {
+      if (targets?.length !== batch * pos) throw new Error(`ONNX GPT-2: the loss needs ${batch * pos} targets, got ${targets?.length ?? 'none'}`);
+      this.model.checkTokenIds(targets, pos);
+    }
     const session = await this.session(request);
     const mask = new Float32Array(pos * pos);
     for (let i = 0; i < pos; i++) mask.fill(MASKED, i * pos + i + 1, (i + 1) * pos);
@@ -52,15 +61,20 @@ export class OnnxGpt2 {
       input_ids: new this.ort.Tensor('int32', ids, [batch, pos]),
       position_ids: new this.ort.Tensor('int32', Int32Array.from({ length: pos }, (_, i) => i), [pos]),
       causal_mask: new this.ort.Tensor('float32', mask, [pos, pos]),
+      ...(request.loss ? { targets: new this.ort.Tensor('int32', targets!, [batch * pos]) } : {}),
     };
     const results = await session.run(feeds);
     const hooks = new Map<HookName, Float32Array>();
     for (const name of request.outputs) hooks.set(name, results[name]!.data as Float32Array);
-    return { hooks, logits: request.logits ? (results.logits!.data as Float32Array) : undefined };
+    return {
+      hooks,
+      logits: request.logits ? (results.logits!.data as Float32Array) : undefined,
+      loss: request.loss ? (results.loss!.data as Float32Array) : undefined,
+    };
   }
 
   private session(request: GraphRequest): Promise<Ort.InferenceSession> {
-    const key = `${[...request.outputs].sort().join(',')}|${request.logits ? 'logits' : ''}`;
+    const key = `${[...request.outputs].sort().join(',')}|${request.logits ? 'logits' : ''}|${request.loss ? 'loss' : ''}`;
     let session = this.sessions.get(key);
     if (!session) {
       const bytes = gpt2OnnxModel(this.model.config, this.model.hostWeights(), request);

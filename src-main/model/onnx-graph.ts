@@ -7,7 +7,7 @@
 // Inputs: input_ids int32 [batch, pos]; position_ids int32 [pos]; causal_mask float [pos, pos]
 // (0 where a query may attend, −1e10 elsewhere: the mask attention.ts adds). Outputs: each asked
 // hook as float [batch, pos, width] (attn.hook_pattern [batch, head, pos, pos]) and, when asked,
-// logits as float [batch·pos, vocab].
+// logits as float [batch·pos, vocab] and the next-token loss of given targets [batch·pos].
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { blockHook, parseHookName, type HookName } from '../../src-shared/hooks.js';
@@ -27,6 +27,11 @@ export interface GraphRequest {
   outputs: HookName[];
   /** Also return the logits, output "logits" [batch·pos, vocab]. */
   logits?: boolean;
+  /**
+   * Also return the cross-entropy of input "targets" (int32 [batch·pos], the token each position
+   * should predict) under the full softmax: output "loss" [batch·pos], nats.
+   */
+  loss?: boolean;
 }
 
 class GraphBuilder {
@@ -95,9 +100,10 @@ function activation(g: GraphBuilder, x: string, fn: Gpt2Config['activationFuncti
  */
 export function gpt2OnnxModel(config: Gpt2Config, weights: HostWeights, request: GraphRequest): Uint8Array {
   const { nLayer: layers, nEmbd: d, nHead: heads, nInner, vocabSize: vocab, layerNormEpsilon: eps } = config;
-  if (request.outputs.length === 0 && !request.logits) throw new Error('an ONNX GPT-2 graph needs at least one hook or the logits as output');
+  if (request.outputs.length === 0 && !request.logits && !request.loss) throw new Error('an ONNX GPT-2 graph needs at least one hook, the logits or the loss as output');
   const sites = request.outputs.map((name) => parseHookName(name, layers));
-  const deepest = request.logits ? layers : Math.max(...sites.map((s) => s.layer));
+  const unembeds = request.logits || request.loss;
+  const deepest = unembeds ? layers : Math.max(...sites.map((s) => s.layer));
   const wanted = new Set(sites.map((s) => s.name));
   const param = (name: string, dims: number[]): string => {
     const data = weights.get(name);
@@ -158,11 +164,17 @@ export function gpt2OnnxModel(config: Gpt2Config, weights: HostWeights, request:
   }
   if (deepest >= layers) {
     const final = point('ln_final.hook_normalized', layerNorm(resid, 'ln_f'), resid3);
-    if (request.logits) {
+    if (unembeds) {
       // Gemm with transB multiplies by the tied wte as stored, without a transposed copy of it.
       const rows = g.op('Reshape', [final, g.int64s([-1, d])]);
-      g.op('Gemm', [rows, wte], [intAttr('transB', 1)], 'logits');
-      outputs.push(valueInfo('logits', FLOAT, ['rows', vocab]));
+      const logits = g.op('Gemm', [rows, wte], [intAttr('transB', 1)], request.logits ? 'logits' : undefined); // [rows, vocab]
+      if (request.logits) outputs.push(valueInfo('logits', FLOAT, ['rows', vocab]));
+      if (request.loss) {
+        const column = g.op('Unsqueeze', ['targets', g.int64s([1])]); // [rows, 1]
+        const picked = g.op('GatherElements', [g.op('LogSoftmax', [logits], [intAttr('axis', -1)]), column], [intAttr('axis', 1)]); // [rows, 1]
+        g.op('Neg', [g.op('Squeeze', [picked, g.int64s([1])])], [], 'loss');
+        outputs.push(valueInfo('loss', FLOAT, ['rows']));
+      }
     }
   }
   const model: Onnx.IModelProto = {
@@ -173,7 +185,12 @@ export function gpt2OnnxModel(config: Gpt2Config, weights: HostWeights, request:
       name: 'gpt2',
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo('input_ids', INT32, ['batch', 'pos']), valueInfo('position_ids', INT32, ['pos']), valueInfo('causal_mask', FLOAT, ['pos', 'pos'])],
+      input: [
+        valueInfo('input_ids', INT32, ['batch', 'pos']),
+        valueInfo('position_ids', INT32, ['pos']),
+        valueInfo('causal_mask', FLOAT, ['pos', 'pos']),
+        ...(request.loss ? [valueInfo('targets', INT32, ['rows'])] : []),
+      ],
       output: outputs,
     },
   };

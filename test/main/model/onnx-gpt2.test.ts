@@ -67,6 +67,23 @@ describe('GPT-2 on ONNX Runtime', () => {
     });
   }
 
+  it('scores next-token targets as the reference loss does, under the full softmax', async () => {
+    const config = testConfig({ vocabSize: 50257, eosTokenId: 50256, bosTokenId: 50256 });
+    const weights = randomWeights(config, seed + 6);
+    const rows = randomTokens(2, 10, config.vocabSize, seed + 7);
+    const model = buildModel(config, weights);
+    try {
+      // Inputs are each row's first 9 tokens, targets the 9 after them: the reference's loss positions.
+      const inputs = Int32Array.from(rows.flatMap((r) => r.slice(0, 9)));
+      const targets = Int32Array.from(rows.flatMap((r) => r.slice(1)));
+      const { loss } = await OnnxGpt2.of(model, runtime()).run(inputs, 2, 9, { outputs: [], loss: true }, targets);
+      expect(relativeMaxDiff(loss!, referenceForward(config, weights, rows).loss).relative).toBeLessThan(TOLERANCE);
+      await expect(OnnxGpt2.of(model, runtime()).run(inputs, 2, 9, { outputs: [], loss: true })).rejects.toThrow('the loss needs 18 targets, got none');
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('stops at the asked hook and still gives its exact values', async () => {
     const config = testConfig({ nLayer: 3 });
     const weights = randomWeights(config, seed + 2);
@@ -91,7 +108,7 @@ describe('GPT-2 on ONNX Runtime', () => {
       `tokens[1, 1] is ${config.vocabSize}, outside the vocabulary 0..${config.vocabSize - 1}`,
     );
     await expect(runner.run(ids, 3, 3, { outputs: ['hook_embed'] })).rejects.toThrow('8 token ids for a [3, 3] batch');
-    await expect(runner.run(ids, 2, 4, { outputs: [] })).rejects.toThrow('needs at least one hook or the logits');
+    await expect(runner.run(ids, 2, 4, { outputs: [] })).rejects.toThrow('needs at least one hook, the logits or the loss');
     model.dispose();
     await expect(runner.run(ids, 2, 4, { outputs: ['hook_embed'] })).rejects.toThrow('has been disposed');
   });
