@@ -74,12 +74,13 @@ export class OnnxGpt2 {
   }
 
   private session(request: GraphRequest): Promise<Ort.InferenceSession> {
-    const key = `${[...request.outputs].sort().join(',')}|${request.logits ? 'logits' : ''}|${request.loss ? 'loss' : ''}`;
+    const threads = onnxThreads();
+    const key = `${[...request.outputs].sort().join(',')}|${request.logits ? 'logits' : ''}|${request.loss ? 'loss' : ''}|${threads}`;
     let session = this.sessions.get(key);
     if (!session) {
       const bytes = gpt2OnnxModel(this.model.config, this.model.hostWeights(), request);
       session = this.ort.InferenceSession.create(bytes, {
-        intraOpNumThreads: onnxThreads(),
+        intraOpNumThreads: threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         executionMode: 'sequential',
