@@ -118,7 +118,7 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
       for (let from = 0; from < dSae; from += config.writeChunk) {
         job.signal?.throwIfAborted();
         const to = Math.min(dSae, from + config.writeChunk);
-        writeLatents(db, saeId, latentRecords(result, from, to, job.tokenText));
+        writeLatents(db, saeId, latentRecords(result, from, to, job.tokenText), job.windows);
         job.onProgress?.({ stage: 'writing', saeId, done: to, total: dSae });
       }
       dead.set(saeId, result.stats.fires.filter((f) => f === 0).length / dSae);

@@ -1,7 +1,7 @@
 // Typed arrays to and from BLOB columns: raw little-endian bytes (every platform Node and Electron
-// ship on is little-endian), readable from any language as int32 / float32 / uint32 arrays.
+// ship on is little-endian), readable from any language as int32 / float32 / uint32 / uint16 arrays.
 
-export function toBlob(values: Int32Array | Float32Array | Uint32Array): Buffer {
+export function toBlob(values: Int32Array | Float32Array | Uint32Array | Uint16Array): Buffer {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 }
 
@@ -22,4 +22,8 @@ export function int32FromBlob(blob: Buffer, column = 'blob'): Int32Array {
 
 export function uint32FromBlob(blob: Buffer, column = 'blob'): Uint32Array {
   return new Uint32Array(copyBytes(blob, 4, column));
+}
+
+export function uint16FromBlob(blob: Buffer, column = 'blob'): Uint16Array {
+  return new Uint16Array(copyBytes(blob, 2, column));
 }

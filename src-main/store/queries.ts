@@ -1,7 +1,8 @@
 // Read queries for the app and the CLI: one feature page, the latent list, the family map, search.
 // Each is a handful of indexed lookups, so a page stays well under the 50 ms budget on 65k latents.
 import path from 'node:path';
-import { float32FromBlob, int32FromBlob, uint32FromBlob } from './blobs.js';
+import { uint32FromBlob } from './blobs.js';
+import { latentContexts, type ContextView } from './contexts.js';
 import type { Db } from './open.js';
 import type { LogitToken } from './records.js';
 
@@ -17,12 +18,7 @@ export interface SaeInfo {
   harvest: 'running' | 'complete' | null;
 }
 
-export interface ContextView {
-  tokens: number[];
-  acts: number[];
-  maxIndex: number;
-  value: number;
-}
+export type { ContextView };
 
 export interface NeighbourView {
   saeId: number;
@@ -77,15 +73,6 @@ export function listSaes(db: Db, familyId?: number): SaeInfo[] {
   return db.prepare(`SELECT ${SAE_COLUMNS} FROM saes s LEFT JOIN harvests h ON h.sae_id = s.id ${where} ORDER BY s.d_sae, s.id`).all(...args) as SaeInfo[];
 }
 
-function contextView(row: { tokens: Buffer; acts: Buffer; max_index: number; value: number }): ContextView {
-  return {
-    tokens: Array.from(int32FromBlob(row.tokens, 'contexts.tokens')),
-    acts: Array.from(float32FromBlob(row.acts, 'contexts.acts')),
-    maxIndex: row.max_index,
-    value: row.value,
-  };
-}
-
 export function featurePage(db: Db, saeId: number, latent: number): FeaturePage {
   const sae = saeInfo(db, saeId);
   if (!Number.isInteger(latent) || latent < 0 || latent >= sae.dSae) throw new Error(`latent ${latent} is out of range: SAE ${saeId} has latents 0..${sae.dSae - 1}`);
@@ -96,10 +83,7 @@ export function featurePage(db: Db, saeId: number, latent: number): FeaturePage 
     | undefined;
   if (!row) throw new Error(`latent ${latent} of SAE ${saeId} has no statistics yet: harvest ${sae.path} first`);
 
-  type ContextRow = { kind: string; interval: number | null; tokens: Buffer; acts: Buffer; max_index: number; value: number };
-  const contexts = db
-    .prepare(`SELECT kind, interval, tokens, acts, max_index, value FROM contexts WHERE sae_id = ? AND latent = ? ORDER BY kind DESC, rank`)
-    .all(saeId, latent) as ContextRow[];
+  const contexts = latentContexts(db, saeId, latent);
   const params = db.prepare(`SELECT params FROM harvests WHERE sae_id = ?`).get(saeId) as { params: string } | undefined;
   const intervals = Number((JSON.parse(params?.params ?? '{}') as { intervals?: number }).intervals ?? 0);
   const quantiles = Array.from({ length: intervals }, (_, i) => ({
@@ -109,9 +93,9 @@ export function featurePage(db: Db, saeId: number, latent: number): FeaturePage 
     contexts: [] as ContextView[],
   }));
   const top: ContextView[] = [];
-  for (const c of contexts) {
-    if (c.kind === 'top') top.push(contextView(c));
-    else if (c.interval !== null && quantiles[c.interval]) quantiles[c.interval].contexts.push(contextView(c));
+  for (const { interval, context } of contexts) {
+    if (interval === null) top.push(context);
+    else quantiles[interval]?.contexts.push(context);
   }
 
   const act = db.prepare(`SELECT log_lo, log_hi, counts FROM act_histograms WHERE sae_id = ? AND latent = ?`).get(saeId, latent) as

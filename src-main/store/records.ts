@@ -44,6 +44,16 @@ export interface LatentRecord {
   quantiles: IntervalSample[];
 }
 
+/**
+ * The corpus windows a harvest cut its contexts from (the harvest's WindowSet): row `w` of `tokens`
+ * [count, contextSize] is window `w`, starting with its BOS; a context's `position` counts from the
+ * token after the BOS, as the activations do. The store keeps each referenced window once per SAE.
+ */
+export interface HarvestWindows {
+  contextSize: number;
+  tokens: ArrayLike<number> & { subarray(start: number, end: number): ArrayLike<number> };
+}
+
 export interface LogitToken {
   id: number;
   token: string;

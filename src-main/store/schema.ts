@@ -160,6 +160,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    description: "contexts packed per latent (context_packs) with tokens referenced in corpus windows stored once per SAE (windows); version-4 contexts rows stay and are still read",
+    sql: `
+      CREATE TABLE windows (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        window INTEGER NOT NULL,
+        token_bytes INTEGER NOT NULL CHECK (token_bytes IN (2, 4)),
+        tokens BLOB NOT NULL,
+        PRIMARY KEY (sae_id, window)
+      ) WITHOUT ROWID;
+      -- A rowid table: packs are kilobytes, and WITHOUT ROWID suits only small rows.
+      CREATE TABLE context_packs (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        latent INTEGER NOT NULL,
+        pack BLOB NOT NULL,
+        UNIQUE (sae_id, latent)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,9 +1,11 @@
 // Everything that writes the feature database. Each function is one transaction, so a process killed
 // at any instant leaves the database at the end of some earlier call: a harvest's rows appear chunk
 // by chunk under a 'running' harvest row that turns 'complete' only with its last chunk.
+import type { CapturedContext } from '../features/context-slots.js';
 import { toBlob } from './blobs.js';
+import { encodeContextPack, type PackedContext } from './context-pack.js';
 import type { Db } from './open.js';
-import type { CounterpartRecord, FamilyRecord, HarvestRecord, LatentRecord, LogitRecord, NeighbourRecord, SaeRecord, UmapRecord } from './records.js';
+import type { CounterpartRecord, FamilyRecord, HarvestRecord, HarvestWindows, LatentRecord, LogitRecord, NeighbourRecord, SaeRecord, UmapRecord } from './records.js';
 
 export function registerModel(db: Db, model: { name: string; nLayer?: number; dModel?: number; vocabSize?: number }): number {
   const row = db
@@ -75,7 +77,7 @@ export function harvestMatches(db: Db, saeId: number, harvest: HarvestRecord): b
 /** Drops every derived row of the SAE (including neighbour links pointing at it) and marks a new harvest running. */
 export function beginHarvest(db: Db, saeId: number, harvest: HarvestRecord): void {
   db.transaction(() => {
-    for (const table of ['contexts', 'act_histograms', 'logit_effects', 'logit_histograms', 'latents', 'harvests']) {
+    for (const table of ['contexts', 'context_packs', 'windows', 'act_histograms', 'logit_effects', 'logit_histograms', 'latents', 'harvests']) {
       db.prepare(`DELETE FROM ${table} WHERE sae_id = ?`).run(saeId);
     }
     db.prepare(`DELETE FROM neighbours WHERE sae_id = ? OR other_sae_id = ?`).run(saeId, saeId);
@@ -89,25 +91,58 @@ export function beginHarvest(db: Db, saeId: number, harvest: HarvestRecord): voi
   })();
 }
 
-export function writeLatents(db: Db, saeId: number, records: LatentRecord[]): void {
+/**
+ * Writes a chunk of latents: statistics, histogram, and all contexts packed into one row per latent
+ * (store/context-pack.ts). With the harvest's `windows`, each context refers to its window, stored
+ * once per SAE in `windows`; without them each context carries its own tokens.
+ */
+export function writeLatents(db: Db, saeId: number, records: LatentRecord[], windows?: HarvestWindows): void {
   const latent = db.prepare(`INSERT INTO latents (sae_id, latent, density, mean_act, max_act, top_tokens) VALUES (?, ?, ?, ?, ?, ?)`);
   const histogram = db.prepare(`INSERT INTO act_histograms (sae_id, latent, log_lo, log_hi, counts) VALUES (?, ?, ?, ?, ?)`);
-  const context = db.prepare(
-    `INSERT INTO contexts (sae_id, latent, kind, rank, interval, value, max_index, tokens, acts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const pack = db.prepare(`INSERT INTO context_packs (sae_id, latent, pack) VALUES (?, ?, ?)`);
+  const window = db.prepare(`INSERT OR IGNORE INTO windows (sae_id, window, token_bytes, tokens) VALUES (?, ?, ?, ?)`);
+  const stored = new Set<number>();
+  const packed = (c: CapturedContext, interval: number | null, latentIndex: number): PackedContext => {
+    const source = windows ? windowSource(windows, c, `SAE ${saeId} latent ${latentIndex}`) : null;
+    if (source && !stored.has(source.window)) {
+      const tokens = windowTokens(windows!, source.window);
+      window.run(saeId, source.window, tokens.BYTES_PER_ELEMENT, toBlob(tokens));
+      stored.add(source.window);
+    }
+    return { interval, value: c.value, maxIndex: c.maxIndex, acts: c.acts, source, tokens: source ? null : c.tokens };
+  };
   db.transaction(() => {
     for (const r of records) {
       latent.run(saeId, r.latent, r.density, r.meanAct, r.maxAct, r.topTokens);
       histogram.run(saeId, r.latent, r.actHistogram.logLo, r.actHistogram.logHi, toBlob(r.actHistogram.counts));
-      r.top.forEach((c, rank) => context.run(saeId, r.latent, 'top', rank, null, c.value, c.maxIndex, toBlob(c.tokens), toBlob(c.acts)));
-      let rank = 0;
-      for (const group of r.quantiles) {
-        for (const c of group.contexts) {
-          context.run(saeId, r.latent, 'quantile', rank++, group.interval, c.value, c.maxIndex, toBlob(c.tokens), toBlob(c.acts));
-        }
-      }
+      const contexts = r.top.map((c) => packed(c, null, r.latent));
+      for (const group of r.quantiles) for (const c of group.contexts) contexts.push(packed(c, group.interval, r.latent));
+      pack.run(saeId, r.latent, encodeContextPack(contexts));
     }
   })();
+}
+
+/** Where context `c` sits in its window; it must match the window's tokens there, or the harvest's bookkeeping is wrong. */
+function windowSource(windows: HarvestWindows, c: CapturedContext, where: string): { window: number; offset: number } {
+  const count = windows.tokens.length / windows.contextSize;
+  const offset = 1 + c.position - c.maxIndex;
+  const row = Number.isInteger(c.window) && c.window >= 0 && c.window < count ? windows.tokens.subarray(c.window * windows.contextSize, (c.window + 1) * windows.contextSize) : null;
+  const matches = row !== null && offset >= 1 && offset + c.tokens.length <= windows.contextSize && c.tokens.every((t, i) => row[offset + i] === t);
+  if (!matches) {
+    throw new Error(
+      `${where}: a context says it is at position ${c.position} of window ${c.window}, but its ${c.tokens.length} tokens are not there ` +
+        `(the harvest has ${count} windows of ${windows.contextSize} tokens)`,
+    );
+  }
+  return { window: c.window, offset };
+}
+
+/** Window `w` as uint16 when every id fits (GPT-2's vocabulary does), else int32. */
+function windowTokens(windows: HarvestWindows, w: number): Uint16Array | Int32Array {
+  const row = windows.tokens.subarray(w * windows.contextSize, (w + 1) * windows.contextSize);
+  if (row instanceof Uint16Array) return row;
+  const values = Array.from(row);
+  return values.every((t) => t >= 0 && t <= 0xffff) ? Uint16Array.from(values) : Int32Array.from(values);
 }
 
 export function writeLogitEffects(db: Db, saeId: number, records: LogitRecord[]): void {
