@@ -165,12 +165,17 @@ export function listLatents(db: Db, query: LatentListQuery): { total: number; ro
   if (query.tokenText) (where.push(`top_tokens LIKE ? ESCAPE '\\'`), args.push(`%${escapeLike(query.tokenText)}%`));
   const clause = where.join(' AND ');
   const total = (db.prepare(`SELECT count(*) AS n FROM latents WHERE ${clause}`).get(...args) as { n: number }).n;
+  const direction = query.descending ? 'DESC' : 'ASC';
+  // The page's latents first, from the sort's covering index alone, then their rows: on a WITHOUT
+  // ROWID table SQLite looks up the table row of every row an OFFSET skips (no deferred seek), so a
+  // deep page of a 262k-latent SAE cost tens of thousands of lookups.
   const rows = db
     .prepare(
-      `SELECT latent, density, max_act AS maxAct, mean_act AS meanAct, top_tokens AS topTokens FROM latents WHERE ${clause}
-       ORDER BY ${sort} ${query.descending ? 'DESC' : 'ASC'}, latent LIMIT ? OFFSET ?`,
+      `SELECT l.latent, l.density, l.max_act AS maxAct, l.mean_act AS meanAct, l.top_tokens AS topTokens
+       FROM (SELECT latent FROM latents WHERE ${clause} ORDER BY ${sort} ${direction}, latent LIMIT ? OFFSET ?) page
+       JOIN latents l ON l.sae_id = ? AND l.latent = page.latent ORDER BY l.${sort} ${direction}, l.latent`,
     )
-    .all(...args, query.limit ?? 100, query.offset ?? 0) as LatentRow[];
+    .all(...args, query.limit ?? 100, query.offset ?? 0, query.saeId) as LatentRow[];
   return { total, rows };
 }
 
