@@ -11,10 +11,15 @@
 //   restored exactly from `value` (float32), so the number printed beside each context is unchanged.
 //   A context with an activation beyond float16's range keeps float32 activations.
 //
-// Layout, little-endian: u8 format (1), u16 context count, then per context
+// - the whole is deflated (raw DEFLATE, level 1): the headers repeat (intervals, lengths, window
+//   indices' high bytes) and deflate takes another quarter off a typical pack; inflating one costs
+//   under a millisecond of a feature page's budget of 50.
+//
+// Layout: u8 format (1), then raw DEFLATE of, little-endian: u16 context count, then per context
 //   u16 interval (0xFFFF = top context), f32 value, u16 length, u16 maxIndex, u8 flags,
 //   windowed ? (u32 window, u16 offset) : tokens (length × u16 or i32),
 //   bitmap (⌈length / 8⌉ bytes, bit i = token i non-zero), then each set bit's activation (f16 or f32).
+import zlib from 'node:zlib';
 import { f16BitsToFloat32, float32ToF16Bits } from '../io/half.js';
 
 export const PACK_FORMAT = 1;
@@ -65,10 +70,9 @@ export function encodeContextPack(contexts: readonly PackedContext[]): Buffer {
     const wideTokens = !c.source && c.tokens!.some((t) => t < 0 || t > 0xffff);
     return { c, nonZero, peakIsValue, f32Acts, wideTokens };
   });
-  const size = 3 + plans.reduce((sum, p) => sum + encodedSize(p.c, p.nonZero, p.wideTokens, p.f32Acts), 0);
+  const size = 2 + plans.reduce((sum, p) => sum + encodedSize(p.c, p.nonZero, p.wideTokens, p.f32Acts), 0);
   const out = Buffer.alloc(size);
-  let at = out.writeUInt8(PACK_FORMAT, 0);
-  at = out.writeUInt16LE(contexts.length, at);
+  let at = out.writeUInt16LE(contexts.length, 0);
   for (const { c, peakIsValue, f32Acts, wideTokens } of plans) {
     const length = c.acts.length;
     at = out.writeUInt16LE(c.interval === null ? TOP : u16(c.interval, 'interval'), at);
@@ -90,15 +94,16 @@ export function encodeContextPack(contexts: readonly PackedContext[]): Buffer {
       at = f32Acts ? out.writeFloatLE(a, at) : out.writeUInt16LE(float32ToF16Bits(a), at);
     });
   }
-  return out;
+  return Buffer.concat([Buffer.from([PACK_FORMAT]), zlib.deflateRawSync(out, { level: 1 })]);
 }
 
 /** Decodes a pack; throws (RangeError or Error) on a truncated or malformed one, which the caller names. */
-export function decodeContextPack(pack: Buffer): PackedContext[] {
-  const format = pack.readUInt8(0);
+export function decodeContextPack(stored: Buffer): PackedContext[] {
+  const format = stored.readUInt8(0);
   if (format !== PACK_FORMAT) throw new Error(`unknown pack format ${format} (this app reads format ${PACK_FORMAT})`);
-  const count = pack.readUInt16LE(1);
-  let at = 3;
+  const pack = zlib.inflateRawSync(stored.subarray(1));
+  const count = pack.readUInt16LE(0);
+  let at = 2;
   const out: PackedContext[] = [];
   for (let n = 0; n < count; n++) {
     const interval = pack.readUInt16LE(at);

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src-shared/random.js';
 import { decodeContextPack, encodeContextPack, type PackedContext } from '../../../src-main/store/context-pack.js';
@@ -46,8 +47,11 @@ describe('context packs', () => {
 
   it('refuses a truncated, padded or unknown pack with what is wrong', () => {
     const pack = encodeContextPack([{ interval: 2, value: 1, maxIndex: 1, acts: Float32Array.from([0.5, 1, 0.25]), source: null, tokens: Int32Array.from([5, 6, 7]) }]);
-    expect(() => decodeContextPack(pack.subarray(0, pack.length - 1))).toThrow(RangeError);
-    expect(() => decodeContextPack(Buffer.concat([pack, Buffer.from([0])]))).toThrow(/1 bytes left over after 1 contexts/);
+    expect(() => decodeContextPack(pack.subarray(0, pack.length - 1))).toThrow(/unexpected end of file/);
+    // Well-formed DEFLATE around a body that says 5 contexts and holds none, or one byte too many.
+    expect(() => decodeContextPack(Buffer.concat([Buffer.from([1]), zlib.deflateRawSync(Buffer.from([5, 0]))]))).toThrow(RangeError);
+    const body = zlib.inflateRawSync(pack.subarray(1));
+    expect(() => decodeContextPack(Buffer.concat([Buffer.from([1]), zlib.deflateRawSync(Buffer.concat([body, Buffer.from([0])]))]))).toThrow(/1 bytes left over after 1 contexts/);
     const future = Buffer.from(pack);
     future[0] = 9;
     expect(() => decodeContextPack(future)).toThrow(/unknown pack format 9 \(this app reads format 1\)/);
