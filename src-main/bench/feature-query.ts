@@ -174,7 +174,8 @@ export async function run(): Promise<Record<string, unknown>> {
     }
 
     const reader = openStore(file, { readonly: true });
-    const saes = reader.prepare(`SELECT id, d_sae AS dSae FROM saes ORDER BY d_sae`).all() as Array<{ id: number; dSae: number }>;
+    // Latents as written (0..n-1 of each SAE), so a database whose build was stopped part-way is measured for what it holds.
+    const saes = reader.prepare(`SELECT s.id, count(*) AS dSae FROM saes s JOIN latents l ON l.sae_id = s.id GROUP BY s.id ORDER BY s.d_sae`).all() as Array<{ id: number; dSae: number }>;
     const latents = saes.reduce((sum, s) => sum + s.dSae, 0);
     const pages = Array.from({ length: 300 }, () => {
       const sae = saes[Math.floor(random() * saes.length)];
@@ -189,7 +190,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const breakdown = bytesByTable(reader, latents);
     reader.close();
     return {
-      sizes: sizeList.join(' + '),
+      sizes: saes.map((s) => s.dSae).join(' + '),
       latents,
       contexts_per_latent: TOP_N + INTERVALS * PER_INTERVAL,
       db_mib: Math.round(bytes / 2 ** 20),
