@@ -1,6 +1,6 @@
 // One latent's contexts (top and quantile samples) as one BLOB, `context_packs.pack`. One row per
 // context cost ~280 bytes (int32 tokens, float32 activations, row and index overhead); at 90
-// contexts a latent that is 25 KB, 8 GB for a 336k-latent family. The pack keeps the same fields at
+// contexts a latent that is 25 KB, ~9 GB for a 336k-latent family. The pack keeps the same fields at
 // a fraction of that:
 // - tokens are not repeated: a context cut from a stored corpus window (`windows`, once per window
 //   and SAE) is a window index and an offset; only a context without one carries its tokens inline,
@@ -10,7 +10,6 @@
 //   then only those values, since a latent is zero on most tokens around its peak. The peak itself is
 //   restored exactly from `value` (float32), so the number printed beside each context is unchanged.
 //   A context with an activation beyond float16's range keeps float32 activations.
-//
 // - the whole is deflated (raw DEFLATE, level 1): the headers repeat (intervals, lengths, window
 //   indices' high bytes) and deflate takes another quarter off a typical pack; inflating one costs
 //   under a millisecond of a feature page's budget of 50.
