@@ -8,7 +8,8 @@
 // - activations are float16 (relative error ≤ 2⁻¹¹ ≈ 0.05%, below the 3 significant digits the
 //   feature page prints and the 8-bit shade it paints) and sparse: a bitmap of non-zero positions,
 //   then only those values, since a latent is zero on most tokens around its peak. The peak itself is
-//   restored exactly from `value` (float32), so the number printed beside each context is unchanged.
+//   restored exactly from `value` (float32), so the number printed beside each context is unchanged,
+//   and a token that would round above its peak rounds down instead (error ≤ 2⁻¹⁰ there).
 //   A context with an activation beyond float16's range keeps float32 activations.
 // - the whole is deflated (raw DEFLATE, level 1): the headers repeat (intervals, lengths, window
 //   indices' high bytes) and deflate takes another quarter off a typical pack; inflating one costs
@@ -53,6 +54,12 @@ function encodedSize(c: PackedContext, nonZero: number, wideTokens: boolean, f32
   return 11 + tokens + Math.ceil(length / 8) + nonZero * (f32Acts ? 4 : 2);
 }
 
+/** `a` as float16, rounded down instead of up past `peak`, so no token of a context reads stronger than its peak (the page outlines the peak as the strongest). */
+function halfAtMost(a: number, peak: number): number {
+  const h = float32ToF16Bits(a);
+  return a > 0 && a <= peak && f16BitsToFloat32(h) > peak ? h - 1 : h;
+}
+
 export function encodeContextPack(contexts: readonly PackedContext[]): Buffer {
   u16(contexts.length, 'context count');
   const plans = contexts.map((c) => {
@@ -90,7 +97,7 @@ export function encodeContextPack(contexts: readonly PackedContext[]): Buffer {
     c.acts.forEach((a, i) => {
       if (a === 0 || (peakIsValue && i === c.maxIndex)) return;
       out[bitmap + (i >> 3)] |= 1 << (i & 7);
-      at = f32Acts ? out.writeFloatLE(a, at) : out.writeUInt16LE(float32ToF16Bits(a), at);
+      at = f32Acts ? out.writeFloatLE(a, at) : out.writeUInt16LE(halfAtMost(a, c.value), at);
     });
   }
   return Buffer.concat([Buffer.from([PACK_FORMAT]), zlib.deflateRawSync(out, { level: 1 })]);

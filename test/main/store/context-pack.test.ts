@@ -36,6 +36,14 @@ describe('context packs', () => {
     expect(decoded.slice(0, 3).map((c) => c.acts[c.maxIndex])).toEqual(contexts.slice(0, 3).map((c) => c.value));
   });
 
+  it('never rounds a token above its context peak', () => {
+    // 1000.3 is within float16's spacing (0.5) of the peak 1000.4, and its nearest half (1000.5) lies above it.
+    const value = Math.fround(1000.4);
+    const [c] = decodeContextPack(encodeContextPack([{ interval: null, value, maxIndex: 1, acts: Float32Array.from([Math.fround(1000.3), value]), source: null, tokens: Int32Array.from([1, 2]) }]));
+    expect(c.acts[0]).toBe(1000);
+    expect(c.acts[1]).toBe(value);
+  });
+
   it('keeps float32 activations for a context with one beyond float16 range, and costs a fraction of the int32/float32 rows', () => {
     const big: PackedContext = { interval: null, value: 1e5, maxIndex: 0, acts: Float32Array.from([1e5, 7e4, 0.1]), source: null, tokens: Int32Array.from([1, 2, 3]) };
     expect(Array.from(decodeContextPack(encodeContextPack([big]))[0].acts)).toEqual(Array.from(big.acts));
