@@ -61,6 +61,16 @@ function patternAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, layer:
   return matMul(pattern, v); // [batch, head, pos, d_head]
 }
 
+/**
+ * softmax(q·kᵀ/√d_head + causal mask)·v for q [batch, head, pos, d_head] and k, v [batch, head,
+ * keys, d_head] whose last `pos` positions are the queries'; the fused kernel where it is registered
+ * and nothing watches the pattern.
+ */
+export function attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, layer: number, hooks: HookContext): tf.Tensor4D {
+  const fused = tf.getKernel(ATTENTION_KERNELS.forward, tf.getBackend()) !== undefined && !hooks.observes(blockHook(layer, 'attn.hook_pattern'));
+  return fused ? fusedAttention(q, k, v) : patternAttention(q, k, v, layer, hooks); // [batch, head, pos, d_head]
+}
+
 export function attention(
   x: tf.Tensor3D,
   w: AttentionWeights,
@@ -74,8 +84,7 @@ export function attention(
   const [q, kNew, vNew] = tf.split(qkv, 3, 2).map((t) => splitHeads(t as tf.Tensor3D, nHead)); // [batch, head, pos, d_head] each
   const k = past ? (tf.concat([past.k, kNew], 2) as tf.Tensor4D) : kNew; // [batch, head, keys, d_head]
   const v = past ? (tf.concat([past.v, vNew], 2) as tf.Tensor4D) : vNew; // [batch, head, keys, d_head]
-  const fused = tf.getKernel(ATTENTION_KERNELS.forward, tf.getBackend()) !== undefined && !hooks.observes(blockHook(layer, 'attn.hook_pattern'));
-  const z = fused ? fusedAttention(q, k, v) : patternAttention(q, k, v, layer, hooks); // [batch, head, pos, d_head]
+  const z = attend(q, k, v, layer, hooks); // [batch, head, pos, d_head]
   const merged = z.transpose([0, 2, 1, 3]).reshape([batch, pos, dModel]) as tf.Tensor3D; // [batch, pos, d_model]
   return { out: linear(merged, w.projWeight, w.projBias), kv: { k, v } }; // out: [batch, pos, d_model]
 }
