@@ -32,6 +32,12 @@ function splitHeads(x: tf.Tensor3D, nHead: number): tf.Tensor4D {
   return x.reshape([batch, pos, nHead, d / nHead]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [batch, head, pos, d_head]
 }
 
+/**
+ * How attention is computed on wasm: 'kernel', the fused kernel; 'ops', the batched-matMul tfjs ops
+ * (different float rounding, kept so runs made with them stay bitwise reproducible). Off wasm both are tfjs ops.
+ */
+export type AttentionPath = 'kernel' | 'ops';
+
 /** tf.customGrad's callback receives its inputs and then the save function in one rest list. */
 type Args = Array<tf.Tensor | tf.GradSaveFunc>;
 
@@ -58,16 +64,16 @@ function patternAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, layer:
   const scores = matMul(q, kT).mul(1 / Math.sqrt(dHead)); // [batch, head, pos, keys]
   const masked = scores.add(causalMask(pos, keys)); // [batch, head, pos, keys]
   const pattern = hooks.point(blockHook(layer, 'attn.hook_pattern'), tf.softmax(masked, -1)); // [batch, head, pos, keys]
-  return matMul(pattern, v); // [batch, head, pos, d_head]
+  return matMul(pattern, v) as tf.Tensor4D; // [batch, head, pos, d_head]
 }
 
 /**
  * softmax(q·kᵀ/√d_head + causal mask)·v for q [batch, head, pos, d_head] and k, v [batch, head,
- * keys, d_head] whose last `pos` positions are the queries'; the fused kernel where it is registered
- * and nothing watches the pattern.
+ * keys, d_head] whose last `pos` positions are the queries'; the fused kernel where it is registered,
+ * asked for, and nothing watches the pattern.
  */
-export function attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, layer: number, hooks: HookContext): tf.Tensor4D {
-  const fused = tf.getKernel(ATTENTION_KERNELS.forward, tf.getBackend()) !== undefined && !hooks.observes(blockHook(layer, 'attn.hook_pattern'));
+export function attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, layer: number, hooks: HookContext, path: AttentionPath = 'kernel'): tf.Tensor4D {
+  const fused = path === 'kernel' && tf.getKernel(ATTENTION_KERNELS.forward, tf.getBackend()) !== undefined && !hooks.observes(blockHook(layer, 'attn.hook_pattern'));
   return fused ? fusedAttention(q, k, v) : patternAttention(q, k, v, layer, hooks); // [batch, head, pos, d_head]
 }
 
@@ -78,13 +84,14 @@ export function attention(
   layer: number,
   hooks: HookContext,
   past?: LayerKv,
+  path: AttentionPath = 'kernel',
 ): { out: tf.Tensor3D; kv: LayerKv } {
   const [batch, pos, dModel] = x.shape;
   const qkv = linear(x, w.qkvWeight, w.qkvBias); // [batch, pos, 3·d_model]
   const [q, kNew, vNew] = tf.split(qkv, 3, 2).map((t) => splitHeads(t as tf.Tensor3D, nHead)); // [batch, head, pos, d_head] each
   const k = past ? (tf.concat([past.k, kNew], 2) as tf.Tensor4D) : kNew; // [batch, head, keys, d_head]
   const v = past ? (tf.concat([past.v, vNew], 2) as tf.Tensor4D) : vNew; // [batch, head, keys, d_head]
-  const z = attend(q, k, v, layer, hooks); // [batch, head, pos, d_head]
+  const z = attend(q, k, v, layer, hooks, path); // [batch, head, pos, d_head]
   const merged = z.transpose([0, 2, 1, 3]).reshape([batch, pos, dModel]) as tf.Tensor3D; // [batch, pos, d_model]
   return { out: linear(merged, w.projWeight, w.projBias), kv: { k, v } }; // out: [batch, pos, d_model]
 }

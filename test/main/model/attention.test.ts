@@ -78,7 +78,7 @@ describe('attention', () => {
     let seen: number[][][][] = [];
     const look: Hook = { name: PATTERN, fn: (p) => void (seen = p.arraySync() as number[][][][]) };
     // Every query attends only to the first position.
-    const firstOnly: Hook = { name: PATTERN, fn: (p) => tf.oneHot(tf.zeros(p.shape.slice(0, 3), 'int32'), p.shape[3]).toFloat() };
+    const firstOnly: Hook = { name: PATTERN, fn: (p) => tf.oneHot(tf.zeros(p.shape.slice(0, 3), 'int32'), p.shape[3]!).toFloat() };
     const plain = attention(x, w, heads, 0, new HookContext(1));
     const looked = attention(x, w, heads, 0, new HookContext(1, { hooks: [look] }));
     const replaced = attention(x, w, heads, 0, new HookContext(1, { hooks: [firstOnly] }));
