@@ -6,7 +6,15 @@ import { attend } from '../model/attention.js';
 import { HookContext } from '../model/hooks.js';
 
 const REPS = 5;
-const SHAPES = {
+
+export interface AttentionShape {
+  batch: number;
+  heads: number;
+  pos: number;
+  dHead: number;
+}
+
+export const SHAPES: Record<string, AttentionShape> = {
   gpt2_small: { batch: 4, heads: 12, pos: 128, dHead: 64 },
   lm_train: { batch: 16, heads: 4, pos: 128, dHead: 32 },
 };
@@ -25,11 +33,11 @@ function timeMs(once: () => void): { wall: number; cpu: number } {
   return { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) };
 }
 
-export async function run(): Promise<Record<string, number | string>> {
+export async function run(shapes: Record<string, AttentionShape> = SHAPES): Promise<Record<string, number | string>> {
   const results: Record<string, number | string> = { reps: REPS };
   const tfjsOps = () => new HookContext(1, { hooks: [{ name: 'blocks.0.attn.hook_pattern', fn: () => {} }] });
   const paths = { default: () => new HookContext(1), tfjs_ops: tfjsOps };
-  for (const [shapeName, { batch, heads, pos, dHead }] of Object.entries(SHAPES)) {
+  for (const [shapeName, { batch, heads, pos, dHead }] of Object.entries(shapes)) {
     results[`${shapeName}_shape`] = `batch ${batch}, heads ${heads}, pos ${pos}, d_head ${dHead}`;
     const [q, k, v, dz] = [0, 1, 2, 3].map((seed) => tf.randomNormal([batch, heads, pos, dHead], 0, 1, 'float32', seed) as tf.Tensor4D);
     try {
