@@ -36,7 +36,7 @@ export const DEFAULT_OPTIONS: LmTrainBenchOptions = { layers: 4, dModel: 128, he
 export async function run(options: Partial<LmTrainBenchOptions> = {}): Promise<Record<string, number | string>> {
   const o = { ...DEFAULT_OPTIONS, ...options };
   const results: Record<string, number | string> = { layers: o.layers, d_model: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch, timed_steps: o.steps };
-  const cases = (['ops', 'kernel'] as const).flatMap((attention) => [1, o.threads].flatMap((threads) => (['corpus_vocab', 'full_vocab'] as const).map((vocab) => ({ attention, threads, vocab }))));
+  const cases = (['ops', 'kernel'] as const).flatMap((attention) => [...new Set([1, o.threads])].flatMap((threads) => (['corpus_vocab', 'full_vocab'] as const).map((vocab) => ({ attention, threads, vocab }))));
   for (const { attention, threads, vocab } of cases) {
     const label = `${threads === 1 ? vocab : `${vocab}_threads_${threads}`}${attention === 'kernel' ? '_attention_kernel' : ''}`;
     const { wall, cpu, sync, adamw } = await medianStep(o, vocab === 'full_vocab' ? 50257 : o.corpusTokens, threads, attention);
