@@ -9,6 +9,7 @@ type Bench = () => Promise<{ run: () => Promise<Record<string, unknown>>; table?
 export const BENCHMARKS: Record<string, Bench> = {
   tokenizer: () => import('./tokenizer.js'),
   'gpt2-forward': () => import('./gpt2-forward.js'),
+  attention: () => import('./attention.js'),
   'sae-train': () => import('./sae-train.js'),
   family: () => import('./family.js'),
   harvest: () => import('./harvest.js'),

@@ -3,10 +3,12 @@
 // AdamW): one timed training step = forward, loss, backward and the AdamW update of lm/trainer.ts.
 // Measured with the softmax over SOTU's 25,138 distinct tokens plus the shared row of the absent
 // ones (what `lm train` does on SOTU; exact, see lm/loss.ts) and over the full vocabulary, each in
-// this thread and data-parallel over `threads` worker threads (lm/parallel.ts, `lm train --threads`).
+// this thread and data-parallel over `threads` worker threads (lm/parallel.ts, `lm train --threads`),
+// with attention as tfjs ops (`lm train`'s default) and as the fused wasm kernel (`--attention kernel`).
 // Tokens are random draws from the vocabulary: step time does not depend on which tokens they are.
 import { tf } from '../engine/backend.js';
 import { validateLmTrainConfig } from '../lm/config.js';
+import type { AttentionPath } from '../model/attention.js';
 import { rowOffsets } from '../lm/loss.js';
 import { AdamW } from '../lm/optimizer.js';
 import { compactRows, makeTrainVocab, TrainableGpt2 } from '../lm/params.js';
@@ -34,29 +36,29 @@ export const DEFAULT_OPTIONS: LmTrainBenchOptions = { layers: 4, dModel: 128, he
 export async function run(options: Partial<LmTrainBenchOptions> = {}): Promise<Record<string, number | string>> {
   const o = { ...DEFAULT_OPTIONS, ...options };
   const results: Record<string, number | string> = { layers: o.layers, d_model: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch, timed_steps: o.steps };
-  for (const threads of [1, o.threads]) {
-    for (const [vocab, rows] of [['corpus_vocab', o.corpusTokens], ['full_vocab', 50257]] as const) {
-      const label = threads === 1 ? vocab : `${vocab}_threads_${threads}`;
-      const { wall, cpu, sync, adamw } = await medianStep(o, rows, threads);
-      results[`step_s_${label}`] = round(wall);
-      results[`step_cpu_s_${label}`] = round(cpu);
-      results[`step_adamw_s_${label}`] = round(adamw);
-      if (threads > 1) results[`step_sync_s_${label}`] = round(sync);
-      results[`tokens_per_s_${label}`] = Math.round((o.batch * o.ctx) / wall);
-    }
+  const cases = (['ops', 'kernel'] as const).flatMap((attention) => [...new Set([1, o.threads])].flatMap((threads) => (['corpus_vocab', 'full_vocab'] as const).map((vocab) => ({ attention, threads, vocab }))));
+  for (const { attention, threads, vocab } of cases) {
+    const label = `${threads === 1 ? vocab : `${vocab}_threads_${threads}`}${attention === 'kernel' ? '_attention_kernel' : ''}`;
+    const { wall, cpu, sync, adamw } = await medianStep(o, vocab === 'full_vocab' ? 50257 : o.corpusTokens, threads, attention);
+    results[`step_s_${label}`] = round(wall);
+    results[`step_cpu_s_${label}`] = round(cpu);
+    results[`step_adamw_s_${label}`] = round(adamw);
+    if (threads > 1) results[`step_sync_s_${label}`] = round(sync);
+    results[`tokens_per_s_${label}`] = Math.round((o.batch * o.ctx) / wall);
   }
   results.vocab_rows_corpus = o.corpusTokens;
   results.note =
-    'corpus_vocab is what lm train runs on SOTU; compare tokens_per_s_full_vocab(_threads_N) with torch_ref.py lm for the same work; ' +
+    'corpus_vocab is what lm train runs on SOTU; _attention_kernel is lm train --attention kernel; compare tokens_per_s_full_vocab(_threads_N) with torch_ref.py lm for the same work; ' +
     'step_cpu_s counts every thread of the process; step_adamw_s is clipping and AdamW (in the main thread either way); step_sync_s is what the main thread spends publishing parameters and adding the workers\' gradients';
   return results;
 }
 
-async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: number): Promise<{ wall: number; cpu: number; sync: number; adamw: number }> {
+async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: number, attention: AttentionPath): Promise<{ wall: number; cpu: number; sync: number; adamw: number }> {
   const config = validateLmTrainConfig({ out: 'unused', tokens: o.batch * o.ctx, layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch });
   const modelConfig = tinyGpt2Config({ layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, seed: 0, overwrite: false });
   const vocab = makeTrainVocab(Int32Array.from({ length: vocabTokens }, (_, i) => Math.round((i * (modelConfig.vocabSize - 1)) / Math.max(1, vocabTokens - 1))), modelConfig.vocabSize);
   const model = TrainableGpt2.fromFull(modelConfig, vocab, randomGpt2Tensors(modelConfig, 0));
+  model.attention = attention;
   const optimizer = AdamW.create(model.params);
   const rows = compactRows(vocab);
   const offsets = rowOffsets(rows, vocab.absent);

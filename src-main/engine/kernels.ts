@@ -5,30 +5,9 @@
 // the product and the reduction so no [B·k, d] intermediate is ever allocated; their row loops run
 // in WebAssembly SIMD on the tensors in place (simd.ts). SaeAdam is a one-pass Adam step.
 import * as tf from '@tensorflow/tfjs';
-import { createSimdOps, simdSupported, type SimdOps } from './simd.js';
-
-interface WasmBackendLike {
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  wasm: { asm: { memory: WebAssembly.Memory } };
-}
-
-let simd: { memory: WebAssembly.Memory; ops: SimdOps } | undefined;
-
-/** The SIMD loops on this backend's memory, built once (the Sae* kernels are registered only where SIMD exists). */
-function simdOps(backend: WasmBackendLike): SimdOps {
-  const memory = backend.wasm.asm.memory;
-  if (simd?.memory !== memory) simd = { memory, ops: createSimdOps(memory) };
-  return simd.ops;
-}
-
-/** Byte address of a tensor's data in the wasm memory (stable when the memory grows). */
-function address(backend: WasmBackendLike, info: tf.TensorInfo): number {
-  return backend.dataIdMap.get(info.dataId).memoryOffset;
-}
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+import { attentionKernels } from './causal-attention.js';
+import { simdSupported } from './simd.js';
+import { address, simdOps, type KernelArgs, type WasmBackendLike } from './wasm-heap.js';
 
 let registered = false;
 
@@ -235,9 +214,10 @@ export function registerWasmKernels(): void {
     ['UnsortedSegmentSum', unsortedSegmentSum],
     [SAE_KERNELS.adam, saeAdam],
   ];
-  // Without WebAssembly SIMD the sparse kernels stay unregistered and sae/sparse-ops.ts composes them from tfjs ops.
+  // Without WebAssembly SIMD the sparse kernels stay unregistered and sae/sparse-ops.ts composes them
+  // from tfjs ops; likewise model/attention.ts keeps its tfjs-op path.
   if (simdSupported()) {
-    kernels.push([SAE_KERNELS.gatherCombine, saeGatherCombine], [SAE_KERNELS.gatherDot, saeGatherDot], [SAE_KERNELS.scatterOuter, saeScatterOuter]);
+    kernels.push([SAE_KERNELS.gatherCombine, saeGatherCombine], [SAE_KERNELS.gatherDot, saeGatherDot], [SAE_KERNELS.scatterOuter, saeScatterOuter], ...attentionKernels);
   }
   for (const [kernelName, kernelFunc] of kernels) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });

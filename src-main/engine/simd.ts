@@ -1,12 +1,20 @@
-// Two vector loops in WebAssembly SIMD (f32x4), assembled here byte by byte and run on the wasm
-// backend's own memory, so the sparse SAE kernels (kernels.ts) work on tensors in place:
-//   axpy(y, a, x, n): y[i] += a·x[i]        dot(x, y, n): Σ x[i]·y[i]        (byte addresses, n floats)
+// Vector loops in WebAssembly SIMD (f32x4), assembled here byte by byte and run on the wasm
+// backend's own memory, so the sparse SAE kernels (kernels.ts) and causal attention (attention.ts)
+// work on tensors in place. Byte addresses; n floats per vector; `rows` holds `count` vectors of n
+// floats back to back:
+//   axpy(y, a, x, n): y[i] += a·x[i]                  dot(x, y, n): Σ x[i]·y[i]
+//   dots(out, rows, x, count, n): out[j] = rows_j·x   (a matrix-vector product)
+//   combine(y, coefs, rows, count, n): y += Σ_j coefs[j]·rows_j
+//   spread(rows, coefs, x, count, n): rows_j += coefs[j]·x   (a rank-1 update)
 // V8 never vectorises JavaScript; these run ~5× faster than the same loops written in JavaScript.
 // Encoding: WebAssembly core spec §5 (binary format) and the SIMD proposal's opcode table.
 
 export interface SimdOps {
   axpy(yByte: number, a: number, xByte: number, n: number): void;
   dot(xByte: number, yByte: number, n: number): number;
+  dots(outByte: number, rowsByte: number, xByte: number, count: number, n: number): void;
+  combine(yByte: number, coefsByte: number, rowsByte: number, count: number, n: number): void;
+  spread(rowsByte: number, coefsByte: number, xByte: number, count: number, n: number): void;
 }
 
 const I32 = 0x7f;
@@ -51,6 +59,8 @@ const lane = (i: number) => simd(0x1f, i);
 const F32_LOAD = [0x2a, 2, 0];
 const F32_STORE = [0x38, 2, 0];
 const [ADD, AND, SHL, GE_U, EQZ, FADD, FMUL, BR, BR_IF, END] = [0x6a, 0x71, 0x74, 0x4f, 0x45, 0x92, 0x94, 0x0c, 0x0d, 0x0b];
+const call = (f: number) => [0x10, ...uleb(f)];
+const [AXPY_FN, DOT_FN] = [0, 1];
 const BLOCK_LOOP = [0x02, 0x40, 0x03, 0x40];
 
 /** `end = start + (n & ~3) · 4`: where the 4-wide part of the loop stops. */
@@ -92,6 +102,27 @@ const DOT = [
   END,
 ]; // prettier-ignore
 
+/** Locals `stride = n · 4` (bytes per row) and `end = coefs + count · 4` shared by the three row loops. */
+const rowLoopSetup = (coefs: number, count: number, n: number, stride: number, end: number) => [
+  ...get(n), ...i32(2), SHL, ...set(stride),
+  ...get(coefs), ...get(count), ...i32(2), SHL, ADD, ...set(end),
+]; // prettier-ignore
+
+/** Loops `step` over the rows: until `coefs` reaches `end`, then advances it by 4 and `rows` by a row. */
+const overRows = (coefs: number, rows: number, stride: number, end: number, step: number[]) => [
+  ...BLOCK_LOOP,
+  ...get(coefs), ...get(end), GE_U, BR_IF, 1,
+  ...step,
+  ...advance(4, coefs), ...get(rows), ...get(stride), ADD, ...set(rows), BR, 0, END, END,
+]; // prettier-ignore
+
+// dots(out 0, rows 1, x 2, count 3, n 4); locals: stride 5, end 6. `out` plays the coefficients' part.
+const DOTS = [...rowLoopSetup(0, 3, 4, 5, 6), ...overRows(0, 1, 5, 6, [...get(0), ...get(1), ...get(2), ...get(4), ...call(DOT_FN), ...F32_STORE]), END];
+// combine(y 0, coefs 1, rows 2, count 3, n 4); locals: stride 5, end 6.
+const COMBINE = [...rowLoopSetup(1, 3, 4, 5, 6), ...overRows(1, 2, 5, 6, [...get(0), ...get(1), ...F32_LOAD, ...get(2), ...get(4), ...call(AXPY_FN)]), END];
+// spread(rows 0, coefs 1, x 2, count 3, n 4); locals: stride 5, end 6.
+const SPREAD = [...rowLoopSetup(1, 3, 4, 5, 6), ...overRows(1, 0, 5, 6, [...get(0), ...get(1), ...F32_LOAD, ...get(2), ...get(4), ...call(AXPY_FN)]), END];
+
 function body(locals: number[], code: number[]): number[] {
   const bytes = [...vector(locals.map((type) => [1, type])), ...code];
   return [...uleb(bytes.length), ...bytes];
@@ -99,11 +130,15 @@ function body(locals: number[], code: number[]): number[] {
 
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, vector([[0x60, ...vector([[I32], [F32], [I32], [I32]]), 0], [0x60, ...vector([[I32], [I32], [I32]]), ...vector([[F32]])]])),
+  ...section(1, vector([
+    [0x60, ...vector([[I32], [F32], [I32], [I32]]), 0],
+    [0x60, ...vector([[I32], [I32], [I32]]), ...vector([[F32]])],
+    [0x60, ...vector([[I32], [I32], [I32], [I32], [I32]]), 0],
+  ])),
   ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-  ...section(3, vector([[0], [1]])),
-  ...section(7, vector([[...name('axpy'), 0x00, 0], [...name('dot'), 0x00, 1]])),
-  ...section(10, vector([body([I32, V128], AXPY), body([I32, V128, F32], DOT)])),
+  ...section(3, vector([[0], [1], [2], [2], [2]])),
+  ...section(7, vector(['axpy', 'dot', 'dots', 'combine', 'spread'].map((fn, i) => [...name(fn), 0x00, i]))),
+  ...section(10, vector([body([I32, V128], AXPY), body([I32, V128, F32], DOT), body([I32, I32], DOTS), body([I32, I32], COMBINE), body([I32, I32], SPREAD)])),
 ]); // prettier-ignore
 
 /** Whether this JavaScript engine runs WebAssembly SIMD (every Node ≥ 16.4 and Electron does). */

@@ -2,6 +2,7 @@
 // lm.train job pass in): every field with its unit and default, validated in one function, unknown
 // keys rejected. Defaults follow nanoGPT's small-model recipe (AdamW β2 0.95, decay 0.1, clip 1).
 import { DEFAULT_CORPUS } from '../data/corpora/index.js';
+import type { AttentionPath } from '../model/attention.js';
 
 /** "corpus": softmax over the corpus's tokens plus one shared row for the rest (exact, see loss.ts); "full": all 50,257. */
 export type TrainVocabMode = 'corpus' | 'full';
@@ -66,6 +67,11 @@ export interface LmTrainConfig {
    * its own wasm instance; see parallel.ts); at most batch. 1 runs the step in this thread. Default 1.
    */
   threads: number;
+  /**
+   * How attention is computed on wasm: "kernel", the fused kernel (faster), or "ops", the tfjs ops the
+   * shipped model was trained with (the two round differently). Default "ops".
+   */
+  attention: AttentionPath;
 }
 
 const DEFAULTS = {
@@ -92,6 +98,7 @@ const DEFAULTS = {
   seed: 0,
   resume: false,
   threads: 1,
+  attention: 'ops',
 } satisfies Partial<LmTrainConfig>;
 
 const OPTIONAL = ['from', 'warmupSteps', 'vocab'] as const;
@@ -100,10 +107,10 @@ const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS
 
 /**
  * Fields that may differ between a run and the run it resumes: they change no trained number, except
- * threads, which changes the order gradients are summed in, so only their float rounding (a run
- * resumed on the same number of threads continues bitwise; on another, within that rounding).
+ * threads and attention, which change only float rounding (threads the order gradients are summed in):
+ * a run resumed with the same values continues bitwise; with others, within that rounding.
  */
-export const RESUMABLE_CHANGES: ReadonlyArray<keyof LmTrainConfig> = ['resume', 'checkpointEvery', 'logEvery', 'out', 'threads'];
+export const RESUMABLE_CHANGES: ReadonlyArray<keyof LmTrainConfig> = ['resume', 'checkpointEvery', 'logEvery', 'out', 'threads', 'attention'];
 
 /** More worker threads than this is a mistake, not a machine. */
 const MAX_THREADS = 64;
@@ -170,6 +177,7 @@ export function validateLmTrainConfig(input: unknown): LmTrainConfig {
     seed: integer(c.seed, 'seed', 0),
     resume: typeof c.resume === 'boolean' ? c.resume : fail('resume', c.resume, 'true or false'),
     threads: integer(c.threads, 'threads', 1),
+    attention: ['kernel', 'ops'].includes(c.attention as string) ? (c.attention as AttentionPath) : fail('attention', c.attention, '"kernel" or "ops"'),
   };
   if (config.threads > Math.min(config.batch, MAX_THREADS)) {
     fail('threads', config.threads, `an integer from 1 to ${Math.min(config.batch, MAX_THREADS)} (each thread takes at least one of the batch's ${config.batch} windows; at most ${MAX_THREADS})`);

@@ -28,7 +28,7 @@ export function finalHidden(model: TrainableGpt2, inputs: tf.Tensor2D): tf.Tenso
   const hooks = new HookContext(config.nLayer);
   let resid = embed(inputs, weights, 0, hooks); // [batch, pos, d_model]
   weights.blocks.forEach((w, layer) => {
-    resid = block(resid, w, config, layer, hooks).resid; // [batch, pos, d_model]
+    resid = block(resid, w, config, layer, hooks, undefined, model.attention).resid; // [batch, pos, d_model]
   });
   return layerNorm(resid, weights.lnF, config.layerNormEpsilon); // [batch, pos, d_model]
 }

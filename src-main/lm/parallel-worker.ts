@@ -18,6 +18,7 @@ await serveWorker<LmWorkerStep>(async () => {
   const view = (i: number) => shared.subarray(offsets[i], offsets[i] + sizes[i]);
   // Zeros until the first step publishes the parameters.
   const model = TrainableGpt2.fromCompact(init.model, init.vocab, new Map(names.map((name, i) => [name, { shape: shapes[i], data: new Float32Array(sizes[i]) }])) as HostTensors);
+  model.attention = init.attention;
   const rowOffsetsTensor = rowOffsets(compactRows(init.vocab), init.vocab.absent);
 
   return (step) => {

@@ -20,6 +20,7 @@
 import { availableParallelism } from 'node:os';
 import { engineInfo, tf } from '../engine/backend.js';
 import { WorkerChannel } from '../engine/worker.js';
+import type { AttentionPath } from '../model/attention.js';
 import type { Gpt2Config } from '../model/config.js';
 import { shardRanges } from '../sae/params.js';
 import type { TrainableGpt2, TrainVocab } from './params.js';
@@ -38,6 +39,7 @@ export interface LmWorkerInit {
   backend: string;
   model: Gpt2Config;
   vocab: TrainVocab;
+  attention: AttentionPath;
   layout: ParamLayout;
   /** Float32 parameters, written here before each step. */
   params: SharedArrayBuffer;
@@ -118,7 +120,7 @@ export class DataParallel {
     const shared = { params: new SharedArrayBuffer(layout.size * 4), version: new SharedArrayBuffer(4) };
     const workers = Array.from({ length: threads }, (_, s) => {
       const grads = new SharedArrayBuffer(layout.size * 4);
-      const init: LmWorkerInit = { backend: engineInfo().choice, model: model.config, vocab: model.vocab, layout, ...shared, grads };
+      const init: LmWorkerInit = { backend: engineInfo().choice, model: model.config, vocab: model.vocab, attention: model.attention, layout, ...shared, grads };
       return { channel: new WorkerChannel<LmWorkerStep>(new URL('./parallel-worker.ts', import.meta.url), init, `LM worker ${s + 1} of ${threads}`), grads: new Float32Array(grads) };
     });
     try {

@@ -4,6 +4,7 @@
 // token shares; exporting expands it back to the full [vocab, d_model] table (see loss.ts for why
 // this keeps the loss exact).
 import { tf } from '../engine/backend.js';
+import type { AttentionPath } from '../model/attention.js';
 import type { Gpt2Config } from '../model/config.js';
 import { assembleWeights, expectedShapes, type Gpt2Weights } from '../model/weights.js';
 
@@ -65,6 +66,8 @@ export function fullEmbedding(compact: Float32Array, d: number, vocab: TrainVoca
 export class TrainableGpt2 {
   /** The forward pass's view of the variables (wte compact). */
   readonly weights: Gpt2Weights;
+  /** How the forward computes attention (LmTrainConfig.attention); the trainer sets it from its config. */
+  attention: AttentionPath = 'ops';
 
   private constructor(
     readonly config: Gpt2Config,

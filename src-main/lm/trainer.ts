@@ -188,6 +188,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
       optimizer = AdamW.create(model.params);
     }
     const m = model;
+    m.attention = config.attention;
     const opt = optimizer;
     if (config.threads > 1) parallel = await DataParallel.start(config.threads, m);
     const workers = parallel;

@@ -1,7 +1,7 @@
 // One pre-LayerNorm transformer block: resid += attn(ln1(resid)); resid += mlp(ln2(resid)).
 import type { tf } from '../engine/backend.js';
 import { blockHook, type BlockHook } from '../../src-shared/hooks.js';
-import { attention, type LayerKv } from './attention.js';
+import { attention, type AttentionPath, type LayerKv } from './attention.js';
 import type { Gpt2Config } from './config.js';
 import type { HookContext } from './hooks.js';
 import { layerNorm } from './layernorm.js';
@@ -15,11 +15,12 @@ export function block(
   layer: number,
   hooks: HookContext,
   past?: LayerKv,
+  attentionPath?: AttentionPath,
 ): { resid: tf.Tensor3D; kv: LayerKv } {
   const at = (hook: BlockHook) => blockHook(layer, hook);
   const resid = hooks.point(at('hook_resid_pre'), residIn); // [batch, pos, d_model]
   const normed1 = hooks.point(at('ln1.hook_normalized'), layerNorm(resid, w.ln1, c.layerNormEpsilon)); // [batch, pos, d_model]
-  const { out, kv } = attention(normed1, w.attn, c.nHead, layer, hooks, past);
+  const { out, kv } = attention(normed1, w.attn, c.nHead, layer, hooks, past, attentionPath);
   const attnOut = hooks.point(at('hook_attn_out'), out); // [batch, pos, d_model]
   const mid = hooks.point(at('hook_resid_mid'), resid.add(attnOut) as tf.Tensor3D); // [batch, pos, d_model]
   const normed2 = layerNorm(mid, w.ln2, c.layerNormEpsilon); // [batch, pos, d_model]

@@ -102,6 +102,11 @@ export class HookContext {
     return value;
   }
 
+  /** Whether anything sees the activation at `name`: a hook, the cache, or the stop. */
+  observes(name: HookName): boolean {
+    return this.hooks.has(name) || this.wanted(name) || name === this.stopAt;
+  }
+
   disposeCache(): void {
     tf.dispose([...this.cache.values()]);
     this.cache.clear();

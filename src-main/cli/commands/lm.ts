@@ -34,6 +34,7 @@ interface LmTrainFlags {
   seed?: string;
   resume?: boolean;
   threads?: string;
+  attention?: string;
   json?: boolean;
 }
 
@@ -73,6 +74,7 @@ export function lmConfigFromFlags(flags: LmTrainFlags, from?: string): Record<st
     seed: count('--seed', flags.seed),
     resume: flags.resume ?? false,
     threads: count('--threads', flags.threads),
+    attention: flags.attention,
   };
 }
 
@@ -121,6 +123,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of initialisation and data order (default 0)')
     .option('--resume', 'continue from the checkpoint in --out')
     .option('--threads <n>', 'worker threads the step runs on, the batch split across them, each with its own wasm instance (default 1: this thread)')
+    .option('--attention <kernel|ops>', 'attention on wasm: the fused kernel (faster) or the tfjs ops the shipped model was trained with (default ops)')
     .option('--json', 'print one JSON line at the end: {"out","steps","tokens","train_loss","held_out_loss","unigram_loss","tokens_per_s","parameters"}')
     .action(async (flags: LmTrainFlags) => {
       const { initEngine } = await import('../../engine/backend.js');

@@ -38,7 +38,8 @@ describe('attentionPatterns', () => {
       const { relative } = relativeMaxDiff(layer.flat(2), expected);
       expect(relative, `layer ${l}`).toBeLessThan(1e-4);
     });
-    expect(attentionPatterns(model, ids, [2])[0]).toEqual(patterns[2]);
+    // Layer 2 alone: layers 0 and 1 then run the fused attention kernel on wasm, which rounds differently from the tfjs ops a watched pattern takes.
+    expect(relativeMaxDiff(attentionPatterns(model, ids, [2])[0]!.flat(2), patterns[2]!.flat(2)).relative).toBeLessThan(1e-5);
   });
 
   it('refuses a layer the model does not have', () => {

@@ -89,6 +89,27 @@ describe('lm train on worker threads', () => {
     expect(rest.logs.some((m) => /trained on 1 thread\(s\) and continues on 2/.test(m))).toBe(true);
   });
 
+  it('with attention "kernel" follows the "ops" run to float rounding, in this thread and on 2 worker threads', async () => {
+    for (const threads of [1, 2]) {
+      const [opsOut, kernelOut] = [tempOut(), tempOut()];
+      const ops = await losses(opsOut, { threads });
+      const kernel = await losses(kernelOut, { threads, attention: 'kernel' });
+      kernel.losses.forEach((l, i) => expect(l, `loss at step ${i + 1}, threads ${threads}`).toBeCloseTo(ops.losses[i], 4));
+      const a = tensorsOf(opsOut);
+      const b = tensorsOf(kernelOut);
+      let largest = 0;
+      for (const [name, values] of a) {
+        const other = b.get(name)!;
+        for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i] - other[i]));
+      }
+      console.log(`attention kernel against ops, threads ${threads}: largest parameter difference after 8 steps`, largest);
+      expect(largest).toBeLessThan(1e-4);
+      // The kernel rounds differently from the ops, so a difference shows it ran (it exists only on wasm).
+      expect(largest > 0).toBe(tf.getBackend() === 'wasm');
+    }
+    expect(() => validateLmTrainConfig({ out: 'x', tokens: 100, attention: 'fast' })).toThrow(/"attention" = "fast" is invalid; expected "kernel" or "ops"/);
+  });
+
   it('refuses more threads than windows in a batch', () => {
     expect(() => validateLmTrainConfig({ out: 'x', tokens: 100, batch: 4, threads: 5 })).toThrow(/"threads" = 5 is invalid; expected an integer from 1 to 4 \(each thread takes at least one of the batch's 4 windows/);
     expect(() => validateLmTrainConfig({ out: 'x', tokens: 100, threads: 0 })).toThrow(/"threads" = 0 is invalid; expected an integer ≥ 1/);

@@ -22,6 +22,8 @@ describe('GPT-2 forward parity with the plain-loop reference', () => {
       const tokens = tokensTensor(rows);
       const expected = referenceForward(config, weights, rows);
       const { logits, cache } = model.run(tokens, { cache: hookNames(config.nLayer) });
+      // Without the pattern cached, attention takes its fused kernel on wasm.
+      const uncached = model.run(tokens).logits!;
       const loss = model.lossPerToken(tokens);
       const report: string[] = [];
       const check = (name: string, actual: ArrayLike<number>, reference: ArrayLike<number>) => {
@@ -38,11 +40,12 @@ describe('GPT-2 forward parity with the plain-loop reference', () => {
         }
         expect(logits!.shape).toEqual(expected.logits.shape);
         check('logits', logits!.dataSync(), expected.logits.data);
+        check('logits, no hook cached', uncached.dataSync(), expected.logits.data);
         expect(loss.shape).toEqual([2, 8]);
         check('loss per token', loss.dataSync(), expected.loss);
       } finally {
         console.log(`parity (${label}, seed ${seed}):\n  ${report.join('\n  ')}`);
-        tf.dispose([tokens, logits!, loss, ...cache.values()]);
+        tf.dispose([tokens, logits!, uncached, loss, ...cache.values()]);
         model.dispose();
       }
     });

@@ -37,7 +37,8 @@ describe('stopAt', () => {
     try {
       expect(logits).toBeUndefined();
       expect(called).toEqual(hookNames(config.nLayer).slice(0, hookNames(config.nLayer).indexOf('blocks.1.hook_resid_pre') + 1));
-      expect(Array.from(cache.get('blocks.1.hook_resid_pre')!.dataSync())).toEqual(Array.from(full.cache.get('blocks.1.hook_resid_pre')!.dataSync()));
+      // Float tolerance, not equality: a hook on attn.hook_pattern sends attention down its tfjs-op path, which rounds differently from the fused wasm kernel.
+      expect(maxAbsDiff(cache.get('blocks.1.hook_resid_pre')!.dataSync() as Float32Array, full.cache.get('blocks.1.hook_resid_pre')!.dataSync() as Float32Array)).toBeLessThan(1e-5);
     } finally {
       tf.dispose([tokens, full.logits!, ...full.cache.values(), ...cache.values()]);
     }
@@ -78,7 +79,10 @@ describe('replacing hooks', () => {
 
   it('an identity replacement leaves the logits unchanged', () => {
     const identity = hookNames(config.nLayer).map((name): Hook => ({ name, fn: (x) => x.clone() }));
-    expect(Array.from(logitsOf(rowsA, identity))).toEqual(Array.from(logitsOf(rowsA)));
+    const others = identity.filter((hook) => !hook.name.endsWith('attn.hook_pattern'));
+    expect(Array.from(logitsOf(rowsA, others))).toEqual(Array.from(logitsOf(rowsA)));
+    // With the pattern hooked, attention takes its tfjs-op path, which rounds differently from the fused wasm kernel.
+    expect(maxAbsDiff(logitsOf(rowsA, identity), logitsOf(rowsA))).toBeLessThan(1e-5);
   });
 
   it('hooks on one point run in order, each seeing the previous output', () => {
