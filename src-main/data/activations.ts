@@ -6,7 +6,8 @@
 // Resume is exact without saving the buffer: the buffer is filled, shuffled and drained as a block,
 // and the stream state is the position and RNG states at the start of the current fill plus the
 // number of batches served from it. Restoring refills the same block (the forward pass is
-// deterministic) and skips the served batches.
+// deterministic) and skips the served batches. Over a source that computes on worker threads (the
+// model pool), the next fill's windows are picked and computed while this fill is being served.
 import { tf } from '../engine/backend.js';
 import type { HookName } from '../../src-shared/hooks.js';
 import { Rng, type RngState } from './rng.js';
@@ -24,6 +25,8 @@ export interface ActivationSource {
   readonly dIn: number;
   /** Activations of `windows` (indices into the WindowSet), BOS dropped: [windows · (contextSize − 1), dIn]. */
   activations(windows: ArrayLike<number>): Promise<Float32Array>;
+  /** Requests it computes off this thread at once, so worth asking for ahead of use (prefetched); 0 or absent: none. */
+  readonly parallelism?: number;
 }
 
 /** Width of the activation at a hook: the MLP's hidden width for mlp.hook_post, d_model elsewhere. */
@@ -33,7 +36,39 @@ export function hookWidth(hook: HookName, config: HookedModel['config']): number
   return config.nEmbd;
 }
 
-/** Runs the model on groups of `modelBatch` windows, stopping at the hook's layer. */
+/**
+ * The activations at `hook` of `n` windows of `ctx` tokens (`ids`, row-major), BOS dropped:
+ * [n, ctx − 1, dIn], for the caller to read and dispose. Stops the forward at the hook's layer.
+ * The in-thread source and the model pool's workers both run groups through this one function, so
+ * both compute the same ops on the same groups and agree to the bit.
+ */
+export function hookActivations(model: HookedModel, ids: Int32Array, n: number, ctx: number, hook: HookName, dIn: number): tf.Tensor3D {
+  const tokens = tf.tensor2d(ids, [n, ctx], 'int32'); // [batch, pos]
+  // The cache outlives any tidy (the model keeps it for the caller), so every entry is disposed here.
+  let cache: Map<HookName, tf.Tensor> | undefined;
+  try {
+    cache = model.run(tokens, { cache: [hook], stopAt: hook }).cache;
+    const act = cache.get(hook);
+    if (!act) throw new Error(`the model returned no activation for hook "${hook}"`);
+    return act.slice([0, 1, 0], [n, ctx - 1, dIn]) as tf.Tensor3D; // [batch, pos − 1, d]
+  } finally {
+    tokens.dispose();
+    if (cache) for (const t of cache.values()) t.dispose();
+  }
+}
+
+/** Computes groups of windows somewhere else (model/pool.ts's worker threads): a group's [n, ctx − 1, dIn] activations, row-major. */
+export interface GroupRunner {
+  /** Groups it computes at once; a caller keeps this many requests in flight to keep it busy. */
+  readonly parallelism: number;
+  hookActivations(ids: Int32Array, n: number, ctx: number, hook: HookName): Promise<Float32Array>;
+}
+
+/**
+ * Runs the model on groups of `modelBatch` windows, stopping at the hook's layer: in this thread,
+ * or, given a `runner`, on its worker threads, every group of a request at once. The groups and so
+ * the values are the same either way.
+ */
 export class ModelActivationSource implements ActivationSource {
   readonly dIn: number;
   /** Forward passes run so far (tests count them to prove a family shares one pass). */
@@ -45,36 +80,66 @@ export class ModelActivationSource implements ActivationSource {
     private readonly hook: HookName,
     /** Windows per forward pass; bounds the memory of one pass. */
     private readonly modelBatch = 32,
+    private readonly runner?: GroupRunner,
   ) {
     this.dIn = hookWidth(hook, model.config);
+  }
+
+  /** Requests worth computing ahead of the one being used: none in this thread, where computing ahead only delays it. */
+  get parallelism(): number {
+    return this.runner?.parallelism ?? 0;
   }
 
   async activations(indices: ArrayLike<number>): Promise<Float32Array> {
     const ctx = this.windows.contextSize;
     const perWindow = (ctx - 1) * this.dIn;
     const out = new Float32Array(indices.length * perWindow);
+    const groups: Array<Promise<void>> = [];
     for (let start = 0; start < indices.length; start += this.modelBatch) {
       const n = Math.min(this.modelBatch, indices.length - start);
       const ids = new Int32Array(n * ctx);
       for (let i = 0; i < n; i++) ids.set(windowAt(this.windows, indices[start + i]), i * ctx);
-      const tokens = tf.tensor2d(ids, [n, ctx], 'int32'); // [batch, pos]
-      // The cache outlives any tidy (the model keeps it for the caller), so every entry is disposed here.
-      let cache: Map<HookName, tf.Tensor> | undefined;
-      let acts: tf.Tensor | undefined;
+      this.forwardCalls++;
+      if (this.runner) {
+        groups.push(this.runner.hookActivations(ids, n, ctx, this.hook).then((acts) => out.set(acts, start * perWindow)));
+        continue;
+      }
+      const acts = hookActivations(this.model, ids, n, ctx, this.hook, this.dIn);
       try {
-        cache = this.model.run(tokens, { cache: [this.hook], stopAt: this.hook }).cache;
-        this.forwardCalls++;
-        const act = cache.get(this.hook);
-        if (!act) throw new Error(`the model returned no activation for hook "${this.hook}"`);
-        acts = act.slice([0, 1, 0], [n, ctx - 1, this.dIn]); // [batch, pos − 1, d]
         out.set((await acts.data()) as Float32Array, start * perWindow);
       } finally {
-        tokens.dispose();
-        acts?.dispose();
-        if (cache) for (const t of cache.values()) t.dispose();
+        acts.dispose();
       }
     }
+    await Promise.all(groups);
     return out;
+  }
+}
+
+/**
+ * The activations of each request of `requests`, in order, with up to `ahead` later requests
+ * computing meanwhile: while the caller encodes one batch on this thread, the model pool's workers
+ * compute the next ones. Stopping early (an abort) leaves the requests in flight to finish unread.
+ */
+export async function* prefetched(source: ActivationSource, requests: Iterable<ArrayLike<number>>, ahead: number): AsyncGenerator<Float32Array> {
+  const queue: Array<Promise<Float32Array>> = [];
+  const iterator = requests[Symbol.iterator]();
+  const refill = (inFlight: number) => {
+    while (queue.length < inFlight) {
+      const next = iterator.next();
+      if (next.done) return;
+      const pending = source.activations(next.value);
+      // Settled later or never read (when the caller stops): never an unhandled rejection.
+      pending.catch(() => {});
+      queue.push(pending);
+    }
+  };
+  for (;;) {
+    refill(Math.max(1, ahead));
+    if (queue.length === 0) return;
+    const acts = await queue.shift()!;
+    refill(ahead);
+    yield acts;
   }
 }
 
@@ -106,6 +171,16 @@ export interface StreamOptions {
 
 const TOKEN_RNG_SALT = 0x5bd1e995;
 
+type FillStart = Omit<StreamState, 'served' | 'batches'>;
+
+/** A fill whose windows are picked and whose activations are being computed. */
+interface PendingFill {
+  start: FillStart;
+  batches: number;
+  windows: number;
+  acts: Promise<Float32Array>;
+}
+
 export class ActivationStream {
   private readonly batchTokens: number;
   private readonly bufferBatches: number;
@@ -117,7 +192,9 @@ export class ActivationStream {
   private epochRng: RngState;
   private order: Uint32Array;
   private cursor = 0;
-  private fillStart: Omit<StreamState, 'served' | 'batches'> | undefined;
+  private fillStart: FillStart | undefined;
+  /** The next fill, computing while this one is served: only over a source that computes off this thread. */
+  private pending: PendingFill | undefined;
   private buffer: Float32Array | undefined;
   private tokenOrder: Uint32Array | undefined;
   private served = 0;
@@ -160,6 +237,7 @@ export class ActivationStream {
 
   state(): StreamState {
     if (this.fillStart && this.served < this.batchesInFill) return { ...this.fillStart, served: this.served, batches: this.batches };
+    if (this.pending) return { ...this.pending.start, served: 0, batches: this.batches };
     return { epoch: this.epoch, cursor: this.cursor, epochRng: this.epochRng, fillRng: this.tokenRng.state(), served: 0, batches: this.batches };
   }
 
@@ -170,6 +248,7 @@ export class ActivationStream {
     this.tokenRng = Rng.fromState(state.fillRng);
     this.buffer = undefined;
     this.fillStart = undefined;
+    this.pending = undefined;
     this.batches = state.batches - state.served;
     if (state.served > 0) {
       await this.fill();
@@ -178,10 +257,11 @@ export class ActivationStream {
     }
   }
 
-  private async fill(): Promise<void> {
-    const remaining = this.totalBatches - this.batches;
+  /** Picks the windows of the fill after `before` batches and starts computing their activations. */
+  private pickFill(before: number): PendingFill {
+    const remaining = this.totalBatches - before;
     if (remaining <= 0) throw new Error(`the activation stream is exhausted: all ${this.totalBatches} batches were served`);
-    this.fillStart = { epoch: this.epoch, cursor: this.cursor, epochRng: this.epochRng, fillRng: this.tokenRng.state() };
+    const start = { epoch: this.epoch, cursor: this.cursor, epochRng: this.epochRng, fillRng: this.tokenRng.state() };
     const batches = Math.min(this.bufferBatches, remaining);
     const nWindows = Math.ceil((batches * this.batchTokens) / this.tokensPerWindow);
     const picked = new Uint32Array(nWindows);
@@ -189,14 +269,26 @@ export class ActivationStream {
       if (this.cursor === this.order.length) this.startEpoch(this.epoch + 1, this.orderRng.state());
       picked[i] = this.order[this.cursor++];
     }
+    const acts = this.source.activations(picked);
+    // A fill computed ahead and never used (a cancelled run) must not end as an unhandled rejection.
+    acts.catch(() => {});
+    return { start, batches, windows: nWindows, acts };
+  }
+
+  private async fill(): Promise<void> {
+    const fill = this.pending ?? this.pickFill(this.batches);
+    this.pending = undefined;
+    this.fillStart = fill.start;
     this.buffer = undefined;
-    this.buffer = await this.source.activations(picked);
-    const tokens = nWindows * this.tokensPerWindow;
+    this.buffer = await fill.acts;
+    const tokens = fill.windows * this.tokensPerWindow;
     this.tokenOrder = new Uint32Array(tokens);
     for (let i = 0; i < tokens; i++) this.tokenOrder[i] = i;
     this.tokenRng.shuffle(this.tokenOrder);
     this.served = 0;
-    this.batchesInFill = batches;
+    this.batchesInFill = fill.batches;
+    // Picked after this fill's shuffle, so its start state is what state() would say once this fill is drained.
+    if ((this.source.parallelism ?? 0) > 0 && this.batches + fill.batches < this.totalBatches) this.pending = this.pickFill(this.batches + fill.batches);
   }
 
   /** The next training batch, row-major [batchTokens, dIn]. */

@@ -1,0 +1,144 @@
+// GPT-2 on every core: tfjs on wasm computes on one thread, so N worker threads, each with its own
+// wasm instance and its own copy of the weights, run the forward passes of different window groups
+// at once (data parallelism; model/pool-worker.ts is the other side).
+//
+// The weights travel once: this thread copies every parameter out of its model into one
+// SharedArrayBuffer, and each worker uploads its tensors from that buffer into its own wasm heap
+// (tfjs-wasm keeps tensors in the instance's linear memory, so a worker cannot compute on shared
+// memory in place); the buffer is dropped once every worker has loaded. What stays is one copy of
+// the weights per worker, beside this thread's own (`memory()` reports each worker's heap).
+//
+// A group runs in a worker exactly as it runs in this thread (data/activations.ts's hookActivations
+// on the same windows), so pooled activations equal in-thread ones bit for bit.
+import { availableParallelism } from 'node:os';
+import type { HookName } from '../../src-shared/hooks.js';
+import { engineInfo, type tf } from '../engine/backend.js';
+import { WorkerChannel } from '../engine/worker.js';
+import type { GroupRunner } from '../data/activations.js';
+import type { Gpt2Config } from './config.js';
+
+/** Default model threads: every core, at most this many (each holds a copy of the weights: 0.5 GB for GPT-2 small). */
+const DEFAULT_MAX_THREADS = 8;
+
+/** Where each parameter lies in the shared buffer. */
+export interface WeightLayout {
+  names: string[];
+  shapes: number[][];
+  offsets: number[];
+  /** Floats in all parameters. */
+  size: number;
+}
+
+export interface ModelWorkerInit {
+  backend: string;
+  config: Gpt2Config;
+  label: string;
+}
+
+export type ModelWorkerRequest =
+  | { op: 'load'; layout: WeightLayout; weights: SharedArrayBuffer }
+  | { op: 'activations'; ids: Int32Array; n: number; ctx: number; hook: HookName }
+  | { op: 'memory' };
+
+/** One worker's memory: its wasm heap (weights, activations, freed space it keeps) and the tensors alive in it. */
+export interface WorkerMemory {
+  heapBytes: number;
+  tensorBytes: number;
+}
+
+/** A model Gpt2 (or anything holding GPT-2 parameters by HF name) the pool copies. */
+export interface PoolableModel {
+  config: Gpt2Config;
+  parameters(): Map<string, tf.Tensor>;
+}
+
+/**
+ * The model threads to use: `requested`, or every core up to DEFAULT_MAX_THREADS. More than one is
+ * refused on the tensorflow backends, where TensorFlow already computes on every core (or the GPU);
+ * the default there is 1, this thread.
+ */
+export function resolveModelThreads(requested: number | undefined, what: string): { threads: number; warning?: string } {
+  const tensorflow = engineInfo().backend === 'tensorflow';
+  if (requested === undefined) return { threads: tensorflow ? 1 : Math.min(availableParallelism(), DEFAULT_MAX_THREADS) };
+  if (!Number.isInteger(requested) || requested < 1) throw new Error(`${what}: model threads must be a positive integer, got ${requested}`);
+  if (requested > 1 && tensorflow) {
+    throw new Error(`${what}: model threads = ${requested}: worker threads exist to use several cores with the single-threaded wasm backend; the tensorflow backend (${engineInfo().package}) already uses them all, so use 1`);
+  }
+  const cores = availableParallelism();
+  return { threads: requested, warning: requested > cores ? `${requested} model threads on ${cores} cores: they will take turns, which is slower than ${cores}` : undefined };
+}
+
+export class ModelPool implements GroupRunner {
+  /** Groups each worker is computing or has queued, to hand the next group to the least busy. */
+  private readonly busy: number[];
+
+  private constructor(private readonly workers: Array<WorkerChannel<ModelWorkerRequest>>) {
+    this.busy = workers.map(() => 0);
+  }
+
+  /** Starts `threads` workers, each holding a copy of `model`'s weights. */
+  static async start(model: PoolableModel, threads: number): Promise<ModelPool> {
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`model pool: threads must be a positive integer, got ${threads}`);
+    const params = model.parameters();
+    const layout: WeightLayout = { names: [], shapes: [], offsets: [], size: 0 };
+    for (const [name, t] of params) {
+      layout.names.push(name);
+      layout.shapes.push(t.shape);
+      layout.offsets.push(layout.size);
+      layout.size += t.size;
+    }
+    const workers = Array.from({ length: threads }, (_, i) => {
+      const label = `GPT-2 worker ${i + 1} of ${threads}`;
+      const init: ModelWorkerInit = { backend: engineInfo().choice, config: model.config, label };
+      return new WorkerChannel<ModelWorkerRequest>(new URL('./pool-worker.ts', import.meta.url), init, label);
+    });
+    try {
+      // Filled while the workers start their engines.
+      const weights = new SharedArrayBuffer(layout.size * 4);
+      const view = new Float32Array(weights);
+      layout.names.forEach((name, i) => view.set(params.get(name)!.dataSync() as Float32Array, layout.offsets[i]));
+      await Promise.all(workers.map((w) => w.ready));
+      await Promise.all(workers.map((w) => w.call({ op: 'load', layout, weights })));
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.dispose()));
+      throw err;
+    }
+    return new ModelPool(workers);
+  }
+
+  get parallelism(): number {
+    return this.workers.length;
+  }
+
+  /** The [n, ctx − 1, d] activations at `hook` of `n` windows (`ids`, [n · ctx], transferred to the worker). */
+  async hookActivations(ids: Int32Array, n: number, ctx: number, hook: HookName): Promise<Float32Array> {
+    const w = this.busy.indexOf(Math.min(...this.busy));
+    this.busy[w]++;
+    try {
+      return await this.workers[w].call<Float32Array>({ op: 'activations', ids, n, ctx, hook }, [ids.buffer as ArrayBuffer]);
+    } finally {
+      this.busy[w]--;
+    }
+  }
+
+  /** Each worker's memory, in worker order. */
+  memory(): Promise<WorkerMemory[]> {
+    return Promise.all(this.workers.map((w) => w.call<WorkerMemory>({ op: 'memory' })));
+  }
+
+  /** Stops every worker; calls in flight fail with "… was disposed". */
+  async dispose(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.dispose()));
+  }
+}
+
+/** Runs `fn` with a pool of `threads` workers (none when 1: `fn` gets undefined and computes in this thread), disposing it however `fn` ends. */
+export async function withModelPool<T>(model: PoolableModel, threads: number, fn: (pool: ModelPool | undefined) => Promise<T>): Promise<T> {
+  if (threads <= 1) return fn(undefined);
+  const pool = await ModelPool.start(model, threads);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.dispose();
+  }
+}
