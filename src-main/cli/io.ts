@@ -22,6 +22,16 @@ export async function resolveModel(dirOrName: string): Promise<string> {
   return resolveModelDir(dirOrName, { download: true, onProgress: cliProgress(`model ${dirOrName}`) });
 }
 
+/**
+ * `--model-threads`: worker threads the GPT-2 forward runs on (model/pool.ts); absent, every core on
+ * wasm (capped) and 1 on TensorFlow, which uses every core itself. Needs the engine started.
+ */
+export async function modelThreadsFlag(value: string | undefined, command: string): Promise<{ threads: number; warning?: string }> {
+  const { resolveModelThreads } = await import('../model/pool.js');
+  if (value !== undefined && !/^\d+$/.test(value.trim())) throw new Error(`--model-threads must be a positive integer, got "${value}"`);
+  return resolveModelThreads(value === undefined ? undefined : Number(value), command);
+}
+
 export interface LoadedModel {
   /** Absolute folder the model was read from. */
   dir: string;

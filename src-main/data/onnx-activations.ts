@@ -4,7 +4,7 @@ import type { HookName } from '../../src-shared/hooks.js';
 import { gpt2OnnxRuntime } from '../engine/onnx.js';
 import { Gpt2 } from '../model/gpt2.js';
 import { OnnxGpt2 } from '../model/onnx-gpt2.js';
-import { hookWidth, ModelActivationSource, type ActivationSource, type HookedModel } from './activations.js';
+import { hookWidth, ModelActivationSource, type ActivationSource, type GroupRunner, type HookedModel } from './activations.js';
 import { windowAt, type WindowSet } from './windows.js';
 
 export class OnnxActivationSource implements ActivationSource {
@@ -37,9 +37,17 @@ export class OnnxActivationSource implements ActivationSource {
   }
 }
 
-/** GPT-2's activations at `hook` for `windows`: on ONNX Runtime when it runs the forward here, else on tfjs. */
-export function modelActivationSource(model: HookedModel, windows: WindowSet, hook: HookName, modelBatch: number): ActivationSource {
+/**
+ * GPT-2's activations at `hook` for `windows`: on ONNX Runtime when it runs the forward here (it uses
+ * every core itself), else on tfjs, on the model pool's worker threads when one is given.
+ */
+export function modelActivationSource(model: HookedModel, windows: WindowSet, hook: HookName, modelBatch: number, pool?: GroupRunner): ActivationSource {
   const ort = model instanceof Gpt2 ? gpt2OnnxRuntime() : undefined;
   if (ort && model instanceof Gpt2) return new OnnxActivationSource(OnnxGpt2.of(model, ort), model.config, windows, hook, modelBatch);
-  return new ModelActivationSource(model, windows, hook, modelBatch);
+  return new ModelActivationSource(model, windows, hook, modelBatch, pool);
+}
+
+/** Whether `model`'s activations come from ONNX Runtime here, so a model pool would only serve what stays on tfjs (evals). */
+export function activationsOnOnnx(model: HookedModel): boolean {
+  return model instanceof Gpt2 && gpt2OnnxRuntime() !== undefined;
 }

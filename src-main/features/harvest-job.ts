@@ -5,7 +5,7 @@
 import { validateBundle } from '../sae/formats/validate.js';
 import { createSaeRunner } from '../sae/inference.js';
 import type { SaeBundle } from '../sae/types.js';
-import type { HookedModel } from '../data/activations.js';
+import type { GroupRunner, HookedModel } from '../data/activations.js';
 import { modelActivationSource } from '../data/onnx-activations.js';
 import type { WindowSet } from '../data/windows.js';
 import type { HookName } from '../../src-shared/hooks.js';
@@ -49,6 +49,8 @@ export interface HarvestJob {
   windows: WindowSet;
   saes: HarvestSaeInput[];
   config: HarvestConfig;
+  /** Worker threads the forward passes run on (model/pool.ts); this thread when absent. */
+  pool?: GroupRunner;
   onProgress?: (event: HarvestEvent) => void;
   signal?: AbortSignal;
 }
@@ -106,7 +108,7 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
     const runners = site.map((e) => createSaeRunner(e.bundle));
     let results: LatentHarvest[];
     try {
-      const source = modelActivationSource(job.model, job.windows, hook as HookName, config.batchWindows);
+      const source = modelActivationSource(job.model, job.windows, hook as HookName, config.batchWindows, job.pool);
       results = await harvestWindows(source, job.windows, runners, config, { onProgress: job.onProgress, signal: job.signal });
     } finally {
       for (const r of runners) r.dispose();

@@ -3,7 +3,7 @@
 // max, keeps the top-N contexts and the quantile-interval samples. Memory is fixed up front by the
 // latent counts and the config (heaps and reservoirs), never by the corpus length.
 import { tf } from '../engine/backend.js';
-import type { ActivationSource } from '../data/activations.js';
+import { prefetched, type ActivationSource } from '../data/activations.js';
 import { windowAt, type WindowSet } from '../data/windows.js';
 import type { ActivationBatch } from './batch.js';
 import type { HarvestConfig } from './harvest-config.js';
@@ -55,11 +55,11 @@ export async function harvestWindows(
   const tokensPerPass = windows.count * (windows.contextSize - 1);
 
   const pass = async (stage: HarvestProgress['stage'], observe: (encoder: number, batch: ActivationBatch) => void) => {
-    for (let first = 0; first < windows.count; first += config.batchWindows) {
+    // Over the model pool, the next batches' activations are computed while this one is encoded.
+    let first = 0;
+    for await (const acts of prefetched(source, windowBatches(windows.count, config.batchWindows), source.parallelism ?? 0)) {
       options.signal?.throwIfAborted();
       const count = Math.min(config.batchWindows, windows.count - first);
-      const indices = Array.from({ length: count }, (_, i) => first + i);
-      const acts = await source.activations(indices);
       const tokens = windowTokensWithoutBos(windows, first, count);
       const x = tf.tensor2d(acts, [tokens.length, source.dIn]); // [tokens, dIn]
       try {
@@ -81,6 +81,7 @@ export async function harvestWindows(
         tokensPerSecond: rate,
         etaSeconds: (2 * tokensPerPass - tokensDone) / rate,
       });
+      first += count;
     }
   };
 
@@ -114,6 +115,11 @@ async function encodeBatch(encoder: LatentEncoder, x: tf.Tensor2D): Promise<Pick
   } finally {
     z.dispose();
   }
+}
+
+/** Windows [0, count) in batches of `size`, in order. */
+function* windowBatches(count: number, size: number): Generator<number[]> {
+  for (let first = 0; first < count; first += size) yield Array.from({ length: Math.min(size, count - first) }, (_, i) => first + i);
 }
 
 /** Tokens of windows [first, first + count) with each window's BOS dropped, as the activations are. */

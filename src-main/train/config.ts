@@ -88,6 +88,8 @@ export interface TrainRunConfig {
   initTokens: number;
   /** Worker threads per SAE (latents sharded). Default 1. */
   shards: number;
+  /** Worker threads the GPT-2 forward runs on (model/pool.ts), window groups split across them; 1 is this thread. Default 1 (the CLI and the app default to every core). */
+  modelThreads: number;
   /** Continue from the checkpoint in `out`. Default false. */
   resume: boolean;
 }
@@ -121,6 +123,7 @@ const DEFAULTS = {
   modelBatch: 8,
   initTokens: 4096,
   shards: 1,
+  modelThreads: 1,
   resume: false,
 } satisfies Partial<TrainRunConfig>;
 
@@ -129,7 +132,7 @@ const REQUIRED = ['model', 'hook', 'tokens', 'out'] as const;
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS)]);
 
 /** Fields that may differ between a run and the run it resumes (they change no trained number). */
-export const RESUMABLE_CHANGES: ReadonlyArray<keyof TrainRunConfig> = ['resume', 'checkpointEvery', 'logEvery', 'cacheActivations', 'evalTokens', 'modelBatch', 'shards', 'out'];
+export const RESUMABLE_CHANGES: ReadonlyArray<keyof TrainRunConfig> = ['resume', 'checkpointEvery', 'logEvery', 'cacheActivations', 'evalTokens', 'modelBatch', 'shards', 'modelThreads', 'out'];
 
 function fail(key: string, value: unknown, expected: string): never {
   throw new Error(`train config: "${key}" = ${JSON.stringify(value)} is invalid; expected ${expected}`);
@@ -205,6 +208,7 @@ export function validateTrainRunConfig(input: unknown): TrainRunConfig {
     modelBatch: positiveInt(c.modelBatch, 'modelBatch'),
     initTokens: positiveInt(c.initTokens, 'initTokens'),
     shards: positiveInt(c.shards, 'shards'),
+    modelThreads: positiveInt(c.modelThreads, 'modelThreads', 1, 64),
     resume: typeof c.resume === 'boolean' ? c.resume : fail('resume', c.resume, 'true or false'),
   };
   if (config.multiTopK && config.arch !== 'topk') fail('multiTopK', true, `false: Multi-TopK applies to arch "topk", not "${config.arch}"`);

@@ -3,7 +3,7 @@
 import type { HookName } from '../../src-shared/hooks.js';
 import { openCorpus } from '../data/corpora/index.js';
 import { buildWindows, splitWindows, type WindowSet, type WindowSplit, type WindowTokenizer } from '../data/windows.js';
-import type { ActivationSource, HookedModel } from '../data/activations.js';
+import type { ActivationSource, GroupRunner, HookedModel } from '../data/activations.js';
 import { modelActivationSource } from '../data/onnx-activations.js';
 import { openActivationCache, type CachedActivationSource } from '../data/activation-cache.js';
 import { totalSteps, type TrainRunConfig } from './config.js';
@@ -26,6 +26,8 @@ export async function prepareRunData(
   dIn: number,
   log: Log,
   signal?: AbortSignal,
+  /** Worker threads the forward passes run on; this thread when absent. */
+  pool?: GroupRunner,
 ): Promise<RunData> {
   const steps = totalSteps(config);
   const perWindow = config.context - 1;
@@ -43,7 +45,7 @@ export async function prepareRunData(
     log(`corpus ${config.dataset} has ${available} training tokens; the run needs ${steps * config.batch}, so it repeats the data (${((steps * config.batch) / available).toFixed(1)} epochs)`, 'warn');
   }
 
-  const modelSource = modelActivationSource(model, windows, hook, config.modelBatch);
+  const modelSource = modelActivationSource(model, windows, hook, config.modelBatch, pool);
   if (!config.cacheActivations) return { windows, split, source: modelSource };
   log(`activation cache ${config.cacheActivations}: checking ${windows.count} windows`);
   const cache = await openActivationCache(

@@ -10,6 +10,8 @@ import { engineInfo } from '../engine/backend.js';
 import type { ProgressCallback } from '../hub/download.js';
 import { resolveModelDir } from '../hub/resolve.js';
 import { loadGpt2 } from '../model/load.js';
+import { ModelPool, resolveModelThreads } from '../model/pool.js';
+import { activationsOnOnnx } from '../data/onnx-activations.js';
 import type { Gpt2 } from '../model/gpt2.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import type { NormalizationFit } from '../sae/normalize.js';
@@ -96,6 +98,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
   const model = context.model ?? (await loadGpt2(modelDir!));
   let family: SaeFamily | undefined;
   let data: RunData | undefined;
+  let pool: ModelPool | undefined;
   try {
     const tokenizer = context.tokenizer ?? (await loadTokenizer(modelDir));
     const site = parseHookName(config.hook, model.config.nLayer);
@@ -104,7 +107,13 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     const sizes = resumed ? resumed.run.sizes : resolveSizes(config, dIn);
     checkRunMemory(config, model.config, dIn, sizes, context.memoryBudget ?? machineBudget(engineInfo().backend));
     const steps = totalSteps(config);
-    data = await prepareRunData(config, model, tokenizer, site.name, dIn, log, signal);
+    const { threads, warning } = resolveModelThreads(config.modelThreads, 'train');
+    if (warning) log(warning, 'warn');
+    if (threads > 1) {
+      pool = await ModelPool.start(model, threads);
+      log(activationsOnOnnx(model) ? `GPT-2's evals run on ${threads} worker threads (model threads); its activations on ONNX Runtime` : `GPT-2 runs on ${threads} worker threads (model threads), the next activations computed while the SAEs train`);
+    }
+    data = await prepareRunData(config, model, tokenizer, site.name, dIn, log, signal, pool);
     const source: ActivationSource = data.source;
 
     let normalization: NormalizationFit;
@@ -168,6 +177,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     return { status: 'finished', step, results };
   } finally {
     await family?.dispose();
+    await pool?.dispose();
     data?.cache?.close();
     if (!context.model) model.dispose();
   }

@@ -12,6 +12,7 @@ interface HarvestFlags {
   tokens: string;
   db: string;
   top?: string;
+  modelThreads?: string;
   json?: boolean;
 }
 
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .requiredOption('--tokens <n>', 'tokens to harvest')
     .requiredOption('--db <file>', 'feature database (created if missing)')
     .option('--top <n>', 'top activating contexts kept per latent', '40')
+    .option('--model-threads <n>', 'worker threads the GPT-2 forward runs on, each with its own wasm instance and copy of the weights; 1 = this thread (default: every core, at most 8, on wasm; 1 on TensorFlow)')
     .option('--json', 'print a JSON summary on stdout')
     .action(async (flags: HarvestFlags) => {
       const tokens = positiveInt('--tokens', flags.tokens);
@@ -38,7 +40,9 @@ export function register(program: Command): void {
       if (dirs.length === 0) throw new Error('--sae needs at least one SAE folder');
       const path = await import('node:path');
       const fs = await import('node:fs');
-      const { loadModelAndTokenizer } = await import('../io.js');
+      const { loadModelAndTokenizer, modelThreadsFlag } = await import('../io.js');
+      const { withModelPool } = await import('../../model/pool.js');
+      const { activationsOnOnnx } = await import('../../data/onnx-activations.js');
       const { openStore } = await import('../../store/open.js');
       const { parseHarvestConfig } = await import('../../features/harvest-config.js');
       const { loadHarvestSaes, harvestWindowsFor } = await import('../../features/harvest-inputs.js');
@@ -60,6 +64,8 @@ export function register(program: Command): void {
       const { dir: modelDir, model, tokenizer } = await loadModelAndTokenizer(flags.model, (dir) =>
         checkDeviceMemory(harvestWeightBytes(dir, saes.map((s) => s.path)), `harvest of ${saes.length} SAE${saes.length === 1 ? '' : 's'} with ${flags.model}`),
       );
+      const { threads, warning } = await modelThreadsFlag(flags.modelThreads, 'harvest');
+      if (warning) process.stderr.write(`harvest: ${warning}\n`);
       const controller = new AbortController();
       const stop = () => controller.abort(new Error('harvest cancelled (Ctrl-C); rerun the same command to redo the unfinished SAEs'));
       process.once('SIGINT', stop);
@@ -67,7 +73,7 @@ export function register(program: Command): void {
       try {
         const started = performance.now();
         const windows = await harvestWindowsFor(flags.dataset, tokenizer, tokens, controller.signal);
-        const summaries = await runHarvest({
+        const summaries = await withModelPool(model, activationsOnOnnx(model) ? 1 : threads, (pool) => runHarvest({
           db,
           modelName: fs.existsSync(flags.model) ? path.resolve(flags.model) : flags.model,
           model,
@@ -77,9 +83,10 @@ export function register(program: Command): void {
           windows,
           saes,
           config: parseHarvestConfig({ topN }),
+          pool,
           onProgress: throttledLines((line) => process.stderr.write(`${line}\n`)),
           signal: controller.signal,
-        });
+        }));
         const seconds = (performance.now() - started) / 1000;
         const harvested = windows.count * (windows.contextSize - 1);
         if (flags.json) {

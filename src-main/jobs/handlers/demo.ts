@@ -48,6 +48,7 @@ async function installModel(model: DemoBuildParams['model'], ctx: HandlerContext
 async function buildDemo(plan: DemoPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
   const { demoProgress } = await import('../../demo/plan.js');
   const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
+  const { resolveModelThreads } = await import('../../model/pool.js');
   const { familyMembers } = await import('../../features/harvest-inputs.js');
   const built = demoProgress(plan);
   const dataset = corpusSpec(ctx.workspace, METHOD, EMBEDDED_DATASET);
@@ -62,6 +63,7 @@ async function buildDemo(plan: DemoPlan, job: JobContext, ctx: HandlerContext): 
       batch: plan.batch, lr: plan.lr, evalTokens: plan.evalTokens,
       // A build the app was closed during continues from the family's checkpoint.
       resume: existsSync(path.join(plan.familyDir, CHECKPOINT_FILE)),
+      modelThreads: resolveModelThreads(undefined, METHOD).threads,
     };
     // The trainer reports after its first steps; until then the bar says what is happening.
     job.progress({ done: 0, total: plan.tokens, unit: 'tokens', phase: '1/2 train: loading the model and reading the corpus' });

@@ -87,6 +87,8 @@ async function harvestSet(plan: HarvestPlan, folders: string[], job: JobContext,
 async function harvestWithModel(plan: HarvestPlan, job: JobContext, ctx: HandlerContext, model: Gpt2): Promise<JobResult> {
   const { loadHarvestSaes, harvestWindowsFor } = await import('../../features/harvest-inputs.js');
   const { runHarvest } = await import('../../features/harvest-job.js');
+  const { resolveModelThreads, withModelPool } = await import('../../model/pool.js');
+  const { activationsOnOnnx } = await import('../../data/onnx-activations.js');
   const { parseHarvestConfig } = await import('../../features/harvest-config.js');
   const { readUnembedding } = await import('../../features/unembedding.js');
   const { runUmap, umapTargets } = await import('../../features/umap-job.js');
@@ -97,8 +99,9 @@ async function harvestWithModel(plan: HarvestPlan, job: JobContext, ctx: Handler
   job.progress({ done: 0, total: params.tokens, unit: 'tokens', phase: 'reading corpus' });
   const windows = await harvestWindowsFor(plan.dataset, tokenizer, params.tokens, job.signal);
   const tokens = windows.count * (windows.contextSize - 1);
-  const summaries = await runHarvest({
+  const summaries = await withModelPool(model, activationsOnOnnx(model) ? 1 : resolveModelThreads(undefined, 'harvest').threads, (pool) => runHarvest({
     db,
+    pool,
     modelName: plan.modelFolder,
     model,
     unembedding: readUnembedding(plan.modelFolder),
@@ -112,7 +115,7 @@ async function harvestWithModel(plan: HarvestPlan, job: JobContext, ctx: Handler
       else job.progress({ done: event.done, total: event.total, unit: 'latents', phase: `harvest: ${event.stage}` });
     },
     signal: job.signal,
-  });
+  }));
   const summary: Record<string, number | string> = { tokens };
   for (const s of summaries) summary[`dead_frac_${s.dSae}`] = s.deadFraction;
   if (params.umap !== false) {

@@ -145,6 +145,9 @@ export const trainingHandlers: DomainHandlers<'training'> = {
     const { hookWidth } = await import('../../data/activations.js');
     // The memory check needs the running backend (wasm bounds one instance's heap).
     const backend = await ctx.engine.start();
+    const { resolveModelThreads } = await import('../../model/pool.js');
+    // The app runs GPT-2 on every core (one worker thread each) on wasm; TensorFlow already does.
+    config.modelThreads = resolveModelThreads(undefined, METHOD).threads;
     try {
       const run = validateTrainRunConfig(config);
       const model = readGpt2Config(modelFolder);
