@@ -117,18 +117,19 @@ export class ModelActivationSource implements ActivationSource {
 }
 
 /**
- * The activations of each request of `requests`, in order, with up to `ahead` later requests
- * computing meanwhile: while the caller encodes one batch on this thread, the model pool's workers
- * compute the next ones. Stopping early (an abort) leaves the requests in flight to finish unread.
+ * `compute` of each request of `requests`, in order, with up to `ahead` later requests computing
+ * meanwhile: while the caller encodes one batch on this thread, the model pool's workers compute
+ * the next ones (ahead = their number keeps every one busy). With ahead 0 each request starts only
+ * once the previous one is used. Stopping early (an abort) leaves the requests in flight to finish unread.
  */
-export async function* prefetched(source: ActivationSource, requests: Iterable<ArrayLike<number>>, ahead: number): AsyncGenerator<Float32Array> {
-  const queue: Array<Promise<Float32Array>> = [];
+export async function* prefetched<Q, R>(compute: (request: Q) => Promise<R>, requests: Iterable<Q>, ahead: number): AsyncGenerator<R> {
+  const queue: Array<Promise<R>> = [];
   const iterator = requests[Symbol.iterator]();
   const refill = (inFlight: number) => {
     while (queue.length < inFlight) {
       const next = iterator.next();
       if (next.done) return;
-      const pending = source.activations(next.value);
+      const pending = compute(next.value);
       // Settled later or never read (when the caller stops): never an unhandled rejection.
       pending.catch(() => {});
       queue.push(pending);

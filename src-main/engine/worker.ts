@@ -73,7 +73,8 @@ export class WorkerChannel<Request extends object> {
 
 /**
  * The worker's end: `start` builds the worker's state (its engine first), and the handler it returns
- * answers every request; errors go back to the caller as messages instead of killing the thread.
+ * answers every request (a promise is awaited); errors go back to the caller as messages instead of
+ * killing the thread.
  */
 export async function serveWorker<Request extends object>(start: () => Promise<(request: Request) => unknown>): Promise<void> {
   const port = parentPort!;
@@ -84,10 +85,10 @@ export async function serveWorker<Request extends object>(start: () => Promise<(
     port.postMessage({ ready: false, error: err instanceof Error ? err.message : String(err) } satisfies Ready);
     return;
   }
-  port.on('message', (message: Request & { id: number }) => {
+  port.on('message', async (message: Request & { id: number }) => {
     let reply: Reply;
     try {
-      reply = { id: message.id, ok: true, value: handle(message) };
+      reply = { id: message.id, ok: true, value: await handle(message) };
     } catch (err) {
       reply = { id: message.id, ok: false, error: err instanceof Error ? err.message : String(err) };
     }

@@ -57,7 +57,7 @@ export async function harvestWindows(
   const pass = async (stage: HarvestProgress['stage'], observe: (encoder: number, batch: ActivationBatch) => void) => {
     // Over the model pool, the next batches' activations are computed while this one is encoded.
     let first = 0;
-    for await (const acts of prefetched(source, windowBatches(windows.count, config.batchWindows), source.parallelism ?? 0)) {
+    for await (const acts of prefetched((indices) => source.activations(indices), windowBatches(windows.count, config.batchWindows), source.parallelism ?? 0)) {
       options.signal?.throwIfAborted();
       const count = Math.min(config.batchWindows, windows.count - first);
       const tokens = windowTokensWithoutBos(windows, first, count);

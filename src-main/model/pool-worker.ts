@@ -8,6 +8,9 @@ import { hookActivations, hookWidth } from '../data/activations.js';
 import { Gpt2 } from './gpt2.js';
 import type { ModelWorkerInit, ModelWorkerRequest, WeightLayout, WorkerMemory } from './pool.js';
 import { hostTensorSource, weightsFromSource } from './weights.js';
+import { createSaeRunner, type SaeRunner } from '../sae/inference.js';
+import { evalBatch, type BatchEval } from '../sae/splice-eval.js';
+import type { SaeBundle } from '../sae/types.js';
 
 const init = workerData as ModelWorkerInit;
 
@@ -36,6 +39,27 @@ await serveWorker<ModelWorkerRequest>(async () => {
     }
   };
 
+  let saes: { runners: SaeRunner[]; hook: HookName; dIn: number } | undefined;
+  const releaseSaes = (): void => {
+    for (const r of saes?.runners ?? []) r.dispose();
+    saes = undefined;
+  };
+  const loadSaes = (bundles: SaeBundle[]): void => {
+    releaseSaes();
+    const runners: SaeRunner[] = [];
+    try {
+      for (const b of bundles) runners.push(createSaeRunner(b));
+    } catch (err) {
+      for (const r of runners) r.dispose();
+      throw err;
+    }
+    saes = { runners, hook: bundles[0].spec.hookName as HookName, dIn: bundles[0].spec.dIn };
+  };
+  const evaluate = (ids: Int32Array, n: number, ctx: number): Promise<BatchEval[]> => {
+    if (!model || !saes) throw new Error(`${init.label}: asked to evaluate before the model and SAEs were loaded`);
+    return evalBatch(model, saes.runners, saes.hook, ids, n, ctx, saes.dIn);
+  };
+
   const memory = (): WorkerMemory => {
     const wasm = (tf.backend() as { wasm?: { HEAPU8: Uint8Array } }).wasm;
     return { heapBytes: wasm ? wasm.HEAPU8.buffer.byteLength : 0, tensorBytes: tf.memory().numBytes };
@@ -47,6 +71,12 @@ await serveWorker<ModelWorkerRequest>(async () => {
         return load(request.layout, request.weights);
       case 'activations':
         return activations(request.ids, request.n, request.ctx, request.hook);
+      case 'loadSaes':
+        return loadSaes(request.bundles);
+      case 'evalBatch':
+        return evaluate(request.ids, request.n, request.ctx);
+      case 'releaseSaes':
+        return releaseSaes();
       case 'memory':
         return memory();
     }

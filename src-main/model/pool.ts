@@ -15,6 +15,8 @@ import type { HookName } from '../../src-shared/hooks.js';
 import { engineInfo, type tf } from '../engine/backend.js';
 import { WorkerChannel } from '../engine/worker.js';
 import type { GroupRunner } from '../data/activations.js';
+import type { BatchEval, SpliceEvalRunner } from '../sae/splice-eval.js';
+import type { SaeBundle } from '../sae/types.js';
 import type { Gpt2Config } from './config.js';
 
 /** Default model threads: every core, at most this many (each holds a copy of the weights: 0.5 GB for GPT-2 small). */
@@ -38,6 +40,9 @@ export interface ModelWorkerInit {
 export type ModelWorkerRequest =
   | { op: 'load'; layout: WeightLayout; weights: SharedArrayBuffer }
   | { op: 'activations'; ids: Int32Array; n: number; ctx: number; hook: HookName }
+  | { op: 'loadSaes'; bundles: SaeBundle[] }
+  | { op: 'evalBatch'; ids: Int32Array; n: number; ctx: number }
+  | { op: 'releaseSaes' }
   | { op: 'memory' };
 
 /** One worker's memory: its wasm heap (weights, activations, freed space it keeps) and the tensors alive in it. */
@@ -68,7 +73,7 @@ export function resolveModelThreads(requested: number | undefined, what: string)
   return { threads: requested, warning: requested > cores ? `${requested} model threads on ${cores} cores: they will take turns, which is slower than ${cores}` : undefined };
 }
 
-export class ModelPool implements GroupRunner {
+export class ModelPool implements GroupRunner, SpliceEvalRunner {
   /** Groups each worker is computing or has queued, to hand the next group to the least busy. */
   private readonly busy: number[];
 
@@ -110,15 +115,34 @@ export class ModelPool implements GroupRunner {
     return this.workers.length;
   }
 
-  /** The [n, ctx − 1, d] activations at `hook` of `n` windows (`ids`, [n · ctx], transferred to the worker). */
-  async hookActivations(ids: Int32Array, n: number, ctx: number, hook: HookName): Promise<Float32Array> {
+  /** Sends `request` to the worker with the fewest requests in flight (`transfer`red buffers move there). */
+  private async leastBusy<T>(request: ModelWorkerRequest, transfer: ArrayBuffer[]): Promise<T> {
     const w = this.busy.indexOf(Math.min(...this.busy));
     this.busy[w]++;
     try {
-      return await this.workers[w].call<Float32Array>({ op: 'activations', ids, n, ctx, hook }, [ids.buffer as ArrayBuffer]);
+      return await this.workers[w].call<T>(request, transfer);
     } finally {
       this.busy[w]--;
     }
+  }
+
+  /** The [n, ctx − 1, d] activations at `hook` of `n` windows (`ids`, [n · ctx], transferred to the worker). */
+  hookActivations(ids: Int32Array, n: number, ctx: number, hook: HookName): Promise<Float32Array> {
+    return this.leastBusy({ op: 'activations', ids, n, ctx, hook }, [ids.buffer as ArrayBuffer]);
+  }
+
+  /** Gives every worker the SAEs to evaluate (sae/splice-eval.ts), replacing earlier ones. */
+  async loadSaes(bundles: SaeBundle[]): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.call({ op: 'loadSaes', bundles })));
+  }
+
+  /** One evaluation batch of `n` windows (`ids`, transferred) on the loaded SAEs: each SAE's sums. */
+  evalBatch(ids: Int32Array, n: number, ctx: number): Promise<BatchEval[]> {
+    return this.leastBusy({ op: 'evalBatch', ids, n, ctx }, [ids.buffer as ArrayBuffer]);
+  }
+
+  async releaseSaes(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.call({ op: 'releaseSaes' })));
   }
 
   /** Each worker's memory, in worker order. */

@@ -16,11 +16,11 @@
 // - delta_lm_loss = ce_sae − ce_clean; kl_div: KL(clean ‖ spliced) of the next-token distributions,
 //   nats, mean over predicted positions.
 import { join } from 'node:path';
-import { tf } from '../engine/backend.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Gpt2 } from '../model/gpt2.js';
-import type { RunOptions } from '../model/hooks.js';
 import { createSaeRunner } from '../sae/inference.js';
+import { evalBatch, type BatchEval, type SpliceEvalRunner } from '../sae/splice-eval.js';
+import { prefetched } from '../data/activations.js';
 import type { SaeBundle } from '../sae/types.js';
 import type { HookName } from '../../src-shared/hooks.js';
 import { openCorpus } from '../data/corpora/index.js';
@@ -46,6 +46,8 @@ export interface EvalOptions {
   tokens: number;
   /** Windows per forward pass. */
   batch: number;
+  /** Worker threads that evaluate batches (model/pool.ts); this thread when absent. */
+  pool?: SpliceEvalRunner;
   signal?: AbortSignal;
 }
 
@@ -135,120 +137,48 @@ export async function evaluateSaes(options: Omit<EvalOptions, 'sae'> & { saes: S
   const ctx = windows.contextSize;
   const nWindows = Math.min(wanted, indices.length);
   if (nWindows === 0) throw new Error(`evaluateSae: no held-out windows of ${ctx} tokens to evaluate ${spec.hookName} on (corpus too short?)`);
-  const runners = saes.map((b) => createSaeRunner(b));
   const totals = saes.map((b) => new Totals(b.spec.dIn, b.spec.dSae));
-  try {
+  function* batches(): Generator<{ ids: Int32Array; n: number }> {
     for (let start = 0; start < nWindows; start += options.batch) {
-      await new Promise((resolve) => setImmediate(resolve)); // lets a cancel (signal) arrive between batches
-      options.signal?.throwIfAborted();
       const n = Math.min(options.batch, nWindows - start);
       const ids = new Int32Array(n * ctx);
       for (let i = 0; i < n; i++) ids.set(windowAt(windows, indices[start + i]), i * ctx);
-      await evalBatch(model, runners, hook, tf.tensor2d(ids, [n, ctx], 'int32'), spec.dIn, totals);
+      yield { ids, n };
+    }
+  }
+  const { pool } = options;
+  // On the pool, each worker evaluates whole batches (up to one each at a time); their sums are added
+  // here in batch order, so the figures are the in-thread ones exactly.
+  const runners = pool ? [] : saes.map((b) => createSaeRunner(b));
+  const compute = pool ? ({ ids, n }: { ids: Int32Array; n: number }) => pool.evalBatch(ids, n, ctx) : ({ ids, n }: { ids: Int32Array; n: number }) => evalBatch(model, runners, hook, ids, n, ctx, spec.dIn);
+  try {
+    if (pool) await pool.loadSaes(saes);
+    for await (const batch of prefetched(compute, batches(), pool?.parallelism ?? 0)) {
+      await new Promise((resolve) => setImmediate(resolve)); // lets a cancel (signal) arrive between batches
+      options.signal?.throwIfAborted();
+      batch.forEach((b, s) => addBatch(totals[s], b));
     }
   } finally {
     for (const r of runners) r.dispose();
+    await pool?.releaseSaes();
   }
   return totals.map((t, i) => summarise(t, saes[i].spec.dSae, saes[i].spec.k ?? null));
 }
 
-/** Sum of a [batch, pos − 1] loss tensor, disposing it. */
-async function sumLoss(loss: tf.Tensor): Promise<number> {
-  const total = tf.sum(loss); // []
-  try {
-    return (await total.data())[0];
-  } finally {
-    tf.dispose([loss, total]);
-  }
-}
-
-/** Next-token log-probabilities [batch · (pos − 1), vocab] of a run with `hooks`, and the targets' cross-entropy sum. */
-async function nextTokenLogProbs(model: EvalOptions['model'], tokens: tf.Tensor2D, options: RunOptions): Promise<{ logProbs: tf.Tensor2D; ce: number }> {
-  const [n, ctx] = tokens.shape;
-  const { logits } = model.run(tokens, options); // no cache asked for, so none to free
-  if (!logits) throw new Error('evaluateSae: the model returned no logits');
-  const rows = n * (ctx - 1);
-  const { logProbs, ce } = tf.tidy(() => {
-    const vocab = logits.shape[2];
-    const logProbs = tf.logSoftmax(logits.slice([0, 0, 0], [n, ctx - 1, vocab]).reshape([rows, vocab])) as tf.Tensor2D; // [rows, vocab]
-    // gatherND on (row, target) pairs, because gather with batchDims crashes on wasm.
-    const pairs = tf.stack([tf.range(0, rows, 1, 'int32'), tokens.slice([0, 1], [n, ctx - 1]).reshape([rows])], 1); // [rows, 2]
-    return { logProbs, ce: tf.gatherND(logProbs, pairs).sum().neg() }; // [rows, vocab], []
-  });
-  logits.dispose();
-  const total = (await ce.data())[0];
-  ce.dispose();
-  return { logProbs, ce: total };
-}
-
-async function evalBatch(
-  model: EvalOptions['model'],
-  runners: Array<ReturnType<typeof createSaeRunner>>,
-  hook: HookName,
-  tokens: tf.Tensor2D, // [batch, pos]
-  dIn: number,
-  totals: Totals[],
-): Promise<void> {
-  const [n, ctx] = tokens.shape;
-  let captured: tf.Tensor | undefined;
-  const kept: tf.Tensor[] = [tokens];
-  try {
-    const clean = await nextTokenLogProbs(model, tokens, { hooks: [{ name: hook, fn: (act) => void (captured = tf.keep(act.clone())) }] });
-    // KL(p ‖ q) = Σ p log p − Σ p log q: the first sum and p itself are shared by every SAE.
-    const cleanProbs = tf.tidy(() => tf.exp(clean.logProbs)); // [rows, vocab]
-    kept.push(cleanProbs);
-    const negEntropy = tf.tidy(() => tf.sum(tf.mul(cleanProbs, clean.logProbs))); // []
-    clean.logProbs.dispose();
-    const cleanSelf = (await negEntropy.data())[0];
-    negEntropy.dispose();
-    if (!captured) throw new Error(`the model never reached hook "${hook}"`);
-    kept.push(captured);
-    const bos = captured.slice([0, 0, 0], [n, 1, dIn]); // [batch, 1, d]
-    const x = captured.slice([0, 1, 0], [n, ctx - 1, dIn]).reshape([n * (ctx - 1), dIn]) as tf.Tensor2D; // [tokens, d]
-    const zeros = tf.zeros([n, ctx, dIn]); // [batch, pos, d]
-    const ablatedKeepBos = tf.concat([bos, tf.zeros([n, ctx - 1, dIn])], 1); // [batch, pos, d]
-    kept.push(bos, x, zeros, ablatedKeepBos);
-    const ceAbl = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: () => zeros }])); // [batch, pos − 1]
-    const ceAblKeepBos = await sumLoss(model.lossPerToken(tokens, [{ name: hook, fn: () => ablatedKeepBos }])); // [batch, pos − 1]
-    const xStats = tf.tidy(() => [tf.sum(tf.square(x)), tf.sum(x, 0)]); // [], [d]
-    const [sqNorm, sum] = await Promise.all(xStats.map((t) => t.data()));
-    tf.dispose(xStats);
-    for (let s = 0; s < runners.length; s++) {
-      const xHat = runners[s].reconstruct(x); // [tokens, d]
-      const z = runners[s].encode(x); // [tokens, dSae]
-      const spliced = tf.concat([bos, xHat.reshape([n, ctx - 1, dIn])], 1); // [batch, pos, d]
-      let withSae: tf.Tensor2D | undefined;
-      try {
-        const run = await nextTokenLogProbs(model, tokens, { hooks: [{ name: hook, fn: () => spliced }] });
-        withSae = run.logProbs;
-        const stats = tf.tidy(() => [
-          tf.sum(tf.square(tf.sub(x, xHat))), // []
-          tf.sum(tf.cast(tf.greater(z, 0), 'float32')), // []
-          tf.cast(tf.greater(tf.max(z, 0), 0), 'int32'), // [dSae]
-          tf.sum(tf.mul(cleanProbs, withSae!)), // [] Σ p log q
-        ]);
-        const [sqErr, active, fired, kl] = await Promise.all(stats.map((t) => t.data()));
-        tf.dispose(stats);
-        const t = totals[s];
-        t.tokens += n * (ctx - 1);
-        t.sqErr += sqErr[0];
-        t.sqNorm += sqNorm[0];
-        for (let i = 0; i < sum.length; i++) t.sum[i] += sum[i];
-        t.active += active[0];
-        for (let i = 0; i < fired.length; i++) if (fired[i]) t.fired[i] = 1;
-        t.ce.clean += clean.ce;
-        t.ce.sae += run.ce;
-        t.ce.abl += ceAbl;
-        t.ce.ablKeepBos += ceAblKeepBos;
-        t.ce.kl += cleanSelf - kl[0];
-        t.ce.positions += n * (ctx - 1);
-      } finally {
-        tf.dispose([xHat, z, spliced, ...(withSae ? [withSae] : [])]);
-      }
-    }
-  } finally {
-    tf.dispose(kept);
-  }
+/** Adds one batch's sums, in the order the evaluation has always added them. */
+function addBatch(t: Totals, b: BatchEval): void {
+  t.tokens += b.tokens;
+  t.sqErr += b.sqErr;
+  t.sqNorm += b.sqNorm;
+  for (let i = 0; i < b.sum.length; i++) t.sum[i] += b.sum[i];
+  t.active += b.active;
+  for (let i = 0; i < b.fired.length; i++) if (b.fired[i]) t.fired[i] = 1;
+  t.ce.clean += b.ceClean;
+  t.ce.sae += b.ceSae;
+  t.ce.abl += b.ceAbl;
+  t.ce.ablKeepBos += b.ceAblKeepBos;
+  t.ce.kl += b.kl;
+  t.ce.positions += b.tokens;
 }
 
 function summarise(t: Totals, dSae: number, k: number | null): EvalResult {

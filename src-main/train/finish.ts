@@ -12,6 +12,7 @@ import type { HookName } from '../../src-shared/hooks.js';
 import type { WindowSet } from '../data/windows.js';
 import { totalSteps, type TrainRunConfig } from './config.js';
 import { evaluateSaes, writeEvalJson, type EvalResult } from './eval.js';
+import type { SpliceEvalRunner } from '../sae/splice-eval.js';
 import { DEAD_DEFINITION, EVAL_FVU_DEFINITION, TRAIN_FVU_DEFINITION, type SaeRunResult } from './events.js';
 import type { SaeTrainState } from '../sae/api.js';
 import type { SaeFamily } from './family.js';
@@ -23,6 +24,8 @@ export const FAMILY_FILE = 'family.json';
 export interface FinishInput {
   config: TrainRunConfig;
   model: Pick<Gpt2, 'config' | 'lossPerToken' | 'run'>;
+  /** Worker threads the evals' batches run on; this thread when absent. */
+  pool?: SpliceEvalRunner;
   family: SaeFamily;
   hook: HookName;
   normalization: NormalizationFit;
@@ -88,6 +91,7 @@ export async function finishFamily(input: FinishInput): Promise<SaeRunResult[]> 
     log(`evaluating on ${config.evalTokens} held-out tokens`);
     evals = await evaluateSaes({
       model,
+      pool: input.pool,
       saes: bundles,
       windows: input.windows,
       indices: input.validation,

@@ -172,7 +172,7 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     }
     await saveCheckpoint(step);
     const tokensPerS = (steps * config.batch) / Math.max(elapsedBefore + sessionSeconds(), 1e-9);
-    const results = await finishFamily({ config, model, family: fam, hook: site.name, normalization, windows: data.windows, validation: data.split.validation, tokensPerS, log, signal });
+    const results = await finishFamily({ config, model, pool, family: fam, hook: site.name, normalization, windows: data.windows, validation: data.split.validation, tokensPerS, log, signal });
     emit({ type: 'done', status: 'finished', step, results });
     return { status: 'finished', step, results };
   } finally {

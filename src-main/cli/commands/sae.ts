@@ -78,6 +78,7 @@ interface EvalFlags {
   tokens?: string;
   batch?: string;
   textField?: string;
+  modelThreads?: string;
   save?: boolean;
   json?: boolean;
 }
@@ -221,6 +222,7 @@ export function register(program: Command): void {
     .option('--tokens <n>', 'activation tokens to evaluate (default 8192)')
     .option('--batch <n>', 'windows per forward pass (default 8)')
     .option('--text-field <name>', 'text field of a jsonl/parquet dataset (default text)')
+    .option('--model-threads <n>', 'worker threads that evaluate batches, each with its own wasm instance and copy of the model; 1 = this thread (default: every core, at most 8, on wasm; 1 on TensorFlow)')
     .option('--save', 'also write eval.json into the SAE folder')
     .option('--json', 'print {"d_sae","k","eval_fvu","l0","never_fired_frac","delta_lm_loss","ce_loss_score","kl_div","tokens","tokens_per_s"}')
     .action(async (flags: EvalFlags) => {
@@ -233,11 +235,15 @@ export function register(program: Command): void {
       const { loadGpt2 } = await import('../../model/load.js');
       const { importSaeDetailed } = await import('../../sae/formats/detect.js');
       const { evaluateSae, writeEvalJson } = await import('../../train/eval.js');
+      const { modelThreadsFlag } = await import('../io.js');
+      const { withModelPool } = await import('../../model/pool.js');
+      const { threads, warning } = await modelThreadsFlag(flags.modelThreads, 'sae eval');
+      if (warning) process.stderr.write(`sae eval: ${warning}\n`);
       const model = await loadGpt2(await resolveModelDir(flags.model, { onProgress: cliProgress(`model ${flags.model}`) }));
       try {
         const { bundle, path: where } = await importSaeDetailed(flags.sae, { model: model.config });
         const started = performance.now();
-        const result = await evaluateSae({ model, sae: bundle, dataset: flags.dataset, textField: flags.textField, tokens, batch });
+        const result = await withModelPool(model, threads, (pool) => evaluateSae({ model, pool, sae: bundle, dataset: flags.dataset, textField: flags.textField, tokens, batch }));
         const seconds = (performance.now() - started) / 1000;
         if (flags.save) writeEvalJson(where, result);
         const tokensPerS = result.tokens / seconds;

@@ -6,7 +6,9 @@ import type { WindowSet } from '../../../src-main/data/windows.js';
 import type { Gpt2 } from '../../../src-main/model/gpt2.js';
 import { ModelPool, resolveModelThreads } from '../../../src-main/model/pool.js';
 import type { HookName } from '../../../src-shared/hooks.js';
-import { seededRandom } from '../../../src-shared/random.js';
+import { fillNormal, seededRandom } from '../../../src-shared/random.js';
+import type { SaeBundle } from '../../../src-main/sae/types.js';
+import { evaluateSaes } from '../../../src-main/train/eval.js';
 import { buildModel, randomWeights, testConfig } from './fixtures.js';
 
 // Every worker the pool starts, so a test can make one die as a crashed thread would.
@@ -68,7 +70,7 @@ describe('ModelPool', () => {
     const requests = [[0, 1], [2, 3], [4, 5], [6]];
     const read = async (source: ModelActivationSource) => {
       const out: Float32Array[] = [];
-      for await (const acts of prefetched(source, requests, source.parallelism)) out.push(acts);
+      for await (const acts of prefetched((r) => source.activations(r), requests, source.parallelism)) out.push(acts);
       return out;
     };
     const inThread = await read(new ModelActivationSource(model, windows, hook, 2));
@@ -98,6 +100,29 @@ describe('ModelPool', () => {
       await resumed.restore(JSON.parse(JSON.stringify(first.state())));
       (await drain(resumed, 14 - cut)).forEach((b, i) => expect(sameBits(b, inThread[cut + i]), `batch ${cut + i} after a cut at ${cut}`).toBe(true));
     }
+  });
+
+  it('evaluates SAEs on batches split across workers to the same figures, and releases them', async () => {
+    const windows = randomWindows(10, 8);
+    const uniform = seededRandom(9);
+    const sae = (dSae: number): SaeBundle => ({
+      spec: { architecture: 'topk', dIn: config.nEmbd, dSae, k: 4, normalizeActivations: 'none', applyBDecToInput: true, modelName: 'test', hookName: 'blocks.0.hook_resid_post', contextSize: CTX, prependBos: true },
+      weights: {
+        W_enc: fillNormal(new Float32Array(config.nEmbd * dSae), 0.3, uniform),
+        W_dec: fillNormal(new Float32Array(dSae * config.nEmbd), 0.3, uniform),
+        b_enc: new Float32Array(dSae),
+        b_dec: new Float32Array(config.nEmbd),
+      },
+    });
+    const saes = [sae(48), sae(96)];
+    const options = { model, saes, windows, tokens: 10 * (CTX - 1), batch: 3 };
+    const inThread = await evaluateSaes(options);
+    const pooled = await evaluateSaes({ ...options, pool });
+    expect(pooled).toEqual(inThread);
+    expect(inThread[0].tokens).toBe(10 * (CTX - 1));
+    expect(inThread[1].evalFvu).toBeGreaterThan(0);
+    // The workers hold no SAE after the evaluation: asking for a batch now is refused.
+    await expect(pool.evalBatch(new Int32Array(CTX).fill(1), 1, CTX)).rejects.toThrow(/GPT-2 worker 1 of 2: asked to evaluate before the model and SAEs were loaded/);
   });
 
   it('fails a request with the worker named when its worker dies, and frees nothing it should not', async () => {
