@@ -1,7 +1,11 @@
 // GPT-2-small-shaped forward (random weights, 12 layers, d 768, vocab 50257) on the active backend:
 // harvesting activations at blocks.8.hook_resid_post with stopAt, and the full forward with logits;
-// then the same two on ONNX Runtime, which runs the inference forward where the backend is wasm.
-import { tf } from '../engine/backend.js';
+// then the same two on ONNX Runtime, which runs the inference forward where the backend is wasm;
+// then the tfjs forward on the model pool (model/pool.ts) with 1 and 2 model threads, each thread
+// running its own batch of 4 × 128 at once, to measure how it scales with cores (what the evals,
+// which stay on tfjs, and activations without ONNX Runtime run on).
+import { engineInfo, tf } from '../engine/backend.js';
+import { ModelPool } from '../model/pool.js';
 import { seededRandom } from '../../src-shared/random.js';
 import { loadOnnxRuntime, onnxThreads } from '../engine/onnx.js';
 import type { Gpt2 } from '../model/gpt2.js';
@@ -12,6 +16,8 @@ const BATCH = 4;
 const POS = 128;
 const REPS = 3;
 const HOOK = 'blocks.8.hook_resid_post';
+/** Model threads the pool is measured with. */
+const POOL_THREADS = [1, 2];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -29,6 +35,7 @@ async function timeMs(once: () => unknown): Promise<{ wall: number; cpu: number 
   const cpu: number[] = [];
   for (let i = 0; i < REPS; i++) {
     const started = performance.now();
+    // The process's CPU: every thread's, the pool's workers included (getrusage of the whole process).
     const cpuStarted = process.cpuUsage();
     await once();
     const used = process.cpuUsage(cpuStarted);
@@ -58,8 +65,9 @@ export async function run(): Promise<Record<string, number | string>> {
       logits!.dispose();
     });
     const tokensPerRun = BATCH * POS;
-    const perSecond = (ms: number) => round(tokensPerRun / (ms / 1000));
+    const perSecond = (ms: number, tokens = tokensPerRun) => round(tokens / (ms / 1000));
     const onnx = await timeOnnx(model, ids, perSecond);
+    const pooled = engineInfo().backend === 'tensorflow' ? {} : await timePool(model, ids, perSecond);
     return {
       model: 'gpt2-small shape, random weights (12 layers, d 768, 12 heads, vocab 50257)',
       batch: `${BATCH}x${POS}`,
@@ -73,11 +81,41 @@ export async function run(): Promise<Record<string, number | string>> {
       full_forward_tokens_per_s: perSecond(full.wall),
       full_forward_tokens_per_cpu_s: perSecond(full.cpu),
       ...onnx,
+      ...pooled,
     };
   } finally {
     tokens.dispose();
     model.dispose();
   }
+}
+
+/** The tfjs forward on the model pool with each of POOL_THREADS threads, every worker on its own batch at once; the scaling 1 → 2. */
+async function timePool(model: Gpt2, ids: Int32Array, perSecond: (ms: number, tokens?: number) => number): Promise<Record<string, number | string>> {
+  const tokensPerRun = BATCH * POS;
+  const pooled: Record<string, number | string> = {};
+  for (const threads of POOL_THREADS) {
+    const pool = await ModelPool.start(model, threads);
+    try {
+      // One batch per thread at once: the pool's throughput when every worker is busy.
+      const batches = () => Array.from({ length: threads }, () => ids.slice());
+      const poolHarvest = await timeMs(() => Promise.all(batches().map((b) => pool.hookActivations(b, BATCH, POS, HOOK))));
+      const poolFull = await timeMs(() => Promise.all(batches().map((b) => pool.losses(b, BATCH, POS))));
+      const tokens = threads * tokensPerRun;
+      pooled[`pool${threads}_harvest_tokens_per_s`] = perSecond(poolHarvest.wall, tokens);
+      pooled[`pool${threads}_harvest_cpu_per_wall`] = round(poolHarvest.cpu / poolHarvest.wall);
+      pooled[`pool${threads}_full_forward_tokens_per_s`] = perSecond(poolFull.wall, tokens);
+      pooled[`pool${threads}_full_forward_cpu_per_wall`] = round(poolFull.cpu / poolFull.wall);
+      const memory = await pool.memory();
+      pooled[`pool${threads}_worker_heap_mib`] = round(Math.max(...memory.map((m) => m.heapBytes)) / 2 ** 20);
+    } finally {
+      await pool.dispose();
+    }
+  }
+  const [one, two] = POOL_THREADS.map((t) => `pool${t}`);
+  pooled.scaling_harvest_1_to_2 = round((pooled[`${two}_harvest_tokens_per_s`] as number) / (pooled[`${one}_harvest_tokens_per_s`] as number));
+  pooled.scaling_full_forward_1_to_2 = round((pooled[`${two}_full_forward_tokens_per_s`] as number) / (pooled[`${one}_full_forward_tokens_per_s`] as number));
+  pooled.weights_mib = round([...model.hostWeights().values()].reduce((a, w) => a + w.byteLength, 0) / 2 ** 20);
+  return pooled;
 }
 
 /**

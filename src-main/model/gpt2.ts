@@ -150,11 +150,6 @@ export class Gpt2 {
     return w;
   }
 
-  /** Every parameter by its HF name (weights.ts's namedWeights), for copying the model elsewhere (model/pool.ts). Do not dispose them. */
-  parameters(): Map<string, tf.Tensor> {
-    return namedWeights(this.weights);
-  }
-
   /** Logits of ln_final outputs [rows, d_model] → [rows, vocab], without running the model. */
   unembedNormalized(x: tf.Tensor2D): tf.Tensor2D {
     return tf.matMul(x, this.unembedMatrix()); // [rows, vocab]

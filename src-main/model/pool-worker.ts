@@ -39,6 +39,17 @@ await serveWorker<ModelWorkerRequest>(async () => {
     }
   };
 
+  const losses = (ids: Int32Array, n: number, ctx: number): Float32Array => {
+    if (!model) throw new Error(`${init.label}: asked for losses before the model was loaded`);
+    const loaded = model;
+    const perToken = tf.tidy(() => loaded.lossPerToken(tf.tensor2d(ids, [n, ctx], 'int32'))); // [n, ctx − 1]
+    try {
+      return perToken.dataSync() as Float32Array;
+    } finally {
+      perToken.dispose();
+    }
+  };
+
   let saes: { runners: SaeRunner[]; hook: HookName; dIn: number } | undefined;
   const releaseSaes = (): void => {
     for (const r of saes?.runners ?? []) r.dispose();
@@ -71,6 +82,8 @@ await serveWorker<ModelWorkerRequest>(async () => {
         return load(request.layout, request.weights);
       case 'activations':
         return activations(request.ids, request.n, request.ctx, request.hook);
+      case 'losses':
+        return losses(request.ids, request.n, request.ctx);
       case 'loadSaes':
         return loadSaes(request.bundles);
       case 'evalBatch':

@@ -12,12 +12,14 @@
 // on the same windows), so pooled activations equal in-thread ones bit for bit.
 import { availableParallelism } from 'node:os';
 import type { HookName } from '../../src-shared/hooks.js';
-import { engineInfo, type tf } from '../engine/backend.js';
+import { engineInfo } from '../engine/backend.js';
 import { WorkerChannel } from '../engine/worker.js';
 import type { GroupRunner } from '../data/activations.js';
 import type { BatchEval, SpliceEvalRunner } from '../sae/splice-eval.js';
 import type { SaeBundle } from '../sae/types.js';
 import type { Gpt2Config } from './config.js';
+import type { Gpt2 } from './gpt2.js';
+import { expectedShapes } from './weights.js';
 
 /** Default model threads: every core, at most this many (each holds a copy of the weights: 0.5 GB for GPT-2 small). */
 const DEFAULT_MAX_THREADS = 8;
@@ -40,6 +42,7 @@ export interface ModelWorkerInit {
 export type ModelWorkerRequest =
   | { op: 'load'; layout: WeightLayout; weights: SharedArrayBuffer }
   | { op: 'activations'; ids: Int32Array; n: number; ctx: number; hook: HookName }
+  | { op: 'losses'; ids: Int32Array; n: number; ctx: number }
   | { op: 'loadSaes'; bundles: SaeBundle[] }
   | { op: 'evalBatch'; ids: Int32Array; n: number; ctx: number }
   | { op: 'releaseSaes' }
@@ -51,11 +54,8 @@ export interface WorkerMemory {
   tensorBytes: number;
 }
 
-/** A model Gpt2 (or anything holding GPT-2 parameters by HF name) the pool copies. */
-export interface PoolableModel {
-  config: Gpt2Config;
-  parameters(): Map<string, tf.Tensor>;
-}
+/** What the pool copies: a Gpt2's config and its float32 parameters by HF name. */
+export type PoolableModel = Pick<Gpt2, 'config' | 'hostWeights'>;
 
 /**
  * The model threads to use: `requested`, or every core up to DEFAULT_MAX_THREADS. More than one is
@@ -84,13 +84,14 @@ export class ModelPool implements GroupRunner, SpliceEvalRunner {
   /** Starts `threads` workers, each holding a copy of `model`'s weights. */
   static async start(model: PoolableModel, threads: number): Promise<ModelPool> {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`model pool: threads must be a positive integer, got ${threads}`);
-    const params = model.parameters();
+    const params = model.hostWeights();
+    const shapes = expectedShapes(model.config);
     const layout: WeightLayout = { names: [], shapes: [], offsets: [], size: 0 };
-    for (const [name, t] of params) {
+    for (const [name, values] of params) {
       layout.names.push(name);
-      layout.shapes.push(t.shape);
+      layout.shapes.push(shapes.get(name)!);
       layout.offsets.push(layout.size);
-      layout.size += t.size;
+      layout.size += values.length;
     }
     const workers = Array.from({ length: threads }, (_, i) => {
       const label = `GPT-2 worker ${i + 1} of ${threads}`;
@@ -101,7 +102,7 @@ export class ModelPool implements GroupRunner, SpliceEvalRunner {
       // Filled while the workers start their engines.
       const weights = new SharedArrayBuffer(layout.size * 4);
       const view = new Float32Array(weights);
-      layout.names.forEach((name, i) => view.set(params.get(name)!.dataSync() as Float32Array, layout.offsets[i]));
+      layout.names.forEach((name, i) => view.set(params.get(name)!, layout.offsets[i]));
       await Promise.all(workers.map((w) => w.ready));
       await Promise.all(workers.map((w) => w.call({ op: 'load', layout, weights })));
     } catch (err) {
@@ -129,6 +130,11 @@ export class ModelPool implements GroupRunner, SpliceEvalRunner {
   /** The [n, ctx − 1, d] activations at `hook` of `n` windows (`ids`, [n · ctx], transferred to the worker). */
   hookActivations(ids: Int32Array, n: number, ctx: number, hook: HookName): Promise<Float32Array> {
     return this.leastBusy({ op: 'activations', ids, n, ctx, hook }, [ids.buffer as ArrayBuffer]);
+  }
+
+  /** Next-token cross-entropy of `n` windows (`ids`, transferred), [n, ctx − 1] nats: the full forward, unembedding included. */
+  losses(ids: Int32Array, n: number, ctx: number): Promise<Float32Array> {
+    return this.leastBusy({ op: 'losses', ids, n, ctx }, [ids.buffer as ArrayBuffer]);
   }
 
   /** Gives every worker the SAEs to evaluate (sae/splice-eval.ts), replacing earlier ones. */

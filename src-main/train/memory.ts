@@ -5,7 +5,8 @@
 //   transposed decoder, d·n); activation buffers: the dense [tokens, latents] blocks of a step
 //   (bounded by MAX_DENSE_ELEMENTS per block), the codes [batch, k (+ AuxK, + 4k for Multi-TopK)] as
 //   values and indices, and the [batch, d] inputs, reconstructions, residuals and gradients.
-// Shared by every size: the model's weights and the shuffling buffer of activations. Where the top-k
+// Shared by every size: the model's weights and the shuffling buffer of activations, and with model
+// threads (model/pool.ts) a copy of the weights per worker and the next fill computed ahead. Where the top-k
 // step stays on the device (one shard off wasm, sae/sparse/trainer.ts), the step's temporaries of the
 // largest size count too: the sizes step one after another, so only the largest's are alive at once.
 import { totalmem } from 'node:os';
@@ -49,6 +50,8 @@ export interface TrainMemoryRequest {
   shards: number;
   /** The model whose activations are trained on; its weights are resident throughout. */
   model: Gpt2Config;
+  /** Worker threads the model runs on, each with its own copy of the weights; default 1 (this thread only). */
+  modelThreads?: number;
   /** The top-k step stays on the device (one shard off wasm), so its temporaries count. Default false. */
   stepOnDevice?: boolean;
 }
@@ -115,14 +118,18 @@ function saeMemory(r: TrainMemoryRequest, n: number): SaeMemory {
 
 export function estimateTrainMemory(r: TrainMemoryRequest): TrainMemoryEstimate {
   const perSae = r.sizes.map((n) => saeMemory(r, n));
-  const shared = gpt2WeightBytes(r.model) + r.bufferBatches * r.batch * r.dIn * F32;
+  const buffer = r.bufferBatches * r.batch * r.dIn * F32;
+  const threads = r.modelThreads ?? 1;
+  const pool = threads > 1 ? threads * gpt2WeightBytes(r.model) + buffer : 0;
+  const shared = gpt2WeightBytes(r.model) + buffer + pool;
   const saes = perSae.reduce((sum, s) => sum + s.total, 0);
   const stepTemporaries = r.stepOnDevice ? DEVICE_STEP_MATRICES * F32 * r.dIn * Math.max(...r.sizes) : 0;
   const total = shared + saes + stepTemporaries;
   // With worker shards each worker holds 1/shards of every SAE's latents; the main thread keeps the
   // model, the buffer and the [batch, d] blocks.
-  const mainThread = shared + perSae.length * BATCH_BLOCKS * r.batch * r.dIn * F32;
-  const largestInstance = r.shards > 1 ? Math.max(mainThread, Math.ceil(saes / r.shards)) : total;
+  // The model threads' copies live in their own instances, each smaller than this thread's.
+  const mainThread = shared - pool + perSae.length * BATCH_BLOCKS * r.batch * r.dIn * F32;
+  const largestInstance = r.shards > 1 ? Math.max(mainThread, Math.ceil(saes / r.shards)) : total - pool;
   return { perSae, shared, stepTemporaries, total, largestInstance };
 }
 
@@ -166,9 +173,9 @@ export function checkTrainMemory(request: TrainMemoryRequest, budget: MemoryBudg
  * with the step on `backend` (tfjs's name: the top-k step stays on the device off wasm).
  */
 export function checkRunMemory(config: TrainRunConfig, model: Gpt2Config, dIn: number, sizes: number[], budget: MemoryBudget, backend = tf.getBackend()): TrainMemoryEstimate {
-  const { arch, k, batch, auxK, multiTopK, bufferBatches, shards } = config;
+  const { arch, k, batch, auxK, multiTopK, bufferBatches, shards, modelThreads } = config;
   const trained = trainedSizes(config, sizes);
   const nestedPrefixes = sizes.length - trained.length;
   const stepOnDevice = arch === 'topk' && shards === 1 && backend !== 'wasm';
-  return checkTrainMemory({ dIn, sizes: trained, arch, k, batch, auxK, multiTopK, nestedPrefixes, bufferBatches, shards, model, stepOnDevice }, budget);
+  return checkTrainMemory({ dIn, sizes: trained, arch, k, batch, auxK, multiTopK, nestedPrefixes, bufferBatches, shards, model, modelThreads, stepOnDevice }, budget);
 }

@@ -61,7 +61,18 @@ describe('ModelPool', () => {
     // 4 groups of ≤ 3 windows went to both workers.
     const memory = await pool.memory();
     expect(memory).toHaveLength(2);
-    for (const m of memory) expect(m.tensorBytes).toBeGreaterThanOrEqual(4 * [...model.parameters().values()].reduce((a, t) => a + t.size, 0));
+    for (const m of memory) expect(m.tensorBytes).toBeGreaterThanOrEqual([...model.hostWeights().values()].reduce((a, w) => a + w.byteLength, 0));
+  });
+
+  it('computes the full forward\'s next-token losses as this thread does', async () => {
+    const windows = randomWindows(3, 10);
+    const ids = Int32Array.from(windows.tokens);
+    const inThread = tf.tidy(() => model.lossPerToken(tf.tensor2d(ids, [3, CTX], 'int32')));
+    const expected = inThread.dataSync() as Float32Array;
+    inThread.dispose();
+    const pooled = await pool.losses(ids.slice(), 3, CTX);
+    expect(pooled.length).toBe(3 * (CTX - 1));
+    expect(sameBits(pooled, expected)).toBe(true);
   });
 
   it('prefetches requests in order, so a harvest pass reads the same batches', async () => {

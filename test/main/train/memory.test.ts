@@ -36,6 +36,14 @@ describe('estimateTrainMemory', () => {
     const p = 2 * 768 * 16_384 + 16_384 + 768;
     expect(relu.gradients).toBe(4 * (2 * p + 768 * 16_384));
   });
+
+  it('counts a copy of the weights per model thread and the fill computed ahead, outside this thread\'s instance', () => {
+    const one = estimateTrainMemory(REQUEST);
+    const pooled = estimateTrainMemory({ ...REQUEST, modelThreads: 2 });
+    expect(pooled.shared - one.shared).toBe(2 * 4 * GPT2_SMALL_PARAMS + 8 * 4096 * 768 * 4);
+    expect(pooled.total - one.total).toBe(pooled.shared - one.shared);
+    expect(pooled.largestInstance).toBe(one.largestInstance);
+  });
 });
 
 describe('checkTrainMemory', () => {
