@@ -4,7 +4,7 @@ import { initEngine, tf } from '../../../src-main/engine/backend.js';
 import { ActivationStream, ModelActivationSource, prefetched } from '../../../src-main/data/activations.js';
 import type { WindowSet } from '../../../src-main/data/windows.js';
 import type { Gpt2 } from '../../../src-main/model/gpt2.js';
-import { ModelPool, resolveModelThreads } from '../../../src-main/model/pool.js';
+import { ModelPool, resolveModelThreads, withModelPool } from '../../../src-main/model/pool.js';
 import type { HookName } from '../../../src-shared/hooks.js';
 import { fillNormal, seededRandom } from '../../../src-shared/random.js';
 import type { SaeBundle } from '../../../src-main/sae/types.js';
@@ -148,6 +148,25 @@ describe('ModelPool', () => {
     await expect(source.activations([0, 1])).rejects.toThrow(/GPT-2 worker 2 of 2/);
     await own.dispose();
     await expect(source.activations([0])).rejects.toThrow(/GPT-2 worker \d of 2 was disposed/);
+  });
+
+  it('stops its workers however the job ends, a cancel with requests in flight included', async () => {
+    const windows = randomWindows(6, 11);
+    const controller = new AbortController();
+    let workers: Worker[] = [];
+    const job = withModelPool(model, 2, async (own) => {
+      workers = started.slice(-2);
+      const source = new ModelActivationSource(model, windows, 'blocks.1.hook_resid_post', 1, own);
+      for await (const acts of prefetched((r: number[]) => source.activations(r), [[0, 1], [2, 3], [4, 5]], 2)) {
+        expect(acts.length).toBe(2 * (CTX - 1) * config.nEmbd);
+        controller.abort(new Error('harvest cancelled'));
+        controller.signal.throwIfAborted();
+      }
+    });
+    await expect(job).rejects.toThrow('harvest cancelled');
+    expect(workers).toHaveLength(2);
+    // A thread that has stopped reports the id -1.
+    expect(workers.map((w) => w.threadId)).toEqual([-1, -1]);
   });
 
   it('refuses a bad thread count, naming it', async () => {
