@@ -19,8 +19,11 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-harvest-pool-'));
 let model: Gpt2;
 let job: Omit<HarvestJob, 'db'>;
 
+// The activations on tfjs, where the pool computes them (ONNX Runtime would take them otherwise).
+const runtime = process.env.SAE_GPT2_RUNTIME;
 beforeAll(async () => {
   await initEngine('wasm');
+  process.env.SAE_GPT2_RUNTIME = 'tfjs';
   const { modelDir, familyDir } = writeFixtures(root);
   model = await loadGpt2(modelDir);
   const tokenizer = await loadTokenizer(modelDir);
@@ -36,6 +39,8 @@ beforeAll(async () => {
   };
 });
 afterAll(() => {
+  if (runtime === undefined) delete process.env.SAE_GPT2_RUNTIME;
+  else process.env.SAE_GPT2_RUNTIME = runtime;
   model?.dispose();
   fs.rmSync(root, { recursive: true, force: true });
 });

@@ -1,12 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../../src-main/engine/backend.js';
 import { trainFamily } from '../../../src-main/train/trainer.js';
 import { runConfig, saeWeights, tempOut, tinyModel } from './fixture.js';
 
+// The activations on tfjs, where the pool computes them (ONNX Runtime would take them otherwise).
+const runtime = process.env.SAE_GPT2_RUNTIME;
 beforeAll(async () => {
   await initEngine('wasm');
+  process.env.SAE_GPT2_RUNTIME = 'tfjs';
+});
+afterAll(() => {
+  if (runtime === undefined) delete process.env.SAE_GPT2_RUNTIME;
+  else process.env.SAE_GPT2_RUNTIME = runtime;
 });
 
 describe('trainFamily on model threads', () => {
