@@ -21,8 +21,8 @@ import type { Gpt2Config } from './config.js';
 import type { Gpt2 } from './gpt2.js';
 import { expectedShapes } from './weights.js';
 
-/** Default model threads: every core, at most this many (each holds a copy of the weights: 0.5 GB for GPT-2 small). */
-const DEFAULT_MAX_THREADS = 8;
+/** Default model threads: every core, at most this many: each worker's wasm heap grew to 2.9 GiB on GPT-2 small's full forward of 4 × 128 (weights, XNNPACK's packed copies, logits; a heap never shrinks). */
+const DEFAULT_MAX_THREADS = 4;
 
 /** Where each parameter lies in the shared buffer. */
 export interface WeightLayout {

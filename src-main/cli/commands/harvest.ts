@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .requiredOption('--tokens <n>', 'tokens to harvest')
     .requiredOption('--db <file>', 'feature database (created if missing)')
     .option('--top <n>', 'top activating contexts kept per latent', '40')
-    .option('--model-threads <n>', 'worker threads the GPT-2 forward runs on, each with its own wasm instance and copy of the weights; 1 = this thread (default: every core, at most 8, on wasm; 1 on TensorFlow)')
+    .option('--model-threads <n>', 'worker threads the GPT-2 forward runs on, each with its own wasm instance and copy of the weights; 1 = this thread (default: every core, at most 4, on wasm; 1 on TensorFlow)')
     .option('--json', 'print a JSON summary on stdout')
     .action(async (flags: HarvestFlags) => {
       const tokens = positiveInt('--tokens', flags.tokens);

@@ -222,7 +222,7 @@ export function register(program: Command): void {
     .option('--tokens <n>', 'activation tokens to evaluate (default 8192)')
     .option('--batch <n>', 'windows per forward pass (default 8)')
     .option('--text-field <name>', 'text field of a jsonl/parquet dataset (default text)')
-    .option('--model-threads <n>', 'worker threads that evaluate batches, each with its own wasm instance and copy of the model; 1 = this thread (default: every core, at most 8, on wasm; 1 on TensorFlow)')
+    .option('--model-threads <n>', 'worker threads that evaluate batches, each with its own wasm instance and copy of the model; 1 = this thread (default: every core, at most 4, on wasm; 1 on TensorFlow)')
     .option('--save', 'also write eval.json into the SAE folder')
     .option('--json', 'print {"d_sae","k","eval_fvu","l0","never_fired_frac","delta_lm_loss","ce_loss_score","kl_div","tokens","tokens_per_s"}')
     .action(async (flags: EvalFlags) => {

@@ -210,7 +210,7 @@ export function register(program: Command): void {
     .option('--normalize <kind>', 'input normalisation: layer_norm, expected_average_only_in, constant_norm_rescale, none (default layer_norm)')
     .option('--log-every <steps>', 'steps between progress updates (default 10)')
     .option('--shards <n>', 'worker threads per SAE, latents split across them (default 1)')
-    .option('--model-threads <n>', 'worker threads the GPT-2 forward runs on, each with its own wasm instance and copy of the weights; 1 = this thread (default: every core, at most 8, on wasm; 1 on TensorFlow)')
+    .option('--model-threads <n>', 'worker threads the GPT-2 forward runs on, each with its own wasm instance and copy of the weights; 1 = this thread (default: every core, at most 4, on wasm; 1 on TensorFlow)')
     .option(
       '--checkpoints <dirs>',
       'earlier checkpoints of --model (e.g. lm train --keep-at snapshots), comma-separated, earliest first: trains one SAE of the one --latents size on each and on --model, on the same tokens, into <out>/<checkpoint folder name>/ and <out>/final/, with a family.json of kind "checkpoints"; --resume keeps finished ones',
