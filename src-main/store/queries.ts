@@ -162,7 +162,12 @@ export function listLatents(db: Db, query: LatentListQuery): { total: number; ro
   const args: Array<number | string> = [query.saeId];
   if (query.minDensity !== undefined) (where.push('density >= ?'), args.push(query.minDensity));
   if (query.maxDensity !== undefined) (where.push('density <= ?'), args.push(query.maxDensity));
-  if (query.tokenText) (where.push(`top_tokens LIKE ? ESCAPE '\\'`), args.push(`%${escapeLike(query.tokenText)}%`));
+  if (query.tokenText) {
+    const indexed = textIndexPhrase(query.tokenText);
+    if (indexed) (where.push(`(sae_id, latent) IN (SELECT rowid >> 32, rowid & 4294967295 FROM latent_text WHERE latent_text MATCH ?)`), args.push(`top_tokens : ${indexed}`));
+    where.push(`top_tokens LIKE ? ESCAPE '\\'`);
+    args.push(`%${escapeLike(query.tokenText)}%`);
+  }
   const clause = where.join(' AND ');
   const total = (db.prepare(`SELECT count(*) AS n FROM latents WHERE ${clause}`).get(...args) as { n: number }).n;
   const direction = query.descending ? 'DESC' : 'ASC';
@@ -245,18 +250,29 @@ export function searchLatents(db: Db, text: string, scope: { saeIds?: number[]; 
   const saeFilter = ids.length ? `AND sae_id IN (${ids.join(',')})` : '';
   const limit = scope.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`search limit must be a positive integer, got ${limit}`);
+  const phrase = textIndexPhrase(text);
+  const candidates = phrase ? `AND (sae_id, latent) IN (SELECT rowid >> 32, rowid & 4294967295 FROM latent_text WHERE latent_text MATCH @phrase)` : '';
   return db
     .prepare(
       `SELECT sae_id AS saeId, latent, CASE WHEN top_tokens LIKE @like ESCAPE '\\' THEN 'top_tokens' ELSE 'logits' END AS matched,
          density, max_act AS maxAct
-       FROM latents WHERE (top_tokens LIKE @like ESCAPE '\\' OR logit_tokens LIKE @like ESCAPE '\\') ${saeFilter}
+       FROM latents WHERE (top_tokens LIKE @like ESCAPE '\\' OR logit_tokens LIKE @like ESCAPE '\\') ${saeFilter} ${candidates}
        ORDER BY max_act DESC LIMIT ${limit}`,
     )
-    .all({ like }) as SearchHit[];
+    .all(phrase ? { like, phrase } : { like }) as SearchHit[];
 }
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * `text` as an FTS5 phrase for the trigram index (latent_text, schema version 6), or undefined when
+ * the text is too short to have a trigram: then the LIKE alone scans. The index only narrows the
+ * candidates; the LIKE beside it keeps the match exactly what it was (the index folds case more widely).
+ */
+function textIndexPhrase(text: string): string | undefined {
+  return [...text].length >= 3 ? `"${text.replace(/"/g, '""')}"` : undefined;
 }
 
 export interface CounterpartView {

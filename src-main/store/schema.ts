@@ -180,6 +180,26 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'latent_text: a trigram full-text index of each latent\'s top tokens and logit tokens, kept in step with latents by triggers, so substring search and the list filter need not scan every latent',
+    // The index's rowid packs (sae_id, latent) as sae_id·2^32 + latent (latents is WITHOUT ROWID).
+    // Triggers keep it in step however latents change, cascaded deletes of an SAE included.
+    sql: `
+      CREATE VIRTUAL TABLE latent_text USING fts5(top_tokens, logit_tokens, tokenize = 'trigram');
+      INSERT INTO latent_text (rowid, top_tokens, logit_tokens) SELECT sae_id * 4294967296 + latent, top_tokens, logit_tokens FROM latents;
+      CREATE TRIGGER latent_text_insert AFTER INSERT ON latents BEGIN
+        INSERT INTO latent_text (rowid, top_tokens, logit_tokens) VALUES (new.sae_id * 4294967296 + new.latent, new.top_tokens, new.logit_tokens);
+      END;
+      CREATE TRIGGER latent_text_delete AFTER DELETE ON latents BEGIN
+        DELETE FROM latent_text WHERE rowid = old.sae_id * 4294967296 + old.latent;
+      END;
+      CREATE TRIGGER latent_text_update AFTER UPDATE OF sae_id, latent, top_tokens, logit_tokens ON latents BEGIN
+        DELETE FROM latent_text WHERE rowid = old.sae_id * 4294967296 + old.latent;
+        INSERT INTO latent_text (rowid, top_tokens, logit_tokens) VALUES (new.sae_id * 4294967296 + new.latent, new.top_tokens, new.logit_tokens);
+      END;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { featurePage, listLatents, mapData, resolveSae, searchLatents } from '../../../src-main/store/queries.js';
-import { writeUmap } from '../../../src-main/store/writes.js';
-import { buildSmallDb } from './fixtures.js';
+import { beginHarvest, registerSae, writeLatents, writeLogitEffects, writeUmap } from '../../../src-main/store/writes.js';
+import { buildSmallDb, latentRecord } from './fixtures.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-queries-'));
 const { db, small, large, family } = buildSmallDb(path.join(dir, 'features.db'));
@@ -68,6 +68,29 @@ describe('store queries', () => {
     );
     const london = searchLatents(db, 'London', { saeIds: [small] });
     expect(london.map((h) => [h.saeId, h.latent, h.matched])).toEqual([[small, 2, 'logits']]);
+  });
+
+  it('answers text queries of 3+ characters from the trigram index, kept in step with every change to latents', () => {
+    const plan = (sql: string, ...args: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+    // The index answers the text, not a scan of every latent's text.
+    expect(plan(`SELECT rowid >> 32, rowid & 4294967295 FROM latent_text WHERE latent_text MATCH ?`, 'top_tokens : "par"')).toContain('VIRTUAL TABLE INDEX');
+    const indexed = (text: string) => (db.prepare(`SELECT count(*) AS n FROM latent_text WHERE latent_text MATCH ?`).get(`"${text}"`) as { n: number }).n;
+    const scratch = registerSae(db, { path: '/fam/scratch', modelId: null, familyId: family, hookName: 'blocks.1.hook_resid_post', architecture: 'topk', dIn: 16, dSae: 2, k: 1 });
+    beginHarvest(db, scratch, { datasetId: null, tokens: 10, topN: 1, params: {} });
+    writeLatents(db, scratch, [latentRecord(0, 5, 'Ġzebra "quoted" Ġxy'), latentRecord(1, 4, 'Ġokapi')]);
+    expect(searchLatents(db, 'zebra').map((h) => [h.saeId, h.latent])).toEqual([[scratch, 0]]);
+    expect(searchLatents(db, '"quoted"').map((h) => h.latent)).toEqual([0]);
+    expect(searchLatents(db, 'xy', { saeIds: [scratch] }).map((h) => h.latent)).toEqual([0]); // 2 characters: the LIKE scans
+    writeLogitEffects(db, scratch, [{ latent: 1, positive: [{ id: 1, token: ' giraffe', value: 1 }], negative: [], histogram: { lo: 0, hi: 1, counts: new Uint32Array([1]) } }]);
+    expect(searchLatents(db, 'giraffe').map((h) => [h.latent, h.matched])).toEqual([[1, 'logits']]);
+    // A new harvest of the SAE replaces its text; deleting the SAE removes it from the index.
+    beginHarvest(db, scratch, { datasetId: null, tokens: 10, topN: 1, params: {} });
+    expect(searchLatents(db, 'zebra')).toEqual([]);
+    writeLatents(db, scratch, [latentRecord(0, 5, 'Ġzebra')]);
+    expect(indexed('zebra')).toBe(1);
+    db.prepare('DELETE FROM saes WHERE id = ?').run(scratch);
+    expect(indexed('zebra')).toBe(0);
+    expect(indexed('okapi')).toBe(0);
   });
 
   it('returns map data for a family as typed arrays, only latents that have coordinates', () => {
