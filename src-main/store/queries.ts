@@ -164,21 +164,30 @@ export function listLatents(db: Db, query: LatentListQuery): { total: number; ro
   if (query.maxDensity !== undefined) (where.push('density <= ?'), args.push(query.maxDensity));
   if (query.tokenText) {
     const indexed = textIndexPhrase(query.tokenText);
-    if (indexed) (where.push(`(sae_id, latent) IN (SELECT rowid >> 32, rowid & 4294967295 FROM latent_text WHERE latent_text MATCH ?)`), args.push(`top_tokens : ${indexed}`));
+    if (indexed) {
+      // This SAE's rows of the index are the rowid range [sae_id·2^32, (sae_id+1)·2^32), which FTS5 seeks.
+      const first = query.saeId * 2 ** 32;
+      where.push(`latent IN (SELECT rowid - ? FROM latent_text WHERE latent_text MATCH ? AND rowid BETWEEN ? AND ?)`);
+      args.push(first, `top_tokens : ${indexed}`, first, first + 2 ** 32 - 1);
+    }
     where.push(`top_tokens LIKE ? ESCAPE '\\'`);
     args.push(`%${escapeLike(query.tokenText)}%`);
   }
   const clause = where.join(' AND ');
+  // With the text index's few candidates, sorting them beats walking the sort's index over every
+  // latent of the SAE (the unary + keeps SQLite from choosing that index).
+  const order = query.tokenText && textIndexPhrase(query.tokenText) ? `+${sort}` : sort;
   const total = (db.prepare(`SELECT count(*) AS n FROM latents WHERE ${clause}`).get(...args) as { n: number }).n;
   const direction = query.descending ? 'DESC' : 'ASC';
   // The page's latents first, from the sort's covering index alone, then their rows: on a WITHOUT
   // ROWID table SQLite looks up the table row of every row an OFFSET skips (no deferred seek), so a
-  // deep page of a 262k-latent SAE cost tens of thousands of lookups.
+  // deep page of a 262k-latent SAE cost tens of thousands of lookups. CROSS JOIN keeps the page as the
+  // outer loop: with a text filter SQLite otherwise scanned the SAE's latents and the page for each.
   const rows = db
     .prepare(
       `SELECT l.latent, l.density, l.max_act AS maxAct, l.mean_act AS meanAct, l.top_tokens AS topTokens
-       FROM (SELECT latent FROM latents WHERE ${clause} ORDER BY ${sort} ${direction}, latent LIMIT ? OFFSET ?) page
-       JOIN latents l ON l.sae_id = ? AND l.latent = page.latent ORDER BY l.${sort} ${direction}, l.latent`,
+       FROM (SELECT latent FROM latents WHERE ${clause} ORDER BY ${order} ${direction}, latent LIMIT ? OFFSET ?) page
+       CROSS JOIN latents l ON l.sae_id = ? AND l.latent = page.latent ORDER BY l.${sort} ${direction}, l.latent`,
     )
     .all(...args, query.limit ?? 100, query.offset ?? 0, query.saeId) as LatentRow[];
   return { total, rows };
