@@ -234,3 +234,26 @@ export class PlantedStream {
     return { x, tokens, offsets, features, magnitudes };
   }
 }
+
+/**
+ * Decoder-like directions with planted cluster structure at two scales, for the neighbour search and
+ * the map (bench umap, its tests): `groups` broad groups, each of `subgroups` tighter clusters, and
+ * every row a cluster centre plus noise of its own size, so neighbourhoods range from tight to diffuse
+ * as a real dictionary's do (i.i.d. Gaussian rows have no neighbours worth finding). [n, d] row-major.
+ */
+export function plantedDirectionMixture(n: number, d: number, seed: number, groups = 64, subgroups = 16): Float32Array {
+  const random = seededRandom(seed);
+  const broad = fillNormal(new Float32Array(groups * d), 1, random);
+  const centres = fillNormal(new Float32Array(groups * subgroups * d), 0.8, random);
+  for (let c = 0; c < groups * subgroups; c++) {
+    const group = Math.floor(c / subgroups);
+    for (let j = 0; j < d; j++) centres[c * d + j] += broad[group * d + j];
+  }
+  const x = fillNormal(new Float32Array(n * d), 1, random);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(random() * groups * subgroups);
+    const noise = 0.2 + 0.6 * random();
+    for (let j = 0; j < d; j++) x[i * d + j] = centres[c * d + j] + noise * x[i * d + j];
+  }
+  return x;
+}

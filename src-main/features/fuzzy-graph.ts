@@ -16,15 +16,14 @@ const MIN_K_DIST_SCALE = 1e-3;
 
 /** Per point: ρ (distance to the nearest other point) and σ with Σ exp(−(d − ρ)/σ) = log2(k). */
 function smoothKnnDistances(knn: KnnGraph): { rho: Float64Array; sigma: Float64Array } {
-  const n = knn.indices.length;
-  const k = knn.indices[0].length;
+  const { n, k, distances } = knn;
   const target = Math.log2(k);
   const rho = new Float64Array(n);
   const sigma = new Float64Array(n);
   let meanAll = 0;
-  for (const row of knn.distances) for (const d of row) meanAll += d / (n * k);
+  for (const d of distances) meanAll += d / (n * k);
   for (let i = 0; i < n; i++) {
-    const dists = knn.distances[i];
+    const dists = distances.subarray(i * k, (i + 1) * k);
     rho[i] = dists.find((d) => d > 0) ?? 0;
     let lo = 0;
     let hi = Infinity;
@@ -52,17 +51,15 @@ function smoothKnnDistances(knn: KnnGraph): { rho: Float64Array; sigma: Float64A
 
 /** Memberships w_ij = exp(−(d − ρ_i)/σ_i), symmetrised by fuzzy union: w + wᵀ − w ∘ wᵀ. */
 export function fuzzyGraph(knn: KnnGraph): FuzzyGraph {
-  const n = knn.indices.length;
+  const { n, k } = knn;
   const { rho, sigma } = smoothKnnDistances(knn);
   // Unordered pair (lo·n + hi) → combined weight; exact in float64 keys up to n ≈ 9e7.
   const pairs = new Map<number, number>();
   for (let i = 0; i < n; i++) {
-    const ids = knn.indices[i];
-    const dists = knn.distances[i];
-    for (let j = 0; j < ids.length; j++) {
-      const other = ids[j];
+    for (let j = i * k; j < (i + 1) * k; j++) {
+      const other = knn.indices[j];
       if (other === i || other < 0) continue;
-      const d = dists[j] - rho[i];
+      const d = knn.distances[j] - rho[i];
       const w = d <= 0 ? 1 : Math.exp(-d / sigma[i]);
       const key = i < other ? i * n + other : other * n + i;
       const prev = pairs.get(key);

@@ -33,7 +33,7 @@ export function register(program: Command): void {
         const started = performance.now();
         let lastStage = '';
         const { points } = await runUmap(db, saes, { seed: Number(flags.seed ?? 0) }, (stage) => {
-          if (stage !== lastStage) process.stderr.write(`umap: ${stage === 'knn' ? 'neighbour graph' : `${stage} layout`}…\n`);
+          if (stage !== lastStage) process.stderr.write(`umap: ${stage === 'knn' ? 'neighbour graph' : '2-D and 3-D layouts'}…\n`);
           lastStage = stage;
         }, controller.signal);
         const seconds = (performance.now() - started) / 1000;
