@@ -75,8 +75,9 @@ describe('store queries', () => {
     // The index answers the text, not a scan of every latent's text.
     expect(plan(`SELECT rowid >> 32, rowid & 4294967295 FROM latent_text WHERE latent_text MATCH ?`, 'top_tokens : "par"')).toContain('VIRTUAL TABLE INDEX');
     const indexed = (text: string) => (db.prepare(`SELECT count(*) AS n FROM latent_text WHERE latent_text MATCH ?`).get(`"${text}"`) as { n: number }).n;
-    const scratch = registerSae(db, { path: '/fam/scratch', modelId: null, familyId: family, hookName: 'blocks.1.hook_resid_post', architecture: 'topk', dIn: 16, dSae: 2, k: 1 });
-    beginHarvest(db, scratch, { datasetId: null, tokens: 10, topN: 1, params: {} });
+    const { modelId, datasetId } = db.prepare(`SELECT (SELECT id FROM models) AS modelId, (SELECT id FROM datasets) AS datasetId`).get() as { modelId: number; datasetId: number };
+    const scratch = registerSae(db, { path: '/fam/scratch', modelId, familyId: family, hookName: 'blocks.1.hook_resid_post', architecture: 'topk', dIn: 16, dSae: 2, k: 1 });
+    beginHarvest(db, scratch, { datasetId, tokens: 10, topN: 1, params: {} });
     writeLatents(db, scratch, [latentRecord(0, 5, 'Ġzebra "quoted" Ġxy'), latentRecord(1, 4, 'Ġokapi')]);
     expect(searchLatents(db, 'zebra').map((h) => [h.saeId, h.latent])).toEqual([[scratch, 0]]);
     expect(searchLatents(db, '"quoted"').map((h) => h.latent)).toEqual([0]);
@@ -84,7 +85,7 @@ describe('store queries', () => {
     writeLogitEffects(db, scratch, [{ latent: 1, positive: [{ id: 1, token: ' giraffe', value: 1 }], negative: [], histogram: { lo: 0, hi: 1, counts: new Uint32Array([1]) } }]);
     expect(searchLatents(db, 'giraffe').map((h) => [h.latent, h.matched])).toEqual([[1, 'logits']]);
     // A new harvest of the SAE replaces its text; deleting the SAE removes it from the index.
-    beginHarvest(db, scratch, { datasetId: null, tokens: 10, topN: 1, params: {} });
+    beginHarvest(db, scratch, { datasetId, tokens: 10, topN: 1, params: {} });
     expect(searchLatents(db, 'zebra')).toEqual([]);
     writeLatents(db, scratch, [latentRecord(0, 5, 'Ġzebra')]);
     expect(indexed('zebra')).toBe(1);
