@@ -1,13 +1,18 @@
 // The harvest's passes over the corpus windows. GPT-2 runs once per batch of windows for every SAE
 // of the site. Pass 1 gathers each latent's density, mean, max and histogram; pass 2, knowing the
 // max, keeps the top-N contexts and the quantile-interval samples. Memory is fixed up front by the
-// latent counts and the config (heaps and reservoirs), never by the corpus length.
+// latent counts and the config (heaps and reservoirs), never by the corpus length. When every SAE
+// has a top-k code, pass 1 spills the codes to disk and pass 2 reads them back (code-spill.ts):
+// the same batches in the same order, so the same result, without GPT-2 and the encoders again.
 import { tf } from '../engine/backend.js';
 import { prefetched, type ActivationSource } from '../data/activations.js';
+import path from 'node:path';
 import { windowAt, type WindowSet } from '../data/windows.js';
 import type { ActivationBatch } from './batch.js';
+import { CodeSpill, freeDiskBytes, spillBytes } from './code-spill.js';
 import type { HarvestConfig } from './harvest-config.js';
 import { LatentStats } from './latent-stats.js';
+import { PhaseClock } from './phase-clock.js';
 import { QuantileSampler } from './quantile-samples.js';
 import { TopNTracker } from './top-n.js';
 
@@ -17,7 +22,7 @@ export interface LatentEncoder {
   encode(x: tf.Tensor2D): tf.Tensor2D;
   /** Per-token top-k SAEs: the k kept latents, [tokens, k] values and indices. Preferred when present. */
   encodeTopK?: (x: tf.Tensor2D) => { values: tf.Tensor2D; indices: tf.Tensor2D };
-  readonly spec: { dSae: number };
+  readonly spec: { dSae: number; k?: number };
 }
 
 export interface HarvestProgress {
@@ -39,6 +44,13 @@ export interface LatentHarvest {
 export interface PassOptions {
   onProgress?: (p: HarvestProgress) => void;
   signal?: AbortSignal;
+  /**
+   * A file (the feature database) beside which pass 1 may spill the top-k codes for pass 2; without
+   * it, or when an SAE has no top-k code or the disk lacks room, pass 2 runs GPT-2 and the encoders again.
+   */
+  spillBeside?: string;
+  /** Times each part of the passes (the bench's breakdown). */
+  clock?: PhaseClock;
 }
 
 /** Harvests windows [0, windows.count) for every encoder; all encoders read the same activations. */
@@ -54,21 +66,39 @@ export async function harvestWindows(
   let tokensDone = 0;
   const tokensPerPass = windows.count * (windows.contextSize - 1);
 
+  const clock = options.clock ?? new PhaseClock();
+  const spill = openSpill(encoders, tokensPerPass, options.spillBeside);
+
+  /** The codes of one batch, from the encoders on its activations, or from the spill in pass 2. */
+  const encoded = async (count: number, activations: AsyncIterator<Float32Array> | undefined): Promise<Array<Pick<ActivationBatch, 'acts' | 'sparse'>>> => {
+    if (!activations) {
+      const rows = count * (windows.contextSize - 1);
+      return clock.time('spill', () => encoders.map((e) => ({ sparse: { ...spill!.read(rows * e.spec.k!), k: e.spec.k! } })));
+    }
+    const acts = (await clock.timeAsync('forward', () => activations.next())).value as Float32Array;
+    const x = tf.tensor2d(acts, [acts.length / source.dIn, source.dIn]); // [tokens, dIn]
+    try {
+      const codes = [];
+      for (const encoder of encoders) codes.push(await clock.timeAsync(`encode ${encoder.spec.dSae}`, () => encodeBatch(encoder, x)));
+      return codes;
+    } finally {
+      x.dispose();
+    }
+  };
+
   const pass = async (stage: HarvestProgress['stage'], observe: (encoder: number, batch: ActivationBatch) => void) => {
+    const fromSpill = stage === 'contexts' && spill !== undefined;
     // Over the model pool, the next batches' activations are computed while this one is encoded.
-    let first = 0;
-    for await (const acts of prefetched((indices) => source.activations(indices), windowBatches(windows.count, config.batchWindows), source.parallelism ?? 0)) {
+    const activations = fromSpill ? undefined : prefetched((indices) => source.activations(indices), windowBatches(windows.count, config.batchWindows), source.parallelism ?? 0)[Symbol.asyncIterator]();
+    for (let first = 0; first < windows.count; first += config.batchWindows) {
       options.signal?.throwIfAborted();
       const count = Math.min(config.batchWindows, windows.count - first);
       const tokens = windowTokensWithoutBos(windows, first, count);
-      const x = tf.tensor2d(acts, [tokens.length, source.dIn]); // [tokens, dIn]
-      try {
-        for (let e = 0; e < encoders.length; e++) {
-          const batch = { tokens, ctx: windows.contextSize - 1, dSae: encoders[e].spec.dSae, firstWindow: first };
-          observe(e, { ...batch, ...(await encodeBatch(encoders[e], x)) });
-        }
-      } finally {
-        x.dispose();
+      const codes = await encoded(count, activations);
+      for (let e = 0; e < encoders.length; e++) {
+        const batch = { tokens, ctx: windows.contextSize - 1, dSae: encoders[e].spec.dSae, firstWindow: first, ...codes[e] };
+        if (stage === 'statistics' && spill) clock.time('spill', () => spill.write(batch.sparse!.values, batch.sparse!.indices));
+        clock.time(stage === 'statistics' ? 'statistics' : 'contexts', () => observe(e, batch));
       }
       tokensDone += tokens.length;
       const seconds = (performance.now() - started) / 1000;
@@ -81,21 +111,31 @@ export async function harvestWindows(
         tokensPerSecond: rate,
         etaSeconds: (2 * tokensPerPass - tokensDone) / rate,
       });
-      first += count;
     }
   };
 
-  await pass('statistics', (e, batch) => stats[e].observe(batch));
-  const results = encoders.map((e, i) => ({
-    stats: stats[i],
-    top: new TopNTracker(e.spec.dSae, config.topN, config.context),
-    quantiles: new QuantileSampler(stats[i].max, config.quantiles, config.context),
-  }));
-  await pass('contexts', (e, batch) => {
-    results[e].top.observe(batch);
-    results[e].quantiles.observe(batch);
-  });
-  return results;
+  try {
+    await pass('statistics', (e, batch) => stats[e].observe(batch));
+    const results = encoders.map((e, i) => ({
+      stats: stats[i],
+      top: new TopNTracker(e.spec.dSae, config.topN, config.context),
+      quantiles: new QuantileSampler(stats[i].max, config.quantiles, config.context),
+    }));
+    await pass('contexts', (e, batch) => {
+      results[e].top.observe(batch);
+      results[e].quantiles.observe(batch);
+    });
+    return results;
+  } finally {
+    spill?.dispose();
+  }
+}
+
+/** A spill beside `beside` when every encoder has a top-k code and the disk has room for it (with a quarter to spare). */
+function openSpill(encoders: LatentEncoder[], tokens: number, beside: string | undefined): CodeSpill | undefined {
+  if (beside === undefined || !encoders.every((e) => e.encodeTopK && e.spec.k !== undefined)) return undefined;
+  const needed = spillBytes(tokens, encoders.map((e) => e.spec.k!));
+  return freeDiskBytes(path.dirname(path.resolve(beside))) > 1.25 * needed ? new CodeSpill(beside) : undefined;
 }
 
 /** The encoder's output on the host: the sparse top-k code when the SAE has one, else dense. */

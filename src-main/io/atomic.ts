@@ -6,7 +6,8 @@ import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, mkdtempSync, open
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-function tempSibling(target: string): string {
+/** A fresh temporary name beside `target`, carrying this process's pid so a later start removes it if we die. */
+export function tempSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
