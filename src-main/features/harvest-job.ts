@@ -3,7 +3,7 @@
 // statistics and contexts, logit effects and neighbours. The SAE's harvest row says 'running' until
 // its last write, so a killed harvest is redone (replaced) by the next run and never half-read.
 import { validateBundle } from '../sae/formats/validate.js';
-import { createSaeRunner } from '../sae/inference.js';
+import { createSaeRunner, hasTopKCode } from '../sae/inference.js';
 import type { SaeBundle } from '../sae/types.js';
 import type { GroupRunner, HookedModel } from '../data/activations.js';
 import { modelActivationSource } from '../data/onnx-activations.js';
@@ -26,8 +26,13 @@ import type { SetKind } from './comparable-set.js';
 import type { HarvestConfig } from './harvest-config.js';
 import { harvestWindows, type HarvestProgress, type LatentHarvest } from './harvest.js';
 import { latentRecords } from './latent-records.js';
-import { logitEffects } from './logit-effects.js';
-import { decoderNeighbours } from './neighbours.js';
+import { checkHarvestMemory } from './harvest-memory.js';
+import { DEFAULT_LOGIT_OPTIONS, logitEffects } from './logit-effects.js';
+import { decoderNeighbours, neighbourBlockRows } from './neighbours.js';
+import type { PhaseClock } from './phase-clock.js';
+import { machineBudget, type MemoryBudget } from '../train/memory.js';
+import { engineInfo } from '../engine/backend.js';
+import type { Gpt2Config } from '../model/config.js';
 import type { Unembedding } from './unembedding.js';
 
 export interface HarvestSaeInput {
@@ -40,7 +45,7 @@ export interface HarvestSaeInput {
 export interface HarvestJob {
   db: Db;
   modelName: string;
-  model: HookedModel & { config: { nLayer: number; vocabSize?: number } };
+  model: HookedModel & { config: Gpt2Config };
   /** ln_f gain and wte; without it (or for SAEs narrower/wider than d_model) logit effects are skipped. */
   unembedding?: Unembedding;
   tokenText: (id: number) => string;
@@ -53,6 +58,10 @@ export interface HarvestJob {
   pool?: GroupRunner;
   onProgress?: (event: HarvestEvent) => void;
   signal?: AbortSignal;
+  /** What the harvest may use; default this machine's (train/memory.ts's machineBudget for the engine's backend). */
+  memoryBudget?: MemoryBudget;
+  /** Times each part (the bench's breakdown). */
+  clock?: PhaseClock;
 }
 
 export type HarvestEvent = HarvestProgress | { stage: 'writing' | 'logits' | 'neighbours'; saeId: number; done: number; total: number };
@@ -76,6 +85,7 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
       throw new Error(`${s.path}: ${(err as Error).message}`);
     }
   }
+  checkSiteMemory(job);
   const tokens = job.windows.count * (job.windows.contextSize - 1);
   const modelId = registerModel(db, { name: job.modelName, nLayer: job.model.config.nLayer, dModel: job.model.config.nEmbd, vocabSize: job.model.config.vocabSize });
   const datasetId = registerDataset(db, job.dataset);
@@ -109,7 +119,7 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
     let results: LatentHarvest[];
     try {
       const source = modelActivationSource(job.model, job.windows, hook as HookName, config.batchWindows, job.pool);
-      results = await harvestWindows(source, job.windows, runners, config, { onProgress: job.onProgress, signal: job.signal });
+      results = await harvestWindows(source, job.windows, runners, config, { onProgress: job.onProgress, signal: job.signal, spillBeside: db.name, clock: job.clock });
     } finally {
       for (const r of runners) r.dispose();
     }
@@ -172,6 +182,28 @@ async function writeAllNeighbours(job: HarvestJob, entries: Array<HarvestSaeInpu
       writeNeighbours(job.db, a.saeId, b.saeId, records);
       job.onProgress?.({ stage: 'neighbours', saeId: a.saeId, done: 1, total: 1 });
     }
+  }
+}
+
+/** Refuses, before the database is touched, a harvest whose largest hook site cannot fit in memory. */
+function checkSiteMemory(job: HarvestJob): void {
+  const budget = job.memoryBudget ?? machineBudget(engineInfo().backend);
+  for (const hook of new Set(job.saes.map((s) => s.bundle.spec.hookName))) {
+    const bundles = job.saes.filter((s) => s.bundle.spec.hookName === hook).map((s) => s.bundle);
+    const site = bundles.map((b) => b.spec);
+    checkHarvestMemory(
+      {
+        dIn: site[0].dIn,
+        sizes: site.map((s) => s.dSae),
+        config: job.config,
+        contextSize: job.windows.contextSize,
+        model: job.model.config,
+        logitBlockRows: job.unembedding ? DEFAULT_LOGIT_OPTIONS.block : 0,
+        neighbourBlockElements: Math.max(...site.map((s) => neighbourBlockRows(s.dSae) * s.dSae)),
+        denseCodes: bundles.some((b) => !hasTopKCode(b)),
+      },
+      budget,
+    );
   }
 }
 

@@ -8,6 +8,7 @@ import { tf } from '../engine/backend.js';
 import { prefetched, type ActivationSource } from '../data/activations.js';
 import path from 'node:path';
 import { windowAt, type WindowSet } from '../data/windows.js';
+import { MAX_DENSE_ELEMENTS } from '../sae/bounds.js';
 import type { ActivationBatch } from './batch.js';
 import { CodeSpill, freeDiskBytes, spillBytes } from './code-spill.js';
 import type { HarvestConfig } from './harvest-config.js';
@@ -138,16 +139,33 @@ function openSpill(encoders: LatentEncoder[], tokens: number, beside: string | u
   return freeDiskBytes(path.dirname(path.resolve(beside))) > 1.25 * needed ? new CodeSpill(beside) : undefined;
 }
 
-/** The encoder's output on the host: the sparse top-k code when the SAE has one, else dense. */
+/**
+ * The encoder's output on the host: the sparse top-k code when the SAE has one, else dense. Top-k codes
+ * are encoded a block of rows at a time so the [rows, dSae] pre-activations stay under
+ * MAX_DENSE_ELEMENTS (64 MiB) however large the SAE: rows are independent, so the code is the same.
+ */
 async function encodeBatch(encoder: LatentEncoder, x: tf.Tensor2D): Promise<Pick<ActivationBatch, 'acts' | 'sparse'>> {
   if (encoder.encodeTopK) {
-    const code = encoder.encodeTopK(x); // [tokens, k] each
-    try {
-      const [values, indices] = await Promise.all([code.values.data(), code.indices.data()]);
-      return { sparse: { values: values as Float32Array, indices: indices as Int32Array, k: code.values.shape[1] } };
-    } finally {
-      tf.dispose([code.values, code.indices]);
+    const [rows] = x.shape;
+    const block = encodeBlockRows(encoder.spec.dSae);
+    let values: Float32Array | undefined;
+    let indices: Int32Array | undefined;
+    let k = 0;
+    for (let start = 0; start < rows; start += block) {
+      const n = Math.min(block, rows - start);
+      const code = tf.tidy(() => encoder.encodeTopK!(n === rows ? x : x.slice([start, 0], [n, -1]))); // [n, k] each
+      try {
+        k = code.values.shape[1];
+        values ??= new Float32Array(rows * k);
+        indices ??= new Int32Array(rows * k);
+        const [v, i] = await Promise.all([code.values.data(), code.indices.data()]);
+        values.set(v as Float32Array, start * k);
+        indices.set(i as Int32Array, start * k);
+      } finally {
+        tf.dispose([code.values, code.indices]);
+      }
     }
+    return { sparse: { values: values!, indices: indices!, k } };
   }
   const z = encoder.encode(x); // [tokens, dSae]
   try {
@@ -160,6 +178,11 @@ async function encodeBatch(encoder: LatentEncoder, x: tf.Tensor2D): Promise<Pick
 /** Windows [0, count) in batches of `size`, in order. */
 function* windowBatches(count: number, size: number): Generator<number[]> {
   for (let first = 0; first < count; first += size) yield Array.from({ length: Math.min(size, count - first) }, (_, i) => first + i);
+}
+
+/** Rows per top-k encode block for an SAE of `dSae` latents. */
+export function encodeBlockRows(dSae: number): number {
+  return Math.max(1, Math.floor(MAX_DENSE_ELEMENTS / dSae));
 }
 
 /** Tokens of windows [first, first + count) with each window's BOS dropped, as the activations are. */

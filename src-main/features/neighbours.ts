@@ -3,6 +3,7 @@
 // the sizes of a family they are the parent/child links of feature splitting. Blocks of A rows meet
 // all of B in one matmul; B is normalised and transposed once (wasm's transposed matMul is slow).
 import { tf } from '../engine/backend.js';
+import { MAX_DENSE_ELEMENTS } from '../sae/bounds.js';
 
 export interface NeighbourTable {
   k: number;
@@ -16,8 +17,13 @@ export interface NeighbourOptions {
   k: number;
   /** A and B are the same SAE: a latent is not its own neighbour. */
   excludeSelf: boolean;
-  /** Rows of A per matmul; default 1024. */
+  /** Rows of A per matmul; default neighbourBlockRows(nB). */
   block?: number;
+}
+
+/** Rows of A per matmul: 1024, fewer when B is so large that a [rows, nB] block would pass 2^24 cosines (64 MiB). */
+export function neighbourBlockRows(nB: number): number {
+  return Math.max(1, Math.min(1024, Math.floor(MAX_DENSE_ELEMENTS / nB)));
 }
 
 /** Rows scaled to unit length (zero rows stay zero): [n, d] → [n, d]. */
@@ -30,7 +36,7 @@ export async function decoderNeighbours(a: Float32Array, nA: number, b: Float32A
   const k = Math.min(options.k, nB - (options.excludeSelf ? 1 : 0));
   if (k < 1) throw new Error(`neighbour search needs at least ${options.excludeSelf ? 2 : 1} latents in the target SAE, got ${nB}`);
   const take = Math.min(want, nB);
-  const block = options.block ?? 1024;
+  const block = options.block ?? neighbourBlockRows(nB);
   const bT = tf.tidy(() => tf.transpose(unitRows(tf.tensor2d(b, [nB, d])))); // [d, nB]
   const indices = new Int32Array(nA * k);
   const cosines = new Float32Array(nA * k);

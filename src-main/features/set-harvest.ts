@@ -9,6 +9,7 @@ import { createSaeRunner, type SaeRunner } from '../sae/inference.js';
 import type { Db } from '../store/open.js';
 import { registerDataset, writeCounterparts } from '../store/writes.js';
 import type { HookName } from '../../src-shared/hooks.js';
+import type { Gpt2Config } from '../model/config.js';
 import type { ComparableSet } from './comparable-set.js';
 import { matchByCorrelation } from './counterparts.js';
 import type { HarvestConfig } from './harvest-config.js';
@@ -22,7 +23,7 @@ export const MATCH_TOKENS = 16_384;
 export interface SetMemberModel {
   /** How the database records the model (its folder). */
   name: string;
-  model: HookedModel & { config: { nLayer: number; nEmbd: number; vocabSize: number } };
+  model: HookedModel & { config: Gpt2Config };
   unembedding?: Unembedding;
 }
 

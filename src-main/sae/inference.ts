@@ -102,12 +102,17 @@ function perTokenNorm(spec: SaeSpec, x: tf.Tensor2D): InputNorm | undefined {
   return undefined;
 }
 
+/** Whether the runner of this SAE has a per-token top-k code (encodeTopK): topk, and batchtopk saved without a threshold. */
+export function hasTopKCode(bundle: SaeBundle): boolean {
+  return bundle.spec.architecture === 'topk' || (bundle.spec.architecture === 'batchtopk' && !bundle.weights.threshold);
+}
+
 export function createSaeRunner(bundle: SaeBundle): SaeRunner {
   const spec = { ...bundle.spec };
   const p = uploadParams(bundle);
   const scale = constantScale(spec);
   const perToken = spec.normalizeActivations === 'layer_norm' || spec.normalizeActivations === 'constant_norm_rescale';
-  const perTokenTopK = spec.architecture === 'topk' || (spec.architecture === 'batchtopk' && !p.threshold);
+  const perTokenTopK = hasTopKCode(bundle);
   if (perTokenTopK && (spec.k === undefined || !Number.isInteger(spec.k) || spec.k < 1 || spec.k > spec.dSae)) {
     throw new Error(`${spec.architecture} SAE needs an integer k in 1..${spec.dSae}, got ${spec.k}`);
   }

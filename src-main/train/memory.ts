@@ -87,7 +87,7 @@ export interface MemoryBudget {
 }
 
 /** Weights of a GPT-2 as loaded (f32). */
-function gpt2WeightBytes(c: Gpt2Config): number {
+export function gpt2WeightBytes(c: Gpt2Config): number {
   let values = 0;
   for (const shape of expectedShapes(c).values()) values += shape.reduce((a, b) => a * b, 1);
   return F32 * values;
@@ -146,7 +146,7 @@ export function machineBudget(backend: string): MemoryBudget {
     : { systemBytes: totalmem(), instanceBytes: null, instanceName: `one ${backend} instance` };
 }
 
-function gib(bytes: number): string {
+export function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 }
 

@@ -59,7 +59,7 @@ describe('harvestWindows', () => {
   });
 
   it('recomputes pass 2 when an SAE has no top-k code to spill', async () => {
-    const dense = createSaeRunner({ ...randomTopKSae(8, 3), spec: { ...randomTopKSae(8, 3).spec, architecture: 'relu', k: undefined } });
+    const dense = createSaeRunner({ ...randomTopKSae(8, 3), spec: { ...randomTopKSae(8, 3).spec, architecture: 'standard', k: undefined } });
     try {
       const source = new ModelActivationSource(model, windows, HOOK as HookName, 2);
       await harvestWindows(source, windows, [runners[0], dense], config, { spillBeside: path.join(root, 'features.db') });
