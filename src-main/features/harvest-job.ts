@@ -29,7 +29,7 @@ import { latentRecords } from './latent-records.js';
 import { checkHarvestMemory } from './harvest-memory.js';
 import { DEFAULT_LOGIT_OPTIONS, logitEffects } from './logit-effects.js';
 import { decoderNeighbours, neighbourBlockRows } from './neighbours.js';
-import type { PhaseClock } from './phase-clock.js';
+import { PhaseClock } from './phase-clock.js';
 import { machineBudget, type MemoryBudget } from '../train/memory.js';
 import { engineInfo } from '../engine/backend.js';
 import type { Gpt2Config } from '../model/config.js';
@@ -113,13 +113,14 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
   for (const e of pending) beginHarvest(db, e.saeId, harvest);
 
   const dead = new Map<number, number>();
+  const clock = job.clock ?? new PhaseClock();
   for (const hook of new Set(pending.map((e) => e.bundle.spec.hookName))) {
     const site = pending.filter((e) => e.bundle.spec.hookName === hook);
     const runners = site.map((e) => createSaeRunner(e.bundle));
     let results: LatentHarvest[];
     try {
       const source = modelActivationSource(job.model, job.windows, hook as HookName, config.batchWindows, job.pool);
-      results = await harvestWindows(source, job.windows, runners, config, { onProgress: job.onProgress, signal: job.signal, spillBeside: db.name, clock: job.clock });
+      results = await harvestWindows(source, job.windows, runners, config, { onProgress: job.onProgress, signal: job.signal, spillBeside: db.name, clock });
     } finally {
       for (const r of runners) r.dispose();
     }
@@ -130,14 +131,15 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
       for (let from = 0; from < dSae; from += config.writeChunk) {
         job.signal?.throwIfAborted();
         const to = Math.min(dSae, from + config.writeChunk);
-        writeLatents(db, saeId, latentRecords(result, from, to, job.tokenText), job.windows);
+        const records = clock.time('context records', () => latentRecords(result, from, to, job.tokenText));
+        clock.time('write contexts', () => writeLatents(db, saeId, records));
         job.onProgress?.({ stage: 'writing', saeId, done: to, total: dSae });
       }
       dead.set(saeId, result.stats.fires.filter((f) => f === 0).length / dSae);
-      await writeLogits(job, saeId, bundle);
+      await writeLogits(job, saeId, bundle, clock);
     }
   }
-  if (pending.length > 0) await writeAllNeighbours(job, entries);
+  if (pending.length > 0) await writeAllNeighbours(job, entries, clock);
   for (const e of pending) finishHarvest(db, e.saeId);
 
   return entries.map((e) => ({
@@ -149,18 +151,22 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
   }));
 }
 
-async function writeLogits(job: HarvestJob, saeId: number, bundle: SaeBundle): Promise<void> {
+async function writeLogits(job: HarvestJob, saeId: number, bundle: SaeBundle, clock: PhaseClock): Promise<void> {
   const u = job.unembedding;
   if (!u || bundle.spec.dIn !== u.dModel || bundle.spec.hookName.endsWith('mlp.hook_post')) return;
-  for await (const records of logitEffects(bundle.weights.W_dec, bundle.spec.dSae, u, job.tokenText)) {
+  const blocks = logitEffects(bundle.weights.W_dec, bundle.spec.dSae, u, job.tokenText);
+  for (;;) {
+    const next = await clock.timeAsync('logit effects', () => blocks.next());
+    if (next.done) break;
+    const records = next.value;
     job.signal?.throwIfAborted();
-    writeLogitEffects(job.db, saeId, records);
+    clock.time('write logit effects', () => writeLogitEffects(job.db, saeId, records));
     job.onProgress?.({ stage: 'logits', saeId, done: records[records.length - 1].latent + 1, total: bundle.spec.dSae });
   }
 }
 
 /** Within-SAE neighbours of the pending SAEs, and cross-size links between every pair with a pending one. */
-async function writeAllNeighbours(job: HarvestJob, entries: Array<HarvestSaeInput & { saeId: number; pending: boolean }>): Promise<void> {
+async function writeAllNeighbours(job: HarvestJob, entries: Array<HarvestSaeInput & { saeId: number; pending: boolean }>, clock: PhaseClock): Promise<void> {
   const { config } = job;
   for (const a of entries) {
     for (const b of entries) {
@@ -170,16 +176,18 @@ async function writeAllNeighbours(job: HarvestJob, entries: Array<HarvestSaeInpu
       job.signal?.throwIfAborted();
       const sa = a.bundle.spec;
       const sb = b.bundle.spec;
-      const table = await decoderNeighbours(a.bundle.weights.W_dec, sa.dSae, b.bundle.weights.W_dec, sb.dSae, sa.dIn, {
-        k: same ? config.neighbours : config.relatives,
-        excludeSelf: same,
-      });
+      const table = await clock.timeAsync(same ? 'neighbours' : 'relatives', () =>
+        decoderNeighbours(a.bundle.weights.W_dec, sa.dSae, b.bundle.weights.W_dec, sb.dSae, sa.dIn, {
+          k: same ? config.neighbours : config.relatives,
+          excludeSelf: same,
+        }),
+      );
       const records = Array.from({ length: sa.dSae }, (_, latent) => ({
         latent,
         others: table.indices.subarray(latent * table.k, (latent + 1) * table.k),
         cosines: table.cosines.subarray(latent * table.k, (latent + 1) * table.k),
       }));
-      writeNeighbours(job.db, a.saeId, b.saeId, records);
+      clock.time('write neighbours', () => writeNeighbours(job.db, a.saeId, b.saeId, records));
       job.onProgress?.({ stage: 'neighbours', saeId: a.saeId, done: 1, total: 1 });
     }
   }

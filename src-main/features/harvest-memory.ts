@@ -9,9 +9,9 @@
 //   quantiles   n · I · (P · slot + 8 + 16)                      I intervals × P samples, seen, peaks
 //   weights     2 · (2 d n + 2n + d)                             the SAE on the host and on the engine
 // At the defaults (40 contexts, 24 + 1 + 8 tokens, 10 × 5 samples) the trackers take 25.7 KB per
-// latent: a 16k + 64k + 256k family (344,064 latents) needs 8.2 GiB for them, 13.0 GiB in all with
+// latent: a 16k + 64k + 256k family (344,064 latents) needs 8.2 GiB for them, 12.8 GiB in all with
 // the SAEs' weights (1.97 GiB on the host and again on the engine) and GPT-2 small; the engine at its
-// fullest (the passes) holds 2.8 GiB, within one wasm heap. The tensor engine holds the model, every SAE of the site and the largest step
+// fullest (the passes) holds 2.6 GiB, within one wasm heap. The tensor engine holds the model, every SAE of the site and the largest step
 // temporaries: an encoder's [rows, n] pre-activations (at most 2^24 per block for top-k codes), a
 // block of logit effects or of cosines.
 import { gib, gpt2WeightBytes, type MemoryBudget } from '../train/memory.js';
@@ -37,7 +37,7 @@ export interface HarvestMemoryRequest {
   /** Tokens per window including BOS. */
   contextSize: number;
   model: Gpt2Config;
-  /** Rows of one logit-effect block ([block, vocab] effects and their two shifted copies); 0 when none are computed. */
+  /** Latents per logit-effect block (logit-effects.ts); 0 when none are computed. */
   logitBlockRows: number;
   /** Largest [rows, nB] cosine block of the neighbour search, in elements. */
   neighbourBlockElements: number;
@@ -89,9 +89,10 @@ export function estimateHarvestMemory(r: HarvestMemoryRequest): HarvestMemoryEst
   // Top-k codes are encoded in blocks of under MAX_DENSE_ELEMENTS pre-activations; dense ones whole.
   const encodeRows = r.denseCodes ? rows : Math.min(rows, encodeBlockRows(largest));
   const encode = ENCODE_BLOCKS * encodeRows * largest * F32;
-  const logits = r.logitBlockRows * r.model.vocabSize * 3 * F32 + r.dIn * r.model.vocabSize * F32;
-  // B as uploaded, normalised and transposed: three [n, d] copies while the search sets up.
-  const neighbours = r.neighbourBlockElements * F32 + 3 * r.dIn * largest * F32;
+  // The product, its transpose, its negation and the two copies with tied tokens masked; and W_U.
+  const logits = r.logitBlockRows * r.model.vocabSize * 5 * F32 + r.dIn * r.model.vocabSize * F32;
+  // B as uploaded and normalised: two [n, d] copies while the search sets up; a block and its transpose.
+  const neighbours = 2 * r.neighbourBlockElements * F32 + 2 * r.dIn * largest * F32;
   // The passes hold every SAE of the site on the engine; their runners are gone before the logit
   // effects and the neighbours, which run one after another.
   const engineWeights = perSae.reduce((sum, s) => sum + s.weights / 2, 0);

@@ -1,7 +1,9 @@
 // Decoder-cosine neighbours: for each latent of SAE A, the k latents of SAE B whose decoder rows point
 // the most the same way. Within one SAE (A = B, self excluded) these are similar features; across
 // the sizes of a family they are the parent/child links of feature splitting. Blocks of A rows meet
-// all of B in one matmul; B is normalised and transposed once (wasm's transposed matMul is slow).
+// all of B in one matmul, B · blockᵀ then transposed: wasm's matMul streams its whole right operand
+// per few rows of the left one, so the small block goes on the right (materialised: wasm's
+// transposed-operand matMul is slower still).
 import { tf } from '../engine/backend.js';
 import { MAX_DENSE_ELEMENTS } from '../sae/bounds.js';
 
@@ -37,7 +39,7 @@ export async function decoderNeighbours(a: Float32Array, nA: number, b: Float32A
   if (k < 1) throw new Error(`neighbour search needs at least ${options.excludeSelf ? 2 : 1} latents in the target SAE, got ${nB}`);
   const take = Math.min(want, nB);
   const block = options.block ?? neighbourBlockRows(nB);
-  const bT = tf.tidy(() => tf.transpose(unitRows(tf.tensor2d(b, [nB, d])))); // [d, nB]
+  const bUnit = tf.tidy(() => unitRows(tf.tensor2d(b, [nB, d]))); // [nB, d]
   const indices = new Int32Array(nA * k);
   const cosines = new Float32Array(nA * k);
   try {
@@ -45,7 +47,7 @@ export async function decoderNeighbours(a: Float32Array, nA: number, b: Float32A
       const rows = Math.min(block, nA - start);
       const best = tf.tidy(() => {
         const q = unitRows(tf.tensor2d(a.subarray(start * d, (start + rows) * d), [rows, d])); // [rows, d]
-        return tf.topk(tf.matMul(q, bT), take); // [rows, take]
+        return tf.topk(tf.transpose(tf.matMul(bUnit, tf.transpose(q))), take); // [nB, rows] → [rows, nB] → [rows, take]
       });
       const [values, ids] = await Promise.all([best.values.data(), best.indices.data()]);
       tf.dispose([best.values, best.indices]);
@@ -61,7 +63,7 @@ export async function decoderNeighbours(a: Float32Array, nA: number, b: Float32A
       }
     }
   } finally {
-    bT.dispose();
+    bUnit.dispose();
   }
   return { k, indices, cosines };
 }
