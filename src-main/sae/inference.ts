@@ -49,7 +49,8 @@ export interface SaeRunner {
 }
 
 interface Params {
-  W_enc: tf.Tensor2D; // [dIn, dSae]
+  /** W_enc transposed, so the encoder's large operand is the matMul's left one (encoderProduct). */
+  W_encT: tf.Tensor2D; // [dSae, dIn]
   W_dec: tf.Tensor2D; // [dSae, dIn]
   b_enc?: tf.Tensor1D; // [dSae]
   b_dec: tf.Tensor1D; // [dIn]
@@ -63,7 +64,7 @@ function uploadParams(bundle: SaeBundle): Params {
   const { spec, weights: w } = bundle;
   const vector = (data: Float32Array) => tf.tensor1d(data, 'float32');
   const params: Params = {
-    W_enc: tf.tensor2d(w.W_enc, [spec.dIn, spec.dSae], 'float32'),
+    W_encT: tf.tensor2d(transposed(w.W_enc, spec.dIn, spec.dSae), [spec.dSae, spec.dIn], 'float32'),
     W_dec: tf.tensor2d(w.W_dec, [spec.dSae, spec.dIn], 'float32'),
     b_dec: vector(w.b_dec),
   };
@@ -80,6 +81,23 @@ function uploadParams(bundle: SaeBundle): Params {
     params.threshold = tf.tidy(() => tf.relu(vector(w.threshold!)));
   }
   return params;
+}
+
+/** [rows, cols] row-major → [cols, rows], on the host so no second copy lives on the tensor engine. */
+function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c];
+  return out;
+}
+
+/**
+ * sae_in · W_enc computed as (W_encᵀ · sae_inᵀ)ᵀ: wasm's matMul streams its whole right operand per
+ * few rows of the left one, so a [dIn, dSae] W_enc on the right is read from memory again and again;
+ * on the left it is read once (1.5× faster at d 768, 16k latents, 504 tokens). Same sums, up to float
+ * rounding.
+ */
+function encoderProduct(sae_in: tf.Tensor2D, W_encT: tf.Tensor2D): tf.Tensor2D {
+  return tf.transpose(tf.matMul(W_encT, tf.transpose(sae_in))); // [dSae, tokens] → [tokens, dSae]
 }
 
 function perTokenNorm(spec: SaeSpec, x: tf.Tensor2D): InputNorm | undefined {
@@ -151,7 +169,7 @@ export function createSaeRunner(bundle: SaeBundle): SaeRunner {
   }
 
   function preActivations(sae_in: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(sae_in, p.W_enc), p.b_enc!) as tf.Tensor2D; // [tokens, dSae]
+    return tf.add(encoderProduct(sae_in, p.W_encT), p.b_enc!) as tf.Tensor2D; // [tokens, dSae]
   }
 
   /** TopK of the pre-activations, ReLU'd (SAELens TopK: topk, then relu of the kept values). */
@@ -172,7 +190,7 @@ export function createSaeRunner(bundle: SaeBundle): SaeRunner {
     const sae_in = saeInput(x, norm); // [tokens, dIn]
     if (spec.architecture === 'gated') {
       // Gated SAE (Rajamanoharan et al. 2024): the gate and the magnitude share W_enc; r_mag rescales columns.
-      const shared = tf.matMul(sae_in, p.W_enc); // [tokens, dSae]
+      const shared = encoderProduct(sae_in, p.W_encT); // [tokens, dSae]
       const gate = tf.cast(tf.greater(tf.add(shared, p.b_gate!), 0), 'float32'); // [tokens, dSae]
       const magnitude = tf.relu(tf.add(tf.mul(shared, p.magScale!), p.b_mag!)); // [tokens, dSae]
       return tf.mul(gate, magnitude);
