@@ -144,10 +144,9 @@ function openSpill(encoders: LatentEncoder[], tokens: number, beside: string | u
  * are encoded a block of rows at a time so the [rows, dSae] pre-activations stay under
  * MAX_DENSE_ELEMENTS (64 MiB) however large the SAE: rows are independent, so the code is the same.
  */
-async function encodeBatch(encoder: LatentEncoder, x: tf.Tensor2D): Promise<Pick<ActivationBatch, 'acts' | 'sparse'>> {
+export async function encodeBatch(encoder: LatentEncoder, x: tf.Tensor2D, block = encodeBlockRows(encoder.spec.dSae)): Promise<Pick<ActivationBatch, 'acts' | 'sparse'>> {
   if (encoder.encodeTopK) {
     const [rows] = x.shape;
-    const block = encodeBlockRows(encoder.spec.dSae);
     let values: Float32Array | undefined;
     let indices: Int32Array | undefined;
     let k = 0;

@@ -7,7 +7,9 @@ import type { WindowSet } from '../../../src-main/data/windows.js';
 import { CodeSpill } from '../../../src-main/features/code-spill.js';
 import { parseHarvestConfig } from '../../../src-main/features/harvest-config.js';
 import { harvestWindowsFor } from '../../../src-main/features/harvest-inputs.js';
-import { harvestWindows, type LatentHarvest } from '../../../src-main/features/harvest.js';
+import { encodeBatch, encodeBlockRows, harvestWindows, type LatentHarvest } from '../../../src-main/features/harvest.js';
+import { tf } from '../../../src-main/engine/backend.js';
+import { seededRandom } from '../../../src-shared/random.js';
 import { loadGpt2 } from '../../../src-main/model/load.js';
 import type { Gpt2 } from '../../../src-main/model/gpt2.js';
 import { createSaeRunner, type SaeRunner } from '../../../src-main/sae/inference.js';
@@ -67,6 +69,21 @@ describe('harvestWindows', () => {
     } finally {
       dense.dispose();
     }
+  });
+
+  it('encodes a top-k code in blocks of rows to the same code as in one piece', async () => {
+    const random = seededRandom(6);
+    const x = tf.tensor2d(Float32Array.from({ length: 23 * 16 }, () => random() - 0.5), [23, 16]); // [tokens, d_model]
+    try {
+      const whole = await encodeBatch(runners[1], x, 23);
+      const blocked = await encodeBatch(runners[1], x, 5);
+      expect(blocked).toEqual(whole);
+      expect(whole.sparse!.values.length).toBe(23 * 5);
+    } finally {
+      x.dispose();
+    }
+    // 2^24 pre-activations per block: all of a batch at 16k latents, 64 tokens at 256k.
+    expect([encodeBlockRows(16_384), encodeBlockRows(262_144)]).toEqual([1024, 64]);
   });
 
   it('says which spill file ended early when it is shorter than what was written', () => {
