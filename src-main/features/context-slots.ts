@@ -1,5 +1,8 @@
 // Fixed-capacity storage for captured contexts: a window of tokens around a firing token with one
 // latent's activation on each of them. Typed arrays sized once, so memory is known before the pass.
+// The tokens are not copied: a slot keeps the window and the span, and reads the tokens back from the
+// harvest's WindowSet, which holds them anyway (half a slot's bytes at the default width).
+import { windowAt, type WindowSet } from '../data/windows.js';
 import { activationAt, type ActivationBatch } from './batch.js';
 
 /** Tokens kept around the firing token: `before` to its left, `after` to its right (clipped to the window). */
@@ -23,18 +26,17 @@ export interface CapturedContext {
 export class ContextSlots {
   readonly width: number;
   readonly value: Float32Array;
-  private readonly tokens: Int32Array;
   private readonly acts: Float32Array;
   private readonly length: Uint16Array;
   private readonly maxIndex: Uint16Array;
   private readonly window: Int32Array;
   private readonly position: Uint16Array;
 
-  constructor(readonly capacity: number, readonly shape: ContextWidth) {
+  /** `windows` are the harvest's: a batch's `firstWindow` counts in them. */
+  constructor(readonly capacity: number, readonly shape: ContextWidth, private readonly windows: WindowSet) {
     this.width = shape.before + 1 + shape.after;
     if (this.width > 65535) throw new Error(`context width ${this.width} is too large: before + 1 + after must be ≤ 65535`);
     this.value = new Float32Array(capacity);
-    this.tokens = new Int32Array(capacity * this.width);
     this.acts = new Float32Array(capacity * this.width);
     this.length = new Uint16Array(capacity);
     this.maxIndex = new Uint16Array(capacity);
@@ -52,7 +54,6 @@ export class ContextSlots {
     const rowBase = windowInBatch * ctx;
     const out = slot * this.width;
     for (let p = start; p < end; p++) {
-      this.tokens[out + p - start] = batch.tokens[rowBase + p];
       this.acts[out + p - start] = activationAt(batch, rowBase + p, latent);
     }
     this.value[slot] = value;
@@ -65,8 +66,10 @@ export class ContextSlots {
   read(slot: number): CapturedContext {
     const start = slot * this.width;
     const end = start + this.length[slot];
+    // Position 0 of a batch row is the window's token after BOS.
+    const first = 1 + this.position[slot] - this.maxIndex[slot];
     return {
-      tokens: this.tokens.slice(start, end),
+      tokens: Int32Array.from(windowAt(this.windows, this.window[slot]).subarray(first, first + this.length[slot])),
       acts: this.acts.slice(start, end),
       maxIndex: this.maxIndex[slot],
       value: this.value[slot],

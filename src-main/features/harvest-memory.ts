@@ -2,18 +2,19 @@
 // machine (the budget train/memory.ts defines). Nothing here grows with the tokens harvested: the
 // passes stream batches, the trackers are fixed-size typed arrays sized by latents and the config,
 // and the top-k codes between the passes go to disk (code-spill.ts). Per SAE of n latents (f32
-// unless said), with W = before + 1 + after tokens per context and a context slot of 14 + 8W bytes
-// (activation, W token ids and W activations, length, peak index, window, position):
+// unless said), with W = before + 1 + after tokens per context and a context slot of 14 + 4W bytes
+// (activation, W activations, length, peak index, window, position; the tokens are read back from
+// the windows, which the harvest holds anyway):
 //   statistics  n · (8 + 8 + 4 + 4 · 60)                         fires, sums, max, log histogram
 //   top-N       n · topN · (slot + 4) + n · (4 + 16)             slots, heap, counts, window peaks
 //   quantiles   n · I · (P · slot + 8 + 16)                      I intervals × P samples, seen, peaks
 //   weights     2 · (2 d n + 2n + d)                             the SAE on the host and on the engine
-// At the defaults (40 contexts, 24 + 1 + 8 tokens, 10 × 5 samples) the trackers take 25.7 KB per
-// latent: a 16k + 64k + 256k family (344,064 latents) needs 8.2 GiB for them, 12.8 GiB in all with
+// At the defaults (40 contexts, 24 + 1 + 8 tokens, 10 × 5 samples) the trackers take 13.8 KB per
+// latent: a 16k + 64k + 256k family (344,064 latents) needs 4.4 GiB for them, 9.0 GiB in all with
 // the SAEs' weights (1.97 GiB on the host and again on the engine) and GPT-2 small; the engine at its
-// fullest (the passes) holds 2.6 GiB, within one wasm heap. The tensor engine holds the model, every SAE of the site and the largest step
-// temporaries: an encoder's [rows, n] pre-activations (at most 2^24 per block for top-k codes), a
-// block of logit effects or of cosines.
+// fullest holds 2.6 GiB, within one wasm heap. The engine holds the model throughout; during the
+// passes every SAE of the site and an encoder's [rows, n] pre-activations (at most 2^24 per block for
+// top-k codes), after them a block of logit effects or the neighbour search's normalised decoder.
 import { gib, gpt2WeightBytes, type MemoryBudget } from '../train/memory.js';
 import type { Gpt2Config } from '../model/config.js';
 import { ACT_HISTOGRAM } from './latent-stats.js';
@@ -22,7 +23,7 @@ import { encodeBlockRows } from './harvest.js';
 
 const F32 = 4;
 /** Bytes of one captured context of `width` tokens (context-slots.ts's arrays). */
-const slotBytes = (width: number) => 14 + 8 * width;
+const slotBytes = (width: number) => 14 + 4 * width;
 /** WindowPeaks: value, row, latent, touched per cell. */
 const PEAK_CELL = 16;
 /** Live [rows, n] blocks of an encode: the matMul's output and the biased pre-activations. */

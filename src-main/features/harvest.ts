@@ -119,8 +119,8 @@ export async function harvestWindows(
     await pass('statistics', (e, batch) => stats[e].observe(batch));
     const results = encoders.map((e, i) => ({
       stats: stats[i],
-      top: new TopNTracker(e.spec.dSae, config.topN, config.context),
-      quantiles: new QuantileSampler(stats[i].max, config.quantiles, config.context),
+      top: new TopNTracker(e.spec.dSae, config.topN, config.context, windows),
+      quantiles: new QuantileSampler(stats[i].max, config.quantiles, config.context, windows),
     }));
     await pass('contexts', (e, batch) => {
       results[e].top.observe(batch);

@@ -4,6 +4,7 @@
 // once per interval, so an interval never shows the same text twice; it may appear in several
 // intervals, centred on tokens of different strengths. Needs each latent's max, hence the harvest's
 // second pass.
+import type { WindowSet } from '../data/windows.js';
 import { WindowPeaks, type ActivationBatch } from './batch.js';
 import { ContextSlots, type CapturedContext, type ContextWidth } from './context-slots.js';
 import { seededRandom } from '../../src-shared/random.js';
@@ -35,11 +36,11 @@ export class QuantileSampler {
   private readonly random: () => number;
   private readonly peaks: WindowPeaks;
 
-  constructor(private readonly maxAct: Float32Array, readonly config: QuantileConfig, width: ContextWidth) {
+  constructor(private readonly maxAct: Float32Array, readonly config: QuantileConfig, width: ContextWidth, windows: WindowSet) {
     if (!Number.isInteger(config.intervals) || config.intervals < 1) throw new Error(`quantile intervals must be a positive integer, got ${config.intervals}`);
     if (!Number.isInteger(config.perInterval) || config.perInterval < 1) throw new Error(`quantile perInterval must be a positive integer, got ${config.perInterval}`);
     const cells = maxAct.length * config.intervals;
-    this.slots = new ContextSlots(cells * config.perInterval, width);
+    this.slots = new ContextSlots(cells * config.perInterval, width, windows);
     this.seen = new Float64Array(cells);
     this.random = seededRandom(config.seed);
     this.peaks = new WindowPeaks(cells);

@@ -1,6 +1,7 @@
 // Per-latent top-N activating contexts in one streaming pass: a bounded min-heap of slot indices per
 // latent (the weakest kept context at the root), so a candidate costs one comparison unless it wins.
 // A candidate is a window, ranked by its maximum for the latent and centred on that token.
+import type { WindowSet } from '../data/windows.js';
 import { WindowPeaks, type ActivationBatch } from './batch.js';
 import { ContextSlots, type CapturedContext, type ContextWidth } from './context-slots.js';
 
@@ -11,9 +12,9 @@ export class TopNTracker {
   private readonly count: Int32Array;
   private readonly peaks: WindowPeaks;
 
-  constructor(readonly nLatents: number, readonly n: number, width: ContextWidth) {
+  constructor(readonly nLatents: number, readonly n: number, width: ContextWidth, windows: WindowSet) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`top-N size must be a positive integer, got ${n}`);
-    this.slots = new ContextSlots(nLatents * n, width);
+    this.slots = new ContextSlots(nLatents * n, width, windows);
     this.heap = new Int32Array(nLatents * n);
     this.count = new Int32Array(nLatents);
     this.peaks = new WindowPeaks(nLatents);

@@ -97,7 +97,7 @@ function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
  * rounding.
  */
 function encoderProduct(sae_in: tf.Tensor2D, W_encT: tf.Tensor2D): tf.Tensor2D {
-  return tf.transpose(tf.matMul(W_encT, tf.transpose(sae_in))); // [dSae, tokens] → [tokens, dSae]
+  return tf.transpose(tf.matMul(W_encT, tf.transpose(sae_in))) as tf.Tensor2D; // [dSae, tokens] → [tokens, dSae]
 }
 
 function perTokenNorm(spec: SaeSpec, x: tf.Tensor2D): InputNorm | undefined {

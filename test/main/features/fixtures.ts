@@ -1,4 +1,5 @@
 // Random sparse activation batches for the streaming-statistics tests.
+import type { WindowSet } from '../../../src-main/data/windows.js';
 import type { ActivationBatch } from '../../../src-main/features/batch.js';
 import { seededRandom } from '../../../src-shared/random.js';
 
@@ -30,4 +31,15 @@ export function toSparse(batch: DenseBatch, k: number): ActivationBatch {
     }
   }
   return { tokens: batch.tokens, sparse: { values, indices, k }, ctx: batch.ctx, dSae: batch.dSae, firstWindow: batch.firstWindow };
+}
+
+/** The WindowSet the batches were cut from: each window a BOS then its `ctx` tokens, as the harvest's are. */
+export function windowsOf(batches: ActivationBatch[]): WindowSet {
+  const ctx = batches[0].ctx;
+  const count = batches.reduce((n, b) => Math.max(n, b.firstWindow + b.tokens.length / ctx), 0);
+  const tokens = new Uint16Array(count * (ctx + 1)).fill(50256);
+  for (const b of batches) {
+    for (let w = 0; w < b.tokens.length / ctx; w++) tokens.set(b.tokens.subarray(w * ctx, (w + 1) * ctx), (b.firstWindow + w) * (ctx + 1) + 1);
+  }
+  return { contextSize: ctx + 1, count, tokens };
 }

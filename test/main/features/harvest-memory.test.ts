@@ -32,21 +32,23 @@ describe('harvest memory', () => {
     const config = parseHarvestConfig({ topN: 7, context: { before: 3, after: 2 }, quantiles: { intervals: 4, perInterval: 3, seed: 0 } });
     const n = 50;
     const stats = new LatentStats(n);
+    // The trackers read tokens back from the harvest's windows, which are not theirs to count.
+    const windows = { contextSize: 8, count: 0, tokens: new Uint16Array(0) };
     const expected = trackerBytes(n, config);
     expect(typedBytes(stats)).toBe(expected.statistics);
-    expect(typedBytes(new TopNTracker(n, config.topN, config.context))).toBe(expected.top);
+    expect(typedBytes(new TopNTracker(n, config.topN, config.context, windows))).toBe(expected.top);
     // The sampler reads the statistics' max, which is counted there.
-    expect(typedBytes(new QuantileSampler(stats.max, config.quantiles, config.context)) - stats.max.byteLength).toBe(expected.quantiles);
+    expect(typedBytes(new QuantileSampler(stats.max, config.quantiles, config.context, windows)) - stats.max.byteLength).toBe(expected.quantiles);
   });
 
   it('states what a 16k + 64k + 256k family with 40 top contexts needs on GPT-2 small', () => {
     const sizes = [16_384, 65_536, 262_144];
     const estimate = estimateHarvestMemory({ dIn: 768, sizes, config: DEFAULT_HARVEST, contextSize: 64, model: tinyGpt2Config({ layers: 12, dModel: 768, heads: 12, ctx: 1024, seed: 0, overwrite: false }), logitBlockRows: 256, neighbourBlockElements: 2 ** 24, denseCodes: false });
     const trackers = estimate.perSae.reduce((sum, s) => sum + s.statistics + s.top + s.quantiles, 0);
-    // 25,700 bytes per latent at the defaults: 260 statistics, 11,300 top-N, 14,140 quantile samples.
-    expect(trackers).toBe(344_064 * 25_700);
-    // With the SAEs' weights on the host and on the engine (1.97 GiB each) and GPT-2: 12.8 GiB.
-    expect(estimate.total / 2 ** 30).toBeCloseTo(12.8, 1);
+    // 13,820 bytes per latent at the defaults: 260 statistics, 6,020 top-N, 7,540 quantile samples.
+    expect(trackers).toBe(344_064 * 13_820);
+    // With the SAEs' weights on the host and on the engine (1.97 GiB each) and GPT-2: 9.0 GiB.
+    expect(estimate.total / 2 ** 30).toBeCloseTo(8.96, 2);
     // The engine at its fullest, during the passes: GPT-2, every SAE and one encode block; one wasm heap holds it.
     expect(estimate.instance / 2 ** 30).toBeCloseTo(2.56, 2);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LatentStats } from '../../../src-main/features/latent-stats.js';
 import { QuantileSampler } from '../../../src-main/features/quantile-samples.js';
-import { randomBatches } from './fixtures.js';
+import { randomBatches, windowsOf } from './fixtures.js';
 
 describe('QuantileSampler', () => {
   const batches = randomBatches({ batches: 6, windows: 4, ctx: 16, dSae: 5, p: 0.4, seed: 7 });
@@ -9,7 +9,7 @@ describe('QuantileSampler', () => {
   for (const batch of batches) stats.observe(batch);
 
   function sample(seed: number): QuantileSampler {
-    const sampler = new QuantileSampler(stats.max, { intervals: 4, perInterval: 3, seed }, { before: 3, after: 3 });
+    const sampler = new QuantileSampler(stats.max, { intervals: 4, perInterval: 3, seed }, { before: 3, after: 3 }, windowsOf(batches));
     for (const batch of batches) sampler.observe(batch);
     return sampler;
   }
