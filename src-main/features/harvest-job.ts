@@ -27,10 +27,11 @@ import type { HarvestConfig } from './harvest-config.js';
 import { harvestWindows, type HarvestProgress, type LatentHarvest } from './harvest.js';
 import { latentRecords } from './latent-records.js';
 import { checkHarvestMemory } from './harvest-memory.js';
-import { DEFAULT_LOGIT_OPTIONS, logitEffects } from './logit-effects.js';
+import { DEFAULT_LOGIT_OPTIONS, localLogitRunner, logitEffects, type LogitRunner } from './logit-effects.js';
 import { decoderNeighbours, neighbourBlockRows } from './neighbours.js';
 import { PhaseClock } from './phase-clock.js';
 import { machineBudget, type MemoryBudget } from '../train/memory.js';
+import { availableParallelism } from 'node:os';
 import { engineInfo } from '../engine/backend.js';
 import type { Gpt2Config } from '../model/config.js';
 import type { Unembedding } from './unembedding.js';
@@ -62,6 +63,8 @@ export interface HarvestJob {
   memoryBudget?: MemoryBudget;
   /** Times each part (the bench's breakdown). */
   clock?: PhaseClock;
+  /** Worker threads computing logit effects; default one per core on wasm (one instance uses one core), else none. */
+  logitWorkers?: number;
 }
 
 export type HarvestEvent = HarvestProgress | { stage: 'writing' | 'logits' | 'neighbours'; saeId: number; done: number; total: number };
@@ -114,30 +117,38 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
 
   const dead = new Map<number, number>();
   const clock = job.clock ?? new PhaseClock();
-  for (const hook of new Set(pending.map((e) => e.bundle.spec.hookName))) {
-    const site = pending.filter((e) => e.bundle.spec.hookName === hook);
-    const runners = site.map((e) => createSaeRunner(e.bundle));
-    let results: LatentHarvest[];
-    try {
-      const source = modelActivationSource(job.model, job.windows, hook as HookName, config.batchWindows, job.pool);
-      results = await harvestWindows(source, job.windows, runners, config, { onProgress: job.onProgress, signal: job.signal, spillBeside: db.name, clock });
-    } finally {
-      for (const r of runners) r.dispose();
-    }
-    for (const { saeId, bundle } of site) {
-      // shift() so each SAE's heaps can be freed before the next one's logit effects.
-      const result = results.shift()!;
-      const dSae = bundle.spec.dSae;
-      for (let from = 0; from < dSae; from += config.writeChunk) {
-        job.signal?.throwIfAborted();
-        const to = Math.min(dSae, from + config.writeChunk);
-        const records = clock.time('context records', () => latentRecords(result, from, to, job.tokenText));
-        clock.time('write contexts', () => writeLatents(db, saeId, records));
-        job.onProgress?.({ stage: 'writing', saeId, done: to, total: dSae });
+  let logits: LogitRunner | undefined;
+  try {
+    for (const hook of new Set(pending.map((e) => e.bundle.spec.hookName))) {
+      const site = pending.filter((e) => e.bundle.spec.hookName === hook);
+      const runners = site.map((e) => createSaeRunner(e.bundle));
+      let results: LatentHarvest[];
+      try {
+        const source = modelActivationSource(job.model, job.windows, hook as HookName, config.batchWindows, job.pool);
+        results = await harvestWindows(source, job.windows, runners, config, { onProgress: job.onProgress, signal: job.signal, spillBeside: db.name, clock });
+      } finally {
+        for (const r of runners) r.dispose();
       }
-      dead.set(saeId, result.stats.fires.filter((f) => f === 0).length / dSae);
-      await writeLogits(job, saeId, bundle, clock);
+      for (const { saeId, bundle } of site) {
+        // shift() so each SAE's heaps can be freed before the next one's logit effects.
+        const result = results.shift()!;
+        const dSae = bundle.spec.dSae;
+        for (let from = 0; from < dSae; from += config.writeChunk) {
+          job.signal?.throwIfAborted();
+          const to = Math.min(dSae, from + config.writeChunk);
+          const records = clock.time('context records', () => latentRecords(result, from, to, job.tokenText));
+          clock.time('write contexts', () => writeLatents(db, saeId, records));
+          job.onProgress?.({ stage: 'writing', saeId, done: to, total: dSae });
+        }
+        dead.set(saeId, result.stats.fires.filter((f) => f === 0).length / dSae);
+        if (job.unembedding && hasLogitEffects(bundle, job.unembedding)) {
+          logits ??= await clock.timeAsync('start logit workers', () => logitRunner(job.unembedding!, logitWorkers(job)));
+          await writeLogits(job, saeId, bundle, clock, logits);
+        }
+      }
     }
+  } finally {
+    await logits?.dispose();
   }
   if (pending.length > 0) await writeAllNeighbours(job, entries, clock);
   for (const e of pending) finishHarvest(db, e.saeId);
@@ -151,10 +162,24 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
   }));
 }
 
-async function writeLogits(job: HarvestJob, saeId: number, bundle: SaeBundle, clock: PhaseClock): Promise<void> {
-  const u = job.unembedding;
-  if (!u || bundle.spec.dIn !== u.dModel || bundle.spec.hookName.endsWith('mlp.hook_post')) return;
-  const blocks = logitEffects(bundle.weights.W_dec, bundle.spec.dSae, u, job.tokenText);
+/** Logit effects are read through the residual stream: an SAE of another width, or on the MLP's hidden units, has none. */
+function hasLogitEffects(bundle: SaeBundle, u: Unembedding): boolean {
+  return bundle.spec.dIn === u.dModel && !bundle.spec.hookName.endsWith('mlp.hook_post');
+}
+
+function logitWorkers(job: HarvestJob): number {
+  return job.logitWorkers ?? (engineInfo().backend === 'wasm' ? availableParallelism() : 0);
+}
+
+/** Worker threads for the logit effects when asked for more than one, else this thread's engine. */
+async function logitRunner(u: Unembedding, workers: number): Promise<LogitRunner> {
+  if (workers < 1) return localLogitRunner(u, DEFAULT_LOGIT_OPTIONS);
+  const { startLogitPool } = await import('./logit-pool.js');
+  return startLogitPool(u, DEFAULT_LOGIT_OPTIONS, workers);
+}
+
+async function writeLogits(job: HarvestJob, saeId: number, bundle: SaeBundle, clock: PhaseClock, runner: LogitRunner): Promise<void> {
+  const blocks = logitEffects(bundle.weights.W_dec, bundle.spec.dSae, job.unembedding!, job.tokenText, DEFAULT_LOGIT_OPTIONS, runner);
   for (;;) {
     const next = await clock.timeAsync('logit effects', () => blocks.next());
     if (next.done) break;
@@ -209,6 +234,7 @@ function checkSiteMemory(job: HarvestJob): void {
         logitBlockRows: job.unembedding ? DEFAULT_LOGIT_OPTIONS.block : 0,
         neighbourBlockElements: Math.max(...site.map((s) => neighbourBlockRows(s.dSae) * s.dSae)),
         denseCodes: bundles.some((b) => !hasTopKCode(b)),
+        logitWorkers: logitWorkers(job),
       },
       budget,
     );

@@ -10,8 +10,9 @@
 //   quantiles   n · I · (P · slot + 8 + 16)                      I intervals × P samples, seen, peaks
 //   weights     2 · (2 d n + 2n + d)                             the SAE on the host and on the engine
 // At the defaults (40 contexts, 24 + 1 + 8 tokens, 10 × 5 samples) the trackers take 13.8 KB per
-// latent: a 16k + 64k + 256k family (344,064 latents) needs 4.4 GiB for them, 9.0 GiB in all with
-// the SAEs' weights (1.97 GiB on the host and again on the engine) and GPT-2 small; the engine at its
+// latent: a 16k + 64k + 256k family (344,064 latents) needs 4.4 GiB for them, 9.7 GiB in all with
+// the SAEs' weights (1.97 GiB on the host and again on the engine), GPT-2 small and two logit-effect
+// workers (0.4 GiB each: the unembedding and a block); the main engine at its
 // fullest holds 2.6 GiB, within one wasm heap. The engine holds the model throughout; during the
 // passes every SAE of the site and an encoder's [rows, n] pre-activations (at most 2^24 per block for
 // top-k codes), after them a block of logit effects or the neighbour search's normalised decoder.
@@ -44,6 +45,8 @@ export interface HarvestMemoryRequest {
   neighbourBlockElements: number;
   /** Some SAE of the site has no top-k code, so its batch comes to the host dense, [rows, n]. */
   denseCodes: boolean;
+  /** Worker threads computing logit effects, each with its own unembedding and block (logit-pool.ts). */
+  logitWorkers: number;
 }
 
 export interface HarvestSaeMemory {
@@ -58,7 +61,7 @@ export interface HarvestSaeMemory {
 
 export interface HarvestMemoryEstimate {
   perSae: HarvestSaeMemory[];
-  /** The model's weights and one batch of activations. */
+  /** The model's weights and one batch of activations (dense codes too, when an SAE has no top-k code). */
   shared: number;
   /** The most the tensor engine holds beyond the model at once: the SAEs' weights and an encode block during the passes, else a block of logit effects or of cosines. */
   temporaries: number;
@@ -99,7 +102,8 @@ export function estimateHarvestMemory(r: HarvestMemoryRequest): HarvestMemoryEst
   const engineWeights = perSae.reduce((sum, s) => sum + s.weights / 2, 0);
   const temporaries = Math.max(engineWeights + encode, logits, neighbours);
   const shared = model + batch + (r.denseCodes ? rows * largest * F32 : 0);
-  const total = shared + temporaries + perSae.reduce((sum, s) => sum + s.total - s.weights / 2, 0);
+  const workers = r.logitBlockRows > 0 ? r.logitWorkers * logits : 0;
+  const total = shared + temporaries + workers + perSae.reduce((sum, s) => sum + s.total - s.weights / 2, 0);
   const instance = model + batch + temporaries;
   return { perSae, shared, temporaries, total, instance };
 }

@@ -43,12 +43,12 @@ describe('harvest memory', () => {
 
   it('states what a 16k + 64k + 256k family with 40 top contexts needs on GPT-2 small', () => {
     const sizes = [16_384, 65_536, 262_144];
-    const estimate = estimateHarvestMemory({ dIn: 768, sizes, config: DEFAULT_HARVEST, contextSize: 64, model: tinyGpt2Config({ layers: 12, dModel: 768, heads: 12, ctx: 1024, seed: 0, overwrite: false }), logitBlockRows: 256, neighbourBlockElements: 2 ** 24, denseCodes: false });
+    const estimate = estimateHarvestMemory({ dIn: 768, sizes, config: DEFAULT_HARVEST, contextSize: 64, model: tinyGpt2Config({ layers: 12, dModel: 768, heads: 12, ctx: 1024, seed: 0, overwrite: false }), logitBlockRows: 256, neighbourBlockElements: 2 ** 24, denseCodes: false, logitWorkers: 2 });
     const trackers = estimate.perSae.reduce((sum, s) => sum + s.statistics + s.top + s.quantiles, 0);
     // 13,820 bytes per latent at the defaults: 260 statistics, 6,020 top-N, 7,540 quantile samples.
     expect(trackers).toBe(344_064 * 13_820);
-    // With the SAEs' weights on the host and on the engine (1.97 GiB each) and GPT-2: 9.0 GiB.
-    expect(estimate.total / 2 ** 30).toBeCloseTo(8.96, 2);
+    // With the SAEs' weights on the host and on the engine (1.97 GiB each), GPT-2 and two logit-effect workers: 9.7 GiB.
+    expect(estimate.total / 2 ** 30).toBeCloseTo(9.73, 2);
     // The engine at its fullest, during the passes: GPT-2, every SAE and one encode block; one wasm heap holds it.
     expect(estimate.instance / 2 ** 30).toBeCloseTo(2.56, 2);
   });
@@ -69,13 +69,13 @@ describe('harvest memory', () => {
         saes: loadHarvestSaes([familyDir]),
         config: parseHarvestConfig(),
       };
-      const needed = estimateHarvestMemory({ dIn: 16, sizes: [8, 16], config: job.config, contextSize: 64, model: model.config, logitBlockRows: 0, neighbourBlockElements: 16 * 16, denseCodes: false });
+      const needed = estimateHarvestMemory({ dIn: 16, sizes: [8, 16], config: job.config, contextSize: 64, model: model.config, logitBlockRows: 0, neighbourBlockElements: 16 * 16, denseCodes: false, logitWorkers: 0 });
       const budget = { systemBytes: needed.total - 1, instanceBytes: null, instanceName: 'test' };
       await expect(runHarvest({ ...job, memoryBudget: budget })).rejects.toThrow(/harvest needs about 0\.\d\d GiB \(8 latents .*16 latents .*\), but this machine has 0\.\d\d GiB; harvest fewer sizes at once/);
       expect(listSaes(db)).toEqual([]);
-      expect(() => checkHarvestMemory({ dIn: 16, sizes: [8, 16], config: job.config, contextSize: 64, model: model.config, logitBlockRows: 0, neighbourBlockElements: 256, denseCodes: false }, { ...budget, systemBytes: needed.total })).not.toThrow();
+      expect(() => checkHarvestMemory({ dIn: 16, sizes: [8, 16], config: job.config, contextSize: 64, model: model.config, logitBlockRows: 0, neighbourBlockElements: 256, denseCodes: false, logitWorkers: 0 }, { ...budget, systemBytes: needed.total })).not.toThrow();
       expect(() =>
-        checkHarvestMemory({ dIn: 16, sizes: [8, 16], config: job.config, contextSize: 64, model: model.config, logitBlockRows: 0, neighbourBlockElements: 256, denseCodes: false }, { systemBytes: 2 ** 40, instanceBytes: needed.instance - 1, instanceName: 'the wasm heap of one instance' }),
+        checkHarvestMemory({ dIn: 16, sizes: [8, 16], config: job.config, contextSize: 64, model: model.config, logitBlockRows: 0, neighbourBlockElements: 256, denseCodes: false, logitWorkers: 0 }, { systemBytes: 2 ** 40, instanceBytes: needed.instance - 1, instanceName: 'the wasm heap of one instance' }),
       ).toThrow(/in one tensor instance .* but the wasm heap of one instance holds at most/);
     } finally {
       db.close();

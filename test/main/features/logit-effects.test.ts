@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { logitEffects } from '../../../src-main/features/logit-effects.js';
+import { DEFAULT_LOGIT_OPTIONS, logitEffects } from '../../../src-main/features/logit-effects.js';
+import { startLogitPool } from '../../../src-main/features/logit-pool.js';
 import { tiedRows } from '../../../src-main/features/unembedding.js';
 import { seededRandom } from '../../../src-shared/random.js';
 
@@ -51,6 +52,32 @@ describe('logitEffects', () => {
       expect(r.histogram.counts.reduce((a, b) => a + b, 0)).toBe(vocab - 3);
     }
     expect(tiedRows(Float32Array.from({ length: 8 }, (_, i) => i), 2, 4)).toBeNull();
+  });
+
+  it('gives the same records, in order, from worker threads as from this thread', async () => {
+    const random = seededRandom(11);
+    const dSae = 23, dModel = 8, vocab = 300;
+    const wDec = Float32Array.from({ length: dSae * dModel }, () => random() - 0.5);
+    const unembedding = { gamma: Float32Array.from({ length: dModel }, () => 0.5 + random()), wte: Float32Array.from({ length: vocab * dModel }, () => random() - 0.5), vocab, dModel, tied: null };
+    const options = { ...DEFAULT_LOGIT_OPTIONS, top: 4, block: 5 };
+    const local = [];
+    for await (const block of logitEffects(wDec, dSae, unembedding, String, options)) local.push(...block);
+    const pool = await startLogitPool(unembedding, options, 2);
+    const pooled = [];
+    try {
+      for await (const block of logitEffects(wDec, dSae, unembedding, String, options, pool)) pooled.push(...block);
+    } finally {
+      await pool.dispose();
+    }
+    expect(pooled.map((r) => r.latent)).toEqual(Array.from({ length: dSae }, (_, i) => i));
+    expect(pooled).toEqual(local);
+    // The caller's decoder is still whole: the rows were copied before going to a worker.
+    expect(wDec.length).toBe(dSae * dModel);
+  });
+
+  it('names the worker and the reason when a logit-effects worker cannot start', async () => {
+    const unembedding = { gamma: new Float32Array(4), wte: new Float32Array(8), vocab: 2, dModel: 4, tied: null };
+    await expect(startLogitPool(unembedding, DEFAULT_LOGIT_OPTIONS, 2, 'gpu')).rejects.toThrow(/logit-effects worker \d of 2 failed to start: backend "gpu" cannot run/);
   });
 
   it('rejects a decoder whose width is not d_model', async () => {
