@@ -63,7 +63,7 @@ export interface HarvestJob {
   memoryBudget?: MemoryBudget;
   /** Times each part (the bench's breakdown). */
   clock?: PhaseClock;
-  /** Worker threads computing logit effects; default one per core on wasm (one instance uses one core), else none. */
+  /** Worker threads computing logit effects; default one per core on wasm (one instance uses one core) when more than one block is to be computed, else none. */
   logitWorkers?: number;
 }
 
@@ -167,8 +167,14 @@ function hasLogitEffects(bundle: SaeBundle, u: Unembedding): boolean {
   return bundle.spec.dIn === u.dModel && !bundle.spec.hookName.endsWith('mlp.hook_post');
 }
 
+/** Worker threads for the logit effects: as asked, else one per core on wasm when there are blocks enough to share. */
 function logitWorkers(job: HarvestJob): number {
-  return job.logitWorkers ?? (engineInfo().backend === 'wasm' ? availableParallelism() : 0);
+  if (job.logitWorkers !== undefined) return job.logitWorkers;
+  const u = job.unembedding;
+  if (!u || engineInfo().backend !== 'wasm') return 0;
+  const blocks = job.saes.filter((s) => hasLogitEffects(s.bundle, u)).reduce((n, s) => n + Math.ceil(s.bundle.spec.dSae / DEFAULT_LOGIT_OPTIONS.block), 0);
+  const workers = Math.min(availableParallelism(), blocks);
+  return workers > 1 ? workers : 0;
 }
 
 /** Worker threads for the logit effects when asked for more than one, else this thread's engine. */
