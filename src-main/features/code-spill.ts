@@ -37,8 +37,13 @@ export class CodeSpill {
 
   /** Appends one batch's code of one SAE: [rows, k] values and indices. */
   write(values: Float32Array, indices: Int32Array): void {
-    writeAll(this.fd, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    writeAll(this.fd, new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength));
+    try {
+      writeAll(this.fd, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+      writeAll(this.fd, new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength));
+    } catch (err) {
+      // The disk filled after the check at the start (another writer): say where, and what to free.
+      throw new Error(`${this.path}: could not spill the harvest's top-k codes between its passes (${(err as Error).message}); free disk space in ${path.dirname(this.path)} and harvest again`);
+    }
   }
 
   /** The next code written, `entries` = rows × k of it, in the order `write` was called. */
