@@ -7,6 +7,7 @@ import { createSaeRunner, hasTopKCode } from '../sae/inference.js';
 import type { SaeBundle } from '../sae/types.js';
 import type { GroupRunner, HookedModel } from '../data/activations.js';
 import { modelActivationSource } from '../data/onnx-activations.js';
+import { gpt2OnnxRuntime } from '../engine/onnx.js';
 import type { WindowSet } from '../data/windows.js';
 import type { HookName } from '../../src-shared/hooks.js';
 import type { Db } from '../store/open.js';
@@ -63,7 +64,7 @@ export interface HarvestJob {
   memoryBudget?: MemoryBudget;
   /** Times each part (the bench's breakdown). */
   clock?: PhaseClock;
-  /** Worker threads computing logit effects; default one per core on wasm (one instance uses one core) when more than one block is to be computed, else none. */
+  /** Worker threads computing logit effects where ONNX Runtime does not (it uses every core itself); default one per core on wasm (one instance uses one core) when more than one block is to be computed, else none. */
   logitWorkers?: number;
 }
 
@@ -142,7 +143,7 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
         }
         dead.set(saeId, result.stats.fires.filter((f) => f === 0).length / dSae);
         if (job.unembedding && hasLogitEffects(bundle, job.unembedding)) {
-          logits ??= await clock.timeAsync('start logit workers', () => logitRunner(job.unembedding!, logitWorkers(job)));
+          logits ??= await clock.timeAsync('start logit effects', () => logitRunner(job.unembedding!, logitWorkers(job)));
           await writeLogits(job, saeId, bundle, clock, logits);
         }
       }
@@ -171,14 +172,23 @@ function hasLogitEffects(bundle: SaeBundle, u: Unembedding): boolean {
 function logitWorkers(job: HarvestJob): number {
   if (job.logitWorkers !== undefined) return job.logitWorkers;
   const u = job.unembedding;
-  if (!u || engineInfo().backend !== 'wasm') return 0;
+  if (!u || engineInfo().backend !== 'wasm' || gpt2OnnxRuntime()) return 0;
   const blocks = job.saes.filter((s) => hasLogitEffects(s.bundle, u)).reduce((n, s) => n + Math.ceil(s.bundle.spec.dSae / DEFAULT_LOGIT_OPTIONS.block), 0);
   const workers = Math.min(availableParallelism(), blocks);
   return workers > 1 ? workers : 0;
 }
 
-/** Worker threads for the logit effects when asked for more than one, else this thread's engine. */
+/**
+ * Where the logit effects run: on ONNX Runtime wherever GPT-2's forward does (its MatMul on every core
+ * is several times tfjs-wasm's), else on worker threads when asked for more than one, else on this
+ * thread's engine.
+ */
 async function logitRunner(u: Unembedding, workers: number): Promise<LogitRunner> {
+  const ort = gpt2OnnxRuntime();
+  if (ort) {
+    const { onnxLogitRunner } = await import('./logit-onnx.js');
+    return onnxLogitRunner(ort, u, DEFAULT_LOGIT_OPTIONS);
+  }
   if (workers < 1) return localLogitRunner(u, DEFAULT_LOGIT_OPTIONS);
   const { startLogitPool } = await import('./logit-pool.js');
   return startLogitPool(u, DEFAULT_LOGIT_OPTIONS, workers);
@@ -240,7 +250,8 @@ function checkSiteMemory(job: HarvestJob): void {
         logitBlockRows: job.unembedding ? DEFAULT_LOGIT_OPTIONS.block : 0,
         neighbourBlockElements: Math.max(...site.map((s) => neighbourBlockRows(s.dSae) * s.dSae)),
         denseCodes: bundles.some((b) => !hasTopKCode(b)),
-        logitWorkers: logitWorkers(job),
+        // ONNX Runtime holds W_Uᵀ and its packed copy: counted as two workers' unembeddings.
+        logitWorkers: job.unembedding && gpt2OnnxRuntime() ? 2 : logitWorkers(job),
       },
       budget,
     );

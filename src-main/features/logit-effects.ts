@@ -52,8 +52,8 @@ export class LogitKernel {
 
   /** Effects of `rows` decoder directions [rows, d_model]. */
   block(dirRows: Float32Array, rows: number): LogitBlock {
-    const { top, histogramBins } = this.options;
-    const { vocab, dModel, tied } = this.unembedding;
+    const { top } = this.options;
+    const { dModel, tied } = this.unembedding;
     const [effects, pos, neg] = tf.tidy(() => {
       const dirs = tf.tensor2d(dirRows, [rows, dModel]); // [rows, d_model]
       const e = tf.transpose(tf.matMul(this.unembed, tf.transpose(tf.mul(dirs, this.gamma)))); // [vocab, rows] → [rows, vocab]
@@ -61,24 +61,13 @@ export class LogitKernel {
       return [e, tf.topk(up, top), tf.topk(down, top)] as const;
     });
     try {
-      const values = effects.dataSync() as Float32Array;
-      const out: LogitBlock = {
+      return reduceLogitBlock(
+        effects.dataSync() as Float32Array,
         rows,
-        posV: pos.values.dataSync() as Float32Array,
-        posI: pos.indices.dataSync() as Int32Array,
-        negV: (neg.values.dataSync() as Float32Array).map((v) => -v),
-        negI: neg.indices.dataSync() as Int32Array,
-        lo: new Float32Array(rows),
-        hi: new Float32Array(rows),
-        counts: new Uint32Array(rows * histogramBins),
-      };
-      for (let r = 0; r < rows; r++) {
-        const h = histogram(values, r * vocab, vocab, histogramBins, tied);
-        out.lo[r] = h.lo;
-        out.hi[r] = h.hi;
-        out.counts.set(h.counts, r * histogramBins);
-      }
-      return out;
+        { posV: pos.values.dataSync() as Float32Array, posI: pos.indices.dataSync() as Int32Array, negV: neg.values.dataSync() as Float32Array, negI: neg.indices.dataSync() as Int32Array },
+        this.options,
+        tied,
+      );
     } finally {
       tf.dispose([effects, pos.values, pos.indices, neg.values, neg.indices]);
     }
@@ -88,6 +77,28 @@ export class LogitKernel {
     tf.dispose([this.unembed, this.gamma]);
     this.exclude?.dispose();
   }
+}
+
+/**
+ * A block from its [rows, vocab] effects and the top-k of the effects and of their negation (tied tokens
+ * masked): the negative side's values turned back into effects, and each row's histogram.
+ */
+export function reduceLogitBlock(
+  effects: Float32Array,
+  rows: number,
+  topk: { posV: Float32Array; posI: Int32Array; negV: Float32Array; negI: Int32Array },
+  o: LogitEffectOptions,
+  tied: Uint8Array | null,
+): LogitBlock {
+  const vocab = effects.length / rows;
+  const out: LogitBlock = { rows, ...topk, negV: topk.negV.map((v) => -v), lo: new Float32Array(rows), hi: new Float32Array(rows), counts: new Uint32Array(rows * o.histogramBins) };
+  for (let r = 0; r < rows; r++) {
+    const h = histogram(effects, r * vocab, vocab, o.histogramBins, tied);
+    out.lo[r] = h.lo;
+    out.hi[r] = h.hi;
+    out.counts.set(h.counts, r * o.histogramBins);
+  }
+  return out;
 }
 
 /** Where blocks are computed: this thread's engine, or worker threads each with its own (logit-pool.ts). */

@@ -17,7 +17,7 @@ import type { Gpt2Config } from './config.js';
 const { onnx } = onnxProto;
 const OPSET = 17; // LayerNormalization's first opset
 const IR_VERSION = 8;
-const { FLOAT, INT32, INT64 } = onnx.TensorProto.DataType;
+export const { FLOAT, INT32, INT64 } = onnx.TensorProto.DataType;
 
 /** HF parameter name (without `transformer.`) → row-major float32 data, as weights.namedWeights gives. */
 export type HostWeights = Map<string, Float32Array>;
@@ -34,7 +34,8 @@ export interface GraphRequest {
   loss?: boolean;
 }
 
-class GraphBuilder {
+/** Nodes and initializers of a graph being written; `encodeGraph` serialises it. */
+export class GraphBuilder {
   readonly nodes: Onnx.INodeProto[] = [];
   readonly initializers: Onnx.ITensorProto[] = [];
   private next = 0;
@@ -64,11 +65,11 @@ class GraphBuilder {
 }
 
 const bytesOf = (a: Float32Array | BigInt64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-const intAttr = (name: string, i: number): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+export const intAttr = (name: string, i: number): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
 const intsAttr = (name: string, ints: number[]): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
 const floatAttr = (name: string, f: number): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f });
 
-function valueInfo(name: string, elemType: number, dims: Array<number | string>): Onnx.IValueInfoProto {
+export function valueInfo(name: string, elemType: number, dims: Array<number | string>): Onnx.IValueInfoProto {
   const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
   return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
@@ -177,22 +178,22 @@ export function gpt2OnnxModel(config: Gpt2Config, weights: HostWeights, request:
       }
     }
   }
+  const inputs = [
+    valueInfo('input_ids', INT32, ['batch', 'pos']),
+    valueInfo('position_ids', INT32, ['pos']),
+    valueInfo('causal_mask', FLOAT, ['pos', 'pos']),
+    ...(request.loss ? [valueInfo('targets', INT32, ['rows'])] : []),
+  ];
+  return encodeGraph('gpt2', g, inputs, outputs);
+}
+
+/** The serialized model of graph `g` with these inputs and outputs. */
+export function encodeGraph(name: string, g: GraphBuilder, input: Onnx.IValueInfoProto[], output: Onnx.IValueInfoProto[]): Uint8Array {
   const model: Onnx.IModelProto = {
     irVersion: IR_VERSION,
     producerName: 'sae-explorer',
     opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
-      name: 'gpt2',
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [
-        valueInfo('input_ids', INT32, ['batch', 'pos']),
-        valueInfo('position_ids', INT32, ['pos']),
-        valueInfo('causal_mask', FLOAT, ['pos', 'pos']),
-        ...(request.loss ? [valueInfo('targets', INT32, ['rows'])] : []),
-      ],
-      output: outputs,
-    },
+    graph: { name, node: g.nodes, initializer: g.initializers, input, output },
   };
   return onnx.ModelProto.encode(model).finish();
 }

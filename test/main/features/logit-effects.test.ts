@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LOGIT_OPTIONS, logitEffects } from '../../../src-main/features/logit-effects.js';
 import { startLogitPool } from '../../../src-main/features/logit-pool.js';
+import { onnxLogitRunner } from '../../../src-main/features/logit-onnx.js';
+import { loadOnnxRuntime } from '../../../src-main/engine/onnx.js';
+import type { LogitRecord } from '../../../src-main/store/records.js';
 import { tiedRows } from '../../../src-main/features/unembedding.js';
 import { seededRandom } from '../../../src-shared/random.js';
 
@@ -73,6 +76,38 @@ describe('logitEffects', () => {
     expect(pooled).toEqual(local);
     // The caller's decoder is still whole: the rows were copied before going to a worker.
     expect(wDec.length).toBe(dSae * dModel);
+  });
+
+  it('gives the same tokens, and effects and histograms to float rounding, on ONNX Runtime as on tfjs', async () => {
+    const ort = loadOnnxRuntime();
+    if (!('runtime' in ort)) throw new Error(ort.error);
+    const random = seededRandom(12);
+    const dSae = 19, dModel = 8, vocab = 200;
+    const wDec = Float32Array.from({ length: dSae * dModel }, () => random() - 0.5);
+    const wte = Float32Array.from({ length: vocab * dModel }, () => random() - 0.5);
+    // Two tokens tied to one row, which both runtimes must leave out.
+    wte.copyWithin(7 * dModel, 3 * dModel, 4 * dModel);
+    const unembedding = { gamma: Float32Array.from({ length: dModel }, () => 0.5 + random()), wte, vocab, dModel, tied: tiedRows(wte, vocab, dModel) };
+    const options = { ...DEFAULT_LOGIT_OPTIONS, top: 5, block: 6 };
+    const local: LogitRecord[] = [];
+    for await (const block of logitEffects(wDec, dSae, unembedding, String, options)) local.push(...block);
+    const runner = await onnxLogitRunner(ort.runtime, unembedding, options);
+    const onnx: LogitRecord[] = [];
+    try {
+      for await (const block of logitEffects(wDec, dSae, unembedding, String, options, runner)) onnx.push(...block);
+    } finally {
+      await runner.dispose();
+    }
+    expect(onnx.map((r) => r.latent)).toEqual(local.map((r) => r.latent));
+    onnx.forEach((r, i) => {
+      expect(r.positive.map((t) => t.id)).toEqual(local[i].positive.map((t) => t.id));
+      expect(r.negative.map((t) => t.id)).toEqual(local[i].negative.map((t) => t.id));
+      for (const t of [...r.positive, ...r.negative]) expect([3, 7]).not.toContain(t.id);
+      r.positive.forEach((t, j) => expect(t.value).toBeCloseTo(local[i].positive[j].value, 5));
+      expect(r.histogram.lo).toBeCloseTo(local[i].histogram.lo, 5);
+      expect(r.histogram.hi).toBeCloseTo(local[i].histogram.hi, 5);
+      expect(r.histogram.counts.reduce((a, b) => a + b, 0)).toBe(vocab - 2);
+    });
   });
 
   it('names the worker and the reason when a logit-effects worker cannot start', async () => {
