@@ -80,3 +80,8 @@ export function gpt2ForwardReport(): Gpt2ForwardReport {
     return { runtime: null, version, threads: null, reason: (err as Error).message };
   }
 }
+
+/** Session options for this app's graphs: ONNX Runtime's own threads (onnxThreads), one graph at a time. */
+export function onnxSessionOptions(): Ort.InferenceSession.SessionOptions {
+  return { intraOpNumThreads: onnxThreads(), interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
+}

@@ -3,7 +3,7 @@
 // matMul per core here) instead of tfjs. The graph: effects = (dirs ⊙ γ) · W_Uᵀ, with W_Uᵀ a constant
 // ONNX Runtime packs once; TopK of the effects and of their negation, tied tokens masked with −∞.
 import type * as Ort from 'onnxruntime-node';
-import { onnxThreads, type OnnxRuntime } from '../engine/onnx.js';
+import { onnxSessionOptions, type OnnxRuntime } from '../engine/onnx.js';
 import { encodeGraph, FLOAT, GraphBuilder, intAttr, INT64, valueInfo } from '../model/onnx-graph.js';
 import { reduceLogitBlock, type LogitEffectOptions, type LogitRunner } from './logit-effects.js';
 import type { Unembedding } from './unembedding.js';
@@ -32,12 +32,7 @@ function logitGraph(u: Unembedding, top: number): Uint8Array {
 }
 
 export async function onnxLogitRunner(ort: OnnxRuntime, u: Unembedding, options: LogitEffectOptions): Promise<LogitRunner> {
-  const session: Ort.InferenceSession = await ort.InferenceSession.create(logitGraph(u, options.top), {
-    intraOpNumThreads: onnxThreads(),
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-  });
+  const session: Ort.InferenceSession = await ort.InferenceSession.create(logitGraph(u, options.top), onnxSessionOptions());
   return {
     parallel: 1,
     block: async (dirs, rows) => {

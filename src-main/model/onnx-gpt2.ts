@@ -3,7 +3,7 @@
 // Values agree with Gpt2.run to float rounding (the kernels sum in another order), not bit for bit.
 import type * as Ort from 'onnxruntime-node';
 import type { HookName } from '../../src-shared/hooks.js';
-import { onnxThreads, type OnnxRuntime } from '../engine/onnx.js';
+import { onnxSessionOptions, onnxThreads, type OnnxRuntime } from '../engine/onnx.js';
 import type { Gpt2 } from './gpt2.js';
 import { gpt2OnnxModel, type GraphRequest } from './onnx-graph.js';
 
@@ -79,12 +79,7 @@ export class OnnxGpt2 {
     let session = this.sessions.get(key);
     if (!session) {
       const bytes = gpt2OnnxModel(this.model.config, this.model.hostWeights(), request);
-      session = this.ort.InferenceSession.create(bytes, {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        executionMode: 'sequential',
-      });
+      session = this.ort.InferenceSession.create(bytes, { ...onnxSessionOptions(), intraOpNumThreads: threads });
       this.sessions.set(key, session);
     }
     return session;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decoderNeighbours } from '../../../src-main/features/neighbours.js';
 import { seededRandom } from '../../../src-shared/random.js';
 
@@ -7,7 +7,14 @@ function randomRows(n: number, d: number, seed: number): Float32Array {
   return Float32Array.from({ length: n * d }, () => random() * 2 - 1);
 }
 
-describe('decoderNeighbours', () => {
+// The same search on ONNX Runtime (where it runs GPT-2's forward, as here on wasm) and on tfjs.
+describe.each(['onnx', 'tfjs'])('decoderNeighbours on %s', (runtime) => {
+  beforeEach(() => {
+    process.env.SAE_GPT2_RUNTIME = runtime;
+  });
+  afterEach(() => {
+    delete process.env.SAE_GPT2_RUNTIME;
+  });
   const d = 24;
   const large = randomRows(40, d, 1);
   const planted = [7, 2, 31, 18, 25];
