@@ -4,12 +4,15 @@
 // Measured with the softmax over SOTU's 25,138 distinct tokens plus the shared row of the absent
 // ones (what `lm train` does on SOTU; exact, see lm/loss.ts) and over the full vocabulary, each in
 // this thread and data-parallel over `threads` worker threads (lm/parallel.ts, `lm train --threads`),
-// with attention as tfjs ops (`lm train`'s default) and as the fused wasm kernel (`--attention kernel`).
+// with attention as tfjs ops (`lm train`'s default) and as the fused wasm kernel (`--attention kernel`),
+// and with the unembedding and cross-entropy on tfjs or on ONNX Runtime (`--loss-runtime`; lm/onnx-loss.ts).
 // Tokens are random draws from the vocabulary: step time does not depend on which tokens they are.
 import { tf } from '../engine/backend.js';
 import { validateLmTrainConfig } from '../lm/config.js';
 import type { AttentionPath } from '../model/attention.js';
-import { rowOffsets } from '../lm/loss.js';
+import { rowOffsets, rowOffsetValues } from '../lm/loss.js';
+import { OnnxLoss } from '../lm/onnx-loss.js';
+import { onnxThreads } from '../engine/onnx.js';
 import { AdamW } from '../lm/optimizer.js';
 import { compactRows, makeTrainVocab, TrainableGpt2 } from '../lm/params.js';
 import { lossAndGrads } from '../lm/loss.js';
@@ -36,10 +39,15 @@ export const DEFAULT_OPTIONS: LmTrainBenchOptions = { layers: 4, dModel: 128, he
 export async function run(options: Partial<LmTrainBenchOptions> = {}): Promise<Record<string, number | string>> {
   const o = { ...DEFAULT_OPTIONS, ...options };
   const results: Record<string, number | string> = { layers: o.layers, d_model: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch, timed_steps: o.steps };
-  const cases = (['ops', 'kernel'] as const).flatMap((attention) => [...new Set([1, o.threads])].flatMap((threads) => (['corpus_vocab', 'full_vocab'] as const).map((vocab) => ({ attention, threads, vocab }))));
-  for (const { attention, threads, vocab } of cases) {
-    const label = `${threads === 1 ? vocab : `${vocab}_threads_${threads}`}${attention === 'kernel' ? '_attention_kernel' : ''}`;
-    const { wall, cpu, sync, adamw } = await medianStep(o, vocab === 'full_vocab' ? 50257 : o.corpusTokens, threads, attention);
+  const paths = [
+    { attention: 'ops', loss: 'tfjs' },
+    { attention: 'kernel', loss: 'tfjs' },
+    { attention: 'kernel', loss: 'onnx' },
+  ] as const;
+  const cases = paths.flatMap((path) => [...new Set([1, o.threads])].flatMap((threads) => (['corpus_vocab', 'full_vocab'] as const).map((vocab) => ({ ...path, threads, vocab }))));
+  for (const { attention, loss, threads, vocab } of cases) {
+    const label = `${threads === 1 ? vocab : `${vocab}_threads_${threads}`}${attention === 'kernel' ? '_attention_kernel' : ''}${loss === 'onnx' ? '_loss_onnx' : ''}`;
+    const { wall, cpu, sync, adamw } = await medianStep(o, vocab === 'full_vocab' ? 50257 : o.corpusTokens, threads, attention, loss);
     results[`step_s_${label}`] = round(wall);
     results[`step_cpu_s_${label}`] = round(cpu);
     results[`step_adamw_s_${label}`] = round(adamw);
@@ -48,12 +56,12 @@ export async function run(options: Partial<LmTrainBenchOptions> = {}): Promise<R
   }
   results.vocab_rows_corpus = o.corpusTokens;
   results.note =
-    'corpus_vocab is what lm train runs on SOTU; _attention_kernel is lm train --attention kernel; compare tokens_per_s_full_vocab(_threads_N) with torch_ref.py lm for the same work; ' +
+    'corpus_vocab is what lm train runs on SOTU; _attention_kernel is lm train --attention kernel; _loss_onnx is --loss-runtime onnx; compare tokens_per_s_full_vocab(_threads_N) with torch_ref.py lm for the same work; ' +
     'step_cpu_s counts every thread of the process; step_adamw_s is clipping and AdamW (in the main thread either way); step_sync_s is what the main thread spends publishing parameters and adding the workers\' gradients';
   return results;
 }
 
-async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: number, attention: AttentionPath): Promise<{ wall: number; cpu: number; sync: number; adamw: number }> {
+async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: number, attention: AttentionPath, loss: 'tfjs' | 'onnx'): Promise<{ wall: number; cpu: number; sync: number; adamw: number }> {
   const config = validateLmTrainConfig({ out: 'unused', tokens: o.batch * o.ctx, layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, batch: o.batch });
   const modelConfig = tinyGpt2Config({ layers: o.layers, dModel: o.dModel, heads: o.heads, ctx: o.ctx, seed: 0, overwrite: false });
   const vocab = makeTrainVocab(Int32Array.from({ length: vocabTokens }, (_, i) => Math.round((i * (modelConfig.vocabSize - 1)) / Math.max(1, vocabTokens - 1))), modelConfig.vocabSize);
@@ -68,7 +76,8 @@ async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: 
   const inputs = tf.tensor2d(batch.inputs, [o.batch, o.ctx], 'int32');
   const targets = tf.tensor1d(batch.targets, 'int32');
   const hyper = { lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay, gradClip: config.gradClip };
-  const parallel = threads > 1 ? await DataParallel.start(threads, model) : undefined;
+  if (loss === 'onnx') model.onnxLoss = await OnnxLoss.start({ dModel: o.dModel, offsets: rowOffsetValues(rows, vocab.absent), maxRows: o.batch * o.ctx, threads: onnxThreads() });
+  const parallel = threads > 1 ? await DataParallel.start(threads, model, loss === 'onnx' ? Math.ceil(o.batch / threads) * o.ctx : undefined) : undefined;
   /** One step; returns the seconds of AdamW and of the main thread's synchronisation (0 in this thread). */
   const step = async (t: number): Promise<{ sync: number; adamw: number }> => {
     let sync = 0;
@@ -101,6 +110,7 @@ async function medianStep(o: LmTrainBenchOptions, vocabTokens: number, threads: 
     return times[Math.floor(times.length / 2)];
   } finally {
     await parallel?.dispose();
+    await model.onnxLoss?.dispose();
     tf.dispose([inputs, targets, offsets]);
     optimizer.dispose();
     model.dispose();

@@ -13,6 +13,15 @@ import { parentPort, Worker } from 'node:worker_threads';
  */
 const TSX_ESM_API = new URL('esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx'))).href;
 
+/** Starts TypeScript module `module` (a .ts file URL) in a worker thread. */
+export function startTsWorker(module: URL, workerData: unknown, transferList: Transferable[] = []): Worker {
+  const bootstrap = `
+    import(${JSON.stringify(TSX_ESM_API)})
+      .then(({ register }) => { register(); return import(${JSON.stringify(module.href)}); });
+  `;
+  return new Worker(bootstrap, { eval: true, workerData, transferList: transferList as never });
+}
+
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 type Ready = { ready: true } | { ready: false; error: string };
 
@@ -26,11 +35,7 @@ export class WorkerChannel<Request extends object> {
 
   /** Starts `module` (a .ts file URL) in a worker thread; `label` names it in errors ("SAE worker for latents 0..9"). */
   constructor(module: URL, workerData: unknown, private readonly label: string) {
-    const bootstrap = `
-      import(${JSON.stringify(TSX_ESM_API)})
-        .then(({ register }) => { register(); return import(${JSON.stringify(module.href)}); });
-    `;
-    const worker = new Worker(bootstrap, { eval: true, workerData });
+    const worker = startTsWorker(module, workerData);
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       worker.once('message', (m: Ready) => (m.ready ? resolve() : reject(new Error(`${label} failed to start: ${m.error}`))));

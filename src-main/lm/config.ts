@@ -68,11 +68,19 @@ export interface LmTrainConfig {
    */
   threads: number;
   /**
-   * How attention is computed on wasm: "kernel", the fused kernel (faster), or "ops", the tfjs ops the
-   * shipped model was trained with (the two round differently). Default "ops".
+   * How attention is computed on wasm: "kernel", the fused kernel (engine/causal-attention.ts), or
+   * "ops", tfjs ops (slower; the two round differently). Default "kernel".
    */
   attention: AttentionPath;
+  /**
+   * Where the unembedding and cross-entropy run: "onnx", ONNX Runtime (several times faster; see
+   * onnx-loss.ts), "tfjs", the tensor engine, or "auto", ONNX Runtime on the wasm and cpu backends
+   * when it loads (as GPT-2's inference forward, SAE_GPT2_RUNTIME). The two round differently. Default "auto".
+   */
+  lossRuntime: LossRuntime;
 }
+
+export type LossRuntime = 'auto' | 'onnx' | 'tfjs';
 
 const DEFAULTS = {
   dataset: DEFAULT_CORPUS,
@@ -98,7 +106,8 @@ const DEFAULTS = {
   seed: 0,
   resume: false,
   threads: 1,
-  attention: 'ops',
+  attention: 'kernel',
+  lossRuntime: 'auto',
 } satisfies Partial<LmTrainConfig>;
 
 const OPTIONAL = ['from', 'warmupSteps', 'vocab'] as const;
@@ -107,10 +116,10 @@ const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS
 
 /**
  * Fields that may differ between a run and the run it resumes: they change no trained number, except
- * threads and attention, which change only float rounding (threads the order gradients are summed in):
+ * threads, attention and lossRuntime, which change only float rounding (threads the order gradients are summed in):
  * a run resumed with the same values continues bitwise; with others, within that rounding.
  */
-export const RESUMABLE_CHANGES: ReadonlyArray<keyof LmTrainConfig> = ['resume', 'checkpointEvery', 'logEvery', 'out', 'threads', 'attention'];
+export const RESUMABLE_CHANGES: ReadonlyArray<keyof LmTrainConfig> = ['resume', 'checkpointEvery', 'logEvery', 'out', 'threads', 'attention', 'lossRuntime'];
 
 /** More worker threads than this is a mistake, not a machine. */
 const MAX_THREADS = 64;
@@ -178,6 +187,7 @@ export function validateLmTrainConfig(input: unknown): LmTrainConfig {
     resume: typeof c.resume === 'boolean' ? c.resume : fail('resume', c.resume, 'true or false'),
     threads: integer(c.threads, 'threads', 1),
     attention: ['kernel', 'ops'].includes(c.attention as string) ? (c.attention as AttentionPath) : fail('attention', c.attention, '"kernel" or "ops"'),
+    lossRuntime: ['auto', 'onnx', 'tfjs'].includes(c.lossRuntime as string) ? (c.lossRuntime as LossRuntime) : fail('lossRuntime', c.lossRuntime, '"auto", "onnx" or "tfjs"'),
   };
   if (config.threads > Math.min(config.batch, MAX_THREADS)) {
     fail('threads', config.threads, `an integer from 1 to ${Math.min(config.batch, MAX_THREADS)} (each thread takes at least one of the batch's ${config.batch} windows; at most ${MAX_THREADS})`);

@@ -9,12 +9,14 @@
 //
 // The unembedding's gradient is computed in the forward pass, chunk by chunk (the loss is a scalar,
 // so the chunk's dlogits = softmax − onehot is known there), and never stores a [rows, vocab] tensor
-// across the pass; the products use only untransposed matMuls (see model/matmul.ts).
+// across the pass; the products use only untransposed matMuls (see model/matmul.ts). When the model
+// carries an OnnxLoss, the same quantities come from ONNX Runtime instead (onnx-loss.ts).
 import { tf } from '../engine/backend.js';
 import { block } from '../model/block.js';
 import { embed } from '../model/embedding.js';
 import { HookContext } from '../model/hooks.js';
 import { layerNorm } from '../model/layernorm.js';
+import type { OnnxLoss } from './onnx-loss.js';
 import type { TrainableGpt2 } from './params.js';
 
 /** Rows of the [rows, vocab] logits computed at once. */
@@ -34,10 +36,15 @@ export function finalHidden(model: TrainableGpt2, inputs: tf.Tensor2D): tf.Tenso
 }
 
 /** Logit offsets of the compact rows: 0 for a token's own row, log(absent) for the shared row. */
-export function rowOffsets(rows: number, absent: number): tf.Tensor1D {
+export function rowOffsetValues(rows: number, absent: number): Float32Array {
   const offsets = new Float32Array(rows);
   if (absent > 0) offsets[rows - 1] = Math.log(absent);
-  return tf.tensor1d(offsets); // [rows]
+  return offsets;
+}
+
+/** rowOffsetValues as a tensor [rows]. */
+export function rowOffsets(rows: number, absent: number): tf.Tensor1D {
+  return tf.tensor1d(rowOffsetValues(rows, absent)); // [rows]
 }
 
 interface ChunkedLoss {
@@ -54,8 +61,13 @@ interface ChunkedLoss {
  * fraction of Exp on wasm. p(target) is floored at the smallest normal float, capping one token's
  * loss at 87.3 nats, which only a diverged model reaches.
  */
-function chunkedCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Tensor1D, targets: tf.Tensor1D, withGrad: boolean): ChunkedLoss {
+function chunkedCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Tensor1D, targets: tf.Tensor1D, withGrad: boolean, onnx?: OnnxLoss): ChunkedLoss {
   const [n, d] = x.shape;
+  if (onnx) {
+    const out = onnx.compute(x.dataSync() as Float32Array, table.dataSync() as Float32Array, targets.dataSync() as Int32Array, withGrad);
+    const sum = tf.scalar(out.sum);
+    return withGrad ? { sum, dx: tf.tensor2d(out.dx!, [n, d]), dTable: tf.tensor2d(out.dTable!, table.shape) } : { sum };
+  }
   const rows = table.shape[0];
   const tableT = table.transpose() as tf.Tensor2D; // [d_model, rows]
   let sum = tf.scalar(0);
@@ -99,11 +111,11 @@ function chunkedCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Ten
  * table. `divisor` (default n) is the count the sum is divided by: a data-parallel shard passes the
  * whole batch's positions, so the shards' losses and gradients add up to the batch's.
  */
-export function meanCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Tensor1D, targets: tf.Tensor1D, divisor = x.shape[0]): tf.Scalar {
+export function meanCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Tensor1D, targets: tf.Tensor1D, divisor = x.shape[0], onnx?: OnnxLoss): tf.Scalar {
   const n = divisor;
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, tableIn, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const { sum, dx, dTable } = chunkedCrossEntropy(xIn as tf.Tensor2D, tableIn as tf.Tensor2D, offsets, targets, true);
+    const { sum, dx, dTable } = chunkedCrossEntropy(xIn as tf.Tensor2D, tableIn as tf.Tensor2D, offsets, targets, true, onnx);
     save([dx!, dTable!]);
     return {
       value: sum.div(n) as tf.Tensor, // []
@@ -114,8 +126,8 @@ export function meanCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf
 }
 
 /** Σ next-token cross-entropy (nats) of the windows' targets, forward only. */
-export function summedCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Tensor1D, targets: tf.Tensor1D): number {
-  const { sum } = chunkedCrossEntropy(x, table, offsets, targets, false);
+export function summedCrossEntropy(x: tf.Tensor2D, table: tf.Tensor2D, offsets: tf.Tensor1D, targets: tf.Tensor1D, onnx?: OnnxLoss): number {
+  const { sum } = chunkedCrossEntropy(x, table, offsets, targets, false, onnx);
   const value = sum.dataSync()[0];
   sum.dispose();
   return value;
@@ -128,7 +140,7 @@ export function lossAndGrads(model: TrainableGpt2, inputs: tf.Tensor2D, targets:
   const { value, grads } = tf.variableGrads(() => {
     const final = finalHidden(model, inputs); // [batch, ctx, d_model]
     const x = final.reshape([final.shape[0] * final.shape[1], final.shape[2]]) as tf.Tensor2D; // [batch·ctx, d_model]
-    return meanCrossEntropy(x, model.weights.wte, offsets, targets, divisor);
+    return meanCrossEntropy(x, model.weights.wte, offsets, targets, divisor, model.onnxLoss);
   }, [...model.params.values()]);
   return { loss: value, grads: new Map(Object.entries(grads).map(([v, g]) => [byVariable.get(v)!, g])) };
 }

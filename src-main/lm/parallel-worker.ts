@@ -3,7 +3,8 @@
 import { workerData } from 'node:worker_threads';
 import { initEngine, tf } from '../engine/backend.js';
 import { serveWorker } from '../engine/worker.js';
-import { lossAndGrads, rowOffsets } from './loss.js';
+import { lossAndGrads, rowOffsets, rowOffsetValues } from './loss.js';
+import { OnnxLoss } from './onnx-loss.js';
 import type { LmWorkerInit, LmWorkerStep } from './parallel.js';
 import { compactRows, TrainableGpt2, type HostTensors } from './params.js';
 
@@ -20,6 +21,10 @@ await serveWorker<LmWorkerStep>(async () => {
   const model = TrainableGpt2.fromCompact(init.model, init.vocab, new Map(names.map((name, i) => [name, { shape: shapes[i], data: new Float32Array(sizes[i]) }])) as HostTensors);
   model.attention = init.attention;
   const rowOffsetsTensor = rowOffsets(compactRows(init.vocab), init.vocab.absent);
+  if (init.onnxLoss) {
+    const { rows, threads } = init.onnxLoss;
+    model.onnxLoss = await OnnxLoss.start({ dModel: init.model.nEmbd, offsets: rowOffsetValues(compactRows(init.vocab), init.vocab.absent), maxRows: rows, threads });
+  }
 
   return (step) => {
     // The atomic load pairs with the publisher's atomic add: the parameters written before it are visible.

@@ -23,6 +23,7 @@ import { WorkerChannel } from '../engine/worker.js';
 import type { AttentionPath } from '../model/attention.js';
 import type { Gpt2Config } from '../model/config.js';
 import { shardRanges } from '../sae/params.js';
+import { onnxLossThreads } from './onnx-loss.js';
 import type { TrainableGpt2, TrainVocab } from './params.js';
 
 /** Where each parameter lies in the flat shared buffers, in the model's parameter order. */
@@ -40,6 +41,8 @@ export interface LmWorkerInit {
   model: Gpt2Config;
   vocab: TrainVocab;
   attention: AttentionPath;
+  /** When set, the worker computes its loss on ONNX Runtime (onnx-loss.ts): up to `rows` rows per step, on `threads` threads. */
+  onnxLoss?: { rows: number; threads: number };
   layout: ParamLayout;
   /** Float32 parameters, written here before each step. */
   params: SharedArrayBuffer;
@@ -114,13 +117,16 @@ export class DataParallel {
     this.sum = new Float32Array(layout.size);
   }
 
-  /** Starts `threads` workers holding `model`'s shape and vocabulary (their parameters arrive with the first step). */
-  static async start(threads: number, model: TrainableGpt2): Promise<DataParallel> {
+  /**
+   * Starts `threads` workers holding `model`'s shape and vocabulary (their parameters arrive with the
+   * first step); with `onnxLossRows`, each computes its loss on ONNX Runtime, the cores shared out.
+   */
+  static async start(threads: number, model: TrainableGpt2, onnxLossRows?: number): Promise<DataParallel> {
     const layout = paramLayout(model);
     const shared = { params: new SharedArrayBuffer(layout.size * 4), version: new SharedArrayBuffer(4) };
     const workers = Array.from({ length: threads }, (_, s) => {
       const grads = new SharedArrayBuffer(layout.size * 4);
-      const init: LmWorkerInit = { backend: engineInfo().choice, model: model.config, vocab: model.vocab, attention: model.attention, layout, ...shared, grads };
+      const init: LmWorkerInit = { backend: engineInfo().choice, model: model.config, vocab: model.vocab, attention: model.attention, onnxLoss: onnxLossRows === undefined ? undefined : { rows: onnxLossRows, threads: onnxLossThreads(threads) }, layout, ...shared, grads };
       return { channel: new WorkerChannel<LmWorkerStep>(new URL('./parallel-worker.ts', import.meta.url), init, `LM worker ${s + 1} of ${threads}`), grads: new Float32Array(grads) };
     });
     try {

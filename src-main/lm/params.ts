@@ -5,6 +5,7 @@
 // this keeps the loss exact).
 import { tf } from '../engine/backend.js';
 import type { AttentionPath } from '../model/attention.js';
+import type { OnnxLoss } from './onnx-loss.js';
 import type { Gpt2Config } from '../model/config.js';
 import { assembleWeights, expectedShapes, type Gpt2Weights } from '../model/weights.js';
 
@@ -68,6 +69,8 @@ export class TrainableGpt2 {
   readonly weights: Gpt2Weights;
   /** How the forward computes attention (LmTrainConfig.attention); the trainer sets it from its config. */
   attention: AttentionPath = 'ops';
+  /** Where the loss's unembedding and cross-entropy run when not on tfjs (LmTrainConfig.lossRuntime); the trainer sets it and disposes it. */
+  onnxLoss?: OnnxLoss;
 
   private constructor(
     readonly config: Gpt2Config,

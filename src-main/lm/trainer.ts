@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { tf } from '../engine/backend.js';
+import { gpt2OnnxRuntime, onnxThreads } from '../engine/onnx.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Gpt2Config } from '../model/config.js';
 import { loadGpt2Weights } from '../model/load.js';
@@ -15,11 +16,12 @@ import { tinyGpt2Config, randomGpt2Tensors } from '../model/tiny.js';
 import { disposeGpt2Weights, expectedShapes, namedWeights } from '../model/weights.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import { readTensorCheckpoint, writeTensorCheckpoint } from '../train/checkpoint.js';
-import { RESUMABLE_CHANGES, learningRate, totalSteps, validateLmTrainConfig, type LmTrainConfig } from './config.js';
+import { RESUMABLE_CHANGES, learningRate, totalSteps, validateLmTrainConfig, type LmTrainConfig, type LossRuntime } from './config.js';
 import { corpusTokenIds, readLmData, unigramHeldOutLoss, WindowOrder, type LmData } from './data.js';
 import type { LmRunResult, LmTrainEvent, LmTrainEventHandler } from './events.js';
 import { writeGpt2Files, writeGpt2Folder } from './export.js';
-import { finalHidden, lossAndGrads, rowOffsets, summedCrossEntropy } from './loss.js';
+import { finalHidden, lossAndGrads, rowOffsets, rowOffsetValues, summedCrossEntropy } from './loss.js';
+import { OnnxLoss } from './onnx-loss.js';
 import { AdamW } from './optimizer.js';
 import { checkThreads, DataParallel, type BatchIds } from './parallel.js';
 import { compactIndex, makeTrainVocab, TrainableGpt2, type HostTensors, type TrainVocab } from './params.js';
@@ -93,6 +95,12 @@ function initialTensors(config: LmTrainConfig): { model: Gpt2Config; tensors: Ho
   }
 }
 
+/** Whether the loss runs on ONNX Runtime: "auto" as GPT-2's inference forward decides (engine/onnx.ts); "onnx" insists. */
+function lossOnOnnx(choice: LossRuntime): boolean {
+  if (choice === 'tfjs') return false;
+  return gpt2OnnxRuntime(choice === 'onnx' ? 'onnx' : 'auto') !== undefined;
+}
+
 /** Inputs and targets [batch·ctx] in compact ids, from windows of ctx + 1 tokens. */
 function batchIds(windows: Uint16Array, contextSize: number, picked: ArrayLike<number>, index: Int32Array): BatchIds {
   const ctx = contextSize - 1;
@@ -126,7 +134,7 @@ export function heldOutLoss(model: TrainableGpt2, data: LmData, index: Int32Arra
         const final = finalHidden(model, inputs); // [b, ctx, d_model]
         return final.reshape([final.shape[0] * final.shape[1], final.shape[2]]) as tf.Tensor2D; // [b·ctx, d_model]
       });
-      sum += summedCrossEntropy(x, model.weights.wte, offsets, targets);
+      sum += summedCrossEntropy(x, model.weights.wte, offsets, targets, model.onnxLoss);
       x.dispose();
     } finally {
       tf.dispose([inputs, targets]);
@@ -190,13 +198,18 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
     const m = model;
     m.attention = config.attention;
     const opt = optimizer;
-    if (config.threads > 1) parallel = await DataParallel.start(config.threads, m);
+    const onnxLoss = lossOnOnnx(config.lossRuntime);
+    if (onnxLoss) {
+      // This thread's loss serves the single-thread step and the held-out evaluations.
+      m.onnxLoss = await OnnxLoss.start({ dModel: modelConfig.nEmbd, offsets: rowOffsetValues(offsets.size, vocab.absent), maxRows: config.batch * config.ctx, threads: onnxThreads() });
+    }
+    if (config.threads > 1) parallel = await DataParallel.start(config.threads, m, onnxLoss ? Math.ceil(config.batch / config.threads) * config.ctx : undefined);
     const workers = parallel;
     const parameters = paramNames.reduce((sum, name) => sum + (name === 'wte.weight' ? modelConfig.vocabSize * modelConfig.nEmbd : m.params.get(name)!.size), 0);
     log(
       `training a ${modelConfig.nLayer}-layer GPT-2 (d_model ${modelConfig.nEmbd}, ${modelConfig.nHead} heads, ${(parameters / 1e6).toFixed(2)}M parameters) for ${steps} steps of ${config.batch} × ${config.ctx} tokens` +
         `${config.threads > 1 ? ` on ${config.threads} worker threads` : ''}; ` +
-        `softmax over ${vocab.ids.length} tokens${vocab.absent > 0 ? ` + 1 row shared by the ${vocab.absent} absent from the corpus` : ''}; unigram held-out loss ${unigramLoss.toFixed(3)}`,
+        `softmax over ${vocab.ids.length} tokens${vocab.absent > 0 ? ` + 1 row shared by the ${vocab.absent} absent from the corpus` : ''} on ${onnxLoss ? 'ONNX Runtime' : 'tfjs'}; unigram held-out loss ${unigramLoss.toFixed(3)}`,
     );
 
     const order = new WindowOrder(data.train.count, config.seed);
@@ -319,6 +332,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
     return { status: 'finished', step, result };
   } finally {
     await parallel?.dispose();
+    await model?.onnxLoss?.dispose();
     offsets.dispose();
     optimizer?.dispose();
     model?.dispose();

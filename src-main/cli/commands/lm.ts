@@ -35,6 +35,7 @@ interface LmTrainFlags {
   resume?: boolean;
   threads?: string;
   attention?: string;
+  lossRuntime?: string;
   json?: boolean;
 }
 
@@ -75,6 +76,7 @@ export function lmConfigFromFlags(flags: LmTrainFlags, from?: string): Record<st
     resume: flags.resume ?? false,
     threads: count('--threads', flags.threads),
     attention: flags.attention,
+    lossRuntime: flags.lossRuntime,
   };
 }
 
@@ -123,7 +125,8 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of initialisation and data order (default 0)')
     .option('--resume', 'continue from the checkpoint in --out')
     .option('--threads <n>', 'worker threads the step runs on, the batch split across them, each with its own wasm instance (default 1: this thread)')
-    .option('--attention <kernel|ops>', 'attention on wasm: the fused kernel (faster) or the tfjs ops the shipped model was trained with (default ops)')
+    .option('--attention <kernel|ops>', 'attention on wasm: the fused kernel or tfjs ops (slower; they round differently) (default kernel)')
+    .option('--loss-runtime <auto|onnx|tfjs>', 'where the unembedding and cross-entropy run: ONNX Runtime (faster) or tfjs; auto picks ONNX Runtime on wasm/cpu when it loads (default auto)')
     .option('--json', 'print one JSON line at the end: {"out","steps","tokens","train_loss","held_out_loss","unigram_loss","tokens_per_s","parameters"}')
     .action(async (flags: LmTrainFlags) => {
       const { initEngine } = await import('../../engine/backend.js');

@@ -92,7 +92,7 @@ describe('lm train on worker threads', () => {
   it('with attention "kernel" follows the "ops" run to float rounding, in this thread and on 2 worker threads', async () => {
     for (const threads of [1, 2]) {
       const [opsOut, kernelOut] = [tempOut(), tempOut()];
-      const ops = await losses(opsOut, { threads });
+      const ops = await losses(opsOut, { threads, attention: 'ops' });
       const kernel = await losses(kernelOut, { threads, attention: 'kernel' });
       kernel.losses.forEach((l, i) => expect(l, `loss at step ${i + 1}, threads ${threads}`).toBeCloseTo(ops.losses[i], 4));
       const a = tensorsOf(opsOut);
@@ -108,6 +108,30 @@ describe('lm train on worker threads', () => {
       expect(largest > 0).toBe(tf.getBackend() === 'wasm');
     }
     expect(() => validateLmTrainConfig({ out: 'x', tokens: 100, attention: 'fast' })).toThrow(/"attention" = "fast" is invalid; expected "kernel" or "ops"/);
+  });
+
+  it('with the loss on ONNX Runtime follows the tfjs run to float rounding, in this thread and on 2 worker threads, and repeats its bytes', async () => {
+    for (const threads of [1, 2]) {
+      const [tfjsOut, onnxOut, againOut] = [tempOut(), tempOut(), tempOut()];
+      const tfjsRun = await losses(tfjsOut, { threads, lossRuntime: 'tfjs' });
+      const onnxRun = await losses(onnxOut, { threads, lossRuntime: 'onnx' });
+      await losses(againOut, { threads, lossRuntime: 'onnx' });
+      expect(onnxRun.logs.some((m) => m.includes('on ONNX Runtime'))).toBe(true);
+      expect(tfjsRun.logs.some((m) => m.includes('on tfjs'))).toBe(true);
+      onnxRun.losses.forEach((l, i) => expect(l, `loss at step ${i + 1}, threads ${threads}`).toBeCloseTo(tfjsRun.losses[i], 4));
+      const a = tensorsOf(tfjsOut);
+      const b = tensorsOf(onnxOut);
+      let largest = 0;
+      for (const [name, values] of a) {
+        const other = b.get(name)!;
+        for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i] - other[i]));
+      }
+      console.log(`loss on ONNX Runtime against tfjs, threads ${threads}: largest parameter difference after 8 steps`, largest);
+      expect(largest).toBeLessThan(1e-4);
+      expect(largest).toBeGreaterThan(0);
+      expect(readFileSync(join(againOut, 'model.safetensors')).equals(readFileSync(join(onnxOut, 'model.safetensors')))).toBe(true);
+    }
+    expect(() => validateLmTrainConfig({ out: 'x', tokens: 100, lossRuntime: 'gpu' })).toThrow(/"lossRuntime" = "gpu" is invalid; expected "auto", "onnx" or "tfjs"/);
   });
 
   it('refuses more threads than windows in a batch', () => {
