@@ -23,11 +23,16 @@ async function* everyNth(documents: AsyncIterable<string>, every: number, heldOu
 /** What fixes a run's split and windows; `lm eval` rebuilds them from the same fields. */
 export type LmDataConfig = Pick<LmTrainConfig, 'dataset' | 'textField' | 'holdoutEvery' | 'ctx' | 'evalTokens'>;
 
+/** The documents `lm train` trains on: all but every `holdoutEvery`-th, which are held out. */
+export function trainingDocuments(config: Pick<LmTrainConfig, 'dataset' | 'textField' | 'holdoutEvery'>): AsyncGenerator<string> {
+  return everyNth(openCorpus(config.dataset, { textField: config.textField }), config.holdoutEvery, false);
+}
+
 /** Reads the training windows (only as many as the run uses) and the held-out windows (evalTokens' worth; Infinity reads all). */
 export async function readLmData(config: LmDataConfig, tokenizer: WindowTokenizer, trainWindowsNeeded: number, signal?: AbortSignal): Promise<LmData> {
   const contextSize = config.ctx + 1;
   const open = () => openCorpus(config.dataset, { textField: config.textField });
-  const train = await buildWindows(everyNth(open(), config.holdoutEvery, false), tokenizer, { contextSize, maxWindows: trainWindowsNeeded, signal });
+  const train = await buildWindows(trainingDocuments(config), tokenizer, { contextSize, maxWindows: trainWindowsNeeded, signal });
   const heldOut = await buildWindows(everyNth(open(), config.holdoutEvery, true), tokenizer, { contextSize, maxWindows: Math.ceil(config.evalTokens / config.ctx), signal });
   if (train.count === 0) throw new Error(`corpus ${config.dataset}: its training documents do not fill one window of ${contextSize} tokens; use a longer corpus or a smaller --ctx`);
   if (heldOut.count === 0) {
