@@ -4,7 +4,7 @@
 import { DEFAULT_CORPUS } from '../data/corpora/index.js';
 import type { AttentionPath } from '../model/attention.js';
 
-/** "corpus": softmax over the corpus's tokens plus one shared row for the rest (exact, see loss.ts); "full": all 50,257. */
+/** "corpus": softmax over the corpus's tokens plus one shared row for the rest (exact, see loss.ts); "full": the whole vocabulary. */
 export type TrainVocabMode = 'corpus' | 'full';
 
 export interface LmTrainConfig {
@@ -16,6 +16,11 @@ export interface LmTrainConfig {
   out: string;
   /** A GPT-2 folder to continue from (its shape wins over layers/dModel/heads/ctx). Default none: from scratch. */
   from?: string;
+  /**
+   * From scratch only: a folder holding vocab.json and merges.txt (what `lm tokenizer` writes); the
+   * model's vocabulary is that BPE and the exported folder carries it. Default none: GPT-2's 50,257 tokens.
+   */
+  tokenizer?: string;
   /** Transformer blocks (from scratch). Default 4. */
   layers: number;
   /** Residual width (from scratch). Default 128. */
@@ -110,7 +115,7 @@ const DEFAULTS = {
   lossRuntime: 'auto',
 } satisfies Partial<LmTrainConfig>;
 
-const OPTIONAL = ['from', 'warmupSteps', 'vocab'] as const;
+const OPTIONAL = ['from', 'tokenizer', 'warmupSteps', 'vocab'] as const;
 const REQUIRED = ['out', 'tokens'] as const;
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL, ...Object.keys(DEFAULTS)]);
 
@@ -162,6 +167,7 @@ export function validateLmTrainConfig(input: unknown): LmTrainConfig {
     textField: text(c.textField, 'textField'),
     out: text(c.out, 'out'),
     from: c.from === undefined ? undefined : text(c.from, 'from'),
+    tokenizer: c.tokenizer === undefined ? undefined : text(c.tokenizer, 'tokenizer'),
     layers: integer(c.layers, 'layers', 1),
     dModel: integer(c.dModel, 'dModel', 1),
     heads: integer(c.heads, 'heads', 1),
@@ -191,6 +197,9 @@ export function validateLmTrainConfig(input: unknown): LmTrainConfig {
   };
   if (config.threads > Math.min(config.batch, MAX_THREADS)) {
     fail('threads', config.threads, `an integer from 1 to ${Math.min(config.batch, MAX_THREADS)} (each thread takes at least one of the batch's ${config.batch} windows; at most ${MAX_THREADS})`);
+  }
+  if (config.from !== undefined && config.tokenizer !== undefined) {
+    fail('tokenizer', config.tokenizer, `no tokenizer when continuing from ${config.from}: a model keeps the vocabulary it was trained with (drop "tokenizer", or train from scratch without "from")`);
   }
   if (config.from === undefined && config.dModel % config.heads !== 0) fail('heads', config.heads, `a divisor of dModel (${config.dModel})`);
   if (config.from !== undefined && config.vocab === 'corpus') {

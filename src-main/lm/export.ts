@@ -18,6 +18,12 @@ const TOKENIZER_FILES = ['vocab.json', 'merges.txt', 'tokenizer.json', 'tokenize
 export interface ExportOptions {
   /** The folder the run continued from: its tokenizer files are copied. Default: GPT-2's tokenizer. */
   tokenizerFrom?: string;
+  /**
+   * A folder with a fitted BPE's vocab.json and merges.txt (lm tokenizer's) for a model trained from
+   * scratch on it: those are copied and tokenizer_config.json written for the model's context.
+   * Default: GPT-2's tokenizer. Not with tokenizerFrom.
+   */
+  tokenizer?: string;
   /** How model.safetensors stores the weights (F16 halves the file). Default F32. */
   dtype?: 'F32' | 'F16';
 }
@@ -29,9 +35,12 @@ const TORCH_DTYPES = { F32: 'float32', F16: 'float16' } as const;
  * folder that has model.safetensors is complete.
  */
 export function writeGpt2Files(dir: string, config: Gpt2Config, tensors: HostTensors, options: ExportOptions = {}): void {
+  if (options.tokenizerFrom !== undefined && options.tokenizer !== undefined) {
+    throw new Error(`writeGpt2Files: tokenizerFrom (${options.tokenizerFrom}) and tokenizer (${options.tokenizer}) are exclusive; a model has one vocabulary`);
+  }
   const copied = (options.tokenizerFrom ? TOKENIZER_FILES : []).filter((name) => existsSync(path.join(options.tokenizerFrom!, name)));
   if (copied.length > 0) for (const name of copied) writeFileAtomic(path.join(dir, name), readFileSync(path.join(options.tokenizerFrom!, name)));
-  else writeTokenizerFiles(dir, { modelMaxLength: config.nPositions });
+  else writeTokenizerFiles(dir, { modelMaxLength: config.nPositions, from: options.tokenizer });
   writeJsonAtomic(path.join(dir, 'generation_config.json'), { _from_model_config: true, bos_token_id: config.bosTokenId, eos_token_id: config.eosTokenId, transformers_version: '4.46.0' });
   const dtype = options.dtype ?? 'F32';
   writeJsonAtomic(path.join(dir, 'config.json'), { ...toHfConfigJson(config), torch_dtype: TORCH_DTYPES[dtype] });

@@ -12,8 +12,9 @@ import { gpt2OnnxRuntime, onnxThreads } from '../engine/onnx.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Gpt2Config } from '../model/config.js';
 import { loadGpt2Weights } from '../model/load.js';
-import { tinyGpt2Config, randomGpt2Tensors } from '../model/tiny.js';
+import { GPT2_VOCAB, tinyGpt2Config, randomGpt2Tensors } from '../model/tiny.js';
 import { disposeGpt2Weights, expectedShapes, namedWeights } from '../model/weights.js';
+import type { Gpt2Tokenizer } from '../tokenizer/bpe.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import { readTensorCheckpoint, writeTensorCheckpoint } from '../train/checkpoint.js';
 import { RESUMABLE_CHANGES, learningRate, totalSteps, validateLmTrainConfig, type LmTrainConfig, type LossRuntime } from './config.js';
@@ -78,10 +79,11 @@ function hostTensorsOf(names: string[], file: ReturnType<typeof readTensorCheckp
   return out;
 }
 
-/** The starting model: a seeded GPT-2 initialisation, or the weights of `from`. */
-function initialTensors(config: LmTrainConfig): { model: Gpt2Config; tensors: HostTensors } {
+/** The starting model: a seeded GPT-2 initialisation over the tokenizer's vocabulary, or the weights of `from`. */
+function initialTensors(config: LmTrainConfig, tokenizer: Gpt2Tokenizer): { model: Gpt2Config; tensors: HostTensors } {
   if (config.from === undefined) {
-    const model = tinyGpt2Config({ layers: config.layers, dModel: config.dModel, heads: config.heads, ctx: config.ctx, seed: config.seed, overwrite: false });
+    const vocab = config.tokenizer === undefined ? GPT2_VOCAB : { vocabSize: tokenizer.vocabSize, eotId: tokenizer.eotId };
+    const model = tinyGpt2Config({ layers: config.layers, dModel: config.dModel, heads: config.heads, ctx: config.ctx, seed: config.seed, overwrite: false }, vocab);
     return { model, tensors: randomGpt2Tensors(model, config.seed) };
   }
   const { config: model, weights } = loadGpt2Weights(config.from);
@@ -143,6 +145,14 @@ export function heldOutLoss(model: TrainableGpt2, data: LmData, index: Int32Arra
   return sum / (heldOut.count * (heldOut.contextSize - 1));
 }
 
+/** The tokenizer the corpus is read with: `tokenizer`'s fitted BPE, else that of `from`, else GPT-2's. */
+async function loadRunTokenizer(config: LmTrainConfig): Promise<Gpt2Tokenizer> {
+  if (config.tokenizer === undefined) return loadTokenizer(config.from);
+  const missing = ['vocab.json', 'merges.txt'].filter((name) => !existsSync(path.join(config.tokenizer!, name)));
+  if (missing.length > 0) throw new Error(`--tokenizer ${config.tokenizer}: no ${missing.join(' or ')} there; make one with sae-explorer lm tokenizer --out ${config.tokenizer}`);
+  return loadTokenizer(config.tokenizer);
+}
+
 export async function trainLm(input: unknown, context: LmTrainContext = {}): Promise<LmTrainOutcome> {
   const config = validateLmTrainConfig(input);
   const emit: LmTrainEventHandler = context.onEvent ?? (() => {});
@@ -161,11 +171,14 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
 
   const steps = totalSteps(config);
   const stepTokens = config.batch * config.ctx;
-  const tokenizer = await loadTokenizer(config.from);
+  const tokenizer = await loadRunTokenizer(config);
   log(`reading ${config.dataset}: every ${config.holdoutEvery}th document held out, windows of ${config.ctx} tokens`);
   const data = await readLmData(config, tokenizer, steps * config.batch, signal);
-  const start = resumed ? { model: resumed.meta.model, tensors: undefined } : initialTensors(config);
+  const start = resumed ? { model: resumed.meta.model, tensors: undefined } : initialTensors(config, tokenizer);
   const modelConfig = start.model;
+  if (config.tokenizer !== undefined && (modelConfig.vocabSize !== tokenizer.vocabSize || modelConfig.eosTokenId !== tokenizer.eotId)) {
+    throw new Error(`--resume: ${checkpointPath} has a vocabulary of ${modelConfig.vocabSize} tokens (<|endoftext|> ${modelConfig.eosTokenId}), but ${config.tokenizer} now has ${tokenizer.vocabSize} (<|endoftext|> ${tokenizer.eotId}); the tokenizer was refitted`);
+  }
   const vocabIds = config.vocab === 'full' ? Int32Array.from({ length: modelConfig.vocabSize }, (_, i) => i) : corpusTokenIds(data, modelConfig.eosTokenId);
   if (resumed && resumed.meta.vocabIds.join() !== vocabIds.join()) {
     throw new Error(`--resume: ${checkpointPath} was trained on a vocabulary of ${resumed.meta.vocabIds.length} tokens, but ${config.dataset} now gives ${vocabIds.length}; the corpus changed`);
@@ -307,7 +320,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
       if (fraction !== undefined) {
         const dir = path.join(config.out, 'snapshots', `step-${step}`);
         mkdirSync(path.dirname(dir), { recursive: true });
-        writeGpt2Folder(dir, modelConfig, m.fullTensors(), { tokenizerFrom: config.from });
+        writeGpt2Folder(dir, modelConfig, m.fullTensors(), { tokenizerFrom: config.from, tokenizer: config.tokenizer });
         emit({ type: 'snapshot', step, tokens: step * stepTokens, dir });
         log(`kept a snapshot at ${(100 * fraction).toFixed(0)}% of the tokens (step ${step}) in ${dir}`);
       }
@@ -315,7 +328,7 @@ export async function trainLm(input: unknown, context: LmTrainContext = {}): Pro
     }
     const finalLoss = heldOut.at(-1)?.step === step ? heldOut.at(-1)!.loss : evaluate();
     saveCheckpoint();
-    writeGpt2Files(config.out, modelConfig, m.fullTensors(), { tokenizerFrom: config.from });
+    writeGpt2Files(config.out, modelConfig, m.fullTensors(), { tokenizerFrom: config.from, tokenizer: config.tokenizer });
     const result: LmRunResult = {
       out: path.resolve(config.out),
       steps,

@@ -40,19 +40,31 @@ export function parseTinyModelOptions(options: TinyModelOptions): Required<TinyM
   return o;
 }
 
-/** GPT-2's full vocabulary and defaults, at the given size. */
-export function tinyGpt2Config(o: Required<TinyModelOptions>): Gpt2Config {
+/** A model's vocabulary: its size and the id of <|endoftext|>, its BOS and EOS. */
+export interface VocabShape {
+  vocabSize: number;
+  eotId: number;
+}
+
+/** GPT-2's: 50,257 tokens, <|endoftext|> the last. */
+export const GPT2_VOCAB: VocabShape = { vocabSize: 50257, eotId: 50256 };
+
+/** GPT-2's defaults at the given size, with GPT-2's vocabulary or another (a fitted BPE's). */
+export function tinyGpt2Config(o: Required<TinyModelOptions>, vocab: VocabShape = GPT2_VOCAB): Gpt2Config {
+  if (!Number.isInteger(vocab.vocabSize) || vocab.vocabSize < 1 || !Number.isInteger(vocab.eotId) || vocab.eotId < 0 || vocab.eotId >= vocab.vocabSize) {
+    throw new Error(`tinyGpt2Config: vocabulary of ${vocab.vocabSize} tokens with <|endoftext|> at ${vocab.eotId} is invalid; expected a positive integer size and an id below it`);
+  }
   return {
     nLayer: o.layers,
     nEmbd: o.dModel,
     nHead: o.heads,
     nInner: 4 * o.dModel,
     nPositions: o.ctx,
-    vocabSize: 50257,
+    vocabSize: vocab.vocabSize,
     layerNormEpsilon: 1e-5,
     activationFunction: 'gelu_new',
-    eosTokenId: 50256,
-    bosTokenId: 50256,
+    eosTokenId: vocab.eotId,
+    bosTokenId: vocab.eotId,
   };
 }
 

@@ -1,5 +1,6 @@
 // `sae-explorer lm train`: pretrains a GPT-2 from scratch (or continues one) on a corpus and writes a
-// standard Hugging Face GPT-2 folder to --out. The flags are an external contract; keep them stable.
+// standard Hugging Face GPT-2 folder to --out. `lm tokenizer` fits a small byte-level BPE on the
+// corpus's training documents for `lm train --tokenizer`. The flags are an external contract; keep them stable.
 // Progress goes to stderr, one line per update, so --json stdout stays clean. Ctrl-C saves a
 // checkpoint after the current step; a second Ctrl-C exits at once.
 import type { Command } from 'commander';
@@ -8,10 +9,20 @@ import { printJson, parseCommaList } from '../io.js';
 import { registerLmTools } from './lm-tools.js';
 import { compact, parseCount, seconds } from './train.js';
 
+interface LmTokenizerFlags {
+  dataset: string;
+  vocabSize: string;
+  out: string;
+  holdoutEvery: string;
+  textField: string;
+  json?: boolean;
+}
+
 interface LmTrainFlags {
   dataset: string;
   out: string;
   from?: string;
+  tokenizer?: string;
   layers?: string;
   dModel?: string;
   heads?: string;
@@ -53,6 +64,7 @@ export function lmConfigFromFlags(flags: LmTrainFlags, from?: string): Record<st
     dataset: flags.dataset,
     out: flags.out,
     from,
+    tokenizer: flags.tokenizer,
     layers: count('--layers', flags.layers),
     dModel: count('--d-model', flags.dModel),
     heads: count('--heads', flags.heads),
@@ -98,11 +110,43 @@ function describe(event: LmTrainEvent): string | undefined {
 
 export function register(program: Command): void {
   const lm = program.command('lm').description('language models: pretrain a GPT-2 in the app');
+  lm.command('tokenizer')
+    .description('fit a byte-level BPE vocabulary on a corpus\'s training documents (held-out ones unseen) for lm train --tokenizer')
+    .option('--dataset <path-or-name>', 'corpus: .txt/.jsonl/.parquet file or folder, Hub dataset, or "sotu"', 'sotu')
+    .requiredOption('--vocab-size <n>', 'tokens in the vocabulary, <|endoftext|> included, 258 to 65535, e.g. 4096')
+    .requiredOption('--out <dir>', 'folder for vocab.json, merges.txt and tokenizer_config.json (must not hold a tokenizer)')
+    .option('--holdout-every <n>', 'every n-th document is held out and not fitted on; use lm train\'s value', '20')
+    .option('--text-field <name>', 'text field of a jsonl/parquet dataset', 'text')
+    .option('--json', 'print one JSON line: {"out","vocab_size","merges","documents","words","distinct_words","bytes","tokens","tokens_per_byte","read_s","fit_s"}')
+    .action(async (flags: LmTokenizerFlags) => {
+      const vocabSize = parseCount('--vocab-size', flags.vocabSize);
+      const { fitLmTokenizer } = await import('../../lm/tokenizer.js');
+      const r = await fitLmTokenizer({
+        dataset: flags.dataset,
+        textField: flags.textField,
+        holdoutEvery: parseCount('--holdout-every', flags.holdoutEvery),
+        vocabSize,
+        out: flags.out,
+      });
+      if (flags.json) {
+        printJson({
+          out: flags.out, vocab_size: r.vocabSize, merges: r.merges, documents: r.documents, words: r.words, distinct_words: r.distinctWords,
+          bytes: r.bytes, tokens: r.tokens, tokens_per_byte: r.tokens / r.bytes, read_s: r.readSeconds, fit_s: r.fitSeconds,
+        });
+        return;
+      }
+      process.stdout.write(
+        `fitted ${r.vocabSize} tokens (${r.merges} merges${r.vocabSize < vocabSize ? '; the corpus ran out of pairs to merge' : ''}) on ${r.documents} training documents of ${flags.dataset} ` +
+          `(${compact(r.words)} words, ${compact(r.distinctWords)} distinct) in ${r.fitSeconds.toFixed(1)} s after ${r.readSeconds.toFixed(1)} s reading\n` +
+          `the training text: ${compact(r.bytes)} bytes → ${compact(r.tokens)} tokens (${(r.tokens / r.bytes).toFixed(3)} tokens/byte, ${(r.tokens / r.words).toFixed(3)} tokens/word) → ${flags.out}\n`,
+      );
+    });
   lm.command('train')
     .description('pretrain a GPT-2 from scratch (or continue one) on a corpus; writes a Hugging Face GPT-2 folder')
     .option('--dataset <path-or-name>', 'corpus: .txt/.jsonl/.parquet file or folder, Hub dataset, or "sotu"', 'sotu')
     .requiredOption('--out <dir>', 'output: the GPT-2 folder, plus checkpoint.safetensors and snapshots/ while training')
     .option('--from <dir-or-name>', 'continue from this GPT-2 folder or Hugging Face name (its shape wins over --layers … --heads)')
+    .option('--tokenizer <dir>', 'from scratch: a folder lm tokenizer wrote; the model\'s vocabulary is that BPE (default GPT-2\'s 50,257 tokens)')
     .option('--layers <n>', 'transformer blocks (default 4)')
     .option('--d-model <n>', 'residual width (default 128)')
     .option('--heads <n>', 'attention heads (default 4)')
@@ -114,7 +158,7 @@ export function register(program: Command): void {
     .option('--warmup-steps <n>', 'linear warm-up steps (default 5% of the steps)')
     .option('--weight-decay <w>', 'AdamW decay of the linear layers\' weights (default 0.1)')
     .option('--grad-clip <norm>', 'largest global gradient norm, 0 = off (default 1)')
-    .option('--vocab <corpus|full>', 'softmax over the corpus\'s tokens (+1 shared row, exact) or all 50,257 (default corpus; full with --from)')
+    .option('--vocab <corpus|full>', 'softmax over the corpus\'s tokens (+1 shared row, exact) or the whole vocabulary (default corpus; full with --from)')
     .option('--holdout-every <n>', 'every n-th document is held out (default 20)')
     .option('--eval-tokens <n>', 'held-out tokens evaluated (default 16384)')
     .option('--eval-every <steps>', 'steps between held-out evaluations, 0 = only at the end (default 100)')
