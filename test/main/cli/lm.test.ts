@@ -82,8 +82,34 @@ describe('sae-explorer lm train', () => {
       lmConfigFromFlags({ dataset: 'sotu', out: 'o', tokens: '2M', layers: '4', dModel: '128', heads: '4', ctx: '128', batch: '16', lr: '6e-4', keepAt: '0.05,0.25', seed: '7', threads: '2' }),
     );
     expect(config).toMatchObject({ tokens: 2_000_000, dModel: 128, lr: 6e-4, keepAt: [0.05, 0.25], seed: 7, vocab: 'corpus', resume: false, threads: 2 });
+    expect(config.tokenizer).toBeUndefined();
+    expect(validateLmTrainConfig(lmConfigFromFlags({ dataset: 'sotu', out: 'o', tokens: '2M', tokenizer: 'tok' })).tokenizer).toBe('tok');
     const bad = await runInProcess('lm', 'train', '--out', tempOut(), '--tokens', '1k', '--heads', '3');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/"heads" = 3 is invalid; expected a divisor of dModel \(128\)/);
+  });
+});
+
+describe('sae-explorer lm tokenizer', () => {
+  it('fits a BPE on the training documents, prints what it did, and refuses a folder that holds a tokenizer', async () => {
+    const out = join(tempOut(), 'tokenizer');
+    const fit = await runInProcess('lm', 'tokenizer', '--dataset', grammarCorpus(), '--vocab-size', '280', '--out', out, '--holdout-every', '5', '--json');
+    expect(fit.code).toBe(0);
+    const line = JSON.parse(fit.stdout);
+    expect(Object.keys(line)).toEqual(['out', 'vocab_size', 'merges', 'documents', 'words', 'distinct_words', 'bytes', 'tokens', 'tokens_per_byte', 'read_s', 'fit_s']);
+    // The fixture's 60 documents, every 5th held out.
+    expect(line).toMatchObject({ out, vocab_size: 280, merges: 23, documents: 48 });
+    expect(line.tokens_per_byte).toBeCloseTo(line.tokens / line.bytes, 12);
+    expect(readdirSync(out).sort()).toEqual(['merges.txt', 'tokenizer_config.json', 'vocab.json']);
+
+    const again = await runInProcess('lm', 'tokenizer', '--dataset', grammarCorpus(), '--vocab-size', '280', '--out', out);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`${out} already holds a tokenizer (vocab.json, merges.txt); choose another folder or remove them`);
+    const small = await runInProcess('lm', 'tokenizer', '--vocab-size', '257', '--out', join(tempOut(), 'small'));
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(/"vocabSize" = 257 is invalid; expected an integer from 258/);
+
+    const text = await runInProcess('lm', 'tokenizer', '--dataset', grammarCorpus(), '--vocab-size', '280', '--out', join(tempOut(), 'text'), '--holdout-every', '5');
+    expect(text.stdout).toMatch(/^fitted 280 tokens \(23 merges\) on 48 training documents of .* in \d+\.\d s after \d+\.\d s reading\nthe training text: .* bytes → .* tokens \(0\.\d{3} tokens\/byte, \d\.\d{3} tokens\/word\) → /);
   });
 });

@@ -11,7 +11,9 @@ import { readTensorCheckpoint } from '../../../src-main/train/checkpoint.js';
 import { loadGpt2 } from '../../../src-main/model/load.js';
 import { openSafetensors } from '../../../src-main/io/safetensors.js';
 import { loadTokenizer } from '../../../src-main/tokenizer/load.js';
-import { lmConfig, tempOut } from './fixture.js';
+import { evaluateLm, readEvalData, resolveEvalSettings } from '../../../src-main/lm/eval.js';
+import { fitLmTokenizer } from '../../../src-main/lm/tokenizer.js';
+import { grammarCorpus, lmConfig, tempOut } from './fixture.js';
 
 beforeAll(async () => {
   await initEngine();
@@ -89,6 +91,46 @@ describe('trainLm', () => {
     const continued = await trainLm(lmConfig(next, { from: out, tokens: 2 * 32 * 16, evalEvery: 0, lr: 1e-4 }));
     expect(continued.result!.heldOutLoss).toBeLessThan(result.heldOutLoss + 0.05);
     expect(existsSync(join(next, 'model.safetensors'))).toBe(true);
+  });
+
+  it('trains on a fitted BPE vocabulary with --tokenizer and exports a GPT-2 folder carrying it', async () => {
+    const tokenizerDir = join(tempOut(), 'tokenizer');
+    const fit = await fitLmTokenizer({ dataset: grammarCorpus(), textField: 'text', holdoutEvery: 5, vocabSize: 300, out: tokenizerDir });
+    const fitted = await loadTokenizer(tokenizerDir);
+    expect(fitted.vocabSize).toBe(fit.vocabSize);
+    const out = tempOut();
+    const config = lmConfig(out, { tokenizer: tokenizerDir, keepAt: [0.5] });
+    const outcome = await trainLm(config);
+    const result = outcome.result!;
+    console.log('held-out loss', result.heldOutLoss, 'unigram', result.unigramLoss, 'vocabulary', fit.vocabSize);
+    expect(result.heldOutLoss).toBeLessThan(result.unigramLoss - 0.5);
+
+    const hfConfig = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(hfConfig).toMatchObject({ vocab_size: fit.vocabSize, bos_token_id: fitted.eotId, eos_token_id: fitted.eotId });
+    expect(openSafetensors(join(out, 'model.safetensors')).info('wte.weight').shape).toEqual([fit.vocabSize, 32]);
+    for (const dir of [out, join(out, 'snapshots', 'step-50')]) {
+      for (const file of ['vocab.json', 'merges.txt']) expect(readFileSync(join(dir, file)).equals(readFileSync(join(tokenizerDir, file))), `${dir}/${file}`).toBe(true);
+      expect(JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')).model_max_length).toBe(16);
+    }
+    const exported = await loadTokenizer(out);
+    const text = 'The cat sat on the mat. An unseen zebra — ünïcödé 🎉';
+    expect(exported.vocabSize).toBe(fitted.vocabSize);
+    expect(exported.encode(text)).toEqual(fitted.encode(text));
+    expect(exported.decode(exported.encode(text))).toBe(text);
+
+    // lm eval reads the folder with its own tokenizer and the run's split: the same held-out loss.
+    const model = await loadGpt2(out);
+    try {
+      const settings = resolveEvalSettings(out, model.config.nPositions);
+      const evaluation = await evaluateLm(model, out, settings, await readEvalData(settings, exported));
+      expect(evaluation.modelLoss).toBeCloseTo(result.heldOutLoss, 3);
+      expect(evaluation.unigramLoss).toBeCloseTo(result.unigramLoss, 6);
+    } finally {
+      model.dispose();
+    }
+
+    await expect(trainLm(lmConfig(tempOut(), { tokenizer: tokenizerDir, from: out }))).rejects.toThrow(/"tokenizer" = ".*" is invalid; expected no tokenizer when continuing from/);
+    await expect(trainLm(lmConfig(tempOut(), { tokenizer: out + '-missing' }))).rejects.toThrow(/--tokenizer .*-missing: no vocab.json or merges.txt there; make one with sae-explorer lm tokenizer/);
   });
 
   it('resumes after an interruption to bitwise the same weights as an uninterrupted run', async () => {
