@@ -22,6 +22,16 @@ export async function resolveModel(dirOrName: string): Promise<string> {
   return resolveModelDir(dirOrName, { download: true, onProgress: cliProgress(`model ${dirOrName}`) });
 }
 
+/** A model's tokenizer, GPT-2's when `model` is omitted: a folder is read as is (it needs only tokenizer files); a Hub name must already be cached. */
+export async function tokenizerForModel(model: string | undefined): Promise<Gpt2Tokenizer> {
+  const { loadTokenizer } = await import('../tokenizer/load.js');
+  if (model === undefined) return loadTokenizer();
+  const { existsSync } = await import('node:fs');
+  if (existsSync(model)) return loadTokenizer(model);
+  const { resolveModelDir } = await import('../hub/resolve.js');
+  return loadTokenizer(await resolveModelDir(model, { download: false }));
+}
+
 /**
  * `--model-threads`: worker threads the GPT-2 forward runs on (model/pool.ts); absent, every core on
  * wasm (capped) and 1 on TensorFlow, which uses every core itself. Needs the engine started.

@@ -54,7 +54,11 @@ export async function checkShippedModel(dir: string = shippedModelDir()): Promis
     for (const file of ['vocab.json', 'merges.txt']) {
       if (!existsSync(path.join(dir, file))) throw new Error(`${path.join(dir, file)}: not found; the model's tokenizer needs vocab.json and merges.txt`);
     }
-    await loadTokenizer(dir);
+    // A model may carry its own (smaller) vocabulary; its tokenizer must fit the embedding's rows.
+    const tokenizer = await loadTokenizer(dir);
+    if (tokenizer.vocabSize > config.vocabSize || tokenizer.eotId !== config.eosTokenId) {
+      throw new Error(`its tokenizer has ${tokenizer.vocabSize} tokens with <|endoftext|> at ${tokenizer.eotId}, but config.json has vocab_size ${config.vocabSize} and eos_token_id ${config.eosTokenId}; the tokenizer files belong to another model`);
+    }
     return config;
   } catch (err) {
     throw new Error(`the shipped model in ${dir} is damaged: ${(err as Error).message}; ${RESTORE}`);

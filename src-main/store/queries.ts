@@ -50,6 +50,12 @@ export interface FeaturePage {
 const SAE_COLUMNS = `s.id, s.path, s.family_id AS familyId, s.hook_name AS hookName, s.architecture, s.d_in AS dIn, s.d_sae AS dSae, s.k,
   h.status AS harvest`;
 
+/** The name the SAE's model was harvested under (a folder's absolute path, or a Hub name); null when none was recorded. */
+export function saeModelName(db: Db, saeId: number): string | null {
+  const row = db.prepare(`SELECT m.name FROM saes s JOIN models m ON m.id = s.model_id WHERE s.id = ?`).get(saeId) as { name: string } | undefined;
+  return row?.name ?? null;
+}
+
 export function saeInfo(db: Db, saeId: number): SaeInfo {
   const row = db.prepare(`SELECT ${SAE_COLUMNS} FROM saes s LEFT JOIN harvests h ON h.sae_id = s.id WHERE s.id = ?`).get(saeId) as SaeInfo | undefined;
   if (!row) throw new Error(`no SAE with id ${saeId} in the database`);

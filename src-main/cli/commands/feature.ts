@@ -1,6 +1,8 @@
 // `sae-explorer feature`: one latent's page from the feature database, as JSON or as text.
 import type { Command } from 'commander';
 import type { FeaturePage } from '../../store/queries.js';
+import type { Gpt2Tokenizer } from '../../tokenizer/bpe.js';
+import { tokenizerForModel } from '../io.js';
 
 interface FeatureFlags {
   db: string;
@@ -27,6 +29,19 @@ export function featureJson(page: FeaturePage): Record<string, unknown> {
   };
 }
 
+/**
+ * The tokenizer of the model the SAE was harvested on (a model with its own vocabulary stores ids of
+ * that vocabulary); GPT-2's when the database names no model or the model can no longer be found.
+ */
+async function harvestedTokenizer(modelName: string | null): Promise<Gpt2Tokenizer> {
+  try {
+    return await tokenizerForModel(modelName ?? undefined);
+  } catch (err) {
+    process.stderr.write(`warning: cannot read the tokenizer of ${modelName} (${(err as Error).message}); showing the contexts with GPT-2's\n`);
+    return tokenizerForModel(undefined);
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('feature')
@@ -38,16 +53,16 @@ export function register(program: Command): void {
     .action(async (flags: FeatureFlags) => {
       if (!/^\d+$/.test(flags.latent.trim())) throw new Error(`--latent must be a non-negative integer, got "${flags.latent}"`);
       const { openStore } = await import('../../store/open.js');
-      const { featurePage, resolveSae } = await import('../../store/queries.js');
+      const { featurePage, resolveSae, saeModelName } = await import('../../store/queries.js');
       const db = openStore(flags.db, { readonly: true });
       try {
-        const page = featurePage(db, resolveSae(db, flags.sae).id, Number(flags.latent));
+        const saeId = resolveSae(db, flags.sae).id;
+        const page = featurePage(db, saeId, Number(flags.latent));
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(featureJson(page))}\n`);
           return;
         }
-        const { loadTokenizer } = await import('../../tokenizer/load.js');
-        const tokenizer = await loadTokenizer();
+        const tokenizer = await harvestedTokenizer(saeModelName(db, saeId));
         const show = (ids: number[], maxIndex: number) => ids.map((id, i) => (i === maxIndex ? `[[${tokenizer.displayToken(id)}]]` : tokenizer.displayToken(id))).join('');
         const lines = [
           `latent ${page.latent} of SAE ${page.sae.id} (d_sae ${page.sae.dSae}, ${page.sae.hookName})`,

@@ -239,11 +239,15 @@ export function register(program: Command): void {
       const { withModelPool } = await import('../../model/pool.js');
       const { threads, warning } = await modelThreadsFlag(flags.modelThreads, 'sae eval');
       if (warning) process.stderr.write(`sae eval: ${warning}\n`);
-      const model = await loadGpt2(await resolveModelDir(flags.model, { onProgress: cliProgress(`model ${flags.model}`) }));
+      const modelDir = await resolveModelDir(flags.model, { onProgress: cliProgress(`model ${flags.model}`) });
+      const model = await loadGpt2(modelDir);
       try {
+        const { loadTokenizer } = await import('../../tokenizer/load.js');
+        // The model's own tokenizer: a model trained with a fitted BPE reads the corpus with it.
+        const tokenizer = await loadTokenizer(modelDir);
         const { bundle, path: where } = await importSaeDetailed(flags.sae, { model: model.config });
         const started = performance.now();
-        const result = await withModelPool(model, threads, (pool) => evaluateSae({ model, pool, sae: bundle, dataset: flags.dataset, textField: flags.textField, tokens, batch }));
+        const result = await withModelPool(model, threads, (pool) => evaluateSae({ model, pool, sae: bundle, dataset: flags.dataset, textField: flags.textField, tokenizer, tokens, batch }));
         const seconds = (performance.now() - started) / 1000;
         if (flags.save) writeEvalJson(where, result);
         const tokensPerS = result.tokens / seconds;

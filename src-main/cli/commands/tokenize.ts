@@ -1,22 +1,12 @@
 // `sae-explorer tokenize`: the GPT-2 token ids of a text (no BOS), as JSON or as a table.
 import type { Command } from 'commander';
 import type { Gpt2Tokenizer } from '../../tokenizer/bpe.js';
-import { printJson } from '../io.js';
+import { printJson, tokenizerForModel } from '../io.js';
 
 interface TokenizeFlags {
   text: string;
   model?: string;
   json?: boolean;
-}
-
-/** A folder is read as is (it needs only tokenizer files); a Hub name must already be cached. */
-async function tokenizerFor(model: string | undefined): Promise<Gpt2Tokenizer> {
-  const { loadTokenizer } = await import('../../tokenizer/load.js');
-  if (model === undefined) return loadTokenizer();
-  const { existsSync } = await import('node:fs');
-  if (existsSync(model)) return loadTokenizer(model);
-  const { resolveModelDir } = await import('../../hub/resolve.js');
-  return loadTokenizer(await resolveModelDir(model, { download: false }));
 }
 
 export function formatTokenTable(ids: number[], tokenizer: Gpt2Tokenizer): string {
@@ -36,7 +26,7 @@ export function register(program: Command): void {
     .option('--model <dir-or-name>', "use this model folder's tokenizer (vocab.json + merges.txt or tokenizer.json); default GPT-2's")
     .option('--json', 'print {"ids": [...], "tokens": [...]} with tokens as decoded strings')
     .action(async (flags: TokenizeFlags) => {
-      const tokenizer = await tokenizerFor(flags.model);
+      const tokenizer = await tokenizerForModel(flags.model);
       const ids = tokenizer.encode(flags.text);
       if (flags.json) printJson({ ids, tokens: ids.map((id) => tokenizer.decode([id])) });
       else process.stdout.write(formatTokenTable(ids, tokenizer));

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkShippedModel, installShippedModel, SHIPPED_MODEL, shippedModelDir } from '../../../src-main/demo/shipped-model.js';
 import { WorkspaceLayout } from '../../../src-main/jobs/workspace/layout.js';
+import { writeBpeFiles } from '../../../src-main/tokenizer/files.js';
+import { trainBpe } from '../../../src-main/tokenizer/train-bpe.js';
 import { scanModel } from '../../../src-main/jobs/workspace/scan.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'sae-shipped-'));
@@ -44,6 +46,12 @@ describe('the shipped model', () => {
     await expect(checkShippedModel(wrongShape)).rejects.toThrow(/is damaged: .*has shape \[.*\], but config\.json implies/);
     const noMerges = damaged((dir) => unlinkSync(path.join(dir, 'merges.txt')));
     await expect(checkShippedModel(noMerges)).rejects.toThrow(/is damaged: .*merges\.txt: not found/);
+    // A fitted 300-token BPE in place of the model's own tokenizer files.
+    const otherTokenizer = damaged((dir) => {
+      for (const file of ['vocab.json', 'merges.txt', 'tokenizer_config.json']) unlinkSync(path.join(dir, file));
+      writeBpeFiles(dir, trainBpe(new Map([['the nation', 5], [' and the people', 3]]), 300));
+    });
+    await expect(checkShippedModel(otherTokenizer)).rejects.toThrow(/is damaged: its tokenizer has \d+ tokens with <\|endoftext\|> at \d+, but config\.json has vocab_size 50257 and eos_token_id 50256; the tokenizer files belong to another model/);
   });
 
   it('is copied into a workspace once, whole, and the copy is kept', async () => {
