@@ -9,6 +9,12 @@ export interface LmTrainParams {
   dataset: string;
   /** ModelEntry id of a GPT-2 to continue; omitted trains from scratch. */
   from?: string;
+  /**
+   * From scratch only: fit the model's own byte-level BPE of this many tokens (258 to 65,535) on the
+   * dataset's training documents first, into the model's folder (as `lm tokenizer` does); omitted,
+   * the model uses GPT-2's 50,257 tokens.
+   */
+  vocabSize?: number;
   /** Transformer blocks (from scratch); trainer's default (4) when omitted. */
   layers?: number;
   /** Residual width (from scratch); trainer's default (128) when omitted. */

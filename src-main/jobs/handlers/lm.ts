@@ -27,6 +27,7 @@ function readLmTrainParams(params: unknown): LmTrainParams {
     name: { type: 'string', ...ENTRY_NAME },
     dataset: { type: 'string', maxLength: 200 },
     from: { type: 'string', optional: true, ...ENTRY_NAME },
+    vocabSize: { type: 'integer', optional: true, min: 258, max: 65535 },
     layers: { type: 'integer', optional: true, min: 1, max: 48 },
     dModel: { type: 'integer', optional: true, min: 1, max: 4096 },
     heads: { type: 'integer', optional: true, min: 1, max: 64 },
@@ -73,7 +74,19 @@ function reporter(job: JobContext): (event: LmTrainEvent) => void {
   };
 }
 
-async function runLmTraining(config: Record<string, unknown>, out: string, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
+/** Fits the model's BPE into `out` unless an earlier start of this job already did (the fit is deterministic). */
+async function fitTokenizer(config: Record<string, unknown>, out: string, vocabSize: number, job: JobContext): Promise<void> {
+  if (existsSync(path.join(out, 'vocab.json'))) return;
+  const { validateLmTrainConfig } = await import('../../lm/config.js');
+  const { fitLmTokenizer } = await import('../../lm/tokenizer.js');
+  const { dataset, textField, holdoutEvery } = validateLmTrainConfig(config);
+  job.progress({ done: 0, total: 1, unit: 'tokenizer', phase: 'fitting the tokenizer' });
+  const r = await fitLmTokenizer({ dataset, textField, holdoutEvery, vocabSize, out }, job.signal);
+  job.log('info', `fitted a byte-level BPE of ${r.vocabSize} tokens on ${r.documents} training documents in ${r.fitSeconds.toFixed(1)} s: ${(r.tokens / r.bytes).toFixed(3)} tokens/byte`);
+}
+
+async function runLmTraining(config: Record<string, unknown>, out: string, job: JobContext, ctx: HandlerContext, vocabSize?: number): Promise<JobResult> {
+  if (vocabSize !== undefined) await fitTokenizer(config, out, vocabSize, job);
   await ctx.engine.start();
   const { trainLm, LM_CHECKPOINT_FILE } = await import('../../lm/trainer.js');
   const report = reporter(job);
@@ -292,8 +305,12 @@ export const lmHandlers: DomainHandlers<'lm'> = {
     if (!p.resume && existsSync(out)) {
       throw new ApiError('conflict', `${METHOD}: model "${p.name}" already exists in ${workspace.dir('models')}; pick another name or set resume`);
     }
+    if (p.vocabSize !== undefined && from !== undefined) {
+      throw new ApiError('bad_request', `${METHOD}: vocabSize ${p.vocabSize} fits a new vocabulary, but a model continued from "${p.from}" keeps its own; drop vocabSize or from`);
+    }
+    // The fitted BPE is written into the model's folder itself, which the export then keeps.
     const config: Record<string, unknown> = {
-      dataset, out, from, layers: p.layers, dModel: p.dModel, heads: p.heads, ctx: p.ctx, tokens: p.tokens, batch: p.batch, lr: p.lr, seed: p.seed, evalEvery: p.evalEvery, resume: p.resume, threads: p.threads,
+      dataset, out, from, tokenizer: p.vocabSize === undefined ? undefined : out, layers: p.layers, dModel: p.dModel, heads: p.heads, ctx: p.ctx, tokens: p.tokens, batch: p.batch, lr: p.lr, seed: p.seed, evalEvery: p.evalEvery, resume: p.resume, threads: p.threads,
     };
     const { validateLmTrainConfig, totalSteps } = await import('../../lm/config.js');
     let steps: number;
@@ -308,7 +325,7 @@ export const lmHandlers: DomainHandlers<'lm'> = {
       title: `train language model ${p.name} (${shape}, ${steps} steps) on ${p.dataset}`,
       pausable: true,
       request: { method: METHOD, params: p },
-      run: (jobContext) => runLmTraining(config, out, jobContext, ctx),
+      run: (jobContext) => runLmTraining(config, out, jobContext, ctx, p.vocabSize),
     });
     return { jobId: job.id };
   },

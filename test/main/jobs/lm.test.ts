@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, ApiMethod, JobInfo, ParamsOf, ResultOf } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { loadGpt2 } from '../../../src-main/model/load.js';
+import { loadTokenizer } from '../../../src-main/tokenizer/load.js';
 import { grammarCorpus } from '../lm/fixture.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-lm-job-'));
@@ -63,6 +64,20 @@ describe('lm.train', () => {
     (await loadGpt2(path.join(root, 'models', 'small-lm'))).dispose();
   });
 
+  it('fits the model\'s own BPE first when vocabSize is given, and the model carries it', async () => {
+    const { jobId } = await call('lm.train', { ...PARAMS, name: 'bpe-lm', vocabSize: 280, tokens: 4 * 8 * 16, threads: 1 });
+    const job = await finished(jobId);
+    expect(job.state, JSON.stringify(job.error)).toBe('done');
+    expect(events.some((e) => e.type === 'job.log' && e.jobId === jobId && /^fitted a byte-level BPE of 280 tokens on \d+ training documents/.test(e.message))).toBe(true);
+    const listing = await call('workspace.list', {});
+    expect(listing.models.find((m) => m.id === 'bpe-lm')).toMatchObject({ vocabSize: 280 });
+    const dir = path.join(root, 'models', 'bpe-lm');
+    expect((await loadTokenizer(dir)).vocabSize).toBe(280);
+    const model = await loadGpt2(dir);
+    expect(model.config).toMatchObject({ vocabSize: 280, eosTokenId: 279, bosTokenId: 279 });
+    model.dispose();
+  });
+
   it('refuses an existing name, an unknown dataset and a bad shape, naming the field', async () => {
     const codeOf = async (params: unknown) => {
       const r = await dispatcher.call('lm.train', params);
@@ -72,6 +87,8 @@ describe('lm.train', () => {
     expect(await codeOf({ ...PARAMS, name: 'other', dataset: 'nope' })).toMatch(/^not_found: lm.train: no dataset "nope"/);
     expect(await codeOf({ ...PARAMS, name: 'other', heads: 3 })).toMatch(/^bad_request: lm.train: .*"heads" = 3 is invalid; expected a divisor of dModel \(16\)/);
     expect(await codeOf({ ...PARAMS, name: 'other', threads: 9 })).toMatch(/^bad_request: lm.train: .*"threads" = 9 is invalid; expected an integer from 1 to 8/);
+    expect(await codeOf({ ...PARAMS, name: 'other', from: 'small-lm', vocabSize: 300 })).toMatch(/^bad_request: lm.train: vocabSize 300 fits a new vocabulary, but a model continued from "small-lm" keeps its own/);
+    expect(await codeOf({ ...PARAMS, name: 'other', vocabSize: 257 })).toMatch(/^bad_request: lm.train: .*vocabSize/);
     expect(await codeOf({ ...PARAMS, name: '../x' })).toMatch(/^bad_request: lm.train: "name" must be a name of letters/);
   });
 });
