@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initEngine, tf } from '../../../src-main/engine/backend.js';
@@ -131,6 +131,20 @@ describe('trainLm', () => {
 
     await expect(trainLm(lmConfig(tempOut(), { tokenizer: tokenizerDir, from: out }))).rejects.toThrow(/"tokenizer" = ".*" is invalid; expected no tokenizer when continuing from/);
     await expect(trainLm(lmConfig(tempOut(), { tokenizer: out + '-missing' }))).rejects.toThrow(/--tokenizer .*-missing: no vocab.json or merges.txt there; make one with sae-explorer lm tokenizer/);
+  });
+
+  it('refuses to resume a --tokenizer run whose tokenizer was refitted since', async () => {
+    const tokenizerDir = join(tempOut(), 'tokenizer');
+    const fit = { dataset: grammarCorpus(), textField: 'text', holdoutEvery: 5, out: tokenizerDir };
+    await fitLmTokenizer({ ...fit, vocabSize: 300 });
+    const out = tempOut();
+    const config = lmConfig(out, { tokenizer: tokenizerDir, batch: 8, tokens: 6 * 8 * 16, logEvery: 1 });
+    const stop = new AbortController();
+    const first = await trainLm(config, { signal: stop.signal, onEvent: (e) => e.type === 'progress' && e.step === 2 && stop.abort() });
+    expect(first).toMatchObject({ status: 'cancelled', step: 2 });
+    for (const file of ['vocab.json', 'merges.txt', 'tokenizer_config.json']) rmSync(join(tokenizerDir, file));
+    await fitLmTokenizer({ ...fit, vocabSize: 290 });
+    await expect(trainLm({ ...config, resume: true })).rejects.toThrow(/has a vocabulary of 300 tokens \(<\|endoftext\|> 299\), but .*tokenizer now has 290 \(<\|endoftext\|> 289\); the tokenizer was refitted/);
   });
 
   it('resumes after an interruption to bitwise the same weights as an uninterrupted run', async () => {
