@@ -25,12 +25,14 @@ test('trains a language model from the Models section with a live loss chart', a
   for (const [field, value] of [['layers', '1'], ['d-model', '16'], ['heads', '2'], ['ctx', '16'], ['tokens', String(12 * 8 * 16)], ['batch', '8'], ['threads', '2']]) {
     await form.locator(`input[name="lm-${field}"]`).fill(value);
   }
+  // Its own vocabulary, fitted on the corpus's training documents before the first step.
+  await form.locator('select[name="lm-vocab"]').selectOption({ label: 'own BPE, 2,048 tokens' });
   await form.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('lm-loss-chart')).toBeVisible();
   await expect(page.getByTestId('lm-job-state')).toContainText('done', { timeout: 90_000 });
   await expect(page.getByTestId('lm-loss-chart')).toContainText('held-out');
   const row = page.getByTestId('models').getByRole('row', { name: /lm-e2e/ });
-  await expect(row).toContainText('50257');
+  await expect(row).toContainText('2048');
   await page.screenshot({ path: 'test-results/lm-train.png' });
   expect(problems).toEqual([]);
 });
