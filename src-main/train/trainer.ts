@@ -109,9 +109,12 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     const steps = totalSteps(config);
     const { threads, warning } = resolveModelThreads(config.modelThreads, 'train');
     if (warning) log(warning, 'warn');
-    if (threads > 1) {
+    // Where ONNX Runtime computes the activations, the pool serves only the final evals: it starts
+    // then, rather than holding a copy of the weights per worker through the whole run.
+    const evalPoolOnly = threads > 1 && activationsOnOnnx(model);
+    if (threads > 1 && !evalPoolOnly) {
       pool = await ModelPool.start(model, threads);
-      log(activationsOnOnnx(model) ? `GPT-2's evals run on ${threads} worker threads (model threads); its activations on ONNX Runtime` : `GPT-2 runs on ${threads} worker threads (model threads), the next activations computed while the SAEs train`);
+      log(`GPT-2 runs on ${threads} worker threads (model threads), the next activations computed while the SAEs train`);
     }
     data = await prepareRunData(config, model, tokenizer, site.name, dIn, log, signal, pool);
     const source: ActivationSource = data.source;
@@ -172,6 +175,10 @@ export async function trainFamily(input: unknown, context: TrainContext = {}): P
     }
     await saveCheckpoint(step);
     const tokensPerS = (steps * config.batch) / Math.max(elapsedBefore + sessionSeconds(), 1e-9);
+    if (evalPoolOnly) {
+      pool = await ModelPool.start(model, threads);
+      log(`GPT-2's evals run on ${threads} worker threads (model threads); its activations ran on ONNX Runtime`);
+    }
     const results = await finishFamily({ config, model, pool, family: fam, hook: site.name, normalization, windows: data.windows, validation: data.split.validation, tokensPerS, log, signal });
     emit({ type: 'done', status: 'finished', step, results });
     return { status: 'finished', step, results };

@@ -5,7 +5,8 @@ import { initEngine } from '../../../src-main/engine/backend.js';
 import { trainFamily } from '../../../src-main/train/trainer.js';
 import { runConfig, saeWeights, tempOut, tinyModel } from './fixture.js';
 
-// The activations on tfjs, where the pool computes them (ONNX Runtime would take them otherwise).
+// The activations on tfjs, where the pool computes them (ONNX Runtime would take them otherwise),
+// except in the test of the ONNX Runtime case.
 const runtime = process.env.SAE_GPT2_RUNTIME;
 beforeAll(async () => {
   await initEngine('wasm');
@@ -41,6 +42,24 @@ describe('trainFamily on model threads', () => {
       expect(two.result.results.map((r) => r.trainFvu)).toEqual(one.result.results.map((r) => r.trainFvu));
     } finally {
       model.dispose();
+    }
+  });
+
+  it('with the activations on ONNX Runtime, starts the worker threads only for the final evals', async () => {
+    process.env.SAE_GPT2_RUNTIME = 'onnx';
+    const model = await tinyModel();
+    try {
+      const events: string[] = [];
+      await trainFamily(runConfig(tempOut(), { latents: [64], modelThreads: 2, modelBatch: 2 }), {
+        model,
+        onEvent: (e) => void ((e.type === 'log' || e.type === 'progress') && events.push(e.type === 'log' ? e.message : 'progress')),
+      });
+      const started = events.findIndex((m) => m.includes("GPT-2's evals run on 2 worker threads (model threads); its activations ran on ONNX Runtime"));
+      expect(started).toBeGreaterThan(events.lastIndexOf('progress'));
+      expect(events.some((m) => m.includes('GPT-2 runs on 2 worker threads'))).toBe(false);
+    } finally {
+      model.dispose();
+      process.env.SAE_GPT2_RUNTIME = 'tfjs';
     }
   });
 
