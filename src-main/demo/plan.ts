@@ -1,13 +1,18 @@
 // What the demo builds on a model: one family of top-k SAEs at one site, trained on the embedded
-// State of the Union corpus, harvested into the workspace's feature database and mapped. The CLI's
-// `demo` and the app's demo.build job both read their settings here and ask `demoProgress` what is
-// already built, so a rerun by either reuses the other's work.
+// State of the Union corpus, harvested into the workspace's feature database and mapped; and when the
+// model folder carries snapshots of its pretraining (snapshots/step-N/, src-main/lm/snapshots.ts), a
+// checkpoints set at the same site: one SAE per snapshot and one on the final model, harvested and
+// matched by activation correlation. The CLI's `demo` and the app's demo.build job both read their
+// settings here and ask `demoProgress` what is already built, so a rerun by either reuses the other's work.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HookName } from '../../src-shared/hooks.js';
 import type { Gpt2Config } from '../model/config.js';
 import { DEFAULT_DATABASE, type WorkspaceLayout } from '../jobs/workspace/layout.js';
+import { listSnapshots, type ModelSnapshot } from '../lm/snapshots.js';
 import { defaultLearningRate } from '../sae/config.js';
+import { SET_FILE, readSetFile } from '../features/comparable-set.js';
+import { storedSharePresent } from '../features/counterparts.js';
 import { openStore } from '../store/open.js';
 import { mapData } from '../store/queries.js';
 
@@ -29,9 +34,17 @@ export interface DemoSettings {
   evalTokens: number;
   /** Tokens read to find each latent's top contexts; default 100,000. */
   harvestTokens: number;
+  /**
+   * Training tokens of each member of the checkpoints set (one SAE per snapshot plus one on the final
+   * model), 0 = no set; default 500,000. Each member costs its model's forward and one SAE per token,
+   * about a third of a family step of three sizes: at 500k, the three members of a model with two
+   * snapshots train in about 3 minutes and harvest in about 1.5 on this 2-core machine, which keeps
+   * the whole demo (the family's ~5 minutes at 1M tokens included) near 10 of its 15 minutes.
+   */
+  checkpointTokens: number;
 }
 
-export const DEMO_DEFAULTS: DemoSettings = { expansion: [2, 4, 8], tokens: 1_000_000, batch: 1024, evalTokens: 4096, harvestTokens: 100_000 };
+export const DEMO_DEFAULTS: DemoSettings = { expansion: [2, 4, 8], tokens: 1_000_000, batch: 1024, evalTokens: 4096, harvestTokens: 100_000, checkpointTokens: 500_000 };
 
 /** The corpus the demo trains and harvests on: the embedded State of the Union addresses. */
 export const DEMO_DATASET = 'sotu';
@@ -51,6 +64,20 @@ export interface DemoPlan {
   familyDir: string;
   /** The workspace's feature database. */
   database: string;
+  /** The checkpoints set, when the model folder carries snapshots and checkpointTokens > 0; else null. */
+  checkpoints: DemoCheckpointsPlan | null;
+}
+
+/** A checkpoints set at the family's hook, with its k, batch, rate, eval and harvest tokens. */
+export interface DemoCheckpointsPlan {
+  /** The model's snapshots, earliest first; the set's last member is the final model, plan.modelDir. */
+  snapshots: ModelSnapshot[];
+  /** The one dictionary size of every member. */
+  latents: number;
+  /** Training tokens of each member, the same windows in the same order for all. */
+  tokens: number;
+  /** The set folder under the workspace's saes/. */
+  setDir: string;
 }
 
 /** The demo's plan for the model in `modelDir`, with `settings` over the defaults. */
@@ -63,6 +90,8 @@ export function demoPlan(workspace: WorkspaceLayout, modelDir: string, model: Pi
   // The paper's k = 32 is 4% of GPT-2 small's 768 dimensions; a narrow model's 32 would be a quarter dense.
   const k = s.k ?? (model.nEmbd >= 768 ? 32 : Math.max(4, Math.round(model.nEmbd / 8)));
   const latents = s.expansion.map((e) => Math.round(e * model.nEmbd));
+  const site = hook.replace(/[^\w.-]/g, '_');
+  const snapshots = listSnapshots(modelDir);
   return {
     modelDir,
     hook,
@@ -80,8 +109,19 @@ export function demoPlan(workspace: WorkspaceLayout, modelDir: string, model: Pi
     lr: s.lr ?? defaultLearningRate(Math.min(...latents)),
     evalTokens: s.evalTokens,
     harvestTokens: s.harvestTokens,
-    familyDir: workspace.family(`demo-${path.basename(modelDir)}-${hook.replace(/[^\w.-]/g, '_')}`),
+    familyDir: workspace.family(`demo-${path.basename(modelDir)}-${site}`),
     database: workspace.database(DEFAULT_DATABASE),
+    checkpoints: snapshots.length > 0 && s.checkpointTokens > 0
+      ? {
+          snapshots,
+          // The family's middle size: the largest is the slowest per token and the least trained on
+          // the set's fewer tokens, the smallest merges what larger dictionaries tell apart, and the
+          // middle one is also a family member, so the set's final SAE can be read beside it.
+          latents: latents[Math.floor((latents.length - 1) / 2)]!,
+          tokens: s.checkpointTokens,
+          setDir: workspace.family(`demo-${path.basename(modelDir)}-checkpoints-${site}`),
+        }
+      : null,
   };
 }
 
@@ -90,20 +130,54 @@ export interface DemoProgress {
   trained: boolean;
   /** Every latent of every size has map coordinates in the database (so it was harvested, too). */
   mapped: boolean;
+  /** The checkpoints set's progress; null when the plan has no set. */
+  checkpoints: { trained: boolean; matched: boolean } | null;
 }
 
 /** What of `plan` is already built in its workspace. */
 export function demoProgress(plan: DemoPlan): DemoProgress {
   const familyFile = path.join(plan.familyDir, 'family.json');
   const trained = existsSync(familyFile);
-  if (!trained || !existsSync(plan.database)) return { trained, mapped: false };
+  const setTrained = plan.checkpoints !== null && existsSync(path.join(plan.checkpoints.setDir, SET_FILE));
+  const checkpoints = plan.checkpoints && { trained: setTrained, matched: setTrained && (checkpointShares(plan)?.every((m) => m.share !== null) ?? false) };
+  if (!trained || !existsSync(plan.database)) return { trained, mapped: false, checkpoints };
   const { sizes } = JSON.parse(readFileSync(familyFile, 'utf8')) as { sizes: number[] };
   const db = openStore(plan.database, { readonly: true });
   try {
     const family = db.prepare(`SELECT id FROM sae_families WHERE path = ?`).get(path.resolve(plan.familyDir)) as { id: number } | undefined;
-    if (!family) return { trained, mapped: false };
+    if (!family) return { trained, mapped: false, checkpoints };
     const map = mapData(db, { familyId: family.id });
-    return { trained, mapped: map.saes.length === sizes.length && map.saeIndex.length === sizes.reduce((n, size) => n + size, 0) };
+    return { trained, mapped: map.saes.length === sizes.length && map.saeIndex.length === sizes.reduce((n, size) => n + size, 0), checkpoints };
+  } finally {
+    db.close();
+  }
+}
+
+/** One earlier checkpoint of the set: the share of the final SAE's latents present there (storedSharePresent at PRESENT_AT). */
+export interface CheckpointShare {
+  /** The member's label, its snapshot's folder name ("step-N"). */
+  label: string;
+  /** Null while the set is not harvested and matched in the plan's database. */
+  share: number | null;
+}
+
+/**
+ * The "already there" figure of the plan's checkpoints set, per earlier checkpoint, earliest first,
+ * read from the feature database; null when the plan has no set or the set is not trained yet.
+ */
+export function checkpointShares(plan: DemoPlan): CheckpointShare[] | null {
+  if (!plan.checkpoints || !existsSync(path.join(plan.checkpoints.setDir, SET_FILE))) return null;
+  const members = readSetFile(plan.checkpoints.setDir).members;
+  const earlier = members.slice(0, -1);
+  if (!existsSync(plan.database)) return earlier.map((m) => ({ label: m.label, share: null }));
+  const db = openStore(plan.database, { readonly: true });
+  try {
+    const id = (dir: string) => (db.prepare(`SELECT id FROM saes WHERE path = ?`).get(path.resolve(dir)) as { id: number } | undefined)?.id;
+    const final = id(members[members.length - 1]!.path);
+    return earlier.map((m) => {
+      const other = id(m.path);
+      return { label: m.label, share: final === undefined || other === undefined ? null : storedSharePresent(db, final, other) };
+    });
   } finally {
     db.close();
   }

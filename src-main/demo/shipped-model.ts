@@ -1,5 +1,7 @@
 // The language model that ships with the app (resources/models/sotu-gpt2: a small GPT-2 pretrained on
-// the embedded State of the Union corpus by `sae-explorer lm train`), and how a workspace gets it.
+// the embedded State of the Union corpus by `sae-explorer lm train`, with the snapshots of that run it
+// carries under snapshots/step-N/, exported by `lm export --with-snapshots`), and how a workspace gets
+// it: the whole folder, snapshots included.
 // The workspace gets a copy, not a link: its SAEs and feature database are facts about one model's
 // activations, so the model they were built on must not change under them when an app update ships
 // new weights; a copy also keeps the workspace whole when it is moved, and passes the workspace's
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { makeTempSiblingDir, replaceDirAtomic, writeJsonAtomic } from '../io/atomic.js';
 import type { Gpt2Config } from '../model/config.js';
+import { listSnapshots } from '../lm/snapshots.js';
 import { loadGpt2Weights } from '../model/load.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import type { WorkspaceLayout } from '../jobs/workspace/layout.js';
@@ -39,11 +42,18 @@ function isLfsPointer(file: string): boolean {
 
 /**
  * Checks that `dir` is a whole GPT-2 folder: config.json, every tensor of model.safetensors against
- * it (names, shapes, the bytes really there), and the tokenizer files. Needs the tensor engine
+ * it (names, shapes, the bytes really there), and the tokenizer files; and the same of each snapshot
+ * it carries (snapshots/step-N/, which the demo's checkpoints set trains on). Needs the tensor engine
  * started (the weights are uploaded once and freed). Throws naming the folder, the bad file and the fix.
  */
 export async function checkShippedModel(dir: string = shippedModelDir()): Promise<Gpt2Config> {
   if (!existsSync(dir)) throw new Error(`the shipped model is missing: ${dir} does not exist; ${RESTORE}`);
+  const config = await checkModelFolder(dir);
+  for (const snapshot of listSnapshots(dir)) await checkModelFolder(snapshot.dir);
+  return config;
+}
+
+async function checkModelFolder(dir: string): Promise<Gpt2Config> {
   const weightsFile = path.join(dir, 'model.safetensors');
   if (existsSync(weightsFile) && isLfsPointer(weightsFile)) {
     throw new Error(`the shipped model is not fetched: ${weightsFile} is a Git LFS pointer, not the weights; run git lfs pull, or ${RESTORE}`);

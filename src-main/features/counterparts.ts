@@ -7,6 +7,8 @@
 import { tf } from '../engine/backend.js';
 import type { ActivationSource } from '../data/activations.js';
 import type { SaeRunner } from '../sae/inference.js';
+import type { Db } from '../store/open.js';
+import { matchSummary } from '../store/queries.js';
 import type { CounterpartRecord } from '../store/records.js';
 
 /** Largest dA × dB correlation matrix held at once (256 MB of float32): two 8,192-latent SAEs. */
@@ -254,4 +256,14 @@ export async function matchByCorrelation(members: MatchMember[], reference: numb
 export function sharePresent(records: CounterpartRecord[], threshold = PRESENT_AT): number {
   if (records.length === 0) return 0;
   return records.filter((r) => (r.correlations[0] ?? -Infinity) >= threshold).length / records.length;
+}
+
+/**
+ * sharePresent of the records a set's harvest stored: of `saeId`'s latents, the share whose best
+ * counterpart in `otherSaeId` reaches `threshold` — for a checkpoints set's final member against an
+ * earlier one, the share of final features already there. Null when that pair was never matched.
+ */
+export function storedSharePresent(db: Db, saeId: number, otherSaeId: number, threshold = PRESENT_AT): number | null {
+  const summary = matchSummary(db, saeId, otherSaeId, threshold);
+  return summary && summary.latents > 0 ? summary.matched / summary.latents : null;
 }

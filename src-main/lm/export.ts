@@ -2,7 +2,7 @@
 // (GPT-2's tensor names, Conv1D weights [in, out], the tied lm_head not stored), the tokenizer files
 // and generation_config.json — what loadGpt2 here and GPT2LMHeadModel.from_pretrained read; and
 // rewrites such a folder with its weights stored in another dtype (F16 to ship it at half the size).
-import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fsyncDir, makeTempSiblingDir, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
@@ -11,6 +11,7 @@ import { loadGpt2Weights } from '../model/load.js';
 import { disposeGpt2Weights, namedWeights } from '../model/weights.js';
 import { writeTokenizerFiles } from '../tokenizer/files.js';
 import type { HostTensors } from './params.js';
+import { listSnapshots, SNAPSHOTS_DIR } from './snapshots.js';
 
 /** Tokenizer files a Hugging Face GPT-2 folder may carry, copied from the model a run continues. */
 const TOKENIZER_FILES = ['vocab.json', 'merges.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
@@ -71,6 +72,8 @@ export interface ConvertOptions {
   provenance?: Record<string, unknown>;
   /** Checked once the weights are read and before the folder is moved into place. */
   signal?: AbortSignal;
+  /** Also convert the source's snapshots (`lm train --keep-at`, snapshots/step-N/) into the new folder, each to the same dtype. Default false. */
+  withSnapshots?: boolean;
 }
 
 /**
@@ -78,9 +81,11 @@ export interface ConvertOptions {
  * weights as `dtype`: config.json is kept (its torch_dtype updated), as are the tokenizer files,
  * generation_config.json and a run's lm_training.json. Built beside `target` and renamed into place
  * only while `target` is still free, so a failure or a cancel leaves nothing and nothing is ever
- * replaced. Returns the size of the new model.safetensors.
+ * replaced. With `withSnapshots`, the snapshots are converted inside the new folder before it is
+ * moved into place, so the folder appears with all of them or not at all. Returns the size of the
+ * new model.safetensors and the names of the snapshots converted.
  */
-export function convertGpt2Folder(source: string, target: string, dtype: 'F32' | 'F16', options: ConvertOptions = {}): { bytes: number } {
+export function convertGpt2Folder(source: string, target: string, dtype: 'F32' | 'F16', options: ConvertOptions = {}): { bytes: number; snapshots: string[] } {
   const taken = (): Error => new Error(`${target} already exists; choose a new folder (the conversion never overwrites)`);
   if (existsSync(target)) throw taken();
   const { config, weights } = loadGpt2Weights(source);
@@ -103,13 +108,19 @@ export function convertGpt2Folder(source: string, target: string, dtype: 'F32' |
     writeJsonAtomic(path.join(tmp, 'config.json'), { ...hfConfig, torch_dtype: TORCH_DTYPES[dtype] });
     for (const name of KEPT_FILES) if (existsSync(path.join(source, name))) writeFileAtomic(path.join(tmp, name), readFileSync(path.join(source, name)));
     if (options.provenance) writeJsonAtomic(path.join(tmp, 'provenance.json'), options.provenance);
+    const snapshots = options.withSnapshots ? listSnapshots(source) : [];
+    if (snapshots.length > 0) mkdirSync(path.join(tmp, SNAPSHOTS_DIR));
+    for (const snapshot of snapshots) {
+      options.signal?.throwIfAborted();
+      convertGpt2Folder(snapshot.dir, path.join(tmp, SNAPSHOTS_DIR, snapshot.name), dtype);
+    }
     const bytes = statSync(path.join(tmp, 'model.safetensors')).size;
     options.signal?.throwIfAborted();
     // Made while the weights were written: it stays as it is. (A rename would also replace an empty folder.)
     if (existsSync(target)) throw taken();
     renameSync(tmp, target);
     fsyncDir(path.dirname(path.resolve(target)));
-    return { bytes };
+    return { bytes, snapshots: snapshots.map((snapshot) => snapshot.name) };
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;

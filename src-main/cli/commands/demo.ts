@@ -1,8 +1,11 @@
 // `sae-explorer demo` (`npm run demo`): the app's main job on the embedded default, end to end — the
 // shipped language model, a family of three SAE sizes trained on the embedded State of the Union
 // corpus in one pass, a harvest of every latent into the workspace's feature database, and one UMAP
-// of the whole family. It fills the same workspace `npm start` opens, so the app shows the result;
-// the settings and the "already built" checks are src-main/demo's, shared with the app's demo.build.
+// of the whole family; then, when the model carries snapshots of its pretraining, a checkpoints set
+// (one SAE per snapshot and one on the final model, same site and tokens), its harvest and the
+// counterparts matched across it, ending with the share of final features already present at each
+// earlier checkpoint. It fills the same workspace `npm start` opens, so the app shows the result; the
+// settings and the "already built" checks are src-main/demo's, shared with the app's demo.build.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -18,6 +21,7 @@ interface DemoFlags {
   harvestTokens?: string;
   evalTokens?: string;
   batch?: string;
+  checkpointTokens?: string;
 }
 
 export function register(program: Command): void {
@@ -38,12 +42,13 @@ export function register(program: Command): void {
     .option('--harvest-tokens <n>', 'tokens read to find each latent\'s top contexts (default 100k)')
     .option('--batch <n>', 'tokens per training step (default 1024)')
     .option('--eval-tokens <n>', 'held-out tokens for the final evals (FVU, ΔLM loss, CE score), 0 = none (default 4096)')
+    .option('--checkpoint-tokens <n>', 'training tokens of each SAE of the checkpoints set, built when the model folder has snapshots/step-N/ (lm train --keep-at), 0 = no set (default 500k)')
     .action(async (flags: DemoFlags, command: Command) => {
       const { main } = await import('../main.js');
       const { WorkspaceLayout } = await import('../../jobs/workspace/layout.js');
       const { resolveModelDir } = await import('../../hub/resolve.js');
       const { readGpt2Config } = await import('../../model/load.js');
-      const { demoPlan, demoProgress, DEMO_DATASET } = await import('../../demo/plan.js');
+      const { checkpointShares, demoPlan, demoProgress, DEMO_DATASET } = await import('../../demo/plan.js');
       const { parseCount } = await import('./train.js');
       const backend = command.parent?.opts().backend as string | undefined;
       const run = async (...args: string[]) => {
@@ -84,6 +89,7 @@ export function register(program: Command): void {
         batch: count('--batch', flags.batch),
         evalTokens: count('--eval-tokens', flags.evalTokens),
         harvestTokens: count('--harvest-tokens', flags.harvestTokens),
+        checkpointTokens: count('--checkpoint-tokens', flags.checkpointTokens),
       });
       const built = demoProgress(plan);
       if (built.trained) {
@@ -100,11 +106,31 @@ export function register(program: Command): void {
         await run('harvest', '--model', modelDir, '--sae', plan.familyDir, '--dataset', DEMO_DATASET, '--tokens', String(plan.harvestTokens), '--db', plan.database);
         await run('umap', '--db', plan.database, '--family', plan.familyDir);
       }
+      const set = plan.checkpoints;
+      if (set && built.checkpoints!.trained) process.stderr.write(`${set.setDir} is already trained; reusing it\n`);
+      else if (set) {
+        const { setHasProgress } = await import('../../train/checkpoint-set.js');
+        // Earliest first; the set's last member, "final", is --model. An interrupted set continues.
+        await run('train', '--model', modelDir, '--checkpoints', set.snapshots.map((s) => s.dir).join(','), '--dataset', DEMO_DATASET, '--hook', plan.hook,
+          '--latents', String(set.latents), '--k', String(plan.k), '--lr', String(plan.lr), '--tokens', String(set.tokens), '--batch', String(plan.batch),
+          '--eval-tokens', String(plan.evalTokens), '--out', set.setDir, ...(setHasProgress(set.setDir) ? ['--resume'] : []));
+      }
+      if (set && built.checkpoints!.matched) process.stderr.write(`${set.setDir} is already harvested and matched in ${plan.database}; reusing them\n`);
+      else if (set) await run('harvest', '--model', modelDir, '--sae', set.setDir, '--dataset', DEMO_DATASET, '--tokens', String(plan.harvestTokens), '--db', plan.database);
       const { sizes } = JSON.parse((await import('node:fs')).readFileSync(path.join(plan.familyDir, 'family.json'), 'utf8')) as { sizes: number[] };
       process.stdout.write(
         `\nDone: ${sizes.length} SAEs (${sizes.join(', ')} latents) of ${path.basename(modelDir)} on ${plan.hook}, harvested into ${plan.database}.\n` +
           `Open the workspace in the app: npm start  (or: npx sae-explorer serve --workspace ${workspace.root})\n` +
           `Look at one feature from the shell: npx sae-explorer feature --db ${plan.database} --sae ${path.join(plan.familyDir, String(sizes[0]))} --latent 0 --json\n`,
       );
+      const shares = checkpointShares(plan);
+      if (set && shares) {
+        const { PRESENT_AT } = await import('../../features/counterparts.js');
+        process.stdout.write(
+          `\nCheckpoints set: ${set.snapshots.length + 1} SAEs of ${set.latents} latents on ${set.snapshots.map((s) => s.name).join(', ')} and the final model, ${set.setDir}.\n` +
+            `Share of the final model's features already present (best counterpart r ≥ ${PRESENT_AT}):\n` +
+            shares.map((m) => `  ${m.label}: ${m.share === null ? 'not matched' : `${m.share.toFixed(3)} (${(100 * m.share).toFixed(1)}%)`}\n`).join(''),
+        );
+      }
     });
 }

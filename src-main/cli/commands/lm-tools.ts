@@ -21,6 +21,7 @@ interface ExportFlags {
   out: string;
   dtype: string;
   evalTokens?: string;
+  withSnapshots?: boolean;
 }
 
 interface SampleFlags {
@@ -105,6 +106,7 @@ export function registerLmTools(lm: Command): void {
     .requiredOption('--out <dir>', 'new folder to write (must not exist)')
     .option('--dtype <f16|f32>', 'dtype of the stored weights', 'f16')
     .option('--eval-tokens <n|all>', 'also measure both folders\' held-out loss on this many positions (split and windows as lm eval picks them)')
+    .option('--with-snapshots', 'also convert the model\'s snapshots (lm train --keep-at, snapshots/step-N/) to the same dtype, into <out>/snapshots/ (how a shipped model carries them for the demo\'s checkpoints set)')
     .action(async (flags: ExportFlags) => {
       const dtype = flags.dtype.toUpperCase();
       if (dtype !== 'F16' && dtype !== 'F32') throw new Error(`--dtype "${flags.dtype}" is not supported; expected f16 or f32`);
@@ -114,8 +116,9 @@ export function registerLmTools(lm: Command): void {
       const { resolveModel } = await import('../io.js');
       const { convertGpt2Folder } = await import('../../lm/export.js');
       const source = await resolveModel(flags.model);
-      const { bytes } = convertGpt2Folder(source, flags.out, dtype);
-      process.stdout.write(`wrote ${flags.out} (${dtype} model.safetensors, ${(bytes / 1e6).toFixed(1)} MB)\n`);
+      const { bytes, snapshots } = convertGpt2Folder(source, flags.out, dtype, { withSnapshots: flags.withSnapshots === true });
+      const kept = snapshots.length > 0 ? `, snapshots ${snapshots.join(', ')}` : flags.withSnapshots ? ', no snapshots in the source' : '';
+      process.stdout.write(`wrote ${flags.out} (${dtype} model.safetensors, ${(bytes / 1e6).toFixed(1)} MB${kept})\n`);
       if (evalTokens === undefined) return;
       const { loadGpt2, readGpt2Config } = await import('../../model/load.js');
       const { loadTokenizer } = await import('../../tokenizer/load.js');

@@ -1,7 +1,8 @@
 // demo.build: the demo workspace as one job — the shipped model copied in, the family trained (or
-// continued from its checkpoint), harvested and mapped — skipping what is already built, whether the
-// app or `sae-explorer demo` built it (both plan through src-main/demo). The app starts it when it
-// opens its demo workspace unbuilt, so a first `npm start` shows the build's progress.
+// continued from its checkpoint), harvested and mapped, and when the model carries snapshots of its
+// pretraining a checkpoints set trained (continued likewise), harvested and matched — skipping what
+// is already built, whether the app or `sae-explorer demo` built it (both plan through src-main/demo).
+// The app starts it when it opens its demo workspace unbuilt, so a first `npm start` shows the build's progress.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError, FINISHED_JOB_STATES } from '../../../src-shared/api.js';
@@ -46,7 +47,7 @@ async function installModel(model: DemoBuildParams['model'], ctx: HandlerContext
 }
 
 async function buildDemo(plan: DemoPlan, job: JobContext, ctx: HandlerContext): Promise<JobResult> {
-  const { demoProgress } = await import('../../demo/plan.js');
+  const { checkpointShares, demoProgress } = await import('../../demo/plan.js');
   const { CHECKPOINT_FILE } = await import('../../train/checkpoint.js');
   const { resolveModelThreads } = await import('../../model/pool.js');
   const { familyMembers } = await import('../../features/harvest-inputs.js');
@@ -54,30 +55,59 @@ async function buildDemo(plan: DemoPlan, job: JobContext, ctx: HandlerContext): 
   const dataset = corpusSpec(ctx.workspace, METHOD, EMBEDDED_DATASET);
   const model = path.basename(plan.modelDir);
   const family = path.basename(plan.familyDir);
+  const set = plan.checkpoints;
+  const stages = set ? 4 : 2;
+  const trainConfig = {
+    model: plan.modelDir, dataset, hook: plan.hook, k: plan.k, batch: plan.batch, lr: plan.lr, evalTokens: plan.evalTokens,
+    modelThreads: resolveModelThreads(undefined, METHOD).threads,
+  };
   // Between phases a cancel ends the build at once (the trainer and harvest also watch the signal).
   await job.checkpoint();
   if (built.trained) job.log('info', `${plan.familyDir} is already trained; reusing it`);
   else {
     const config = {
-      model: plan.modelDir, dataset, hook: plan.hook, latents: plan.latents, k: plan.k, tokens: plan.tokens, out: plan.familyDir,
-      batch: plan.batch, lr: plan.lr, evalTokens: plan.evalTokens,
+      ...trainConfig, latents: plan.latents, tokens: plan.tokens, out: plan.familyDir,
       // A build the app was closed during continues from the family's checkpoint.
       resume: existsSync(path.join(plan.familyDir, CHECKPOINT_FILE)),
-      modelThreads: resolveModelThreads(undefined, METHOD).threads,
     };
     // The trainer reports after its first steps; until then the bar says what is happening.
-    job.progress({ done: 0, total: plan.tokens, unit: 'tokens', phase: '1/2 train: loading the model and reading the corpus' });
+    job.progress({ done: 0, total: plan.tokens, unit: 'tokens', phase: `1/${stages} train: loading the model and reading the corpus` });
     const { trainFamily } = await import('../../train/trainer.js');
-    await runTraining((resume, context) => trainFamily({ ...config, resume }, context), config.resume, plan.familyDir, step(job, '1/2 train'), ctx);
+    await runTraining((resume, context) => trainFamily({ ...config, resume }, context), config.resume, plan.familyDir, step(job, `1/${stages} train`), ctx);
   }
   await job.checkpoint();
   if (built.mapped) job.log('info', `${plan.familyDir} is already harvested and mapped; reusing them`);
   else {
     const harvest = { model, family, dataset: EMBEDDED_DATASET, tokens: plan.harvestTokens, umap: true };
-    await runHarvestJob({ modelFolder: plan.modelDir, familyFolder: plan.familyDir, memberModels: null, dataset, dbFile: plan.database, params: harvest }, step(job, '2/2 harvest + map'), ctx);
+    await runHarvestJob({ modelFolder: plan.modelDir, familyFolder: plan.familyDir, memberModels: null, dataset, dbFile: plan.database, params: harvest }, step(job, `2/${stages} harvest + map`), ctx);
   }
   const saes = familyMembers(plan.familyDir).map((dir) => `sae:${saeIdOf(ctx.workspace, dir)}`);
-  return { wrote: [`model:${model}`, ...saes, `db:${path.basename(plan.database)}`], summary: { model, family, hook: plan.hook, sizes: plan.latents.join(', ') } };
+  const summary: Record<string, string | number> = { model, family, hook: plan.hook, sizes: plan.latents.join(', ') };
+  if (set) {
+    const { checkpointMembers, setHasProgress } = await import('../../train/checkpoint-set.js');
+    const members = checkpointMembers(set.snapshots.map((s) => s.dir), plan.modelDir);
+    await job.checkpoint();
+    if (built.checkpoints!.trained) job.log('info', `${set.setDir} is already trained; reusing it`);
+    else {
+      // Same site, k, rate and batch as the family; one size, and the same windows for every member.
+      const config = { ...trainConfig, latents: [set.latents], tokens: set.tokens, out: set.setDir };
+      const resume = setHasProgress(set.setDir);
+      job.progress({ done: 0, total: set.tokens, unit: 'tokens', phase: `3/${stages} train checkpoints: loading ${members[0]!.label}` });
+      const { trainCheckpointSet } = await import('../../train/checkpoint-set.js');
+      await runTraining((again, context) => trainCheckpointSet({ ...config, resume: again }, members, context), resume, set.setDir, step(job, `3/${stages} train checkpoints`), ctx);
+    }
+    await job.checkpoint();
+    if (built.checkpoints!.matched) job.log('info', `${set.setDir} is already harvested and matched; reusing them`);
+    else {
+      const harvest = { model, family: path.basename(set.setDir), dataset: EMBEDDED_DATASET, tokens: plan.harvestTokens, umap: false };
+      const memberModels = [...set.snapshots.map((s) => s.dir), plan.modelDir];
+      await runHarvestJob({ modelFolder: plan.modelDir, familyFolder: set.setDir, memberModels, dataset, dbFile: plan.database, params: harvest }, step(job, `4/${stages} harvest checkpoints`), ctx);
+    }
+    saes.push(...familyMembers(set.setDir).map((dir) => `sae:${saeIdOf(ctx.workspace, dir)}`));
+    summary.checkpoints = members.map((m) => m.label).join(', ');
+    for (const m of checkpointShares(plan) ?? []) if (m.share !== null) summary[`share_present_${m.label}`] = m.share;
+  }
+  return { wrote: [`model:${model}`, ...saes, `db:${path.basename(plan.database)}`], summary };
 }
 
 export const demoHandlers: DomainHandlers<'demo'> = {
@@ -90,6 +120,7 @@ export const demoHandlers: DomainHandlers<'demo'> = {
       batch: { type: 'integer', optional: true, min: 1, max: TRAIN_LIMITS.batch },
       evalTokens: { type: 'integer', optional: true, min: 0, max: TRAIN_LIMITS.evalTokens },
       harvestTokens: { type: 'integer', optional: true, min: 1, max: TRAIN_LIMITS.tokens },
+      checkpointTokens: { type: 'integer', optional: true, min: 0, max: TRAIN_LIMITS.tokens },
     });
     const building = ctx.jobs.list().find((job) => job.kind === 'demo' && !FINISHED_JOB_STATES.includes(job.state));
     if (building) return { jobId: building.id };
@@ -99,10 +130,11 @@ export const demoHandlers: DomainHandlers<'demo'> = {
     const dir = await installModel(model, ctx);
     const plan = demoPlan(ctx.workspace, dir, readGpt2Config(dir), settings);
     const built = demoProgress(plan);
-    if (built.trained && built.mapped) return { jobId: null };
+    if (built.trained && built.mapped && (built.checkpoints?.matched ?? true)) return { jobId: null };
+    const across = plan.checkpoints ? `; ${plan.checkpoints.latents} latents on ${plan.checkpoints.snapshots.map((s) => s.name).join(', ')} and the final model, matched` : '';
     const job = ctx.jobs.start({
       kind: 'demo',
-      title: `build the demo: ${plan.latents.join(', ')} latents on ${path.basename(dir)} ${plan.hook}, harvest and map`,
+      title: `build the demo: ${plan.latents.join(', ')} latents on ${path.basename(dir)} ${plan.hook}, harvest and map${across}`,
       pausable: false,
       run: (jobContext) => buildDemo(plan, jobContext, ctx),
     });

@@ -69,7 +69,8 @@ export async function familyCounterparts(params: unknown, ctx: HandlerContext): 
     const id = set.members[i]!.model;
     return id !== null && ENTRY_NAME.pattern.test(id) && ctx.workspace.entry(METHOD, 'models', id).state === 'present' ? id : p.model;
   };
-  const threshold = p.threshold ?? (await import('../../features/counterparts.js')).PRESENT_AT;
+  const { PRESENT_AT, storedSharePresent } = await import('../../features/counterparts.js');
+  const threshold = p.threshold ?? PRESENT_AT;
   const final = set.members.length - 1;
   const members = set.members.map((m, i): CounterpartMember => {
     const summary = i === final ? null : matchSummary(db, stored[final]!.id, stored[i]!.id, threshold);
@@ -79,7 +80,7 @@ export async function familyCounterparts(params: unknown, ctx: HandlerContext): 
       label: m.label,
       model: modelOf(i),
       tokens: summary?.tokens ?? null,
-      sharePresent: summary && summary.latents > 0 ? summary.matched / summary.latents : null,
+      sharePresent: i === final ? null : storedSharePresent(db, stored[final]!.id, stored[i]!.id, threshold),
       counterparts: found.map((c) => view(i, c.latent, c.correlation)),
     };
   });
