@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ApiEvent, DemoBuildParams, FeatureMap, JobInfo } from '../../../src-shared/api.js';
+import type { ApiEvent, DemoBuildParams, FamilyCounterparts, FeatureMap, JobInfo, WorkspaceListing } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
+import { createTinyModel } from '../../../src-main/model/tiny.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sae-demo-build-'));
 const dispatcher = new Dispatcher({ workspace: root, warn: () => {} });
@@ -55,6 +56,66 @@ describe('demo.build', () => {
     const map = await dispatcher.call('features.map', { model: 'tiny-gpt2', family: 'demo-tiny-gpt2-blocks.1.hook_resid_pre' });
     expect(map.ok && (map.result as FeatureMap).count).toBe(64 + 128);
     expect(await build(SMALL)).toBeNull();
+  });
+
+  it('adds a checkpoints set when the model carries snapshots, which family.counterparts then serves', async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'sae-demo-checkpoints-'));
+    const other = new Dispatcher({ workspace: scratch, warn: () => {} });
+    const seen: ApiEvent[] = [];
+    other.subscribe((event) => seen.push(event));
+    try {
+      // The workspace's tiny model, made here with two snapshots of "its pretraining" (other seeds).
+      const model = path.join(scratch, 'models', 'tiny-gpt2');
+      createTinyModel(model);
+      createTinyModel(path.join(model, 'snapshots', 'step-2'), { seed: 2 });
+      createTinyModel(path.join(model, 'snapshots', 'step-10'), { seed: 10 });
+      const params = { ...SMALL, checkpointTokens: 2048 };
+      const started = await other.call('demo.build', params);
+      const jobId = started.ok ? (started.result as { jobId: string }).jobId : null;
+      const job = await (async () => {
+        for (;;) {
+          const list = await other.call('jobs.list', {});
+          const found = (list.ok ? (list.result as JobInfo[]) : []).find((j) => j.id === jobId)!;
+          if (['done', 'failed', 'cancelled'].includes(found.state)) return found;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
+      expect(job.error).toBeNull();
+      const set = 'demo-tiny-gpt2-checkpoints-blocks.1.hook_resid_pre';
+      expect(job.result!.wrote).toEqual([
+        'model:tiny-gpt2',
+        'sae:demo-tiny-gpt2-blocks.1.hook_resid_pre/64',
+        'sae:demo-tiny-gpt2-blocks.1.hook_resid_pre/128',
+        `sae:${set}/step-2`,
+        `sae:${set}/step-10`,
+        `sae:${set}/final`,
+        'db:features.sqlite',
+      ]);
+      for (const label of ['step-2', 'step-10']) {
+        const share = job.result!.summary[`share_present_${label}`];
+        expect(typeof share === 'number' && share >= 0 && share <= 1, `${label}: ${share}`).toBe(true);
+      }
+      const phases = new Set(seen.flatMap((e) => (e.type === 'job.progress' && e.jobId === jobId ? [e.progress.phase.replace(/: .*/, '')] : [])));
+      expect([...phases]).toEqual(['1/4 train', '2/4 harvest + map', '3/4 train checkpoints', '4/4 harvest checkpoints']);
+
+      const listing = await other.call('workspace.list', {});
+      const entry = (listing.ok ? (listing.result as WorkspaceListing) : null)!;
+      expect(entry.models.map((m) => m.id)).toEqual(['tiny-gpt2']);
+      expect(entry.families.find((f) => f.id === set)).toMatchObject({ kind: 'checkpoints', labels: ['step-2', 'step-10', 'final'], sizes: [64, 64, 64] });
+      const across = await other.call('family.counterparts', { model: 'tiny-gpt2', sae: `${set}/final`, latent: 0 });
+      expect(across.ok).toBe(true);
+      const members = (across.result as FamilyCounterparts).members;
+      expect(members.map((m) => [m.label, m.sharePresent === null ? null : job.result!.summary[`share_present_${m.label}`] === m.sharePresent])).toEqual([
+        ['step-2', true],
+        ['step-10', true],
+        ['final', null],
+      ]);
+      expect(members[0]!.counterparts.length).toBeGreaterThan(0);
+      expect(await other.call('demo.build', params)).toEqual({ ok: true, result: { jobId: null } });
+    } finally {
+      await other.close();
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it('stops at once when cancelled before training starts, without training a step', async () => {
