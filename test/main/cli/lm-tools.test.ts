@@ -6,6 +6,7 @@ import { initEngine } from '../../../src-main/engine/backend.js';
 import { validateLmTrainConfig } from '../../../src-main/lm/config.js';
 import { writeGpt2Folder } from '../../../src-main/lm/export.js';
 import { LM_TRAINING_FILE } from '../../../src-main/lm/trainer.js';
+import { openSafetensors } from '../../../src-main/io/safetensors.js';
 import { randomGpt2Tensors, tinyGpt2Config } from '../../../src-main/model/tiny.js';
 import { grammarCorpus, lmConfig, tempOut } from '../lm/fixture.js';
 import { runCli } from './run-cli.js';
@@ -75,6 +76,31 @@ describe('sae-explorer lm export', () => {
     expect(again.stderr).toContain(`${out} already exists; choose a new folder (the conversion never overwrites)`);
     const dtype = await runCli('lm', 'export', '--model', source, '--out', tempOut(), '--dtype', 'f8');
     expect(dtype.stderr).toContain('--dtype "f8" is not supported; expected f16 or f32');
+  });
+
+  it('carries the snapshots along with --with-snapshots, each in the same dtype, and leaves them out without', async () => {
+    const source = untrainedModel();
+    const config = tinyGpt2Config({ layers: 1, dModel: 16, heads: 2, ctx: 16, seed: 0, overwrite: false });
+    for (const step of [4, 12]) writeGpt2Folder(join(source, 'snapshots', `step-${step}`), config, randomGpt2Tensors(config, step));
+    const out = tempOut();
+    const r = await runCli('lm', 'export', '--model', source, '--out', out, '--with-snapshots');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`wrote ${out} \\(F16 model.safetensors, \\d+\\.\\d MB, snapshots step-4, step-12\\)`));
+    for (const step of [4, 12]) {
+      const snapshot = join(out, 'snapshots', `step-${step}`);
+      expect(JSON.parse(readFileSync(join(snapshot, 'config.json'), 'utf8')).torch_dtype).toBe('float16');
+      const weights = openSafetensors(join(snapshot, 'model.safetensors'));
+      expect(new Set(weights.names().map((name) => weights.info(name).dtype))).toEqual(new Set(['F16']));
+      // Each snapshot keeps its own weights: F16 of the source snapshot's, not the final model's.
+      const own = openSafetensors(join(source, 'snapshots', `step-${step}`, 'model.safetensors')).getFloat32('h.0.attn.c_attn.weight');
+      const final = openSafetensors(join(source, 'model.safetensors')).getFloat32('h.0.attn.c_attn.weight');
+      const stored = weights.getFloat32('h.0.attn.c_attn.weight');
+      expect(Math.abs(stored[7]! - own[7]!)).toBeLessThan(1e-4);
+      expect(stored[7]).not.toBe(final[7]);
+    }
+    const without = tempOut();
+    expect((await runCli('lm', 'export', '--model', source, '--out', without)).code).toBe(0);
+    expect(existsSync(join(without, 'snapshots'))).toBe(false);
   });
 });
 

@@ -1,8 +1,10 @@
 // The demo's settings per model: the site and k follow the model's depth and width, sizes are
 // multiples of d_model, and a caller's settings replace the defaults one by one.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_DEFAULTS, demoPlan } from '../../../src-main/demo/plan.js';
+import { DEMO_DEFAULTS, demoPlan, demoProgress } from '../../../src-main/demo/plan.js';
 import { WorkspaceLayout } from '../../../src-main/jobs/workspace/layout.js';
 
 const workspace = new WorkspaceLayout('/ws');
@@ -22,7 +24,34 @@ describe('demoPlan', () => {
       harvestTokens: DEMO_DEFAULTS.harvestTokens,
       familyDir: path.resolve('/ws/saes/demo-sotu-gpt2-blocks.2.hook_resid_pre'),
       database: path.resolve('/ws/db/features.sqlite'),
+      checkpoints: null,
     });
+  });
+
+  it('plans a checkpoints set at the family\'s site and middle size when the model folder carries snapshots, earliest first', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'sae-demo-plan-'));
+    try {
+      const model = path.join(root, 'models', 'sotu-gpt2');
+      // Complete snapshots only, in step order (not name order); other folders are not snapshots.
+      for (const name of ['step-1200', 'step-60', 'step-300', 'notes']) {
+        mkdirSync(path.join(model, 'snapshots', name), { recursive: true });
+        if (name !== 'notes') for (const file of ['config.json', 'model.safetensors']) writeFileSync(path.join(model, 'snapshots', name, file), '');
+      }
+      mkdirSync(path.join(model, 'snapshots', 'step-900'));
+      const ws = new WorkspaceLayout(root);
+      const plan = demoPlan(ws, model, { nLayer: 4, nEmbd: 128 });
+      expect(plan.checkpoints).toEqual({
+        snapshots: [60, 300, 1200].map((step) => ({ name: `step-${step}`, step, dir: path.join(model, 'snapshots', `step-${step}`) })),
+        latents: 512,
+        tokens: DEMO_DEFAULTS.checkpointTokens,
+        setDir: path.join(root, 'saes', 'demo-sotu-gpt2-checkpoints-blocks.2.hook_resid_pre'),
+      });
+      expect(demoPlan(ws, model, { nLayer: 4, nEmbd: 128 }, { expansion: [1, 2], checkpointTokens: 4096 }).checkpoints).toMatchObject({ latents: 128, tokens: 4096 });
+      expect(demoPlan(ws, model, { nLayer: 4, nEmbd: 128 }, { checkpointTokens: 0 }).checkpoints).toBeNull();
+      expect(demoProgress(plan).checkpoints).toEqual({ trained: false, matched: false });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("keeps the paper's site and k on GPT-2 small, and the middle of the stream on the tiny model", () => {

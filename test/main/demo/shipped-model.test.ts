@@ -1,11 +1,12 @@
 // The shipped model as the demo uses it: the real folder passes the check; a missing, unfetched or
 // damaged one is refused with the file and the fix; a workspace gets one whole copy, kept afterwards.
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync, mkdtempSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkShippedModel, installShippedModel, SHIPPED_MODEL, shippedModelDir } from '../../../src-main/demo/shipped-model.js';
 import { WorkspaceLayout } from '../../../src-main/jobs/workspace/layout.js';
+import { listSnapshots } from '../../../src-main/lm/snapshots.js';
 import { writeBpeFiles } from '../../../src-main/tokenizer/files.js';
 import { trainBpe } from '../../../src-main/tokenizer/train-bpe.js';
 import { scanModel } from '../../../src-main/jobs/workspace/scan.js';
@@ -59,12 +60,37 @@ describe('the shipped model', () => {
     workspace.ensure();
     const first = await installShippedModel(workspace);
     expect(first).toEqual({ dir: workspace.model(SHIPPED_MODEL), copied: true });
-    for (const file of readdirSync(shippedModelDir())) {
+    // Its files; snapshots/ (when it ships them) is compared in the test below.
+    for (const file of readdirSync(shippedModelDir(), { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name)) {
       expect(readFileSync(path.join(first.dir, file)).equals(readFileSync(path.join(shippedModelDir(), file))), file).toBe(true);
     }
     expect(scanModel(workspace, SHIPPED_MODEL)).toMatchObject({ id: SHIPPED_MODEL, nLayers: 4, dModel: 128, provenance: expect.stringMatching(/^shipped with the app/) });
     // Even a source that went bad later is not read again: the workspace's SAEs belong to its copy.
     expect(await installShippedModel(workspace, path.join(tmp, 'nowhere'))).toEqual({ dir: first.dir, copied: false });
+  });
+
+  it('carries its snapshots: each checked like the model, and copied with it', async () => {
+    const snapshotOf = (dir: string) => {
+      const snapshot = path.join(dir, 'snapshots', 'step-5');
+      mkdirSync(snapshot, { recursive: true });
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isFile()) cpSync(path.join(dir, e.name), path.join(snapshot, e.name));
+    };
+    const source = damaged(snapshotOf);
+    expect(await checkShippedModel(source)).toMatchObject({ nLayer: 4, nEmbd: 128 });
+    const workspace = new WorkspaceLayout(path.join(tmp, 'ws-snapshots'));
+    workspace.ensure();
+    const { dir } = await installShippedModel(workspace, source);
+    expect(listSnapshots(dir)).toEqual([{ name: 'step-5', step: 5, dir: path.join(dir, 'snapshots', 'step-5') }]);
+    const weights = (folder: string) => readFileSync(path.join(folder, 'snapshots', 'step-5', 'model.safetensors'));
+    expect(weights(dir).equals(weights(source))).toBe(true);
+    expect(readdirSync(workspace.dir('models'))).toEqual([SHIPPED_MODEL]);
+    expect(scanModel(workspace, SHIPPED_MODEL)).toMatchObject({ id: SHIPPED_MODEL, nLayers: 4 });
+
+    const badSnapshot = damaged((folder) => {
+      snapshotOf(folder);
+      truncateSync(path.join(folder, 'snapshots', 'step-5', 'model.safetensors'), 1000);
+    });
+    await expect(checkShippedModel(badSnapshot)).rejects.toThrow(/the shipped model in .*snapshots\/step-5 is damaged: .*model\.safetensors/);
   });
 
   it('leaves no model and no partial folder in the workspace when the source is damaged', async () => {
