@@ -103,7 +103,7 @@ describe('demo.build', () => {
       expect(entry.models.map((m) => m.id)).toEqual(['tiny-gpt2']);
       expect(entry.families.find((f) => f.id === set)).toMatchObject({ kind: 'checkpoints', labels: ['step-2', 'step-10', 'final'], sizes: [64, 64, 64] });
       const across = await other.call('family.counterparts', { model: 'tiny-gpt2', sae: `${set}/final`, latent: 0 });
-      expect(across.ok).toBe(true);
+      if (!across.ok) throw new Error(across.error.message);
       const members = (across.result as FamilyCounterparts).members;
       expect(members.map((m) => [m.label, m.sharePresent === null ? null : job.result!.summary[`share_present_${m.label}`] === m.sharePresent])).toEqual([
         ['step-2', true],
