@@ -137,6 +137,13 @@ export interface FamilyPageMember {
   convergence: { tokens: number; converged: boolean } | null;
   /** One entry per feature database of the workspace, in the listing's order. */
   harvest: FamilyMemberHarvest[];
+  /**
+   * In a checkpoints set, of the final member's latents the share whose best counterpart in this
+   * member reaches r ≥ 0.7 (PRESENT_AT) — final features already present at this checkpoint — from
+   * the first feature database that matched them; null for the final member, a set of sizes, or a
+   * set not matched yet.
+   */
+  sharePresent: number | null;
 }
 
 export interface FamilyScaling {

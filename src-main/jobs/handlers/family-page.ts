@@ -29,6 +29,8 @@ export async function familyPage(params: unknown, ctx: HandlerContext): Promise<
   }
 
   const harvests = await harvestStatus(ctx, listing.databases, missing);
+  const saePaths = family.saes.map((id) => path.resolve(listing.saes.find((s) => s.id === id)!.path));
+  const shares = family.kind === 'checkpoints' ? await sharesPresent(ctx, listing.databases, saePaths) : saePaths.map(() => null);
   const members = family.saes.map((id, i): FamilyPageMember => {
     const sae = listing.saes.find((s) => s.id === id)!;
     const recorded = record?.members.find((m) => m.path === path.resolve(sae.path));
@@ -44,6 +46,7 @@ export async function familyPage(params: unknown, ctx: HandlerContext): Promise<
       curve: recorded?.history ?? null,
       convergence: recorded?.convergence ?? null,
       harvest: harvests.map((h) => ({ database: h.database, status: h.status.get(path.resolve(sae.path)) ?? null })),
+      sharePresent: shares[i]!,
     };
   });
 
@@ -70,6 +73,29 @@ export async function familyPage(params: unknown, ctx: HandlerContext): Promise<
   }
   const { TOKENS_TO_CONVERGENCE_DEFINITION } = await import('../../train/convergence.js');
   return { family, trainingTokens: record?.tokens ?? null, members, scaling, missing, convergenceDefinition: TOKENS_TO_CONVERGENCE_DEFINITION };
+}
+
+/**
+ * A checkpoints set's "already present" figure per member (the last, final, member: null), from the
+ * first database in which the final member was matched against the others; all null when none was.
+ * Databases that cannot be read are left to harvestStatus to report.
+ */
+async function sharesPresent(ctx: HandlerContext, databases: Array<{ path: string }>, saePaths: string[]): Promise<Array<number | null>> {
+  const { storedSharePresent } = await import('../../features/counterparts.js');
+  const none = saePaths.map(() => null);
+  for (const entry of databases) {
+    try {
+      const db = await ctx.resources.database(entry.path);
+      const ids = saePaths.map((dir) => (db.prepare(`SELECT id FROM saes WHERE path = ?`).get(dir) as { id: number } | undefined)?.id);
+      const final = ids[ids.length - 1];
+      if (final === undefined) continue;
+      const shares = ids.map((id, i) => (i === ids.length - 1 || id === undefined ? null : storedSharePresent(db, final, id)));
+      if (shares.some((share) => share !== null)) return shares;
+    } catch {
+      continue;
+    }
+  }
+  return none;
 }
 
 /** Per database, each harvested SAE folder's status; a database that cannot be read is reported, not fatal. */

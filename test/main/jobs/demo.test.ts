@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ApiEvent, DemoBuildParams, FamilyCounterparts, FeatureMap, JobInfo, WorkspaceListing } from '../../../src-shared/api.js';
+import type { ApiEvent, DemoBuildParams, FamilyCounterparts, FamilyPage, FeatureMap, JobInfo, WorkspaceListing } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { createTinyModel } from '../../../src-main/model/tiny.js';
 
@@ -111,6 +111,9 @@ describe('demo.build', () => {
         ['final', null],
       ]);
       expect(members[0]!.counterparts.length).toBeGreaterThan(0);
+      const page = await other.call('family.page', { family: set });
+      if (!page.ok) throw new Error(page.error.message);
+      expect((page.result as FamilyPage).members.map((m) => m.sharePresent)).toEqual([...members.slice(0, 2).map((m) => m.sharePresent), null]);
       expect(await other.call('demo.build', params)).toEqual({ ok: true, result: { jobId: null } });
     } finally {
       await other.close();

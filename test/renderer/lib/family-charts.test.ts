@@ -3,7 +3,7 @@ import type { FamilyPageMember } from '../../../src-shared/api.js';
 import { convergenceChart, curveChart, powerLaw, scalingChart } from '../../../src-renderer/src/lib/family-charts.js';
 
 function member(label: string, dSae: number, extra: Partial<FamilyPageMember> = {}): FamilyPageMember {
-  return { sae: `fam/${label}`, label, dSae, architecture: 'topk', k: 4, model: 'tiny', train: null, evaluation: null, curve: null, convergence: null, harvest: [], ...extra };
+  return { sae: `fam/${label}`, label, dSae, architecture: 'topk', k: 4, model: 'tiny', train: null, evaluation: null, curve: null, convergence: null, harvest: [], sharePresent: null, ...extra };
 }
 
 const curve = (tokens: number[], fvu: number[], dead: number[] | null = fvu.map(() => 0)) => ({ tokens, trainFvu: fvu, l0: fvu.map(() => 4), deadFrac: dead });
