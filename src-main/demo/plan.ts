@@ -36,10 +36,11 @@ export interface DemoSettings {
   harvestTokens: number;
   /**
    * Training tokens of each member of the checkpoints set (one SAE per snapshot plus one on the final
-   * model), 0 = no set; default 500,000. Each member costs its model's forward and one SAE per token,
-   * about a third of a family step of three sizes: at 500k, the three members of a model with two
-   * snapshots train in about 3 minutes and harvest in about 1.5 on this 2-core machine, which keeps
-   * the whole demo (the family's ~5 minutes at 1M tokens included) near 10 of its 15 minutes.
+   * model), 0 = no set; default 500,000. Each member pays its own model's start-up, forward and eval,
+   * with one SAE: on the shipped model with two snapshots (copies of it, so the same cost per token)
+   * the three members trained in 220 s and were harvested and matched in 56 s on this 2-core machine
+   * while other work kept it loaded (load average ~6), so the demo, whose family takes ~5 minutes at
+   * 1M tokens, stays near 10 of its 15 minutes. 1M each would add another ~3 minutes.
    */
   checkpointTokens: number;
 }
