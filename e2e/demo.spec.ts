@@ -42,7 +42,7 @@ test.beforeAll(async ({ browser }) => {
   server = await startServe({}, given ? { workspace: path.resolve(given) } : {});
   if (!given) {
     // The full demo trains on 1M tokens; the same pipeline on 16k tokens is enough to look at.
-    await run(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), 'demo', '--workspace', server.workspace, '--tokens', '16384', '--eval-tokens', '0', '--harvest-tokens', '8192'], { cwd: APP_ROOT, maxBuffer: 1 << 24 });
+    await run(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), 'demo', '--workspace', server.workspace, '--tokens', '16384', '--eval-tokens', '0', '--harvest-tokens', '8192', '--checkpoint-tokens', '16384'], { cwd: APP_ROOT, maxBuffer: 1 << 24 });
   }
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 });

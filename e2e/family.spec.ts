@@ -25,7 +25,7 @@ test.beforeAll(async ({ browser }) => {
   test.setTimeout(300_000);
   server = await startServe();
   // 64 steps of 256 tokens: 64 curve points per size, enough for tokens to convergence; evals for the scaling fit.
-  const args = ['demo', '--workspace', server.workspace, '--tokens', '16384', '--batch', '256', '--eval-tokens', '1024', '--harvest-tokens', '4096'];
+  const args = ['demo', '--workspace', server.workspace, '--tokens', '16384', '--batch', '256', '--eval-tokens', '1024', '--harvest-tokens', '4096', '--checkpoint-tokens', '16384'];
   await run(process.execPath, [path.join(APP_ROOT, 'bin', 'sae-explorer.mjs'), ...args], { cwd: APP_ROOT, maxBuffer: 1 << 24 });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 });

@@ -13,8 +13,9 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 describe('sae-explorer demo', () => {
   it('fills a workspace with the shipped model, a trained family, its harvest and one map, then reuses all of it', async () => {
     const workspace = path.join(root, 'ws');
-    // The default model and site at reduced sizes and tokens, so CI stays within seconds of CPU.
-    const args = ['demo', '--workspace', workspace, '--expansion', '1,2', '--tokens', '4096', '--harvest-tokens', '2000', '--batch', '512', '--eval-tokens', '1024'];
+    // The default model and site at reduced sizes and tokens (the checkpoints set's too, once the shipped
+    // model carries snapshots), so CI stays within seconds of CPU.
+    const args = ['demo', '--workspace', workspace, '--expansion', '1,2', '--tokens', '4096', '--harvest-tokens', '2000', '--batch', '512', '--eval-tokens', '1024', '--checkpoint-tokens', '4096'];
     const first = await runCli(...args);
     expect(first.stderr).not.toMatch(/demo stopped/);
     expect(first.code).toBe(0);
