@@ -6,7 +6,7 @@
 // activations, so the model they were built on must not change under them when an app update ships
 // new weights; a copy also keeps the workspace whole when it is moved, and passes the workspace's
 // containment check (models/ entries may not lead outside it), which a link into the app would not.
-import { closeSync, cpSync, existsSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -29,6 +29,9 @@ const RESTORE =
   `restore it from the repository (git checkout -- resources/models/${SHIPPED_MODEL}; git lfs pull if it is stored with Git LFS) or reinstall the app, ` +
   'or build the demo on the generated random model instead: npm run demo -- --model tiny';
 
+/** The files of a GPT-2 folder's byte-level BPE tokenizer. */
+const TOKENIZER_FILES = ['vocab.json', 'merges.txt'];
+
 /** Git LFS leaves a small text pointer in place of a file it has not fetched. */
 function isLfsPointer(file: string): boolean {
   const head = Buffer.alloc(40);
@@ -49,7 +52,15 @@ function isLfsPointer(file: string): boolean {
 export async function checkShippedModel(dir: string = shippedModelDir()): Promise<Gpt2Config> {
   if (!existsSync(dir)) throw new Error(`the shipped model is missing: ${dir} does not exist; ${RESTORE}`);
   const config = await checkModelFolder(dir);
-  for (const snapshot of listSnapshots(dir)) await checkModelFolder(snapshot.dir);
+  for (const snapshot of listSnapshots(dir)) {
+    await checkModelFolder(snapshot.dir);
+    // The checkpoints set feeds every snapshot the windows the final model's tokenizer made.
+    for (const file of TOKENIZER_FILES) {
+      if (!readFileSync(path.join(snapshot.dir, file)).equals(readFileSync(path.join(dir, file)))) {
+        throw new Error(`the shipped model in ${dir} is damaged: ${path.join(snapshot.dir, file)} differs from the model's own ${file}; a snapshot must share its model's tokenizer; ${RESTORE}`);
+      }
+    }
+  }
   return config;
 }
 
@@ -61,7 +72,7 @@ async function checkModelFolder(dir: string): Promise<Gpt2Config> {
   try {
     const { config, weights } = loadGpt2Weights(dir);
     tf.dispose(weights as unknown as tf.TensorContainer); // only the check needed them
-    for (const file of ['vocab.json', 'merges.txt']) {
+    for (const file of TOKENIZER_FILES) {
       if (!existsSync(path.join(dir, file))) throw new Error(`${path.join(dir, file)}: not found; the model's tokenizer needs vocab.json and merges.txt`);
     }
     // A model may carry its own (smaller) vocabulary; its tokenizer must fit the embedding's rows.

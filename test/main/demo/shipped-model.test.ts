@@ -91,6 +91,11 @@ describe('the shipped model', () => {
       truncateSync(path.join(folder, 'snapshots', 'step-5', 'model.safetensors'), 1000);
     });
     await expect(checkShippedModel(badSnapshot)).rejects.toThrow(/the shipped model in .*snapshots\/step-5 is damaged: .*model\.safetensors/);
+    const otherTokenizer = damaged((folder) => {
+      snapshotOf(folder);
+      writeFileSync(path.join(folder, 'snapshots', 'step-5', 'merges.txt'), '#version: 0.2\n');
+    });
+    await expect(checkShippedModel(otherTokenizer)).rejects.toThrow(/snapshots\/step-5\/merges\.txt differs from the model's own merges\.txt; a snapshot must share its model's tokenizer/);
   });
 
   it('leaves no model and no partial folder in the workspace when the source is damaged', async () => {
