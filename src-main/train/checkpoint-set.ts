@@ -59,9 +59,15 @@ export interface CheckpointSetResult extends FamilyRunResult {
 /**
  * Trains the set. `input` is a trainer run config (validated there) naming one size; its `model` is
  * ignored in favour of each member's. With `resume`, finished members are kept and an unfinished one
- * continues from its checkpoint; without, a member already in `out` is an error.
+ * continues from its checkpoint; without, a member already in `out` is an error. `onMember` hears of
+ * each member as its training starts (its index in `members`), so a progress display can name it.
  */
-export async function trainCheckpointSet(input: Record<string, unknown>, members: CheckpointMember[], context: Omit<TrainContext, 'model' | 'tokenizer'> = {}): Promise<CheckpointSetResult> {
+export async function trainCheckpointSet(
+  input: Record<string, unknown>,
+  members: CheckpointMember[],
+  context: Omit<TrainContext, 'model' | 'tokenizer'> = {},
+  onMember?: (index: number, member: CheckpointMember) => void,
+): Promise<CheckpointSetResult> {
   const config = validateTrainRunConfig({ ...input, model: members[members.length - 1]?.model ?? input.model });
   const sizes = config.latents ?? config.expansion ?? [];
   if (sizes.length !== 1) throw new Error(`a checkpoints set trains one SAE per checkpoint: give one size (--latents or --expansion), got ${sizes.length}`);
@@ -85,6 +91,7 @@ export async function trainCheckpointSet(input: Record<string, unknown>, members
       continue;
     }
     log(`checkpoint ${i + 1}/${members.length} (${member.label}): training on ${member.model}`);
+    onMember?.(i, member);
     const resume = config.resume && existsSync(path.join(work, CHECKPOINT_FILE));
     const run = await trainFamily({ ...input, model: member.model, out: work, resume }, context);
     step = run.step;

@@ -92,9 +92,15 @@ async function buildDemo(plan: DemoPlan, job: JobContext, ctx: HandlerContext): 
       // Same site, k, rate and batch as the family; one size, and the same windows for every member.
       const config = { ...trainConfig, latents: [set.latents], tokens: set.tokens, out: set.setDir };
       const resume = setHasProgress(set.setDir);
-      job.progress({ done: 0, total: set.tokens, unit: 'tokens', phase: `3/${stages} train checkpoints: loading ${members[0]!.label}` });
+      // Each member's trainer counts its own tokens from 0, so the phase names the member it is at.
+      let member = '';
+      const named: JobContext = { ...job, progress: (report) => job.progress({ ...report, phase: `3/${stages} train checkpoints: ${member}${report.phase}` }) };
       const { trainCheckpointSet } = await import('../../train/checkpoint-set.js');
-      await runTraining((again, context) => trainCheckpointSet({ ...config, resume: again }, members, context), resume, set.setDir, step(job, `3/${stages} train checkpoints`), ctx);
+      const onMember = (i: number, m: { label: string }) => {
+        member = `${m.label} (${i + 1} of ${members.length}), `;
+        named.progress({ done: 0, total: set.tokens, unit: 'tokens', phase: 'loading the model and reading the corpus' });
+      };
+      await runTraining((again, context) => trainCheckpointSet({ ...config, resume: again }, members, context, onMember), resume, set.setDir, named, ctx);
     }
     await job.checkpoint();
     if (built.checkpoints!.matched) job.log('info', `${set.setDir} is already harvested and matched; reusing them`);

@@ -97,6 +97,9 @@ describe('demo.build', () => {
       }
       const phases = new Set(seen.flatMap((e) => (e.type === 'job.progress' && e.jobId === jobId ? [e.progress.phase.replace(/: .*/, '')] : [])));
       expect([...phases]).toEqual(['1/4 train', '2/4 harvest + map', '3/4 train checkpoints', '4/4 harvest checkpoints']);
+      // The set's training names the member its bar counts the tokens of.
+      const trained = new Set(seen.flatMap((e) => (e.type === 'job.progress' && e.jobId === jobId ? [/^3\/4 train checkpoints: (.*?), /.exec(e.progress.phase)?.[1]] : [])).filter(Boolean));
+      expect([...trained]).toEqual(['step-2 (1 of 3)', 'step-10 (2 of 3)', 'final (3 of 3)']);
 
       const listing = await other.call('workspace.list', {});
       const entry = (listing.ok ? (listing.result as WorkspaceListing) : null)!;
