@@ -1,7 +1,7 @@
 // demo.build through the handlers: one job that makes the model, trains, harvests and maps, with its
 // step in every progress phase; a call while it runs answers the same job, and once everything is
 // built the answer is that there is nothing to do. The tiny model keeps it to seconds.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,58 @@ describe('demo.build', () => {
       if (!page.ok) throw new Error(page.error.message);
       expect((page.result as FamilyPage).members.map((m) => m.sharePresent)).toEqual([...members.slice(0, 2).map((m) => m.sharePresent), null]);
       expect(await other.call('demo.build', params)).toEqual({ ok: true, result: { jobId: null } });
+    } finally {
+      await other.close();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('continues a checkpoints set cancelled mid-training: finished members kept, the stopped one from its checkpoint', async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'sae-demo-resume-'));
+    const other = new Dispatcher({ workspace: scratch, warn: () => {} });
+    const seen: ApiEvent[] = [];
+    other.subscribe((event) => seen.push(event));
+    const start = async (params: DemoBuildParams) => {
+      const started = await other.call('demo.build', params);
+      if (!started.ok) throw new Error(started.error.message);
+      return (started.result as { jobId: string }).jobId;
+    };
+    const end = async (jobId: string) => {
+      for (;;) {
+        const list = await other.call('jobs.list', {});
+        const found = (list.ok ? (list.result as JobInfo[]) : []).find((j) => j.id === jobId)!;
+        if (['done', 'failed', 'cancelled'].includes(found.state)) return found;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    const trainedTokens = (jobId: string, member: string) =>
+      seen.flatMap((e) => (e.type === 'job.progress' && e.jobId === jobId && e.progress.phase.startsWith(`3/4 train checkpoints: ${member} `) && e.progress.phase.endsWith('training') ? [e.progress.done] : []));
+    try {
+      const model = path.join(scratch, 'models', 'tiny-gpt2');
+      createTinyModel(model);
+      createTinyModel(path.join(model, 'snapshots', 'step-2'), { seed: 2 });
+      createTinyModel(path.join(model, 'snapshots', 'step-10'), { seed: 10 });
+      const params = { ...SMALL, expansion: [1], checkpointTokens: 32_768 };
+      const first = await start(params);
+      // Cancelled once the second member has trained a little.
+      while (!trainedTokens(first, 'step-10').some((done) => done > 0)) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect((await other.call('jobs.cancel', { jobId: first })).ok).toBe(true);
+      expect((await end(first)).state).toBe('cancelled');
+      const set = path.join(scratch, 'saes', 'demo-tiny-gpt2-checkpoints-blocks.1.hook_resid_pre');
+      expect(existsSync(path.join(set, 'step-2', 'cfg.json'))).toBe(true);
+      expect(existsSync(path.join(set, '.train-step-10', 'checkpoint.safetensors'))).toBe(true);
+      const stoppedAt = Math.max(...trainedTokens(first, 'step-10'));
+
+      const second = await start(params);
+      const job = await end(second);
+      expect(job.error).toBeNull();
+      expect(job.state).toBe('done');
+      const logs = seen.flatMap((e) => (e.type === 'job.log' && e.jobId === second ? [e.message] : []));
+      expect(logs).toContain('checkpoint 1/3 (step-2) already trained, kept');
+      expect(trainedTokens(second, 'step-2')).toEqual([]);
+      // The stopped member continues past where it was, not from its first step.
+      expect(trainedTokens(second, 'step-10')[0]).toBeGreaterThan(stoppedAt);
+      expect(existsSync(path.join(set, 'family.json'))).toBe(true);
     } finally {
       await other.close();
       rmSync(scratch, { recursive: true, force: true });
