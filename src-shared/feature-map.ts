@@ -2,11 +2,14 @@
 // latents travels as ~6 MiB of text that decodes in a few milliseconds, where JSON numbers took
 // ~25 MiB and a parse of millions of values. IPC, contextBridge and HTTP all carry strings as they
 // are. Bytes are in the platform's order, little-endian on every machine the app runs on.
-import type { FeatureMap } from './api.js';
+import type { FeatureMap, MapBasis } from './api.js';
 
 /** A decoded FeatureMap: point i is (saes[sae[i]], latent[i]) at (x[i], y[i], z[i]). */
 export interface FeatureMapColumns {
   family: string;
+  basis: MapBasis;
+  /** Every basis the family has a map in. */
+  bases: MapBasis[];
   saes: string[];
   /** d_sae of each entry of `saes`. */
   sizes: number[];
@@ -48,7 +51,7 @@ export function encodeFeatureMap(columns: FeatureMapColumns): FeatureMap {
     if (columns[name].length !== count) throw new Error(`feature map "${columns.family}": column ${name} has ${columns[name].length} entries, latent has ${count}; all columns must be equal`);
   }
   const encoded = Object.fromEntries(COLUMNS.map((name) => [name, base64Of(new Uint8Array(columns[name].buffer, columns[name].byteOffset, columns[name].byteLength))]));
-  return { family: columns.family, saes: columns.saes, sizes: columns.sizes, count, ...(encoded as Record<Column, string>) };
+  return { family: columns.family, basis: columns.basis, bases: columns.bases, saes: columns.saes, sizes: columns.sizes, count, ...(encoded as Record<Column, string>) };
 }
 
 /** The typed columns of a FeatureMap; a column whose size disagrees with `count` is an error naming it. */
@@ -70,5 +73,5 @@ export function decodeFeatureMap(map: FeatureMap): FeatureMapColumns {
       return [name, new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, map.count)];
     }),
   );
-  return { family: map.family, saes: map.saes, sizes: map.sizes, ...(decoded as Pick<FeatureMapColumns, Column>) };
+  return { family: map.family, basis: map.basis, bases: map.bases, saes: map.saes, sizes: map.sizes, ...(decoded as Pick<FeatureMapColumns, Column>) };
 }

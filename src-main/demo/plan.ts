@@ -14,7 +14,7 @@ import { defaultLearningRate } from '../sae/config.js';
 import { SET_FILE, readSetFile } from '../features/comparable-set.js';
 import { storedSharePresent } from '../features/counterparts.js';
 import { openStore } from '../store/open.js';
-import { mapData } from '../store/queries.js';
+import { mapBases, mapData } from '../store/queries.js';
 
 /** The demo's settings a caller may change; every field has a default in DEMO_DEFAULTS. */
 export interface DemoSettings {
@@ -129,7 +129,7 @@ export function demoPlan(workspace: WorkspaceLayout, modelDir: string, model: Pi
 export interface DemoProgress {
   /** The family's family.json exists: every size finished training. */
   trained: boolean;
-  /** Every latent of every size has map coordinates in the database (so it was harvested, too). */
+  /** Every latent of every size has decoder-map coordinates in the database (so it was harvested, too), and the family has an activation map. */
   mapped: boolean;
   /** The checkpoints set's progress; null when the plan has no set. */
   checkpoints: { trained: boolean; matched: boolean } | null;
@@ -147,8 +147,9 @@ export function demoProgress(plan: DemoPlan): DemoProgress {
   try {
     const family = db.prepare(`SELECT id FROM sae_families WHERE path = ?`).get(path.resolve(plan.familyDir)) as { id: number } | undefined;
     if (!family) return { trained, mapped: false, checkpoints };
-    const map = mapData(db, { familyId: family.id });
-    return { trained, mapped: map.saes.length === sizes.length && map.saeIndex.length === sizes.reduce((n, size) => n + size, 0), checkpoints };
+    const map = mapData(db, { familyId: family.id }, 'decoder');
+    const complete = map.saes.length === sizes.length && map.saeIndex.length === sizes.reduce((n, size) => n + size, 0);
+    return { trained, mapped: complete && mapBases(db, { familyId: family.id }).includes('activation'), checkpoints };
   } finally {
     db.close();
   }

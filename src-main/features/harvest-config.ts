@@ -1,4 +1,5 @@
 // Settings of a harvest, validated in one place; unknown keys are an error.
+import { DEFAULT_PROFILE, type ProfileConfig } from './activation-profile.js';
 import type { ContextWidth } from './context-slots.js';
 import { DEFAULT_QUANTILES, type QuantileConfig } from './quantile-samples.js';
 
@@ -17,6 +18,8 @@ export interface HarvestConfig {
   relatives: number;
   /** Latents written per database transaction; default 1024. */
   writeChunk: number;
+  /** Random-projected activation profiles for the feature map's activation basis: 256 dims over the first 262,144 tokens, seed 0 (activation-profile.ts). */
+  profile: ProfileConfig;
 }
 
 export const DEFAULT_HARVEST: HarvestConfig = {
@@ -27,6 +30,7 @@ export const DEFAULT_HARVEST: HarvestConfig = {
   neighbours: 10,
   relatives: 5,
   writeChunk: 1024,
+  profile: DEFAULT_PROFILE,
 };
 
 function positiveInt(value: unknown, field: string, min = 1): number {
@@ -44,9 +48,11 @@ export function parseHarvestConfig(raw: Partial<HarvestConfig> = {}): HarvestCon
   checkKeys(raw, DEFAULT_HARVEST, '');
   const context = { ...DEFAULT_HARVEST.context, ...raw.context };
   const quantiles = { ...DEFAULT_HARVEST.quantiles, ...raw.quantiles };
+  const profile = { ...DEFAULT_HARVEST.profile, ...raw.profile };
   checkKeys(context, DEFAULT_HARVEST.context, 'context.');
   checkKeys(quantiles, DEFAULT_HARVEST.quantiles, 'quantiles.');
-  const o = { ...DEFAULT_HARVEST, ...raw, context, quantiles };
+  checkKeys(profile, DEFAULT_HARVEST.profile, 'profile.');
+  const o = { ...DEFAULT_HARVEST, ...raw, context, quantiles, profile };
   for (const key of ['topN', 'batchWindows', 'writeChunk'] as const) positiveInt(o[key], key);
   for (const key of ['neighbours', 'relatives'] as const) positiveInt(o[key], key, 0);
   positiveInt(context.before, 'context.before', 0);
@@ -54,5 +60,8 @@ export function parseHarvestConfig(raw: Partial<HarvestConfig> = {}): HarvestCon
   positiveInt(quantiles.intervals, 'quantiles.intervals');
   positiveInt(quantiles.perInterval, 'quantiles.perInterval');
   positiveInt(quantiles.seed, 'quantiles.seed', 0);
+  positiveInt(profile.dims, 'profile.dims', 2);
+  positiveInt(profile.tokens, 'profile.tokens', 0);
+  positiveInt(profile.seed, 'profile.seed', 0);
   return o;
 }

@@ -22,7 +22,9 @@ import {
   writeLatents,
   writeLogitEffects,
   writeNeighbours,
+  writeProfiles,
 } from '../store/writes.js';
+import { liveLatents } from './activation-profile.js';
 import type { SetKind } from './comparable-set.js';
 import type { HarvestConfig } from './harvest-config.js';
 import { harvestWindows, type HarvestProgress, type LatentHarvest } from './harvest.js';
@@ -105,6 +107,8 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
       seed: config.quantiles.seed,
       // How contexts are picked; harvests stored before one record per window lack it, so they are redone.
       contexts: 'window-peak',
+      // The activation profiles for the map's activation basis; harvests stored before them lack it, so they are redone.
+      profile: config.profile,
     },
   };
   const entries = job.saes.map((s) => {
@@ -141,6 +145,8 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
           clock.time('write contexts', () => writeLatents(db, saeId, records));
           job.onProgress?.({ stage: 'writing', saeId, done: to, total: dSae });
         }
+        const { dims } = config.profile;
+        clock.time('write profiles', () => writeProfiles(db, saeId, result.profiles.sums, dims, liveLatents(result.profiles.sums, dSae, dims)));
         dead.set(saeId, result.stats.fires.filter((f) => f === 0).length / dSae);
         if (job.unembedding && hasLogitEffects(bundle, job.unembedding)) {
           logits ??= await clock.timeAsync('start logit effects', () => logitRunner(job.unembedding!, logitWorkers(job)));

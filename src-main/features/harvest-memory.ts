@@ -6,11 +6,13 @@
 // (activation, W activations, length, peak index, window, position; the tokens are read back from
 // the windows, which the harvest holds anyway):
 //   statistics  n · (8 + 8 + 4 + 4 · 60)                         fires, sums, max, log histogram
+//   profile     n · 4 · dims                                     random-projected activation profile (dims 256)
 //   top-N       n · topN · (slot + 4) + n · (4 + 16)             slots, heap, counts, window peaks
 //   quantiles   n · I · (P · slot + 8 + 16)                      I intervals × P samples, seen, peaks
 //   weights     2 · (2 d n + 2n + d)                             the SAE on the host and on the engine
 // At the defaults (40 contexts, 24 + 1 + 8 tokens, 10 × 5 samples) the trackers take 13.8 KB per
-// latent: a 16k + 64k + 256k family (344,064 latents) needs 4.4 GiB for them, 9.7 GiB in all with
+// latent and the profile 1 KB: a 16k + 64k + 256k family (344,064 latents) needs 4.4 GiB for the
+// trackers, 0.33 GiB for the profiles, 10.1 GiB in all with
 // the SAEs' weights (1.97 GiB on the host and again on the engine), GPT-2 small and two logit-effect
 // workers (0.4 GiB each: the unembedding and a block); the main engine at its
 // fullest holds 2.6 GiB, within one wasm heap. The engine holds the model throughout; during the
@@ -52,6 +54,7 @@ export interface HarvestMemoryRequest {
 export interface HarvestSaeMemory {
   dSae: number;
   statistics: number;
+  profile: number;
   top: number;
   quantiles: number;
   /** The SAE's weights, on the host and on the tensor engine. */
@@ -70,11 +73,12 @@ export interface HarvestMemoryEstimate {
   instance: number;
 }
 
-export function trackerBytes(n: number, config: HarvestConfig): Pick<HarvestSaeMemory, 'statistics' | 'top' | 'quantiles'> {
+export function trackerBytes(n: number, config: HarvestConfig): Pick<HarvestSaeMemory, 'statistics' | 'profile' | 'top' | 'quantiles'> {
   const slot = slotBytes(config.context.before + 1 + config.context.after);
   const { intervals, perInterval } = config.quantiles;
   return {
     statistics: n * (8 + 8 + 4 + 4 * ACT_HISTOGRAM.bins),
+    profile: n * F32 * config.profile.dims,
     top: n * config.topN * (slot + 4) + n * (4 + PEAK_CELL),
     quantiles: n * intervals * (perInterval * slot + 8 + PEAK_CELL),
   };
@@ -85,7 +89,7 @@ export function estimateHarvestMemory(r: HarvestMemoryRequest): HarvestMemoryEst
   const perSae = r.sizes.map((n) => {
     const weights = 2 * F32 * (2 * r.dIn * n + 2 * n + r.dIn);
     const trackers = trackerBytes(n, r.config);
-    return { dSae: n, ...trackers, weights, total: trackers.statistics + trackers.top + trackers.quantiles + weights };
+    return { dSae: n, ...trackers, weights, total: trackers.statistics + trackers.profile + trackers.top + trackers.quantiles + weights };
   });
   const model = gpt2WeightBytes(r.model);
   const batch = 2 * rows * r.dIn * F32;

@@ -1,11 +1,13 @@
 // The harvest's passes over the corpus windows. GPT-2 runs once per batch of windows for every SAE
-// of the site. Pass 1 gathers each latent's density, mean, max and histogram; pass 2, knowing the
+// of the site. Pass 1 gathers each latent's density, mean, max, histogram and
+// random-projected activation profile (activation-profile.ts); pass 2, knowing the
 // max, keeps the top-N contexts and the quantile-interval samples. Memory is fixed up front by the
 // latent counts and the config (heaps and reservoirs), never by the corpus length. When every SAE
 // has a top-k code, pass 1 spills the codes to disk and pass 2 reads them back (code-spill.ts):
 // the same batches in the same order, so the same result, without GPT-2 and the encoders again.
 import { tf } from '../engine/backend.js';
 import { prefetched, type ActivationSource } from '../data/activations.js';
+import { ActivationProfiles, TokenProjection } from './activation-profile.js';
 import path from 'node:path';
 import { windowAt, type WindowSet } from '../data/windows.js';
 import { MAX_DENSE_ELEMENTS } from '../sae/bounds.js';
@@ -38,6 +40,8 @@ export interface HarvestProgress {
 
 export interface LatentHarvest {
   stats: LatentStats;
+  /** Random-projected activation profiles over the first config.profile.tokens tokens (pass 1). */
+  profiles: ActivationProfiles;
   top: TopNTracker;
   quantiles: QuantileSampler;
 }
@@ -63,6 +67,8 @@ export async function harvestWindows(
   options: PassOptions = {},
 ): Promise<LatentHarvest[]> {
   const stats = encoders.map((e) => new LatentStats(e.spec.dSae));
+  const projection = new TokenProjection(config.profile);
+  const profiles = encoders.map((e) => new ActivationProfiles(e.spec.dSae, projection));
   const started = performance.now();
   let tokensDone = 0;
   const tokensPerPass = windows.count * (windows.contextSize - 1);
@@ -116,9 +122,13 @@ export async function harvestWindows(
   };
 
   try {
-    await pass('statistics', (e, batch) => stats[e].observe(batch));
+    await pass('statistics', (e, batch) => {
+      stats[e].observe(batch);
+      profiles[e].observe(batch, batch.firstWindow * batch.ctx);
+    });
     const results = encoders.map((e, i) => ({
       stats: stats[i],
+      profiles: profiles[i],
       top: new TopNTracker(e.spec.dSae, config.topN, config.context, windows),
       quantiles: new QuantileSampler(stats[i].max, config.quantiles, config.context, windows),
     }));

@@ -1,10 +1,16 @@
-// UMAP of a family (or one SAE) from the database: decoder rows are read from each SAE's folder,
-// laid out jointly so the sizes share one map, and the coordinates written in one transaction.
+// UMAP of a family (or one SAE) from the database, in one of two bases (src-shared MapBasis): the
+// decoder rows read from each SAE's folder, or the activation profiles the harvest stored
+// (activation-profile.ts). Every size is laid out jointly so the sizes share one map, and the
+// basis's coordinates are replaced in one transaction. On the activation basis a latent that never
+// fired on the harvest's tokens has no profile, so it is left off that map (the map view counts
+// them) rather than placed by its decoder: the two bases' cosines are not on one scale, and a
+// point placed by the other basis would sit among latents it has nothing in common with.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadSaeLens } from '../sae/formats/saelens.js';
+import type { MapBasis } from '../../src-shared/api.js';
 import type { Db } from '../store/open.js';
-import { listSaes, resolveSae, type SaeInfo } from '../store/queries.js';
+import { activationProfiles, listSaes, resolveSae, type SaeInfo } from '../store/queries.js';
 import { writeUmap } from '../store/writes.js';
 import { FAMILY_FILE, familyMembers } from './harvest-inputs.js';
 import { umapLayout, type UmapOptions, type UmapProgress } from './umap.js';
@@ -36,12 +42,19 @@ export function umapTargets(db: Db, target: { family?: string; sae?: string }): 
   return saes;
 }
 
-export async function runUmap(db: Db, saes: SaeInfo[], options: Partial<UmapOptions> = {}, onProgress?: UmapProgress, signal?: AbortSignal): Promise<{ points: number }> {
+/** The rows a basis lays out, stacked over the SAEs in order: which (SAE, latent) each row is, and the vectors [rows, d]. */
+interface BasisRows {
+  points: Array<{ saeId: number; latents: Int32Array }>;
+  vectors: Float32Array;
+  d: number;
+}
+
+function decoderRows(saes: SaeInfo[]): BasisRows {
   const dIn = saes[0].dIn;
   const mismatched = saes.find((s) => s.dIn !== dIn);
   if (mismatched) throw new Error(`SAE ${mismatched.path} has d_in ${mismatched.dIn}, but ${saes[0].path} has ${dIn}: a joint map needs one width`);
   const total = saes.reduce((n, s) => n + s.dSae, 0);
-  const vectors = new Float32Array(total * dIn);
+  const vectors = new Float32Array(total * dIn); // [total, d_in]
   let offset = 0;
   for (const s of saes) {
     const bundle = loadSaeLens(s.path);
@@ -49,16 +62,56 @@ export async function runUmap(db: Db, saes: SaeInfo[], options: Partial<UmapOpti
     vectors.set(bundle.weights.W_dec, offset * dIn);
     offset += s.dSae;
   }
-  const layout = await umapLayout(vectors, total, dIn, options, onProgress, signal);
-  const records = [];
-  offset = 0;
-  for (const s of saes) {
-    for (let latent = 0; latent < s.dSae; latent++) {
-      const i = offset + latent;
-      records.push({ saeId: s.id, latent, x: layout.xy[2 * i], y: layout.xy[2 * i + 1], x3: layout.xyz[3 * i], y3: layout.xyz[3 * i + 1], z3: layout.xyz[3 * i + 2] });
-    }
-    offset += s.dSae;
+  return { points: saes.map((s) => ({ saeId: s.id, latents: Int32Array.from({ length: s.dSae }, (_, i) => i) })), vectors, d: dIn };
+}
+
+function activationRows(db: Db, saes: SaeInfo[]): BasisRows {
+  const stored = saes.map((s) => ({ sae: s, ...activationProfiles(db, s.id) }));
+  const bare = stored.find((p) => p.latents.length === 0);
+  if (bare) {
+    throw new Error(
+      `SAE ${bare.sae.path} has no activation profiles: it was harvested before they were kept, or none of its latents fired; run sae-explorer harvest again, or use --basis decoder`,
+    );
   }
-  writeUmap(db, records);
-  return { points: total };
+  const d = stored[0].dims;
+  const other = stored.find((p) => p.dims !== d);
+  if (other) throw new Error(`SAE ${other.sae.path} has activation profiles of ${other.dims} dims, ${stored[0].sae.path} of ${d}: harvest the family again with one profile.dims`);
+  const total = stored.reduce((n, p) => n + p.latents.length, 0);
+  const vectors = new Float32Array(total * d); // [live latents, dims]
+  let offset = 0;
+  for (const p of stored) {
+    vectors.set(p.profiles, offset * d);
+    offset += p.latents.length;
+  }
+  return { points: stored.map((p) => ({ saeId: p.sae.id, latents: p.latents })), vectors, d };
+}
+
+export interface UmapRun {
+  /** Latents placed on the map. */
+  points: number;
+  /** Latents of the SAEs left off it: on the activation basis, those that never fired on the profiled tokens. */
+  unplaced: number;
+}
+
+export async function runUmap(
+  db: Db,
+  saes: SaeInfo[],
+  basis: MapBasis,
+  options: Partial<UmapOptions> = {},
+  onProgress?: UmapProgress,
+  signal?: AbortSignal,
+): Promise<UmapRun> {
+  const rows = basis === 'decoder' ? decoderRows(saes) : activationRows(db, saes);
+  const total = rows.vectors.length / rows.d;
+  const layout = await umapLayout(rows.vectors, total, rows.d, options, onProgress, signal);
+  const records = [];
+  let i = 0;
+  for (const { saeId, latents } of rows.points) {
+    for (const latent of latents) {
+      records.push({ saeId, latent, x: layout.xy[2 * i], y: layout.xy[2 * i + 1], x3: layout.xyz[3 * i], y3: layout.xyz[3 * i + 1], z3: layout.xyz[3 * i + 2] });
+      i++;
+    }
+  }
+  writeUmap(db, basis, saes.map((s) => s.id), records);
+  return { points: total, unplaced: saes.reduce((n, s) => n + s.dSae, 0) - total };
 }

@@ -1,7 +1,8 @@
 // Read queries for the app and the CLI: one feature page, the latent list, the family map, search.
 // Each is a handful of indexed lookups, so a page stays well under the 50 ms budget on 65k latents.
 import path from 'node:path';
-import { uint32FromBlob } from './blobs.js';
+import type { MapBasis } from '../../src-shared/api.js';
+import { float32FromBlob, uint32FromBlob } from './blobs.js';
 import { latentContexts, type ContextView } from './contexts.js';
 import type { Db } from './open.js';
 import type { LogitToken } from './records.js';
@@ -83,10 +84,8 @@ export function featurePage(db: Db, saeId: number, latent: number): FeaturePage 
   const sae = saeInfo(db, saeId);
   if (!Number.isInteger(latent) || latent < 0 || latent >= sae.dSae) throw new Error(`latent ${latent} is out of range: SAE ${saeId} has latents 0..${sae.dSae - 1}`);
   const row = db
-    .prepare(`SELECT density, mean_act, max_act, umap_x, umap_y, umap3_x, umap3_y, umap3_z FROM latents WHERE sae_id = ? AND latent = ?`)
-    .get(saeId, latent) as
-    | { density: number; mean_act: number; max_act: number; umap_x: number | null; umap_y: number | null; umap3_x: number | null; umap3_y: number | null; umap3_z: number | null }
-    | undefined;
+    .prepare(`SELECT density, mean_act, max_act FROM latents WHERE sae_id = ? AND latent = ?`)
+    .get(saeId, latent) as { density: number; mean_act: number; max_act: number } | undefined;
   if (!row) throw new Error(`latent ${latent} of SAE ${saeId} has no statistics yet: harvest ${sae.path} first`);
 
   const contexts = latentContexts(db, saeId, latent);
@@ -120,6 +119,10 @@ export function featurePage(db: Db, saeId: number, latent: number): FeaturePage 
     )
     .all(saeId, latent) as NeighbourView[];
 
+  // The feature page places the latent on the decoder map, which every family's UMAP computes.
+  const point = db.prepare(`SELECT x, y, x3, y3, z3 FROM map_points WHERE sae_id = ? AND basis = 'decoder' AND latent = ?`).get(saeId, latent) as
+    | { x: number; y: number; x3: number | null; y3: number | null; z3: number | null }
+    | undefined;
   return {
     sae,
     latent,
@@ -134,8 +137,8 @@ export function featurePage(db: Db, saeId: number, latent: number): FeaturePage 
     logitsNeg: logits.filter((l) => l.sign < 0).map(({ id, token, value }) => ({ id, token, value })),
     neighbours: links.filter((n) => n.saeId === saeId),
     relatives: links.filter((n) => n.saeId !== saeId),
-    umap: row.umap_x === null || row.umap_y === null ? null : { x: row.umap_x, y: row.umap_y },
-    umap3: row.umap3_x === null || row.umap3_y === null || row.umap3_z === null ? null : { x: row.umap3_x, y: row.umap3_y, z: row.umap3_z },
+    umap: point ? { x: point.x, y: point.y } : null,
+    umap3: point && point.x3 !== null && point.y3 !== null && point.z3 !== null ? { x: point.x3, y: point.y3, z: point.z3 } : null,
   };
 }
 
@@ -209,16 +212,28 @@ export interface FamilyMap {
   xyz: Float32Array;
 }
 
-/** Map data for all latents with UMAP coordinates of one family (or one SAE that has no family). */
-export function mapData(db: Db, target: { familyId: number } | { saeId: number }): FamilyMap {
-  const saes =
-    'familyId' in target
-      ? (db.prepare(`SELECT id, d_sae AS dSae FROM saes WHERE family_id = ? ORDER BY d_sae, id`).all(target.familyId) as Array<{ id: number; dSae: number }>)
-      : [{ id: target.saeId, dSae: saeInfo(db, target.saeId).dSae }];
+type MapTarget = { familyId: number } | { saeId: number };
+
+function mapSaes(db: Db, target: MapTarget): Array<{ id: number; dSae: number }> {
+  return 'familyId' in target
+    ? (db.prepare(`SELECT id, d_sae AS dSae FROM saes WHERE family_id = ? ORDER BY d_sae, id`).all(target.familyId) as Array<{ id: number; dSae: number }>)
+    : [{ id: target.saeId, dSae: saeInfo(db, target.saeId).dSae }];
+}
+
+/** The bases the family (or SAE) has map points in, decoder first. */
+export function mapBases(db: Db, target: MapTarget): MapBasis[] {
+  const has = db.prepare(`SELECT 1 FROM map_points WHERE sae_id = ? AND basis = ? LIMIT 1`).pluck();
+  const saes = mapSaes(db, target);
+  return (['decoder', 'activation'] as const).filter((basis) => saes.some((s) => has.get(s.id, basis)));
+}
+
+/** Map data in `basis` for all latents with a point there, of one family (or one SAE that has no family). */
+export function mapData(db: Db, target: MapTarget, basis: MapBasis): FamilyMap {
+  const saes = mapSaes(db, target);
   // Straight into typed arrays from raw rows: at 344k latents, an object per row and a second pass
   // cost seconds.
-  const counted = db.prepare(`SELECT count(*) AS n FROM latents WHERE sae_id = ? AND umap_x IS NOT NULL`);
-  const n = saes.reduce((sum, s) => sum + (counted.get(s.id) as { n: number }).n, 0);
+  const counted = db.prepare(`SELECT count(*) AS n FROM map_points WHERE sae_id = ? AND basis = ?`);
+  const n = saes.reduce((sum, s) => sum + (counted.get(s.id, basis) as { n: number }).n, 0);
   const map: FamilyMap = {
     saes,
     saeIndex: new Int32Array(n),
@@ -228,11 +243,14 @@ export function mapData(db: Db, target: { familyId: number } | { saeId: number }
     xyz: new Float32Array(3 * n),
   };
   const select = db
-    .prepare(`SELECT latent, density, umap_x, umap_y, umap3_x, umap3_y, umap3_z FROM latents WHERE sae_id = ? AND umap_x IS NOT NULL ORDER BY latent`)
+    .prepare(
+      `SELECT p.latent, l.density, p.x, p.y, p.x3, p.y3, p.z3 FROM map_points p JOIN latents l ON l.sae_id = p.sae_id AND l.latent = p.latent
+       WHERE p.sae_id = ? AND p.basis = ? ORDER BY p.latent`,
+    )
     .raw(true);
   let i = 0;
   saes.forEach((s, index) => {
-    for (const [latent, density, x, y, x3, y3, z3] of select.iterate(s.id) as Iterable<[number, number, number, number, number | null, number | null, number | null]>) {
+    for (const [latent, density, x, y, x3, y3, z3] of select.iterate(s.id, basis) as Iterable<[number, number, number, number, number | null, number | null, number | null]>) {
       map.saeIndex[i] = index;
       map.latent[i] = latent;
       map.density[i] = density;
@@ -245,6 +263,21 @@ export function mapData(db: Db, target: { familyId: number } | { saeId: number }
     }
   });
   return map;
+}
+
+/** The activation profiles the harvest stored for `saeId`: the latents that fired, ascending, and their profiles [latents, dims]. */
+export function activationProfiles(db: Db, saeId: number): { latents: Int32Array; dims: number; profiles: Float32Array } {
+  const rows = db.prepare(`SELECT latent, profile FROM activation_profiles WHERE sae_id = ? ORDER BY latent`).raw(true).all(saeId) as Array<[number, Buffer]>;
+  const dims = rows.length > 0 ? rows[0]![1].byteLength / 4 : 0;
+  const profiles = new Float32Array(rows.length * dims);
+  const latents = new Int32Array(rows.length);
+  rows.forEach(([latent, blob], i) => {
+    const profile = float32FromBlob(blob, 'activation_profiles.profile');
+    if (profile.length !== dims) throw new Error(`activation profile of SAE ${saeId} latent ${latent} has ${profile.length} dims, latent ${latents[0]} has ${dims}: harvest the SAE again`);
+    latents[i] = latent;
+    profiles.set(profile, i * dims);
+  });
+  return { latents, dims, profiles };
 }
 
 export interface SearchHit {

@@ -200,6 +200,36 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 7,
+    description: "feature-map coordinates per basis (map_points: decoder cosines as before, or activation profiles), moved out of latents; random-projected activation profiles per latent (activation_profiles)",
+    // A latent that never fired has no profile and no activation-basis point. Version-6 coordinates
+    // become the decoder basis's points; latents keeps no coordinates after this.
+    sql: `
+      CREATE TABLE map_points (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        basis TEXT NOT NULL CHECK (basis IN ('decoder', 'activation')),
+        latent INTEGER NOT NULL,
+        x REAL NOT NULL, y REAL NOT NULL,
+        x3 REAL, y3 REAL, z3 REAL,
+        PRIMARY KEY (sae_id, basis, latent)
+      ) WITHOUT ROWID;
+      INSERT INTO map_points (sae_id, basis, latent, x, y, x3, y3, z3)
+        SELECT sae_id, 'decoder', latent, umap_x, umap_y, umap3_x, umap3_y, umap3_z FROM latents WHERE umap_x IS NOT NULL AND umap_y IS NOT NULL;
+      ALTER TABLE latents DROP COLUMN umap_x;
+      ALTER TABLE latents DROP COLUMN umap_y;
+      ALTER TABLE latents DROP COLUMN umap3_x;
+      ALTER TABLE latents DROP COLUMN umap3_y;
+      ALTER TABLE latents DROP COLUMN umap3_z;
+      -- A rowid table: a profile is a kilobyte (256 float32).
+      CREATE TABLE activation_profiles (
+        sae_id INTEGER NOT NULL REFERENCES saes(id) ON DELETE CASCADE,
+        latent INTEGER NOT NULL,
+        profile BLOB NOT NULL,
+        UNIQUE (sae_id, latent)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,6 +1,7 @@
 // Everything that writes the feature database. Each function is one transaction, so a process killed
 // at any instant leaves the database at the end of some earlier call: a harvest's rows appear chunk
 // by chunk under a 'running' harvest row that turns 'complete' only with its last chunk.
+import type { MapBasis } from '../../src-shared/api.js';
 import type { CapturedContext } from '../features/context-slots.js';
 import { toBlob } from './blobs.js';
 import { encodeContextPack, type PackedContext } from './context-pack.js';
@@ -77,7 +78,7 @@ export function harvestMatches(db: Db, saeId: number, harvest: HarvestRecord): b
 /** Drops every derived row of the SAE (including neighbour links pointing at it) and marks a new harvest running. */
 export function beginHarvest(db: Db, saeId: number, harvest: HarvestRecord): void {
   db.transaction(() => {
-    for (const table of ['contexts', 'context_packs', 'windows', 'act_histograms', 'logit_effects', 'logit_histograms', 'latents', 'harvests']) {
+    for (const table of ['contexts', 'context_packs', 'windows', 'act_histograms', 'logit_effects', 'logit_histograms', 'activation_profiles', 'map_points', 'latents', 'harvests']) {
       db.prepare(`DELETE FROM ${table} WHERE sae_id = ?`).run(saeId);
     }
     db.prepare(`DELETE FROM neighbours WHERE sae_id = ? OR other_sae_id = ?`).run(saeId, saeId);
@@ -174,11 +175,29 @@ export function finishHarvest(db: Db, saeId: number): void {
   db.prepare(`UPDATE harvests SET status = 'complete', finished_at = datetime('now') WHERE sae_id = ?`).run(saeId);
 }
 
-/** Writes UMAP coordinates; latents must already exist (a harvest ran). */
-export function writeUmap(db: Db, records: UmapRecord[]): void {
-  const update = db.prepare(`UPDATE latents SET umap_x = ?, umap_y = ?, umap3_x = ?, umap3_y = ?, umap3_z = ? WHERE sae_id = ? AND latent = ?`);
+/**
+ * Replaces the `basis` map of the SAEs `saeIds` with `records` in one transaction: a latent of theirs
+ * without a record has no point on that map afterwards. Latents must already exist (a harvest ran).
+ */
+export function writeUmap(db: Db, basis: MapBasis, saeIds: number[], records: UmapRecord[]): void {
+  const exists = db.prepare(`SELECT 1 FROM latents WHERE sae_id = ? AND latent = ?`).pluck();
+  const insert = db.prepare(`INSERT INTO map_points (sae_id, basis, latent, x, y, x3, y3, z3) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const owners = new Set(saeIds);
   db.transaction(() => {
-    for (const r of records) update.run(r.x, r.y, r.x3, r.y3, r.z3, r.saeId, r.latent);
+    for (const saeId of owners) db.prepare(`DELETE FROM map_points WHERE sae_id = ? AND basis = ?`).run(saeId, basis);
+    for (const r of records) {
+      if (!owners.has(r.saeId)) throw new Error(`map point of SAE ${r.saeId} latent ${r.latent}: that SAE is not among the map's (${[...owners].join(', ')})`);
+      if (!exists.get(r.saeId, r.latent)) throw new Error(`map point of SAE ${r.saeId} latent ${r.latent}: the latent has no harvest row; harvest before the map`);
+      insert.run(r.saeId, basis, r.latent, r.x, r.y, r.x3, r.y3, r.z3);
+    }
+  })();
+}
+
+/** Stores the activation profiles ([dSae, dims] row-major) of the latents in `live`, each as `dims` float32; the rest have none. */
+export function writeProfiles(db: Db, saeId: number, sums: Float32Array, dims: number, live: Int32Array): void {
+  const insert = db.prepare(`INSERT INTO activation_profiles (sae_id, latent, profile) VALUES (?, ?, ?)`);
+  db.transaction(() => {
+    for (const latent of live) insert.run(saeId, latent, toBlob(sums.subarray(latent * dims, (latent + 1) * dims)));
   })();
 }
 

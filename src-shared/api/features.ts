@@ -98,12 +98,24 @@ export interface FeatureListPage {
 }
 
 /**
+ * What a feature map's UMAP compares latents by: 'decoder', the cosine of their decoder directions;
+ * 'activation', the cosine of their activation profiles over the harvest's tokens (random-projected,
+ * src-main/features/activation-profile.ts), so latents that fire on the same tokens sit together. A
+ * latent that never fired on those tokens has no point on the activation map.
+ */
+export type MapBasis = 'decoder' | 'activation';
+
+/**
  * Every latent of a family on its UMAP coordinates, columnar and binary so 336k points stay compact:
  * each column is a typed array's bytes in base64 (src-shared/feature-map.ts encodes and decodes
  * them). Point i is (saes[sae[i]], latent[i]) at (x[i], y[i], z[i]).
  */
 export interface FeatureMap {
   family: string;
+  /** The basis these coordinates were laid out by. */
+  basis: MapBasis;
+  /** Every basis the family has a map in, decoder first. */
+  bases: MapBasis[];
   saes: string[];
   /** d_sae of each entry of `saes`. */
   sizes: number[];
@@ -122,6 +134,8 @@ export interface FeatureMap {
 export interface FeatureMapParams {
   model: string;
   family: string;
+  /** The map to send; default the decoder map when there is one, else the activation map. */
+  basis?: MapBasis;
 }
 
 export interface FeatureSearchParams {

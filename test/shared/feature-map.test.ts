@@ -4,6 +4,8 @@ import { decodeFeatureMap, encodeFeatureMap, type FeatureMapColumns } from '../.
 function columns(): FeatureMapColumns {
   return {
     family: 'fam',
+    basis: 'activation',
+    bases: ['decoder', 'activation'],
     saes: ['fam/4', 'fam/8'],
     sizes: [4, 8],
     sae: Uint16Array.of(0, 1, 1),

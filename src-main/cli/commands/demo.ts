@@ -105,6 +105,7 @@ export function register(program: Command): void {
         // The harvest skips the sizes it already holds with the same settings.
         await run('harvest', '--model', modelDir, '--sae', plan.familyDir, '--dataset', DEMO_DATASET, '--tokens', String(plan.harvestTokens), '--db', plan.database);
         await run('umap', '--db', plan.database, '--family', plan.familyDir);
+        await run('umap', '--db', plan.database, '--family', plan.familyDir, '--basis', 'activation');
       }
       const set = plan.checkpoints;
       if (set && built.checkpoints!.trained) process.stderr.write(`${set.setDir} is already trained; reusing it\n`);

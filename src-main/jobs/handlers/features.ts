@@ -83,19 +83,27 @@ export const featureHandlers: DomainHandlers<'features'> = {
     const p = readParams<FeatureMapParams>('features.map', params, {
       model: { type: 'string', ...ENTRY_NAME },
       family: { type: 'string', ...ENTRY_NAME },
+      basis: { type: 'enum', optional: true, values: ['decoder', 'activation'] },
     });
     requireModel(ctx.workspace, 'features.map', p.model);
     const familyFolder = requireFamily(ctx.workspace, 'features.map', p.family);
     const db = await openDb(ctx, 'features.map');
     const row = db.prepare(`SELECT id FROM sae_families WHERE path = ?`).get(path.resolve(familyFolder)) as { id: number } | undefined;
     if (!row) throw new ApiError('not_found', `features.map: family "${p.family}" has no harvest in the feature database; run a harvest first`);
-    const { listSaes, mapData } = await import('../../store/queries.js');
+    const { listSaes, mapBases, mapData } = await import('../../store/queries.js');
     const paths = pathsById(listSaes(db, row.id));
-    const map = mapData(db, { familyId: row.id });
+    const bases = mapBases(db, { familyId: row.id });
+    const basis = p.basis ?? bases[0] ?? 'decoder';
+    if (p.basis && !bases.includes(p.basis)) {
+      throw new ApiError('not_found', `features.map: family "${p.family}" has no ${p.basis} map (it has: ${bases.join(', ') || 'none'}); run sae-explorer umap --basis ${p.basis}`);
+    }
+    const map = mapData(db, { familyId: row.id }, basis);
     const n = map.latent.length;
     const column = (axis: number) => Float32Array.from({ length: n }, (_, i) => map.xyz[3 * i + axis]!);
     return encodeFeatureMap({
       family: p.family,
+      basis,
+      bases,
       saes: map.saes.map((s) => saeIdOf(ctx.workspace, paths.get(s.id) ?? String(s.id))),
       sizes: map.saes.map((s) => s.dSae),
       sae: Uint16Array.from(map.saeIndex),

@@ -119,9 +119,12 @@ async function harvestWithModel(plan: HarvestPlan, job: JobContext, ctx: Handler
   const summary: Record<string, number | string> = { tokens };
   for (const s of summaries) summary[`dead_frac_${s.dSae}`] = s.deadFraction;
   if (params.umap !== false) {
+    // Both bases: the map view switches between them. The activation map reads the profiles this harvest stored.
     const targets = umapTargets(db, { family: plan.familyFolder });
-    const { points } = await runUmap(db, targets, {}, (stage, done, total) => job.progress({ done, total, unit: 'steps', phase: `umap: ${stage}` }), job.signal);
+    const { points } = await runUmap(db, targets, 'decoder', {}, (stage, done, total) => job.progress({ done, total, unit: 'steps', phase: `umap: ${stage}` }), job.signal);
     summary.umap_points = points;
+    const activation = await runUmap(db, targets, 'activation', {}, (stage, done, total) => job.progress({ done, total, unit: 'steps', phase: `umap (activation basis): ${stage}` }), job.signal);
+    summary.umap_activation_points = activation.points;
   }
   return { wrote: [`db:${path.basename(plan.dbFile)}`], summary };
 }

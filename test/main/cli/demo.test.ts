@@ -29,7 +29,7 @@ describe('sae-explorer demo', () => {
     for (const size of [128, 256]) expect(fs.existsSync(path.join(family, String(size), 'sae_weights.safetensors'))).toBe(true);
 
     const store = openStore(path.join(workspace, 'db', 'features.sqlite'), { readonly: true });
-    const map = mapData(store, { familyId: 1 });
+    const map = mapData(store, { familyId: 1 }, 'decoder');
     store.close();
     expect(map.saeIndex.length).toBe(128 + 256);
     expect([...map.xy, ...map.xyz].every(Number.isFinite)).toBe(true);

@@ -26,7 +26,7 @@ describe('sae-explorer umap', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ points: 24, saes: [{ id: 1, d_sae: 8 }, { id: 2, d_sae: 16 }] });
     const store = openStore(db, { readonly: true });
-    const map = mapData(store, { familyId: 1 });
+    const map = mapData(store, { familyId: 1 }, 'decoder');
     store.close();
     expect(Array.from(map.saeIndex)).toEqual([...Array(8).fill(0), ...Array(16).fill(1)]);
     expect([...map.xy, ...map.xyz].every(Number.isFinite)).toBe(true);

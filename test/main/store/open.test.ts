@@ -43,7 +43,7 @@ describe('openStore', () => {
 
     const db = openStore(file);
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
-    writeUmap(db, [{ saeId: 1, latent: 1, x: 1, y: 2, x3: 3, y3: 4, z3: 5 }]);
+    writeUmap(db, 'decoder', [1], [{ saeId: 1, latent: 1, x: 1, y: 2, x3: 3, y3: 4, z3: 5 }]);
     const page = featurePage(db, 1, 1);
     expect([page.density, page.maxAct, page.umap3?.z]).toEqual([0.25, 3, 5]);
     expect(page.logitHistogram).toBeNull();

@@ -95,11 +95,11 @@ describe('store queries', () => {
   });
 
   it('returns map data for a family as typed arrays, only latents that have coordinates', () => {
-    writeUmap(db, [
+    writeUmap(db, 'decoder', [small, large], [
       { saeId: small, latent: 1, x: 1, y: 2, x3: 3, y3: 4, z3: 5 },
       { saeId: large, latent: 7, x: -1, y: -2, x3: -3, y3: -4, z3: -5 },
     ]);
-    const map = mapData(db, { familyId: family });
+    const map = mapData(db, { familyId: family }, 'decoder');
     expect(map.saes.map((s) => s.dSae)).toEqual([4, 8]);
     expect(Array.from(map.saeIndex)).toEqual([0, 1]);
     expect(Array.from(map.latent)).toEqual([1, 7]);

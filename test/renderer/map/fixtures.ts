@@ -6,6 +6,8 @@ export function smallMap(): FeatureMapColumns {
   const latent = [0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7];
   return {
     family: 'fam',
+    basis: 'decoder',
+    bases: ['decoder'],
     saes: ['fam/8', 'fam/4'],
     sizes: [8, 4],
     sae: Uint16Array.of(1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),

@@ -7,6 +7,8 @@ import { PointLookup } from '../../../src-renderer/src/components/map/point-look
 // Three sizes; the selected latent lives in the middle one, so it has a parent and children.
 const map: FeatureMapColumns = {
   family: 'fam',
+  basis: 'decoder',
+  bases: ['decoder'],
   saes: ['fam/16', 'fam/4', 'fam/8'],
   sizes: [16, 4, 8],
   sae: Uint16Array.of(1, 2, 0, 0),

@@ -1,0 +1,97 @@
+// Activation profiles: each latent as the vector of its activations over the harvest's tokens,
+// compressed by a random projection (Johnson–Lindenstrauss) so that a family of 344k latents costs
+// latents × dims floats, never latents × tokens. Token t gets a fixed Gaussian row R[t, :] of `dims`
+// values, and every latent l active there adds a_l(t) · R[t, :] to its profile p_l; then
+// ⟨p_a, p_b⟩ ≈ ⟨a, b⟩ over the tokens, so cos(p_a, p_b) estimates the cosine of the two latents'
+// activation profiles (its error falls as 1/√dims). The feature map's activation basis lays latents
+// out by these cosines (umap-job.ts): latents that fire on the same tokens land together whatever
+// their decoder directions.
+//
+// The profiles are gathered in the harvest's first pass (harvest.ts), which already encodes every
+// token for every SAE: a separate pass would run the model and every encoder again (for a family of
+// GPT-2 small that is most of a harvest's time), and would tie the map to the model's folder, while
+// this way `umap` reads only the database. The projection's rows come from one seeded stream in
+// token order, so they are the same for every SAE of the site and repeat from the seed.
+import { seededRandom, fillNormal } from '../../src-shared/random.js';
+import { forEachActive, type ActivationBatch } from './batch.js';
+
+export interface ProfileConfig {
+  /** Projected dimensions per latent (m); default 256: cosines within ~±0.1 of the exact ones (test/main/features/activation-profile.test.ts). */
+  dims: number;
+  /** Harvested tokens the profiles are taken over, the first ones; default 262,144 (all of most harvests; cost tokens × active latents × dims). */
+  tokens: number;
+  /** Seed of the projection's rows; default 0. */
+  seed: number;
+}
+
+export const DEFAULT_PROFILE: ProfileConfig = { dims: 256, tokens: 262_144, seed: 0 };
+
+/** The projection's rows R[t, :] for tokens in harvest order, drawn once per batch and shared by every SAE that reads it. */
+export class TokenProjection {
+  private readonly random: () => number;
+  private drawn = 0;
+  private blockStart = -1;
+  private block: Float32Array = new Float32Array(0);
+
+  constructor(readonly config: ProfileConfig) {
+    this.random = seededRandom(config.seed);
+  }
+
+  /**
+   * Rows for harvest tokens [first, first + count), cut at `config.tokens`: [rows, dims]. Ranges must
+   * come in order without gaps; the same range may be asked for again (once per SAE).
+   */
+  rows(first: number, count: number): Float32Array {
+    if (first === this.blockStart) return this.block;
+    if (first !== this.drawn) throw new Error(`token projection: rows asked from token ${first}, but the next undrawn token is ${this.drawn}; batches must come in order`);
+    const rows = Math.max(0, Math.min(count, this.config.tokens - first));
+    this.block = fillNormal(new Float32Array(rows * this.config.dims), 1, this.random); // [rows, dims]
+    this.blockStart = first;
+    this.drawn = first + count;
+    return this.block;
+  }
+}
+
+/** One SAE's profiles being summed: [dSae, dims]. */
+export class ActivationProfiles {
+  readonly sums: Float32Array;
+  /** Tokens summed so far. */
+  tokens = 0;
+
+  constructor(
+    readonly dSae: number,
+    private readonly projection: TokenProjection,
+  ) {
+    this.sums = new Float32Array(dSae * projection.config.dims);
+  }
+
+  /** Adds a batch whose first row is harvest token `firstToken`; rows past the projection's token cut are left out. */
+  observe(batch: ActivationBatch, firstToken: number): void {
+    const { dims } = this.projection.config;
+    const r = this.projection.rows(firstToken, batch.tokens.length); // [rows kept, dims]
+    const kept = r.length / dims;
+    if (kept === 0) return;
+    const sums = this.sums;
+    forEachActive(batch, (row, latent, value) => {
+      if (row >= kept) return;
+      const p = latent * dims;
+      const t = row * dims;
+      for (let c = 0; c < dims; c++) sums[p + c] += value * r[t + c];
+    });
+    this.tokens += kept;
+  }
+}
+
+/** Latents whose profile is not all zero (they fired on the profiled tokens), ascending. */
+export function liveLatents(sums: Float32Array, dSae: number, dims: number): Int32Array {
+  const live: number[] = [];
+  for (let l = 0; l < dSae; l++) {
+    for (let c = l * dims; c < (l + 1) * dims; c++) {
+      if (sums[c] !== 0) {
+        live.push(l);
+        break;
+      }
+    }
+  }
+  return Int32Array.from(live);
+}
