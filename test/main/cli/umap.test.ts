@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src-main/store/open.js';
-import { mapData } from '../../../src-main/store/queries.js';
+import { mapBases, mapData } from '../../../src-main/store/queries.js';
 import { writeFixtures } from '../features/harvest-fixtures.js';
 import { runCli } from './run-cli.js';
 
@@ -31,6 +31,37 @@ describe('sae-explorer umap', () => {
     expect(Array.from(map.saeIndex)).toEqual([...Array(8).fill(0), ...Array(16).fill(1)]);
     expect([...map.xy, ...map.xyz].every(Number.isFinite)).toBe(true);
     expect(new Set(map.xy).size).toBeGreaterThan(40);
+  });
+
+  it('lays out the latents that fired by their activation profiles, keeping the decoder map, and says which basis', async () => {
+    const { code, stdout, stderr } = await runCli('umap', '--db', db, '--family', 'fam', '--basis', 'activation', '--json');
+    expect(code).toBe(0);
+    expect(stderr).toContain("umap: basis activation (cosine of activation profiles over the harvest's tokens)");
+    const summary = JSON.parse(stdout) as { basis: string; points: number; unplaced: number };
+    const store = openStore(db, { readonly: true });
+    const fired = (store.prepare(`SELECT count(*) FROM latents WHERE density > 0`).pluck().get() as number);
+    const activation = mapData(store, { familyId: 1 }, 'activation');
+    const decoder = mapData(store, { familyId: 1 }, 'decoder');
+    const bases = mapBases(store, { familyId: 1 });
+    store.close();
+    expect(summary).toMatchObject({ basis: 'activation', points: fired, unplaced: 24 - fired });
+    expect(fired).toBeGreaterThan(2);
+    expect(activation.latent.length).toBe(fired);
+    expect(Array.from(activation.density).every((d) => d > 0)).toBe(true);
+    expect(decoder.latent.length).toBe(24);
+    expect(bases).toEqual(['decoder', 'activation']);
+  });
+
+  it('refuses an unknown basis, and a family harvested without activation profiles', async () => {
+    const bad = await runCli('umap', '--db', db, '--family', 'fam', '--basis', 'tokens');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('sae-explorer: --basis must be decoder or activation, got "tokens"\n');
+    const store = openStore(db);
+    store.prepare(`DELETE FROM activation_profiles WHERE sae_id = 2`).run();
+    store.close();
+    const bare = await runCli('umap', '--db', db, '--family', 'fam', '--basis', 'activation');
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toMatch(/fam\/16 has no activation profiles: it was harvested before they were kept, or none of its latents fired; run sae-explorer harvest again, or use --basis decoder/);
   });
 
   it('needs exactly one of --family and --sae', async () => {

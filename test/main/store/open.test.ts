@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, schemaVersion } from '../../../src-main/store/open.js';
 import { SCHEMA_VERSION } from '../../../src-main/store/schema.js';
-import { counterparts, featurePage, listSaes, matchSummary, searchLatents } from '../../../src-main/store/queries.js';
+import { counterparts, featurePage, listSaes, mapBases, mapData, matchSummary, searchLatents } from '../../../src-main/store/queries.js';
 import { registerDataset, writeCounterparts, writeUmap } from '../../../src-main/store/writes.js';
 import { buildSmallDb } from './fixtures.js';
 
@@ -80,6 +80,45 @@ describe('openStore', () => {
     // A rerun replaces the pair's rows whole.
     writeCounterparts(db, 2, 1, { datasetId, tokens: 63 }, [{ latent: 0, others: new Int32Array([0]), correlations: new Float32Array([0.8]) }]);
     expect(matchSummary(db, 2, 1, 0.7)).toEqual({ tokens: 63, matched: 1, latents: 1 });
+    db.close();
+  });
+
+  it('migrates a version-6 database: its UMAP coordinates become the decoder map, and an activation map can be stored beside it', () => {
+    const file = tempFile();
+    const old = openStore(file, { upTo: 6 });
+    old.exec(`INSERT INTO models (name) VALUES ('tiny');
+      INSERT INTO sae_families (path, name, model_id, hook_name) VALUES ('/fam', 'fam', 1, 'blocks.0.hook_resid_post');
+      INSERT INTO saes (path, family_id, model_id, hook_name, architecture, d_in, d_sae) VALUES ('/fam/2', 1, 1, 'blocks.0.hook_resid_post', 'topk', 4, 2), ('/fam/4', 1, 1, 'blocks.0.hook_resid_post', 'topk', 4, 4);
+      INSERT INTO latents (sae_id, latent, density, mean_act, max_act, umap_x, umap_y, umap3_x, umap3_y, umap3_z) VALUES
+        (1, 0, 0.5, 1, 2, 1, 2, 3, 4, 5), (1, 1, 0, 0, 0, 6, 7, NULL, NULL, NULL), (2, 3, 0.25, 1, 2, -1, -2, -3, -4, -5), (2, 0, 0.1, 1, 2, NULL, NULL, NULL, NULL, NULL);`);
+    old.close();
+
+    const db = openStore(file);
+    const decoder = mapData(db, { familyId: 1 }, 'decoder');
+    expect(Array.from(decoder.latent)).toEqual([0, 1, 3]);
+    expect(Array.from(decoder.xy)).toEqual([1, 2, 6, 7, -1, -2]);
+    // A version-1 row without 3-D coordinates still reads as z = 0 on the map, and as no 3-D point on its page.
+    expect(Array.from(decoder.xyz)).toEqual([3, 4, 5, 0, 0, 0, -3, -4, -5]);
+    expect(featurePage(db, 1, 1).umap).toEqual({ x: 6, y: 7 });
+    expect(featurePage(db, 1, 1).umap3).toBeNull();
+    expect(featurePage(db, 2, 3).umap3).toEqual({ x: -3, y: -4, z: -5 });
+    expect(featurePage(db, 2, 0).umap).toBeNull();
+    expect(() => db.prepare('SELECT umap_x FROM latents').all()).toThrow(/no such column/);
+    expect(mapBases(db, { familyId: 1 })).toEqual(['decoder']);
+
+    writeUmap(db, 'activation', [1, 2], [{ saeId: 2, latent: 3, x: 9, y: 8, x3: 7, y3: 6, z3: 5 }]);
+    expect(mapBases(db, { familyId: 1 })).toEqual(['decoder', 'activation']);
+    expect(Array.from(mapData(db, { familyId: 1 }, 'activation').xy)).toEqual([9, 8]);
+    // The feature page stays on the decoder map.
+    expect(featurePage(db, 2, 3).umap).toEqual({ x: -1, y: -2 });
+    // A rerun replaces the basis's points of those SAEs whole, and only that basis.
+    writeUmap(db, 'activation', [1, 2], [{ saeId: 1, latent: 0, x: 1, y: 1, x3: 1, y3: 1, z3: 1 }]);
+    expect(Array.from(mapData(db, { familyId: 1 }, 'activation').latent)).toEqual([0]);
+    expect(mapData(db, { familyId: 1 }, 'decoder').latent.length).toBe(3);
+    expect(() => writeUmap(db, 'activation', [1], [{ saeId: 1, latent: 3, x: 0, y: 0, x3: 0, y3: 0, z3: 0 }])).toThrow(
+      'map point of SAE 1 latent 3: the latent has no harvest row; harvest before the map',
+    );
+    expect(() => db.prepare(`INSERT INTO map_points (sae_id, basis, latent, x, y) VALUES (1, 'tokens', 0, 0, 0)`).run()).toThrow(/CHECK constraint failed/);
     db.close();
   });
 
