@@ -68,6 +68,7 @@ describe('pipeline through the handlers', () => {
     const harvest = await finished(blocker.jobId);
     expect(harvest.state).toBe('done');
     expect(harvest.result).toMatchObject({ wrote: ['db:features.sqlite'], summary: { umap_points: 48 } });
+    expect((harvest.result as { summary: Record<string, number> }).summary.umap_activation_points).toBeGreaterThan(0);
   });
 
   it('browses the harvested features: list, page, map and search', async () => {
@@ -93,6 +94,13 @@ describe('pipeline through the handlers', () => {
     expect([map.sae.length, map.latent.length, map.x.length, map.z.length]).toEqual([48, 48, 48, 48]);
     const i = map.sae.findIndex((s, j) => s === 0 && map.latent[j] === latent);
     expect([map.x[i], map.y[i], map.z[i]]).toEqual([page.mapPoint!.x, page.mapPoint!.y, page.mapPoint!.z]);
+    // The harvest job maps both bases; the map sent by default is the decoder's.
+    expect([map.basis, map.bases]).toEqual(['decoder', ['decoder', 'activation']]);
+    const byActivation = decodeFeatureMap(await call('features.map', { model: MODEL, family: 'fam', basis: 'activation' }));
+    expect(byActivation.basis).toBe('activation');
+    const fired = (await call('features.list', { model: MODEL, sae: 'fam/16', sort: 'density', limit: 16 })).rows.filter((r) => r.density > 0).map((r) => r.latent);
+    expect(Array.from(byActivation.latent.filter((_, j) => byActivation.sae[j] === 0))).toEqual([...fired].sort((a, b) => a - b));
+    await expect(call('features.map', { model: MODEL, family: 'fam', basis: 'tokens' })).rejects.toThrow(/bad_request: .*basis/);
 
     const word = list.rows[0]!.topTokens[0]!;
     const hits = await call('features.search', { query: word, sae: 'fam/16' });
