@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ApiEvent, ApiMethod, JobInfo, ParamsOf, ResultOf } from '../../../src-shared/api.js';
+import type { ApiEvent, ApiMethod, JobInfo, MapBasis, ParamsOf, ResultOf } from '../../../src-shared/api.js';
 import { Dispatcher } from '../../../src-main/jobs/dispatcher.js';
 import { decodeFeatureMap } from '../../../src-shared/feature-map.js';
 
@@ -100,7 +100,7 @@ describe('pipeline through the handlers', () => {
     expect(byActivation.basis).toBe('activation');
     const fired = (await call('features.list', { model: MODEL, sae: 'fam/16', sort: 'density', limit: 16 })).rows.filter((r) => r.density > 0).map((r) => r.latent);
     expect(Array.from(byActivation.latent.filter((_, j) => byActivation.sae[j] === 0))).toEqual([...fired].sort((a, b) => a - b));
-    await expect(call('features.map', { model: MODEL, family: 'fam', basis: 'tokens' })).rejects.toThrow(/bad_request: .*basis/);
+    await expect(call('features.map', { model: MODEL, family: 'fam', basis: 'tokens' as MapBasis })).rejects.toThrow(/bad_request: .*basis/);
 
     const word = list.rows[0]!.topTokens[0]!;
     const hits = await call('features.search', { query: word, sae: 'fam/16' });

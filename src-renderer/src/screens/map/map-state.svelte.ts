@@ -1,7 +1,7 @@
-// State of one map screen (model, family): the FeatureMap and its GPU arrays, the hovered and the
-// selected latent with their feature pages (fetched lazily, cached), and the search. The screen's
-// components read it; only this class talks to the API.
-import type { ApiErrorInfo, FeatureId, FeaturePage, SaeExplorerApi } from '../../../../src-shared/api.js';
+// State of one map screen (model, family): the FeatureMap in its basis and its GPU arrays, the
+// hovered and the selected latent with their feature pages (fetched lazily, cached), and the search.
+// The screen's components read it; only this class talks to the API.
+import type { ApiErrorInfo, FeatureId, FeaturePage, MapBasis, SaeExplorerApi } from '../../../../src-shared/api.js';
 import { decodeFeatureMap, type FeatureMapColumns } from '../../../../src-shared/feature-map.js';
 import { buildMapPoints, hexToRgb, sizeRanks, type MapPoints } from '../../components/map/map-points.js';
 import { PageCache } from '../../components/map/page-cache.js';
@@ -50,14 +50,22 @@ export class MapState {
     this.pages = new PageCache((id) => api.features.page(id), (id) => `${id.sae}|${id.latent}`, PAGE_CACHE);
   }
 
-  async load(): Promise<void> {
+  /**
+   * Loads the map in `basis` (the server's default, the decoder map, when not given). The selected
+   * latent stays selected on the new map when it has a point there, and the search is run again.
+   */
+  async load(basis?: MapBasis): Promise<void> {
     const generation = ++this.loadGeneration;
+    const keep = this.idOf(this.selected);
     this.loading = true;
     this.loadError = null;
     try {
-      const map = await this.api.features.map({ model: this.model, family: this.family });
+      const map = await this.api.features.map({ model: this.model, family: this.family, ...(basis ? { basis } : {}) });
       if (generation !== this.loadGeneration) return;
       this.setMap(decodeFeatureMap(map));
+      const again = keep && this.lookup ? this.lookup.pointOf(keep.sae, keep.latent) : -1;
+      if (again >= 0) void this.select(again);
+      if (this.query.trim() !== '') void this.search(this.query);
     } catch (err) {
       if (generation === this.loadGeneration) this.loadError = errorInfo(err);
     } finally {
