@@ -2,7 +2,8 @@
 // tiny model, a three-size family trained, harvested and UMAPped by the real CLI, served by the real
 // server and compute process. The MapScreen component is mounted on its own page (built here with
 // Vite), so this spec does not depend on how the app's tabs are wired. Then: hover a point, select
-// it, read its feature-splitting links, open it, search, 2D/3D. The map at 344k points has its own
+// it, read its feature-splitting links, open it, search, 2D/3D, and switch to the map laid out by
+// activation profiles and back. The map at 344k points has its own
 // spec (map-336k.spec.ts). Screenshots go to test-results/map-*.png.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ async function cli(...args: string[]): Promise<void> {
   await run(process.execPath, [CLI, ...args], { cwd: APP_ROOT, maxBuffer: 1 << 24 });
 }
 
-/** tiny model → family of three sizes → harvest → joint UMAP, laid out as a workspace. */
+/** tiny model → family of three sizes → harvest → joint UMAPs (decoder and activation bases), laid out as a workspace. */
 async function buildWorkspace(root: string): Promise<void> {
   for (const dir of ['models', 'datasets', 'saes', 'db']) mkdirSync(path.join(root, dir), { recursive: true });
   const model = path.join(root, 'models', MODEL);
@@ -41,6 +42,7 @@ async function buildWorkspace(root: string): Promise<void> {
   await cli('train', '--model', model, '--hook', 'blocks.1.hook_resid_post', '--latents', SIZES.join(','), '--k', '8', '--tokens', '8192', '--batch', '1024', '--out', family, '--eval-tokens', '0');
   await cli('harvest', '--model', model, '--sae', family, '--tokens', '4096', '--db', db, '--top', '8');
   await cli('umap', '--db', db, '--family', FAMILY);
+  await cli('umap', '--db', db, '--family', FAMILY, '--basis', 'activation');
 }
 
 /**
@@ -196,4 +198,34 @@ test('2D flattens the map under an orthographic camera and 3D brings it back', a
   await screenshot('2d');
   await page.getByTestId('map-mode-3d').click();
   await expect(page.getByTestId('map-screen')).toHaveAttribute('data-mode', '3d');
+});
+
+test('the basis switch redraws the map by activation profiles, keeping the selection, and back by decoder directions', async () => {
+  const total = SIZES.reduce((a, b) => a + b, 0);
+  await expect(page.getByTestId('map-basis-decoder')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('map-count')).toContainText('joint UMAP of decoder directions');
+  await page.getByTestId('map-search').fill('the');
+  await page.getByTestId('map-search').press('Enter');
+  const first = page.getByTestId('map-search-results').getByRole('button').first();
+  const chosen = (await first.locator('.id').textContent())!.trim();
+  await first.click();
+  await expect(page.getByTestId('map-selected-title')).toHaveText(chosen);
+  const before = await page.getByTestId('map-canvas').screenshot();
+
+  await page.getByTestId('map-basis-activation').click();
+  await expect(page.getByTestId('map-count')).toHaveAttribute('data-basis', 'activation');
+  await expect(page.getByTestId('map-count')).toContainText('joint UMAP of activation profiles');
+  await expect(page.getByTestId('map-basis-activation')).toHaveAttribute('aria-pressed', 'true');
+  // A search hit fired on the harvest's tokens, so it is on the activation map and stays selected.
+  await expect(page.getByTestId('map-selected-title')).toHaveText(chosen);
+  const placed = Number(await page.getByTestId('map-screen').getAttribute('data-points'));
+  expect(placed).toBeGreaterThan(0);
+  expect(placed).toBeLessThanOrEqual(total);
+  if (placed < total) await expect(page.getByTestId('map-count')).toContainText(`${total - placed} never fired`);
+  await expect.poll(async () => Buffer.compare(await page.getByTestId('map-canvas').screenshot(), before)).not.toBe(0);
+  await screenshot('activation');
+
+  await page.getByTestId('map-basis-decoder').click();
+  await expect(page.getByTestId('map-count')).toHaveAttribute('data-basis', 'decoder');
+  await expect(page.getByTestId('map-screen')).toHaveAttribute('data-points', String(total));
 });
