@@ -3,9 +3,12 @@
 // latents × dims floats, never latents × tokens. Token t gets a fixed Gaussian row R[t, :] of `dims`
 // values, and every latent l active there adds a_l(t) · R[t, :] to its profile p_l; then
 // ⟨p_a, p_b⟩ ≈ ⟨a, b⟩ over the tokens, so cos(p_a, p_b) estimates the cosine of the two latents'
-// activation profiles (its error falls as 1/√dims). The feature map's activation basis lays latents
-// out by these cosines (umap-job.ts): latents that fire on the same tokens land together whatever
-// their decoder directions.
+// activation profiles (its error falls as 1/√dims). The store keeps the centred profiles, whose
+// cosines estimate the latents' activation correlations, and the feature map's activation basis lays
+// latents out by them (umap-job.ts): latents that fire on the same tokens land together whatever
+// their decoder directions. At 256 dims the error's σ is 1/16, so among thousands of latents a
+// latent's best spurious match sits near cosine √(2 ln n / dims) ≈ 0.24: pairs that fire together
+// less than that are not told apart from chance (docs/demo.md "The map" measures this).
 //
 // The profiles are gathered in the harvest's first pass (harvest.ts), which already encodes every
 // token for every SAE: a separate pass would run the model and every encoder again (for a family of
@@ -32,9 +35,14 @@ export class TokenProjection {
   private drawn = 0;
   private blockStart = -1;
   private block: Float32Array = new Float32Array(0);
+  /** Σ of the rows drawn so far (R projected onto the all-ones profile), for centring: [dims]. */
+  readonly rowSum: Float64Array;
+  /** Rows (tokens) drawn so far. */
+  drawnRows = 0;
 
   constructor(readonly config: ProfileConfig) {
     this.random = seededRandom(config.seed);
+    this.rowSum = new Float64Array(config.dims);
   }
 
   /**
@@ -47,8 +55,12 @@ export class TokenProjection {
     const rows = Math.max(0, Math.min(count, this.config.tokens - first));
     const { dims } = this.config;
     this.block = new Float32Array(rows * dims); // [rows, dims]
-    // Row by row, so a token's row is the same however the tokens are batched.
-    for (let r = 0; r < rows; r++) fillNormal(this.block.subarray(r * dims, (r + 1) * dims), 1, this.random);
+    for (let r = 0; r < rows; r++) {
+      // Row by row from one stream, so a token's row is the same however the tokens are batched.
+      const row = fillNormal(this.block.subarray(r * dims, (r + 1) * dims), 1, this.random);
+      for (let c = 0; c < dims; c++) this.rowSum[c] += row[c];
+    }
+    this.drawnRows += rows;
     this.blockStart = first;
     this.drawn = first + count;
     return this.block;
@@ -58,6 +70,8 @@ export class TokenProjection {
 /** One SAE's profiles being summed: [dSae, dims]. */
 export class ActivationProfiles {
   readonly sums: Float32Array;
+  /** Each latent's activation summed over the profiled tokens: [dSae]. */
+  readonly totals: Float64Array;
   /** Tokens summed so far. */
   tokens = 0;
 
@@ -66,6 +80,7 @@ export class ActivationProfiles {
     private readonly projection: TokenProjection,
   ) {
     this.sums = new Float32Array(dSae * projection.config.dims);
+    this.totals = new Float64Array(dSae);
   }
 
   /** Adds a batch whose first row is harvest token `firstToken`; rows past the projection's token cut are left out. */
@@ -80,8 +95,26 @@ export class ActivationProfiles {
       const p = latent * dims;
       const t = row * dims;
       for (let c = 0; c < dims; c++) sums[p + c] += value * r[t + c];
+      this.totals[latent] += value;
     });
     this.tokens += kept;
+  }
+
+  /**
+   * The projections of the centred profiles, a_l − mean(a_l) over the tokens, so that their cosines
+   * estimate Pearson correlations: by linearity R(a − ā·1) = Ra − ā·R1. Activations are ≥ 0, so
+   * uncentred profiles share a positive mean part, which grows with a latent's density and pulls
+   * frequent latents together whatever they fire on. [dSae, dims].
+   */
+  centred(): Float32Array {
+    const { dims } = this.projection.config;
+    const { rowSum, drawnRows } = this.projection;
+    const out = new Float32Array(this.sums.length);
+    for (let l = 0; l < this.dSae; l++) {
+      const mean = drawnRows > 0 ? this.totals[l] / drawnRows : 0;
+      for (let c = 0; c < dims; c++) out[l * dims + c] = this.sums[l * dims + c] - mean * rowSum[c];
+    }
+    return out;
   }
 }
 

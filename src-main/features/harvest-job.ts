@@ -146,7 +146,7 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
           job.onProgress?.({ stage: 'writing', saeId, done: to, total: dSae });
         }
         const { dims } = config.profile;
-        clock.time('write profiles', () => writeProfiles(db, saeId, result.profiles.sums, dims, liveLatents(result.profiles.sums, dSae, dims)));
+        clock.time('write profiles', () => writeProfiles(db, saeId, result.profiles.centred(), dims, liveLatents(result.profiles.sums, dSae, dims)));
         dead.set(saeId, result.stats.fires.filter((f) => f === 0).length / dSae);
         if (job.unembedding && hasLogitEffects(bundle, job.unembedding)) {
           logits ??= await clock.timeAsync('start logit effects', () => logitRunner(job.unembedding!, logitWorkers(job)));

@@ -99,6 +99,19 @@ describe('activation profiles', () => {
     expect(mean).toBeLessThan(0.06);
     expect(Math.max(...errors)).toBeLessThan(0.25);
     expect(profiles.tokens).toBe(4000);
+
+    // Centred, the projections estimate the Pearson correlations of the profiles just as well.
+    const centred = rowsOf(profiles.centred(), latents, DEFAULT_PROFILE.dims);
+    const centre = (x: Float32Array) => {
+      const mean = x.reduce((a, b) => a + b, 0) / x.length;
+      return x.map((v) => v - mean);
+    };
+    const pearsonErrors: number[] = [];
+    for (let a = 0; a < live; a++) for (let b = a + 1; b < live; b++) pearsonErrors.push(Math.abs(cosine(centred[a]!, centred[b]!) - cosine(centre(exact[a]!), centre(exact[b]!))));
+    const pearsonMean = pearsonErrors.reduce((sum, e) => sum + e, 0) / pearsonErrors.length;
+    console.log(`centred: mean |error| ${pearsonMean.toFixed(4)}, max ${Math.max(...pearsonErrors).toFixed(4)}`);
+    expect(pearsonMean).toBeLessThan(0.06);
+    expect(Math.max(...pearsonErrors)).toBeLessThan(0.25);
   });
 
   it('separates latents that fire on the same tokens, where their random decoder directions do not', async () => {

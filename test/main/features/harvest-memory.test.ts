@@ -37,7 +37,9 @@ describe('harvest memory', () => {
     const windows = { contextSize: 8, count: 0, tokens: new Uint16Array(0) };
     const expected = trackerBytes(n, config);
     expect(typedBytes(stats)).toBe(expected.statistics);
-    expect(typedBytes(new ActivationProfiles(n, new TokenProjection(config.profile)))).toBe(expected.profile);
+    // The projection (its row sum, and a batch of rows during the pass) is one per site, not per latent.
+    const projection = new TokenProjection(config.profile);
+    expect(typedBytes(new ActivationProfiles(n, projection)) - typedBytes(projection)).toBe(expected.profile);
     expect(typedBytes(new TopNTracker(n, config.topN, config.context, windows))).toBe(expected.top);
     // The sampler reads the statistics' max, which is counted there.
     expect(typedBytes(new QuantileSampler(stats.max, config.quantiles, config.context, windows)) - stats.max.byteLength).toBe(expected.quantiles);
@@ -50,7 +52,7 @@ describe('harvest memory', () => {
     // 13,820 bytes per latent at the defaults: 260 statistics, 6,020 top-N, 7,540 quantile samples.
     expect(trackers).toBe(344_064 * 13_820);
     // 1,024 bytes per latent of activation profile (256 dims): 0.33 GiB.
-    expect(estimate.perSae.reduce((sum, s) => sum + s.profile, 0)).toBe(344_064 * 1_024);
+    expect(estimate.perSae.reduce((sum, s) => sum + s.profile, 0)).toBe(344_064 * 1_032);
     // With the SAEs' weights on the host and on the engine (1.97 GiB each), GPT-2 and two logit-effect workers: 10.1 GiB.
     expect(estimate.total / 2 ** 30).toBeCloseTo(10.06, 2);
     // The engine at its fullest, during the passes: GPT-2, every SAE and one encode block; one wasm heap holds it.
