@@ -13,25 +13,41 @@
 // The profiles are gathered in the harvest's first pass (harvest.ts), which already encodes every
 // token for every SAE: a separate pass would run the model and every encoder again (for a family of
 // GPT-2 small that is most of a harvest's time), and would tie the map to the model's folder, while
-// this way `umap` reads only the database. The projection's rows come from one seeded stream in
-// token order, so they are the same for every SAE of the site and repeat from the seed.
+// this way `umap` reads only the database.
+//
+// Row R[t, :] is drawn from a stream seeded by (seed, t) alone, so a token's row is the same in
+// every harvest, and the first m entries of a longer row are the row of an m-dim projection: an SAE
+// profiled in more dims than its siblings still shares their first dims, and the joint map uses the
+// dims all the sizes have. An SAE gets as many dims as PROFILE_FLOATS allows, between dims and
+// maxDims, since the projection's error is what limits this basis on a small family.
 import { seededRandom, fillNormal } from '../../src-shared/random.js';
 import { forEachActive, type ActivationBatch } from './batch.js';
 
 export interface ProfileConfig {
-  /** Projected dimensions per latent (m); default 256: a cosine's error has σ ≈ (1 − cos²)/16, mean |error| 0.05 (test/main/features/activation-profile.test.ts). */
+  /** Fewest projected dimensions per latent (m), those of the largest SAEs; default 256: a cosine's error has σ ≈ (1 − cos²)/√m, 1/16 (test/main/features/activation-profile.test.ts). */
   dims: number;
+  /** Most projected dimensions per latent, those of SAEs of up to PROFILE_FLOATS / maxDims latents; default 4,096 (σ 1/64). */
+  maxDims: number;
   /** Harvested tokens the profiles are taken over, the first ones; default 262,144 (all of most harvests; cost tokens × active latents × dims). */
   tokens: number;
   /** Seed of the projection's rows; default 0. */
   seed: number;
 }
 
-export const DEFAULT_PROFILE: ProfileConfig = { dims: 256, tokens: 262_144, seed: 0 };
+export const DEFAULT_PROFILE: ProfileConfig = { dims: 256, maxDims: 4096, tokens: 262_144, seed: 0 };
 
-/** The projection's rows R[t, :] for tokens in harvest order, drawn once per batch and shared by every SAE that reads it. */
+/** Profile floats an SAE may take (16 MiB): an SAE of n latents gets PROFILE_FLOATS / n dims, within [dims, maxDims], a power of two. */
+export const PROFILE_FLOATS = 2 ** 22;
+
+/** Projected dimensions of an SAE of `dSae` latents. */
+export function profileDims(dSae: number, config: ProfileConfig): number {
+  let dims = config.dims;
+  while (dims * 2 <= config.maxDims && dims * 2 * dSae <= PROFILE_FLOATS) dims *= 2;
+  return dims;
+}
+
+/** The projection's rows R[t, :] of `dims` values, for the tokens of a batch, shared by every SAE that reads it. */
 export class TokenProjection {
-  private readonly random: () => number;
   private drawn = 0;
   private blockStart = -1;
   private block: Float32Array = new Float32Array(0);
@@ -40,24 +56,25 @@ export class TokenProjection {
   /** Rows (tokens) drawn so far. */
   drawnRows = 0;
 
-  constructor(readonly config: ProfileConfig) {
-    this.random = seededRandom(config.seed);
-    this.rowSum = new Float64Array(config.dims);
+  constructor(
+    readonly config: ProfileConfig,
+    readonly dims: number,
+  ) {
+    this.rowSum = new Float64Array(dims);
   }
 
   /**
    * Rows for harvest tokens [first, first + count), cut at `config.tokens`: [rows, dims]. Ranges must
-   * come in order without gaps; the same range may be asked for again (once per SAE).
+   * come in order without gaps (the centring sums each row once); the same range may be asked for again (once per SAE).
    */
   rows(first: number, count: number): Float32Array {
     if (first === this.blockStart) return this.block;
     if (first !== this.drawn) throw new Error(`token projection: rows asked from token ${first}, but the next undrawn token is ${this.drawn}; batches must come in order`);
     const rows = Math.max(0, Math.min(count, this.config.tokens - first));
-    const { dims } = this.config;
+    const { dims } = this;
     this.block = new Float32Array(rows * dims); // [rows, dims]
     for (let r = 0; r < rows; r++) {
-      // Row by row from one stream, so a token's row is the same however the tokens are batched.
-      const row = fillNormal(this.block.subarray(r * dims, (r + 1) * dims), 1, this.random);
+      const row = fillNormal(this.block.subarray(r * dims, (r + 1) * dims), 1, seededRandom(tokenSeed(this.config.seed, first + r)));
       for (let c = 0; c < dims; c++) this.rowSum[c] += row[c];
     }
     this.drawnRows += rows;
@@ -67,7 +84,14 @@ export class TokenProjection {
   }
 }
 
-/** One SAE's profiles being summed: [dSae, dims]. */
+/** The seed of token t's row: (seed, t) mixed so that neighbouring tokens start far apart in mulberry32's sequence. */
+function tokenSeed(seed: number, t: number): number {
+  let h = Math.imul(t ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(seed + 0x27d4eb2f, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** One SAE's profiles being summed in the first `dims` of the projection's rows: [dSae, dims]. */
 export class ActivationProfiles {
   readonly sums: Float32Array;
   /** Each latent's activation summed over the profiled tokens: [dSae]. */
@@ -78,22 +102,25 @@ export class ActivationProfiles {
   constructor(
     readonly dSae: number,
     private readonly projection: TokenProjection,
+    readonly dims: number,
   ) {
-    this.sums = new Float32Array(dSae * projection.config.dims);
+    if (dims > projection.dims) throw new Error(`activation profiles of ${dims} dims need a projection of at least ${dims}, got ${projection.dims}`);
+    this.sums = new Float32Array(dSae * dims);
     this.totals = new Float64Array(dSae);
   }
 
   /** Adds a batch whose first row is harvest token `firstToken`; rows past the projection's token cut are left out. */
   observe(batch: ActivationBatch, firstToken: number): void {
-    const { dims } = this.projection.config;
-    const r = this.projection.rows(firstToken, batch.tokens.length); // [rows kept, dims]
-    const kept = r.length / dims;
+    const { dims } = this;
+    const stride = this.projection.dims;
+    const r = this.projection.rows(firstToken, batch.tokens.length); // [rows kept, projection dims]
+    const kept = r.length / stride;
     if (kept === 0) return;
     const sums = this.sums;
     forEachActive(batch, (row, latent, value) => {
       if (row >= kept) return;
       const p = latent * dims;
-      const t = row * dims;
+      const t = row * stride;
       for (let c = 0; c < dims; c++) sums[p + c] += value * r[t + c];
       this.totals[latent] += value;
     });
@@ -107,7 +134,7 @@ export class ActivationProfiles {
    * frequent latents together whatever they fire on. [dSae, dims].
    */
   centred(): Float32Array {
-    const { dims } = this.projection.config;
+    const { dims } = this;
     const { rowSum, drawnRows } = this.projection;
     const out = new Float32Array(this.sums.length);
     for (let l = 0; l < this.dSae; l++) {

@@ -61,6 +61,7 @@ export function parseHarvestConfig(raw: Partial<HarvestConfig> = {}): HarvestCon
   positiveInt(quantiles.perInterval, 'quantiles.perInterval');
   positiveInt(quantiles.seed, 'quantiles.seed', 0);
   positiveInt(profile.dims, 'profile.dims', 2);
+  positiveInt(profile.maxDims, 'profile.maxDims', profile.dims);
   positiveInt(profile.tokens, 'profile.tokens', 0);
   positiveInt(profile.seed, 'profile.seed', 0);
   return o;

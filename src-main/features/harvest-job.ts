@@ -145,7 +145,7 @@ export async function runHarvest(job: HarvestJob): Promise<HarvestSummary[]> {
           clock.time('write contexts', () => writeLatents(db, saeId, records));
           job.onProgress?.({ stage: 'writing', saeId, done: to, total: dSae });
         }
-        const { dims } = config.profile;
+        const { dims } = result.profiles;
         clock.time('write profiles', () => writeProfiles(db, saeId, result.profiles.centred(), dims, liveLatents(result.profiles.sums, dSae, dims)));
         dead.set(saeId, result.stats.fires.filter((f) => f === 0).length / dSae);
         if (job.unembedding && hasLogitEffects(bundle, job.unembedding)) {

@@ -6,7 +6,7 @@
 // (activation, W activations, length, peak index, window, position; the tokens are read back from
 // the windows, which the harvest holds anyway):
 //   statistics  n · (8 + 8 + 4 + 4 · 60)                         fires, sums, max, log histogram
-//   profile     n · (4 · dims + 8)                               random-projected activation profile (dims 256), activation total
+//   profile     n · (4 · dims + 8)                               random-projected activation profile (dims 256 to 4,096, ≤ 16 MiB), activation total
 //   top-N       n · topN · (slot + 4) + n · (4 + 16)             slots, heap, counts, window peaks
 //   quantiles   n · I · (P · slot + 8 + 16)                      I intervals × P samples, seen, peaks
 //   weights     2 · (2 d n + 2n + d)                             the SAE on the host and on the engine
@@ -20,6 +20,7 @@
 // top-k codes), after them a block of logit effects or the neighbour search's normalised decoder.
 import { gib, gpt2WeightBytes, type MemoryBudget } from '../train/memory.js';
 import type { Gpt2Config } from '../model/config.js';
+import { profileDims } from './activation-profile.js';
 import { ACT_HISTOGRAM } from './latent-stats.js';
 import type { HarvestConfig } from './harvest-config.js';
 import { encodeBlockRows } from './harvest.js';
@@ -78,7 +79,7 @@ export function trackerBytes(n: number, config: HarvestConfig): Pick<HarvestSaeM
   const { intervals, perInterval } = config.quantiles;
   return {
     statistics: n * (8 + 8 + 4 + 4 * ACT_HISTOGRAM.bins),
-    profile: n * (F32 * config.profile.dims + 8),
+    profile: n * (F32 * profileDims(n, config.profile) + 8),
     top: n * config.topN * (slot + 4) + n * (4 + PEAK_CELL),
     quantiles: n * intervals * (perInterval * slot + 8 + PEAK_CELL),
   };

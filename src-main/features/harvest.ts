@@ -7,7 +7,7 @@
 // the same batches in the same order, so the same result, without GPT-2 and the encoders again.
 import { tf } from '../engine/backend.js';
 import { prefetched, type ActivationSource } from '../data/activations.js';
-import { ActivationProfiles, TokenProjection } from './activation-profile.js';
+import { ActivationProfiles, profileDims, TokenProjection } from './activation-profile.js';
 import path from 'node:path';
 import { windowAt, type WindowSet } from '../data/windows.js';
 import { MAX_DENSE_ELEMENTS } from '../sae/bounds.js';
@@ -67,8 +67,9 @@ export async function harvestWindows(
   options: PassOptions = {},
 ): Promise<LatentHarvest[]> {
   const stats = encoders.map((e) => new LatentStats(e.spec.dSae));
-  const projection = new TokenProjection(config.profile);
-  const profiles = encoders.map((e) => new ActivationProfiles(e.spec.dSae, projection));
+  const dims = encoders.map((e) => profileDims(e.spec.dSae, config.profile));
+  const projection = new TokenProjection(config.profile, Math.max(...dims));
+  const profiles = encoders.map((e, i) => new ActivationProfiles(e.spec.dSae, projection, dims[i]!));
   const started = performance.now();
   let tokensDone = 0;
   const tokensPerPass = windows.count * (windows.contextSize - 1);

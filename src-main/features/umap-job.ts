@@ -73,14 +73,13 @@ function activationRows(db: Db, saes: SaeInfo[]): BasisRows {
       `SAE ${bare.sae.path} has no activation profiles: it was harvested before they were kept, or none of its latents fired; run sae-explorer harvest again, or use --basis decoder`,
     );
   }
-  const d = stored[0].dims;
-  const other = stored.find((p) => p.dims !== d);
-  if (other) throw new Error(`SAE ${other.sae.path} has activation profiles of ${other.dims} dims, ${stored[0].sae.path} of ${d}: harvest the family again with one profile.dims`);
+  // A smaller SAE may have more dims; the first d of its rows are a d-dim projection (activation-profile.ts).
+  const d = Math.min(...stored.map((p) => p.dims));
   const total = stored.reduce((n, p) => n + p.latents.length, 0);
-  const vectors = new Float32Array(total * d); // [live latents, dims]
+  const vectors = new Float32Array(total * d); // [live latents, d]
   let offset = 0;
   for (const p of stored) {
-    vectors.set(p.profiles, offset * d);
+    for (let i = 0; i < p.latents.length; i++) vectors.set(p.profiles.subarray(i * p.dims, i * p.dims + d), (offset + i) * d);
     offset += p.latents.length;
   }
   return { points: stored.map((p) => ({ saeId: p.sae.id, latents: p.latents })), vectors, d };

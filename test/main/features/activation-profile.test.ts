@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../../src-main/engine/backend.js';
-import { ActivationProfiles, DEFAULT_PROFILE, liveLatents, TokenProjection, type ProfileConfig } from '../../../src-main/features/activation-profile.js';
+import { ActivationProfiles, DEFAULT_PROFILE, liveLatents, profileDims, TokenProjection, type ProfileConfig } from '../../../src-main/features/activation-profile.js';
 import type { ActivationBatch } from '../../../src-main/features/batch.js';
 import { umapLayout } from '../../../src-main/features/umap.js';
 import { fillNormal, seededRandom } from '../../../src-shared/random.js';
@@ -47,8 +47,9 @@ function sparseBatches(acts: Float32Array, latents: number, rows: number, k: num
   return batches;
 }
 
-function profilesOf(batches: ActivationBatch[], latents: number, config: ProfileConfig): ActivationProfiles {
-  const profiles = new ActivationProfiles(latents, new TokenProjection(config));
+/** Profiles in `dims` dims (default config.dims) of a projection of `projectionDims` (default dims). */
+function profilesOf(batches: ActivationBatch[], latents: number, config: ProfileConfig, dims = config.dims, projectionDims = dims): ActivationProfiles {
+  const profiles = new ActivationProfiles(latents, new TokenProjection(config, projectionDims), dims);
   for (const b of batches) profiles.observe(b, b.firstWindow * b.ctx);
   return profiles;
 }
@@ -144,7 +145,7 @@ describe('activation profiles', () => {
 
   it('takes only the first profile.tokens tokens, whatever the batches, and repeats from its seed', () => {
     const { acts, latents } = plantedActivations(3, 4, 600, 2, 5);
-    const config = { dims: 31, tokens: 250, seed: 9 };
+    const config = { dims: 31, maxDims: 31, tokens: 250, seed: 9 };
     const cut = profilesOf(sparseBatches(acts, latents, 100, 3), latents, config);
     const firstTokens = profilesOf(sparseBatches(acts.subarray(0, 250 * latents), latents, 50, 3), latents, { ...config, tokens: 10_000 });
     expect(cut.tokens).toBe(250);
@@ -152,8 +153,21 @@ describe('activation profiles', () => {
     expect(cut.sums.some((v) => v !== 0)).toBe(true);
   });
 
+  it('gives small SAEs more dims, whose first ones are the projection of fewer: sizes of a family share a map', () => {
+    expect([256, 1024, 2048, 16_384, 262_144].map((n) => profileDims(n, DEFAULT_PROFILE))).toEqual([4096, 4096, 2048, 256, 256]);
+    const { acts, latents } = plantedActivations(3, 4, 300, 2, 6);
+    const batches = sparseBatches(acts, latents, 60, 3);
+    const wide = profilesOf(batches, latents, DEFAULT_PROFILE, 1024);
+    const narrow = profilesOf(batches, latents, DEFAULT_PROFILE, 256);
+    // The same 256 dims read from a wider projection (as the harvest does for the smaller sizes of a site).
+    const shared = profilesOf(batches, latents, DEFAULT_PROFILE, 256, 1024);
+    const prefix = (p: ActivationProfiles, d: number) => rowsOf(p.centred(), latents, p.dims).map((row) => Array.from(row.subarray(0, d)));
+    expect(prefix(wide, 256)).toEqual(prefix(narrow, 256));
+    expect(prefix(shared, 256)).toEqual(prefix(narrow, 256));
+  });
+
   it('refuses batches out of order, naming the token', () => {
-    const projection = new TokenProjection({ dims: 4, tokens: 100, seed: 0 });
+    const projection = new TokenProjection({ dims: 4, maxDims: 4, tokens: 100, seed: 0 }, 4);
     projection.rows(0, 10);
     expect(projection.rows(0, 10)).toBe(projection.rows(0, 10));
     expect(() => projection.rows(20, 10)).toThrow('token projection: rows asked from token 20, but the next undrawn token is 10; batches must come in order');

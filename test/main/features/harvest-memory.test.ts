@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ActivationProfiles, TokenProjection } from '../../../src-main/features/activation-profile.js';
+import { ActivationProfiles, profileDims, TokenProjection } from '../../../src-main/features/activation-profile.js';
 import { DEFAULT_HARVEST, parseHarvestConfig } from '../../../src-main/features/harvest-config.js';
 import { harvestWindowsFor, loadHarvestSaes } from '../../../src-main/features/harvest-inputs.js';
 import { runHarvest } from '../../../src-main/features/harvest-job.js';
@@ -38,8 +38,9 @@ describe('harvest memory', () => {
     const expected = trackerBytes(n, config);
     expect(typedBytes(stats)).toBe(expected.statistics);
     // The projection (its row sum, and a batch of rows during the pass) is one per site, not per latent.
-    const projection = new TokenProjection(config.profile);
-    expect(typedBytes(new ActivationProfiles(n, projection)) - typedBytes(projection)).toBe(expected.profile);
+    const dims = profileDims(n, config.profile);
+    const projection = new TokenProjection(config.profile, dims);
+    expect(typedBytes(new ActivationProfiles(n, projection, dims)) - typedBytes(projection)).toBe(expected.profile);
     expect(typedBytes(new TopNTracker(n, config.topN, config.context, windows))).toBe(expected.top);
     // The sampler reads the statistics' max, which is counted there.
     expect(typedBytes(new QuantileSampler(stats.max, config.quantiles, config.context, windows)) - stats.max.byteLength).toBe(expected.quantiles);
