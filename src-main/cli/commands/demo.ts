@@ -1,11 +1,12 @@
 // `sae-explorer demo` (`npm run demo`): the app's main job on the embedded default, end to end — the
 // shipped language model, a family of three SAE sizes trained on the embedded State of the Union
-// corpus in one pass, a harvest of every latent into the workspace's feature database, and one UMAP
-// of the whole family; then, when the model carries snapshots of its pretraining, a checkpoints set
-// (one SAE per snapshot and one on the final model, same site and tokens), its harvest and the
-// counterparts matched across it, ending with the share of final features already present at each
-// earlier checkpoint. It fills the same workspace `npm start` opens, so the app shows the result; the
-// settings and the "already built" checks are src-main/demo's, shared with the app's demo.build.
+// corpus in one pass, a harvest of every latent into the workspace's feature database, and the
+// family's UMAPs, by decoder directions and by activation profiles; then, when the model carries
+// snapshots of its pretraining, a checkpoints set (one SAE per snapshot and one on the final model,
+// same site and tokens), its harvest and the counterparts matched across it, ending with the share of
+// final features already present at each earlier checkpoint. It fills the same workspace `npm start`
+// opens, so the app shows the result; the settings and the "already built" checks are
+// src-main/demo's, shared with the app's demo.build.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTinyModel } from '../../../src-main/model/tiny.js';
 import { openStore } from '../../../src-main/store/open.js';
-import { mapData } from '../../../src-main/store/queries.js';
+import { mapBases, mapData } from '../../../src-main/store/queries.js';
 import { runCli } from './run-cli.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-demo-'));
@@ -30,7 +30,10 @@ describe('sae-explorer demo', () => {
 
     const store = openStore(path.join(workspace, 'db', 'features.sqlite'), { readonly: true });
     const map = mapData(store, { familyId: 1 }, 'decoder');
+    // The demo lays the family out by activation profiles too.
+    const bases = mapBases(store, { familyId: 1 });
     store.close();
+    expect(bases).toEqual(['decoder', 'activation']);
     expect(map.saeIndex.length).toBe(128 + 256);
     expect([...map.xy, ...map.xyz].every(Number.isFinite)).toBe(true);
 
