@@ -13,7 +13,7 @@ import type { Db } from '../store/open.js';
 import { activationProfiles, listSaes, resolveSae, type SaeInfo } from '../store/queries.js';
 import { writeUmap } from '../store/writes.js';
 import { FAMILY_FILE, familyMembers } from './harvest-inputs.js';
-import { umapLayout, type UmapOptions, type UmapProgress } from './umap.js';
+import { MIN_POINTS, umapLayout, type UmapOptions, type UmapProgress } from './umap.js';
 
 /** The SAEs a `--family ID|PATH` or `--sae DIR|ID` names, all harvested. */
 export function umapTargets(db: Db, target: { family?: string; sae?: string }): SaeInfo[] {
@@ -66,13 +66,14 @@ function decoderRows(saes: SaeInfo[]): BasisRows {
 }
 
 function activationRows(db: Db, saes: SaeInfo[]): BasisRows {
-  const stored = saes.map((s) => ({ sae: s, ...activationProfiles(db, s.id) }));
-  const bare = stored.find((p) => p.latents.length === 0);
-  if (bare) {
-    throw new Error(
-      `SAE ${bare.sae.path} has no activation profiles: it was harvested before they were kept, or none of its latents fired; run sae-explorer harvest again, or use --basis decoder`,
-    );
+  const profiled = db.prepare(`SELECT json_extract(params, '$.profile') IS NOT NULL FROM harvests WHERE sae_id = ?`).pluck();
+  const unprofiled = saes.find((s) => !profiled.get(s.id));
+  if (unprofiled) {
+    throw new Error(`SAE ${unprofiled.path} was harvested before activation profiles were kept; run sae-explorer harvest again (it redoes such SAEs), or use --basis decoder`);
   }
+  // An SAE none of whose latents fired has no profiles and adds no points.
+  const stored = saes.map((s) => ({ sae: s, ...activationProfiles(db, s.id) })).filter((p) => p.latents.length > 0);
+  if (stored.length === 0) return { points: [], vectors: new Float32Array(0), d: 1 };
   // A smaller SAE may have more dims; the first d of its rows are a d-dim projection (activation-profile.ts).
   const d = Math.min(...stored.map((p) => p.dims));
   const total = stored.reduce((n, p) => n + p.latents.length, 0);
@@ -102,6 +103,12 @@ export async function runUmap(
 ): Promise<UmapRun> {
   const rows = basis === 'decoder' ? decoderRows(saes) : activationRows(db, saes);
   const total = rows.vectors.length / rows.d;
+  const latents = saes.reduce((n, s) => n + s.dSae, 0);
+  if (basis === 'activation' && total < MIN_POINTS) {
+    // Too few latents fired to lay out: the family has no activation map (and loses an older one).
+    writeUmap(db, basis, saes.map((s) => s.id), []);
+    return { points: 0, unplaced: latents };
+  }
   const layout = await umapLayout(rows.vectors, total, rows.d, options, onProgress, signal);
   const records = [];
   let i = 0;
@@ -112,5 +119,5 @@ export async function runUmap(
     }
   }
   writeUmap(db, basis, saes.map((s) => s.id), records);
-  return { points: total, unplaced: saes.reduce((n, s) => n + s.dSae, 0) - total };
+  return { points: total, unplaced: latents - total };
 }

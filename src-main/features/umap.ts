@@ -30,6 +30,9 @@ export interface UmapOptions {
   threads?: 1 | 2;
 }
 
+/** Fewest points a layout is made of. */
+export const MIN_POINTS = 3;
+
 export const DEFAULT_UMAP: UmapOptions = { nNeighbors: 15, minDist: 0.1, seed: 0 };
 
 /** Rows of a large set the principal directions are estimated from; the three leading ones are stable long before. */
@@ -66,7 +69,7 @@ export async function umapLayout(
   signal?: AbortSignal,
 ): Promise<UmapLayout> {
   const o = { ...DEFAULT_UMAP, ...options };
-  if (n < 3) throw new Error(`UMAP needs at least 3 latents, got ${n}`);
+  if (n < MIN_POINTS) throw new Error(`UMAP needs at least ${MIN_POINTS} latents, got ${n}`);
   const knnOptions = { ...DEFAULT_KNN, ...o.knn, k: Math.min(o.nNeighbors, n), seed: o.seed };
   const threads = o.threads ?? (availableParallelism() >= 2 && n >= 4096 ? 2 : 1);
   const nEpochs = o.nEpochs ?? defaultEpochs(n);

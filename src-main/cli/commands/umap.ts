@@ -52,6 +52,7 @@ export function register(program: Command): void {
         }, controller.signal);
         const seconds = (performance.now() - started) / 1000;
         if (flags.json) process.stdout.write(`${JSON.stringify({ basis, points, unplaced, seconds, saes: saes.map((s) => ({ id: s.id, d_sae: s.dSae, path: s.path })) })}\n`);
+        else if (points === 0) process.stdout.write(`no ${basis} map: fewer than 3 of the ${unplaced} latents fired on the harvest's tokens\n`);
         else {
           const left = unplaced > 0 ? `; ${unplaced} never fired on the harvest's tokens and are left off this map` : '';
           process.stdout.write(`UMAP (${basis} basis) of ${points} latents (${saes.map((s) => s.dSae).join(' + ')}) in ${seconds.toFixed(1)} s${left}\n`);

@@ -52,16 +52,22 @@ describe('sae-explorer umap', () => {
     expect(bases).toEqual(['decoder', 'activation']);
   });
 
-  it('refuses an unknown basis, and a family harvested without activation profiles', async () => {
+  it('refuses an unknown basis and a harvest without activation profiles; a family with none that fired has no activation map', async () => {
     const bad = await runCli('umap', '--db', db, '--family', 'fam', '--basis', 'tokens');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe('sae-explorer: --basis must be decoder or activation, got "tokens"\n');
+    // A family none of whose latents fired has no activation map, and loses the one it had.
     const store = openStore(db);
-    store.prepare(`DELETE FROM activation_profiles WHERE sae_id = 2`).run();
+    store.prepare(`DELETE FROM activation_profiles`).run();
+    const silent = await runCli('umap', '--db', db, '--family', 'fam', '--basis', 'activation');
+    expect([silent.code, silent.stdout]).toEqual([0, "no activation map: fewer than 3 of the 24 latents fired on the harvest's tokens\n"]);
+    expect(mapBases(store, { familyId: 1 })).toEqual(['decoder']);
+    // A harvest from before profiles were kept is named.
+    store.prepare(`UPDATE harvests SET params = json_remove(params, '$.profile') WHERE sae_id = 2`).run();
     store.close();
-    const bare = await runCli('umap', '--db', db, '--family', 'fam', '--basis', 'activation');
-    expect(bare.code).toBe(1);
-    expect(bare.stderr).toMatch(/fam\/16 has no activation profiles: it was harvested before they were kept, or none of its latents fired; run sae-explorer harvest again, or use --basis decoder/);
+    const old = await runCli('umap', '--db', db, '--family', 'fam', '--basis', 'activation');
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(/fam\/16 was harvested before activation profiles were kept; run sae-explorer harvest again \(it redoes such SAEs\), or use --basis decoder/);
   });
 
   it('needs exactly one of --family and --sae', async () => {
