@@ -1,10 +1,10 @@
 // The harvest's passes over the corpus windows. GPT-2 runs once per batch of windows for every SAE
-// of the site. Pass 1 gathers each latent's density, mean, max, histogram and
-// random-projected activation profile (activation-profile.ts); pass 2, knowing the
-// max, keeps the top-N contexts and the quantile-interval samples. Memory is fixed up front by the
-// latent counts and the config (heaps and reservoirs), never by the corpus length. When every SAE
-// has a top-k code, pass 1 spills the codes to disk and pass 2 reads them back (code-spill.ts):
-// the same batches in the same order, so the same result, without GPT-2 and the encoders again.
+// of the site. Pass 1 gathers each latent's density, mean, max, histogram and random-projected
+// activation profile (activation-profile.ts); pass 2, knowing the max, keeps the top-N contexts and
+// the quantile-interval samples. Memory is fixed up front by the latent counts and the config (heaps
+// and reservoirs), never by the corpus length. When every SAE has a top-k code, pass 1 spills the
+// codes to disk and pass 2 reads them back (code-spill.ts): the same batches in the same order, so
+// the same result, without GPT-2 and the encoders again.
 import { tf } from '../engine/backend.js';
 import { prefetched, type ActivationSource } from '../data/activations.js';
 import { ActivationProfiles, profileDims, TokenProjection } from './activation-profile.js';

@@ -47,6 +47,6 @@ export interface HarvestParams {
   top?: number;
   /** Database file under db/; default "features.sqlite". */
   db?: string;
-  /** Compute the family's UMAP after the harvest; default true. */
+  /** Compute the family's UMAPs (decoder and activation bases) after the harvest; default true. */
   umap?: boolean;
 }
