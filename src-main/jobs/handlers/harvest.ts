@@ -1,8 +1,9 @@
 // harvest.start: one pass over a corpus for every size of a family into the workspace's feature
 // database (src-main/features/harvest-job.ts), then the family's joint UMAPs (by decoder and by
-// activation), as one cancellable job. A checkpoints set instead runs each member on its own model over the same windows and matches
-// the members' latents by activation correlation (src-main/features/set-harvest.ts); no joint UMAP,
-// since its members' decoder directions live in different bases.
+// activation), as one cancellable job. A checkpoints set instead runs each member on its own model
+// over the same windows and matches the members' latents by activation correlation
+// (src-main/features/set-harvest.ts); no joint UMAP, since its members' decoder directions live in
+// different bases.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/api.js';
