@@ -36,7 +36,7 @@ export interface ProfileConfig {
 
 export const DEFAULT_PROFILE: ProfileConfig = { dims: 256, maxDims: 4096, tokens: 262_144, seed: 0 };
 
-/** Profile floats an SAE may take (16 MiB): an SAE of n latents gets PROFILE_FLOATS / n dims, within [dims, maxDims], a power of two. */
+/** Profile floats an SAE may take (16 MiB): an SAE of n latents gets dims doubled while it stays within PROFILE_FLOATS / n and maxDims. */
 export const PROFILE_FLOATS = 2 ** 22;
 
 /** Projected dimensions of an SAE of `dSae` latents. */
