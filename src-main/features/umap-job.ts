@@ -43,13 +43,13 @@ export function umapTargets(db: Db, target: { family?: string; sae?: string }): 
 }
 
 /** The rows a basis lays out, stacked over the SAEs in order: which (SAE, latent) each row is, and the vectors [rows, d]. */
-interface BasisRows {
+export interface BasisRows {
   points: Array<{ saeId: number; latents: Int32Array }>;
   vectors: Float32Array;
   d: number;
 }
 
-function decoderRows(saes: SaeInfo[]): BasisRows {
+export function decoderRows(saes: SaeInfo[]): BasisRows {
   const dIn = saes[0].dIn;
   const mismatched = saes.find((s) => s.dIn !== dIn);
   if (mismatched) throw new Error(`SAE ${mismatched.path} has d_in ${mismatched.dIn}, but ${saes[0].path} has ${dIn}: a joint map needs one width`);
@@ -65,11 +65,11 @@ function decoderRows(saes: SaeInfo[]): BasisRows {
   return { points: saes.map((s) => ({ saeId: s.id, latents: Int32Array.from({ length: s.dSae }, (_, i) => i) })), vectors, d: dIn };
 }
 
-function activationRows(db: Db, saes: SaeInfo[]): BasisRows {
+export function activationRows(db: Db, saes: SaeInfo[]): BasisRows {
   const profiled = db.prepare(`SELECT json_extract(params, '$.profile') IS NOT NULL FROM harvests WHERE sae_id = ?`).pluck();
   const unprofiled = saes.find((s) => !profiled.get(s.id));
   if (unprofiled) {
-    throw new Error(`SAE ${unprofiled.path} was harvested before activation profiles were kept; run sae-explorer harvest again (it redoes such SAEs), or use --basis decoder`);
+    throw new Error(`SAE ${unprofiled.path} was harvested before activation profiles were kept, so it has no activation basis; run sae-explorer harvest again (it redoes such SAEs); the decoder basis needs no profiles`);
   }
   // An SAE none of whose latents fired has no profiles and adds no points.
   const stored = saes.map((s) => ({ sae: s, ...activationProfiles(db, s.id) })).filter((p) => p.latents.length > 0);

@@ -128,22 +128,12 @@ async function storedLayout(db: Db, saes: SaeInfo[], basis: MapBasis): Promise<F
 }
 
 async function decoderStats(db: Db, saes: SaeInfo[], seed: number): Promise<BasisStats> {
-  const { loadSaeLens } = await import('../../sae/formats/saelens.js');
   const { seededRandom } = await import('../../../src-shared/random.js');
+  const { decoderRows } = await import('../../features/umap-job.js');
   const ms = await import('../../features/map-structure.js');
-  const dIn = saes[0].dIn;
-  const mismatched = saes.find((s) => s.dIn !== dIn);
-  if (mismatched) throw new Error(`SAE ${mismatched.path} has d_in ${mismatched.dIn}, but ${saes[0].path} has ${dIn}: one decoder basis needs one width`);
-  const n = saes.reduce((sum, s) => sum + s.dSae, 0);
+  const { vectors: decoder, d: dIn } = decoderRows(saes); // [latents, d_in]
+  const n = decoder.length / dIn;
   if (n < ms.MIN_LATENTS) throw new Error(`the decoder basis has ${n} latents; map statistics need at least ${ms.MIN_LATENTS}`);
-  const decoder = new Float32Array(n * dIn); // [latents, d_in]
-  let offset = 0;
-  for (const s of saes) {
-    const { spec, weights } = loadSaeLens(s.path);
-    if (spec.dSae !== s.dSae || spec.dIn !== dIn) throw new Error(`${s.path} now has d_sae ${spec.dSae}, d_in ${spec.dIn}; the database recorded ${s.dSae}, ${dIn}: harvest it again`);
-    decoder.set(weights.W_dec, offset * dIn);
-    offset += s.dSae;
-  }
   const real = ms.medianNearestCosine(decoder, n, dIn);
   const baseline = ms.medianNearestCosine(ms.gaussianDirections(n, dIn, seededRandom(seed)), n, dIn);
   const hopkins2d = ms.hopkins(await storedLayout(db, saes, 'decoder'), HOPKINS_SAMPLES, seededRandom(seed + 2));
@@ -151,32 +141,20 @@ async function decoderStats(db: Db, saes: SaeInfo[], seed: number): Promise<Basi
 }
 
 async function activationStats(db: Db, saes: SaeInfo[], seed: number): Promise<BasisStats> {
-  const { activationProfiles } = await import('../../store/queries.js');
   const { seededRandom } = await import('../../../src-shared/random.js');
+  const { activationRows } = await import('../../features/umap-job.js');
   const ms = await import('../../features/map-structure.js');
-  const harvests = saes.map((s) => db.prepare(`SELECT tokens, json_extract(params, '$.profile') AS profile FROM harvests WHERE sae_id = ?`).get(s.id) as { tokens: number; profile: string | null });
-  const unprofiled = saes.find((_, i) => harvests[i].profile === null);
-  if (unprofiled) throw new Error(`SAE ${unprofiled.path} was harvested before activation profiles were kept, so it has no activation basis; run sae-explorer harvest again (it redoes such SAEs)`);
-  const config = JSON.parse(harvests[0].profile!) as ProfileConfig;
-  const stored = saes.map((s) => ({ sae: s, ...activationProfiles(db, s.id) })).filter((p) => p.latents.length > 0);
-  const n = stored.reduce((sum, p) => sum + p.latents.length, 0);
+  const { points, vectors: profiles, d: dims } = activationRows(db, saes); // [fired latents, dims]
+  const n = profiles.length / dims;
   if (n < ms.MIN_LATENTS) throw new Error(`the activation basis has ${n} latents that fired; map statistics need at least ${ms.MIN_LATENTS}`);
-  // The joint map's dims: a smaller SAE's first d dims are a d-dim projection (activation-profile.ts).
-  const dims = Math.min(...stored.map((p) => p.dims));
-  const profiles = new Float32Array(n * dims); // [fired latents, dims]
-  const firing: Array<{ density: number; meanAct: number }> = [];
+  const harvests = saes.map((s) => db.prepare(`SELECT tokens, json_extract(params, '$.profile') AS profile FROM harvests WHERE sae_id = ?`).get(s.id) as { tokens: number; profile: string });
+  const config = JSON.parse(harvests[0].profile) as ProfileConfig;
   const stats = db.prepare(`SELECT density, mean_act AS meanAct FROM latents WHERE sae_id = ? AND latent = ?`);
-  let offset = 0;
-  for (const p of stored) {
-    for (let i = 0; i < p.latents.length; i++) {
-      profiles.set(p.profiles.subarray(i * p.dims, i * p.dims + dims), (offset + i) * dims);
-      firing.push(stats.get(p.sae.id, p.latents[i]) as { density: number; meanAct: number });
-    }
-    offset += p.latents.length;
-  }
+  const firing = points.flatMap((p) => Array.from(p.latents, (latent) => stats.get(p.saeId, latent) as { density: number; meanAct: number }));
   const tokens = Math.min(config.tokens, ...harvests.map((h) => h.tokens));
   const real = ms.medianNearestCosine(profiles, n, dims);
   const baseline = ms.medianNearestCosine(ms.shuffledProfiles(firing, tokens, config, dims, seededRandom(seed + 1)), n, dims);
-  const hopkins2d = ms.hopkins(await storedLayout(db, stored.map((p) => p.sae), 'activation'), HOPKINS_SAMPLES, seededRandom(seed + 3));
+  const fired = new Set(points.map((p) => p.saeId));
+  const hopkins2d = ms.hopkins(await storedLayout(db, saes.filter((s) => fired.has(s.id)), 'activation'), HOPKINS_SAMPLES, seededRandom(seed + 3));
   return { basis: 'activation', latents: n, dims, medianNnCosine: real, baseline, ratio: real / baseline, hopkins2d };
 }

@@ -81,6 +81,6 @@ describe('sae-explorer umap --stats', () => {
     store.close();
     const old = await runCli('umap', '--stats', '--db', db, '--family', 'fam');
     expect(old.code).toBe(1);
-    expect(old.stderr).toBe(`sae-explorer: SAE ${saeDirs[1]} was harvested before activation profiles were kept, so it has no activation basis; run sae-explorer harvest again (it redoes such SAEs)\n`);
+    expect(old.stderr).toBe(`sae-explorer: SAE ${saeDirs[1]} was harvested before activation profiles were kept, so it has no activation basis; run sae-explorer harvest again (it redoes such SAEs); the decoder basis needs no profiles\n`);
   });
 });

@@ -67,7 +67,7 @@ describe('sae-explorer umap', () => {
     store.close();
     const old = await runCli('umap', '--db', db, '--family', 'fam', '--basis', 'activation');
     expect(old.code).toBe(1);
-    expect(old.stderr).toMatch(/fam\/16 was harvested before activation profiles were kept; run sae-explorer harvest again \(it redoes such SAEs\), or use --basis decoder/);
+    expect(old.stderr).toMatch(/fam\/16 was harvested before activation profiles were kept, so it has no activation basis; run sae-explorer harvest again \(it redoes such SAEs\); the decoder basis needs no profiles/);
   });
 
   it('needs exactly one of --family and --sae', async () => {
