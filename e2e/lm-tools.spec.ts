@@ -52,7 +52,7 @@ test('samples, evaluates and exports a language model from its row', async ({ pa
   await evaluate.getByRole('button', { name: 'Run evaluation' }).click();
   await expect(page.getByTestId('lm-eval-job-state')).toHaveText('done', { timeout: 90_000 });
   await expect(row.getByTestId('lm-eval-on')).toHaveText('embedded:sotu');
-  await expect(row.getByTestId('lm-eval-on')).toHaveAttribute('title', /^every 20th document of embedded:sotu held out, windows of 128; baselines from 1\.98M training tokens$/);
+  await expect(row.getByTestId('lm-eval-on')).toHaveAttribute('title', /^every 20th document of embedded:sotu held out, windows of 128; baselines from 2\.79M training tokens$/);
   await expect(row.getByTestId('lm-eval-positions')).toHaveText('256');
   for (const cell of ['lm-eval-model', 'lm-eval-bigram', 'lm-eval-unigram']) await expect(row.getByTestId(cell)).toHaveText(/^\d+\.\d{3}$/);
   // The shipped model beats the bigram on its held-out text (docs/demo-model.md).
@@ -60,12 +60,12 @@ test('samples, evaluates and exports a language model from its row', async ({ pa
   await page.getByTestId('models').scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'test-results/lm-tools-evaluate.png' });
 
-  // The run's loss curve, with the bigram of the evaluation just stored (the shipped run's record
-  // predates the trainer keeping training losses: docs/demo-model.md took those from its log).
+  // The run's loss curve: held-out and training loss from the run's record, with the bigram of the
+  // evaluation just stored.
   await row.getByRole('button', { name: 'Loss curve' }).click();
   const curve = page.getByTestId('lm-curve');
   await expect(curve.locator('canvas')).toBeVisible({ timeout: 30_000 });
-  await expect(curve.locator('.u-legend')).toHaveText(/^held-outunigram 6\.\d{3}bigram \d\.\d{3}$/);
+  await expect(curve.locator('.u-legend')).toHaveText(/^held-outtrainingunigram 6\.\d{3}bigram \d\.\d{3}$/);
   await curve.screenshot({ path: 'test-results/lm-tools-curve.png' });
 
   await row.getByRole('button', { name: 'Export…' }).click();

@@ -101,12 +101,12 @@ export function demoPlan(workspace: WorkspaceLayout, modelDir: string, model: Pi
     tokens: s.tokens,
     batch: s.batch,
     // The trainer's rule lowers the rate as the dictionary grows, which suits long runs; in the demo's
-    // short one it left the larger sizes behind (500k tokens on an early snapshot of the shipped
-    // model: held-out nMSE 0.0033, 0.0038, 0.0059 for 512, 1,024, 2,048 latents; at the smallest
-    // one's rate on a later snapshot, 200k tokens: 0.040, 0.038, 0.038), so every size trains at it.
-    // The sizes stop at 8 × d_model: on the shipped model 2,048 latents did not beat 1,024 even at
-    // 1.5M tokens (held-out FVU 0.0349, 0.0304, 0.0306 for 512, 1,024, 2,048), where 256, 512 and
-    // 1,024 fall in order at 1M (0.0366, 0.0348, 0.0310) in about 5 minutes (docs/demo.md).
+    // short one it left the larger sizes behind (measured on the previous shipped model, GPT-2's
+    // vocabulary: 500k tokens on an early snapshot, held-out nMSE 0.0033, 0.0038, 0.0059 for 512,
+    // 1,024, 2,048 latents; at the smallest one's rate, 200k tokens: 0.040, 0.038, 0.038), so every
+    // size trains at it. The sizes stop at 8 × d_model, where on that model 2,048 latents did not beat
+    // 1,024 at 1.5M tokens. On today's shipped model 256, 512 and 1,024 fall clearly in order at 1M
+    // tokens (held-out FVU 0.132, 0.107, 0.086; docs/demo.md).
     lr: s.lr ?? defaultLearningRate(Math.min(...latents)),
     evalTokens: s.evalTokens,
     harvestTokens: s.harvestTokens,

@@ -27,7 +27,7 @@ describe('the shipped model', () => {
   it('is a whole GPT-2 folder in resources/models/sotu-gpt2', async () => {
     expect(shippedModelDir()).toBe(path.resolve('resources', 'models', SHIPPED_MODEL));
     const config = await checkShippedModel();
-    expect(config).toMatchObject({ nLayer: 4, nEmbd: 128, nHead: 4, nPositions: 128, vocabSize: 50257 });
+    expect(config).toMatchObject({ nLayer: 4, nEmbd: 128, nHead: 4, nPositions: 128, vocabSize: 2048 });
   });
 
   it('is refused with the file that is wrong and how to restore it', async () => {
@@ -52,7 +52,7 @@ describe('the shipped model', () => {
       for (const file of ['vocab.json', 'merges.txt', 'tokenizer_config.json']) unlinkSync(path.join(dir, file));
       writeBpeFiles(dir, trainBpe(new Map([['the nation', 5], [' and the people', 3]]), 300));
     });
-    await expect(checkShippedModel(otherTokenizer)).rejects.toThrow(/is damaged: its tokenizer has \d+ tokens with <\|endoftext\|> at \d+, but config\.json has vocab_size 50257 and eos_token_id 50256; the tokenizer files belong to another model/);
+    await expect(checkShippedModel(otherTokenizer)).rejects.toThrow(/is damaged: its tokenizer has \d+ tokens with <\|endoftext\|> at \d+, but config\.json has vocab_size 2048 and eos_token_id 2047; the tokenizer files belong to another model/);
   });
 
   it('is copied into a workspace once, whole, and the copy is kept', async () => {
@@ -80,7 +80,9 @@ describe('the shipped model', () => {
     const workspace = new WorkspaceLayout(path.join(tmp, 'ws-snapshots'));
     workspace.ensure();
     const { dir } = await installShippedModel(workspace, source);
-    expect(listSnapshots(dir)).toEqual([{ name: 'step-5', step: 5, dir: path.join(dir, 'snapshots', 'step-5') }]);
+    // The shipped model's own two snapshots, and the one added here, in step order.
+    expect(listSnapshots(dir).map((s) => s.name)).toEqual(['step-5', 'step-245', 'step-1221']);
+    expect(listSnapshots(dir)[0]).toEqual({ name: 'step-5', step: 5, dir: path.join(dir, 'snapshots', 'step-5') });
     const weights = (folder: string) => readFileSync(path.join(folder, 'snapshots', 'step-5', 'model.safetensors'));
     expect(weights(dir).equals(weights(source))).toBe(true);
     expect(readdirSync(workspace.dir('models'))).toEqual([SHIPPED_MODEL]);

@@ -19,7 +19,7 @@ interface RunRecord {
 
 // `sae-explorer lm sample --model resources/models/sotu-gpt2 --prompt "The state of the Union is" --max-tokens 30`
 const PROMPT = 'The state of the Union is';
-const GREEDY = ' not to the United States. The United States, and the United States, and the United States, and the United States, and the United States,';
+const GREEDY = ' a matter of the greatest importance. The greatest importance of the greatest importance of the country, and the greatest importance of the greatest';
 
 let model: Gpt2;
 
@@ -39,8 +39,8 @@ describe('the shipped language model', () => {
     // The record is the F32 model's, through the trainer's compact softmax; F16 weights move it by ~1e-5.
     expect(Math.abs(r.modelLoss - recorded)).toBeLessThan(1e-3);
     expect(r.modelLoss).toBeLessThan(r.bigramLoss);
-    // 16,384 positions through the full softmax: ~95 s on an idle core of this machine, more when
-    // vitest's other worker shares it, so it gets room beyond the suite's default.
+    // 16,384 positions through the full softmax and the bigram fitted on the training tokens: seconds
+    // on an idle core, more when vitest's other workers share it, so it gets room beyond the default.
   }, 300_000);
 
   it('continues a prompt greedily with the text docs/demo-model.md shows', async () => {
