@@ -17,6 +17,17 @@ function tensorsOf(dir: string): Map<string, Float32Array> {
   return new Map(st.names().map((name) => [name, st.getFloat32(name)]));
 }
 
+/** The largest absolute difference between the weights of two trained folders. */
+function largestDifference(dirA: string, dirB: string): number {
+  const b = tensorsOf(dirB);
+  let largest = 0;
+  for (const [name, values] of tensorsOf(dirA)) {
+    const other = b.get(name)!;
+    for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i] - other[i]));
+  }
+  return largest;
+}
+
 /** 2 layers, 8 windows a step (odd shards with 3 threads), every step reported. */
 const RUN = { layers: 2, batch: 8, tokens: 8 * 8 * 16, logEvery: 1, evalEvery: 0, checkpointEvery: 0 };
 
@@ -47,13 +58,7 @@ describe('lm train on worker threads', () => {
       expect(parallel.losses).toHaveLength(8);
       parallel.losses.forEach((l, i) => expect(l, `loss at step ${i + 1}`).toBeCloseTo(single.losses[i], 4));
       parallel.norms.forEach((n, i) => expect(n, `grad norm at step ${i + 1}`).toBeCloseTo(single.norms[i], 3));
-      const a = tensorsOf(one);
-      const b = tensorsOf(out);
-      let largest = 0;
-      for (const [name, values] of a) {
-        const other = b.get(name)!;
-        for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i] - other[i]));
-      }
+      const largest = largestDifference(one, out);
       console.log(`threads ${threads}: largest parameter difference after 8 steps`, largest);
       expect(largest).toBeLessThan(1e-4);
       expect(largest).toBeGreaterThan(0);
@@ -95,13 +100,7 @@ describe('lm train on worker threads', () => {
       const ops = await losses(opsOut, { threads, attention: 'ops' });
       const kernel = await losses(kernelOut, { threads, attention: 'kernel' });
       kernel.losses.forEach((l, i) => expect(l, `loss at step ${i + 1}, threads ${threads}`).toBeCloseTo(ops.losses[i], 4));
-      const a = tensorsOf(opsOut);
-      const b = tensorsOf(kernelOut);
-      let largest = 0;
-      for (const [name, values] of a) {
-        const other = b.get(name)!;
-        for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i] - other[i]));
-      }
+      const largest = largestDifference(opsOut, kernelOut);
       console.log(`attention kernel against ops, threads ${threads}: largest parameter difference after 8 steps`, largest);
       expect(largest).toBeLessThan(1e-4);
       // The kernel rounds differently from the ops, so a difference shows it ran (it exists only on wasm).
@@ -119,13 +118,7 @@ describe('lm train on worker threads', () => {
       expect(onnxRun.logs.some((m) => m.includes('on ONNX Runtime'))).toBe(true);
       expect(tfjsRun.logs.some((m) => m.includes('on tfjs'))).toBe(true);
       onnxRun.losses.forEach((l, i) => expect(l, `loss at step ${i + 1}, threads ${threads}`).toBeCloseTo(tfjsRun.losses[i], 4));
-      const a = tensorsOf(tfjsOut);
-      const b = tensorsOf(onnxOut);
-      let largest = 0;
-      for (const [name, values] of a) {
-        const other = b.get(name)!;
-        for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i] - other[i]));
-      }
+      const largest = largestDifference(tfjsOut, onnxOut);
       console.log(`loss on ONNX Runtime against tfjs, threads ${threads}: largest parameter difference after 8 steps`, largest);
       expect(largest).toBeLessThan(1e-4);
       expect(largest).toBeGreaterThan(0);
