@@ -72,7 +72,9 @@ test('npm start with no workspace chosen opens the demo workspace and builds it,
       await page.getByTestId('running-jobs').click();
       await expect(page.getByTestId('job-title')).toContainText('build the demo: 256, 512, 1024 latents on sotu-gpt2 blocks.2.hook_resid_pre');
       await expect(page.getByTestId('train-job')).toHaveAttribute('data-state', 'running');
-      await expect(page.getByTestId('train-job').getByTestId('progress')).toContainText('1/2 train');
+      // Four stages: the shipped model carries snapshots of its pretraining, so a checkpoints set
+      // follows the family (train, harvest + map, train checkpoints, harvest checkpoints).
+      await expect(page.getByTestId('train-job').getByTestId('progress')).toContainText('1/4 train');
     });
   } finally {
     rmSync(demo, { recursive: true, force: true });
